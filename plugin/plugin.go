@@ -1,0 +1,215 @@
+// Package plugin is the registry of an application's plugins: their names,
+// the plugins they depend on, where their migrations live and the seed rows
+// they insert. It is the first stage of the engine and imports nothing of the
+// application: an app registers its plugins here, like database/sql drivers.
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Core is the name of the core branch. No plugin may take it.
+const Core = "core"
+
+// MaxNameLen is the longest plugin name allowed. It keeps "<name>__" plus a
+// table name within the 63-byte identifier limit of PostgreSQL.
+const MaxNameLen = 30
+
+// Plugin describes one plugin: a folder plugins/<name>/ with its ent
+// schemas, its migration folders and this registration.
+type Plugin struct {
+	// Name is the plugin's name and the prefix of everything it creates
+	// ("<name>__"). See ValidateName for the rules.
+	Name string
+	// DependsOn names the plugins whose tables this plugin's tables reference.
+	DependsOn []string
+	// Dir is the plugin's folder relative to the module root, for example
+	// "plugins/archivalook". Commands that write migrations write under
+	// Dir/migrations/<dialect>/.
+	Dir string
+	// Migrations holds the plugin's migrations/ folder (usually embedded), with
+	// one subfolder per dialect. It is what apply reads at run time.
+	Migrations fs.FS
+	// Seeds are rows the plugin needs in tables it does not own, inserted the
+	// first time the plugin is applied to a database.
+	Seeds []Seed
+}
+
+// Seed is a row a plugin inserts once, when it is first applied. The row is
+// identified by all of its Values: it is inserted only if no row matches them.
+type Seed struct {
+	// Table is the table the row goes into, for example "core__privileges".
+	Table string
+	// Values maps column names to values.
+	Values map[string]any
+}
+
+// ErrInvalidName is returned (wrapped) for a plugin name that breaks the rules.
+var ErrInvalidName = errors.New("invalid plugin name")
+
+// ErrUnknown is returned (wrapped) when a plugin name is not registered.
+var ErrUnknown = errors.New("unknown plugin")
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// ValidateName reports whether name may be used as a plugin name: a lowercase
+// letter first, then lowercase letters, digits and underscores, at most
+// MaxNameLen characters, no "__" (the prefix separator) and not "core".
+func ValidateName(name string) error {
+	const rule = "a plugin name starts with a lowercase letter, has only [a-z0-9_], no \"__\", at most 30 characters, and is not \"core\""
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: empty name (%s)", ErrInvalidName, rule)
+	case name == Core:
+		return fmt.Errorf("%w: %q is reserved for the core branch (%s)", ErrInvalidName, name, rule)
+	case len(name) > MaxNameLen:
+		return fmt.Errorf("%w: %q has %d characters (%s)", ErrInvalidName, name, len(name), rule)
+	case !nameRE.MatchString(name):
+		return fmt.Errorf("%w: %q (%s)", ErrInvalidName, name, rule)
+	case strings.Contains(name, "__") || strings.HasSuffix(name, "_"):
+		return fmt.Errorf("%w: %q contains \"__\" or ends with \"_\", which would blur its table prefix (%s)", ErrInvalidName, name, rule)
+	}
+	return nil
+}
+
+// Prefix is the prefix of every table, index and constraint owned by the
+// branch name: "<name>__".
+func Prefix(name string) string { return name + "__" }
+
+// Registry holds a set of plugins by name. The zero value is empty and ready
+// to use; it is safe for concurrent use.
+type Registry struct {
+	mu      sync.RWMutex
+	plugins map[string]Plugin
+}
+
+// Add registers p. It returns an error for an invalid or duplicate name.
+func (r *Registry) Add(p Plugin) error {
+	if err := ValidateName(p.Name); err != nil {
+		return err
+	}
+	for _, d := range p.DependsOn {
+		if d == p.Name {
+			return fmt.Errorf("plugin %q depends on itself: remove %q from DependsOn", p.Name, d)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.plugins[p.Name]; dup {
+		return fmt.Errorf("plugin %q registered twice: two packages call Register with the same name", p.Name)
+	}
+	if r.plugins == nil {
+		r.plugins = make(map[string]Plugin)
+	}
+	r.plugins[p.Name] = p
+	return nil
+}
+
+// Get returns the plugin registered under name.
+func (r *Registry) Get(name string) (Plugin, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p, ok := r.plugins[name]
+	if !ok {
+		return Plugin{}, fmt.Errorf("%w %q (registered: %s): forgotten import of its package?", ErrUnknown, name, strings.Join(r.namesLocked(), ", "))
+	}
+	return p, nil
+}
+
+// Names returns the registered plugin names, sorted.
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.namesLocked()
+}
+
+func (r *Registry) namesLocked() []string {
+	names := make([]string, 0, len(r.plugins))
+	for n := range r.plugins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Order returns the named plugins and everything they depend on, each after
+// its dependencies, ties broken by name. With no names it orders every
+// registered plugin. It fails on an unknown plugin or a dependency cycle.
+func (r *Registry) Order(names ...string) ([]Plugin, error) {
+	if len(names) == 0 {
+		names = r.Names()
+	}
+	var (
+		out   []Plugin
+		state = map[string]int{} // 1 visiting, 2 done
+		visit func(name string, path []string) error
+	)
+	visit = func(name string, path []string) error {
+		switch state[name] {
+		case 2:
+			return nil
+		case 1:
+			i := slices.Index(path, name)
+			return fmt.Errorf("dependency cycle between plugins: %s: remove one of these DependsOn entries", strings.Join(append(path[i:], name), " -> "))
+		}
+		p, err := r.Get(name)
+		if err != nil {
+			if len(path) > 0 {
+				return fmt.Errorf("plugin %q depends on %w", path[len(path)-1], err)
+			}
+			return err
+		}
+		state[name] = 1
+		deps := slices.Clone(p.DependsOn)
+		sort.Strings(deps)
+		for _, d := range deps {
+			if err := visit(d, append(path, name)); err != nil {
+				return err
+			}
+		}
+		state[name] = 2
+		out = append(out, p)
+		return nil
+	}
+	sorted := slices.Clone(names)
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		if err := visit(n, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Closure returns name and every plugin it depends on, directly or not.
+func (r *Registry) Closure(name string) ([]string, error) {
+	ps, err := r.Order(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	return out, nil
+}
+
+var global Registry
+
+// Register adds p to the process-wide registry. Like sql.Register it is meant
+// for init functions and panics on an invalid or duplicate name.
+func Register(p Plugin) {
+	if err := global.Add(p); err != nil {
+		panic("plugin.Register: " + err.Error())
+	}
+}
+
+// Default returns the process-wide registry that Register adds to.
+func Default() *Registry { return &global }
