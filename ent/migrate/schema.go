@@ -28,13 +28,13 @@ var (
 				Symbol:     "core__access_tokens_core__users_actor",
 				Columns:    []*schema.Column{CoreAccessTokensColumns[4]},
 				RefColumns: []*schema.Column{CoreUsersColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "core__access_tokens_core__request_tokens_request_token",
 				Columns:    []*schema.Column{CoreAccessTokensColumns[5]},
 				RefColumns: []*schema.Column{CoreRequestTokensColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 		},
 	}
@@ -68,7 +68,7 @@ var (
 				Symbol:     "core__activities_core__generators_generator",
 				Columns:    []*schema.Column{CoreActivitiesColumns[8]},
 				RefColumns: []*schema.Column{CoreGeneratorsColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "core__activities_core__generic_model_reference_object",
@@ -80,7 +80,7 @@ var (
 				Symbol:     "core__activities_core__generic_model_reference_target",
 				Columns:    []*schema.Column{CoreActivitiesColumns[10]},
 				RefColumns: []*schema.Column{CoreGenericModelReferenceColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -137,7 +137,7 @@ var (
 				Symbol:     "core__collections_core__locations_location",
 				Columns:    []*schema.Column{CoreCollectionsColumns[9]},
 				RefColumns: []*schema.Column{CoreLocationsColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "core__collections_core__users_collections",
@@ -351,7 +351,7 @@ var (
 				Symbol:     "core__graveyard_core__generic_model_reference_actor",
 				Columns:    []*schema.Column{CoreGraveyardColumns[4]},
 				RefColumns: []*schema.Column{CoreGenericModelReferenceColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -463,7 +463,7 @@ var (
 				Symbol:     "core__media_entries_core__locations_location",
 				Columns:    []*schema.Column{CoreMediaEntriesColumns[19]},
 				RefColumns: []*schema.Column{CoreLocationsColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "core__media_entries_core__users_media_entries",
@@ -625,7 +625,7 @@ var (
 				Symbol:     "core__notifications_core__generic_model_reference_object",
 				Columns:    []*schema.Column{CoreNotificationsColumns[3]},
 				RefColumns: []*schema.Column{CoreGenericModelReferenceColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "core__notifications_core__users_user",
@@ -796,13 +796,13 @@ var (
 				Symbol:     "core__reports_core__users_resolver",
 				Columns:    []*schema.Column{CoreReportsColumns[7]},
 				RefColumns: []*schema.Column{CoreUsersColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "core__reports_core__generic_model_reference_object",
 				Columns:    []*schema.Column{CoreReportsColumns[8]},
 				RefColumns: []*schema.Column{CoreGenericModelReferenceColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 		},
 	}
@@ -829,13 +829,13 @@ var (
 				Symbol:     "core__request_tokens_core__clients_client",
 				Columns:    []*schema.Column{CoreRequestTokensColumns[8]},
 				RefColumns: []*schema.Column{CoreClientsColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "core__request_tokens_core__users_actor",
 				Columns:    []*schema.Column{CoreRequestTokensColumns[9]},
 				RefColumns: []*schema.Column{CoreUsersColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 		},
 	}
@@ -883,7 +883,7 @@ var (
 				Symbol:     "core__media_comments_core__locations_location",
 				Columns:    []*schema.Column{CoreMediaCommentsColumns[6]},
 				RefColumns: []*schema.Column{CoreLocationsColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -915,7 +915,7 @@ var (
 				Symbol:     "core__users_core__locations_location",
 				Columns:    []*schema.Column{CoreUsersColumns[7]},
 				RefColumns: []*schema.Column{CoreLocationsColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.NoAction,
 			},
 		},
 	}

@@ -36,3 +36,7 @@ func sharedKey() schema.Annotation {
 	off := false
 	return entsql.Annotation{Incremental: &off}
 }
+
+// noAction keeps an optional foreign key's ON DELETE as MediaGoblin has it
+// (no action); ent would otherwise make it SET NULL.
+var noAction = entsql.OnDelete(entsql.NoAction)

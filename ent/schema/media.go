@@ -45,7 +45,7 @@ func (MediaEntry) Fields() []ent.Field {
 func (MediaEntry) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("actor", User.Type).Ref("media_entries").Unique().Required().Field("actor_id"),
-		edge.To("location", Location.Type).Unique().Field("location_id"),
+		edge.To("location", Location.Type).Unique().Field("location_id").Annotations(noAction),
 		edge.To("files", FileKeyname.Type).Through("media_files", MediaFile.Type),
 		edge.To("attachment_files", AttachmentFile.Type),
 		edge.To("tags", MediaTag.Type),

@@ -51,8 +51,8 @@ func (RequestToken) Fields() []ent.Field {
 
 func (RequestToken) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("client", OAuthClient.Type).Unique().Field("client_id"),
-		edge.To("actor", User.Type).Unique().Field("actor_id"),
+		edge.To("client", OAuthClient.Type).Unique().Field("client_id").Annotations(noAction),
+		edge.To("actor", User.Type).Unique().Field("actor_id").Annotations(noAction),
 	}
 }
 
@@ -74,8 +74,8 @@ func (AccessToken) Fields() []ent.Field {
 
 func (AccessToken) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("actor", User.Type).Unique().Field("actor_id"),
-		edge.To("request_token", RequestToken.Type).Unique().Field("request_token_id"),
+		edge.To("actor", User.Type).Unique().Field("actor_id").Annotations(noAction),
+		edge.To("request_token", RequestToken.Type).Unique().Field("request_token_id").Annotations(noAction),
 	}
 }
 

@@ -70,7 +70,7 @@ func (Collection) Fields() []ent.Field {
 func (Collection) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("actor", User.Type).Ref("collections").Unique().Required().Field("actor_id"),
-		edge.To("location", Location.Type).Unique().Field("location_id"),
+		edge.To("location", Location.Type).Unique().Field("location_id").Annotations(noAction),
 		edge.To("items", CollectionItem.Type),
 	}
 }
@@ -133,7 +133,7 @@ func (TextComment) Fields() []ent.Field {
 func (TextComment) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("actor", User.Type).Unique().Required().Field("actor_id"),
-		edge.To("location", Location.Type).Unique().Field("location_id"),
+		edge.To("location", Location.Type).Unique().Field("location_id").Annotations(noAction),
 	}
 }
 
@@ -205,7 +205,7 @@ func (Notification) Fields() []ent.Field {
 
 func (Notification) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("object", GenericModelReference.Type).Unique().Field("object_id"),
+		edge.To("object", GenericModelReference.Type).Unique().Field("object_id").Annotations(noAction),
 		edge.To("user", User.Type).Unique().Required().Field("user_id"),
 	}
 }
@@ -240,8 +240,8 @@ func (Report) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("reporter", User.Type).Unique().Required().Field("reporter_id"),
 		edge.To("reported_user", User.Type).Unique().Required().Field("reported_user_id"),
-		edge.To("resolver", User.Type).Unique().Field("resolver_id"),
-		edge.To("object", GenericModelReference.Type).Unique().Field("object_id"),
+		edge.To("resolver", User.Type).Unique().Field("resolver_id").Annotations(noAction),
+		edge.To("object", GenericModelReference.Type).Unique().Field("object_id").Annotations(noAction),
 	}
 }
 
@@ -284,9 +284,9 @@ func (Activity) Fields() []ent.Field {
 func (Activity) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("actor", User.Type).Unique().Required().Field("actor_id"),
-		edge.To("generator", Generator.Type).Unique().Field("generator_id"),
+		edge.To("generator", Generator.Type).Unique().Field("generator_id").Annotations(noAction),
 		edge.To("object", GenericModelReference.Type).Unique().Required().Field("object_id"),
-		edge.To("target", GenericModelReference.Type).Unique().Field("target_id"),
+		edge.To("target", GenericModelReference.Type).Unique().Field("target_id").Annotations(noAction),
 	}
 }
 
@@ -311,7 +311,7 @@ func (Graveyard) Fields() []ent.Field {
 
 func (Graveyard) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("actor", GenericModelReference.Type).Unique().Field("actor_id"),
+		edge.To("actor", GenericModelReference.Type).Unique().Field("actor_id").Annotations(noAction),
 	}
 }
 

@@ -31,7 +31,7 @@ func (User) Fields() []ent.Field {
 
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("location", Location.Type).Unique().Field("location_id"),
+		edge.To("location", Location.Type).Unique().Field("location_id").Annotations(noAction),
 		// The subclass tables share the user's primary key (PK is the FK).
 		edge.To("local_user", LocalUser.Type).Unique().StorageKey(edge.Column("id"), edge.Symbol("core__local_users_id_fkey")),
 		edge.To("remote_user", RemoteUser.Type).Unique().StorageKey(edge.Column("id"), edge.Symbol("core__remote_users_id_fkey")),

@@ -1,0 +1,72 @@
+// Command plugmig is the schema workflow of a pluggable application: it
+// composes the core and plugin ent schemas per branch and prints, diffs,
+// lints and applies their migrations. Run it with go run ./cmd <command>.
+//
+// Exit codes: 0 success; 1 an error, or (for commands that check) something
+// to do; 2 bad usage.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+// CLI is the command line: one field per command, each in its own file.
+type CLI struct {
+	Schema SchemaCmd `cmd:"" help:"Print a branch's desired schema (core, or core + one plugin) as DDL."`
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// exitError carries an exit code other than 1 for a failed command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// run parses args, runs the command and returns the process exit code. It is
+// main without the process, so tests run the CLI in-process.
+func run(args []string, stdout, stderr io.Writer) int {
+	var cli CLI
+	exitCode := -1
+	parser, err := kong.New(&cli,
+		kong.Name("plugmig"),
+		kong.Description("Declarative, Atlas-backed schema migrations for an application and its plugins."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exitCode = code }),
+		kong.BindTo(stdout, (*io.Writer)(nil)),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "plugmig:", err)
+		return 2
+	}
+	ctx, err := parser.Parse(args)
+	if exitCode >= 0 {
+		return exitCode // --help
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "plugmig:", err)
+		return 2
+	}
+	app := &App{Stdout: stdout, Stderr: stderr}
+	if err := ctx.Run(app); err != nil {
+		fmt.Fprintln(stderr, "plugmig:", err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return 1
+	}
+	return 0
+}

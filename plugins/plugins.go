@@ -1,0 +1,9 @@
+// Package plugins links every plugin of the application. Import it for its
+// side effects; a new plugin adds one line here.
+package plugins
+
+import (
+	_ "github.com/plugmig/plugmig/plugins/archivalook"
+	_ "github.com/plugmig/plugmig/plugins/image"
+	_ "github.com/plugmig/plugmig/plugins/mediasecurity"
+)
