@@ -165,3 +165,24 @@ func columnNames(cols []*entschema.Column) []string {
 	}
 	return names
 }
+
+// Union composes the schema of core plus the named plugins and everything
+// they depend on: what a database with exactly those plugins enabled holds.
+func (c *Composer) Union(plugins ...string) (*Branch, error) {
+	b := &Branch{Name: strings.Join(append([]string{plugin.Core}, plugins...), "+"), Owners: []string{plugin.Core}}
+	if len(plugins) > 0 {
+		ps, err := c.plugins.Order(plugins...)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			b.Owners = append(b.Owners, p.Name)
+		}
+	}
+	for _, t := range c.tables {
+		if slices.Contains(b.Owners, c.owners[t.Name]) {
+			b.Tables = append(b.Tables, t)
+		}
+	}
+	return b, nil
+}

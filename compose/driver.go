@@ -1,0 +1,46 @@
+package compose
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/mysql"
+	"ariga.io/atlas/sql/postgres"
+	"ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlite"
+)
+
+// Open wraps an open database in Atlas's driver for the dialect.
+func Open(d string, db *sql.DB) (migrate.Driver, error) {
+	switch d {
+	case SQLite:
+		return sqlite.Open(db)
+	case Postgres:
+		return postgres.Open(db)
+	case MySQL:
+		return mysql.Open(db)
+	}
+	_, err := entDialect(d)
+	return nil, err
+}
+
+// Drift returns the changes that would turn the database's current schema
+// (the connection's default schema) into want. None means they are equal.
+func Drift(ctx context.Context, drv migrate.Driver, want *schema.Schema) ([]schema.Change, error) {
+	got, err := drv.InspectSchema(ctx, "", nil)
+	if err != nil {
+		return nil, fmt.Errorf("inspect database: %w", err)
+	}
+	w := *want
+	w.Name, w.Realm, w.Attrs = got.Name, got.Realm, got.Attrs
+	tables := make([]*schema.Table, len(want.Tables))
+	for i, t := range want.Tables {
+		ct := *t
+		ct.Schema = &w
+		tables[i] = &ct
+	}
+	w.Tables = tables
+	return drv.SchemaDiff(got, &w)
+}

@@ -1,0 +1,96 @@
+// Package plugintest is the conformance suite every plugin of this
+// application runs from its own test:
+//
+//	func TestConformance(t *testing.T) { plugintest.Conformance(t, "archivalook") }
+//
+// It checks the plugin's name, that every table, index and foreign key it
+// owns carries its prefix, that it touches no table it does not own, and that
+// its branch composes into DDL that a real SQLite database accepts, for every
+// dialect.
+package plugintest
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/testdb"
+	"github.com/plugmig/plugmig/plugin"
+)
+
+// Conformance runs the suite for the named plugin.
+func Conformance(t *testing.T, name string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := plugin.ValidateName(name); err != nil {
+		t.Fatal(err)
+	}
+	comp, err := app.Composer()
+	if err != nil {
+		t.Fatalf("compose the application: %v", err)
+	}
+	p, err := comp.Plugins().Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Migrations == nil || p.Dir == "" {
+		t.Errorf("plugin %q registers no Dir or Migrations: set both (Dir: %q)", name, "plugins/"+name)
+	}
+	owned := comp.Tables(name)
+	b, err := comp.Branch(name)
+	if err != nil {
+		t.Fatalf("compose branch %q: %v", name, err)
+	}
+	prefix := plugin.Prefix(name)
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			s, err := comp.Schema(ctx, b, d)
+			if err != nil {
+				t.Fatalf("compose %s: %v", d, err)
+			}
+			for _, table := range owned {
+				at, ok := s.Table(table)
+				if !ok {
+					t.Fatalf("table %q missing from the composed %s schema", table, d)
+				}
+				if !strings.HasPrefix(at.Name, prefix) {
+					t.Errorf("table %q is not prefixed %q", at.Name, prefix)
+				}
+				for _, idx := range at.Indexes {
+					if !strings.HasPrefix(idx.Name, prefix) {
+						t.Errorf("index %q on %q is not prefixed %q", idx.Name, at.Name, prefix)
+					}
+				}
+				for _, fk := range at.ForeignKeys {
+					if !strings.HasPrefix(fk.Symbol, prefix) {
+						t.Errorf("foreign key %q on %q is not prefixed %q", fk.Symbol, at.Name, prefix)
+					}
+				}
+			}
+			for _, at := range s.Tables {
+				if comp.Owner(at.Name) == name {
+					continue
+				}
+				for _, fk := range at.ForeignKeys {
+					if comp.Owner(fk.RefTable.Name) == name {
+						t.Errorf("table %q (owner %s) has foreign key %q into plugin %q: a plugin must not add columns to tables it does not own", at.Name, comp.Owner(at.Name), fk.Symbol, name)
+					}
+				}
+			}
+			stmts, err := compose.DDL(ctx, d, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d == compose.SQLite {
+				db := testdb.SQLite(t)
+				for _, st := range stmts {
+					if _, err := db.DB.ExecContext(ctx, st); err != nil {
+						t.Fatalf("SQLite refused %q: %v", st, err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,227 @@
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/testdb"
+)
+
+// refTable is one table of the MediaGoblin reference (testdata/mediagoblin-core-schema.md).
+type refTable struct {
+	name    string
+	cols    []refColumn
+	pk      []string
+	uniques [][]string
+	indexes map[string][]string // name -> columns
+}
+
+type refColumn struct {
+	name     string
+	nullable bool
+	fk       string // "table.column" or ""
+}
+
+var (
+	headRE   = regexp.MustCompile("^#### `([a-z_]+)`")
+	pkRE     = regexp.MustCompile(`^\* Primary key: \(([^)]*)\)`)
+	uniqueRE = regexp.MustCompile(`^\* UNIQUE \(([^)]*)\)`)
+	indexRE  = regexp.MustCompile("^\\* INDEX `([a-z_]+)` \\(([^)]*)\\)")
+)
+
+func readReference(t *testing.T) []*refTable {
+	t.Helper()
+	f, err := os.Open("testdata/mediagoblin-core-schema.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var (
+		tables []*refTable
+		cur    *refTable
+	)
+	split := func(s string) []string {
+		parts := strings.Split(s, ",")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return parts
+	}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := headRE.FindStringSubmatch(line); m != nil {
+			cur = &refTable{name: m[1], indexes: map[string][]string{}}
+			tables = append(tables, cur)
+			continue
+		}
+		if cur == nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(line, "| `"):
+			cells := strings.Split(line, "|")
+			cur.cols = append(cur.cols, refColumn{
+				name:     strings.Trim(strings.TrimSpace(cells[1]), "`"),
+				nullable: strings.TrimSpace(cells[5]) == "yes",
+				fk:       strings.TrimSpace(cells[10]),
+			})
+		case pkRE.MatchString(line):
+			cur.pk = split(pkRE.FindStringSubmatch(line)[1])
+		case uniqueRE.MatchString(line):
+			cur.uniques = append(cur.uniques, split(uniqueRE.FindStringSubmatch(line)[1]))
+		case indexRE.MatchString(line):
+			m := indexRE.FindStringSubmatch(line)
+			cur.indexes[m[1]] = split(m[2])
+		}
+	}
+	return tables
+}
+
+// deviations are the documented differences from the reference (docs/ent-deviations.md).
+var deviations = map[string]string{
+	"core__nonce_timestamps.pk": "primary key is (nonce): ent allows composite keys only on edge schemas",
+	"core__clients.id.nullable": "a primary key is NOT NULL (PostgreSQL forces it too)",
+}
+
+// TestReferenceSchema creates core and every plugin in real databases and
+// checks every table, column, nullability, primary key, unique constraint,
+// named index and foreign key of the MediaGoblin reference against what the
+// database reports.
+func TestReferenceSchema(t *testing.T) {
+	ref := readReference(t)
+	if n := len(ref); n != 32 {
+		t.Fatalf("reference has %d tables, want 30 core + 2 plugin tables", n)
+	}
+	comp, err := app.Composer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := comp.Tables("core"); len(got) != 30 {
+		t.Fatalf("core has %d tables, want 30: %v", len(got), got)
+	}
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			db := testdb.Open(t, d)
+			b, err := comp.Union(comp.Plugins().Names()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := comp.Schema(ctx, b, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stmts, err := compose.DDL(ctx, d, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range stmts {
+				if _, err := db.DB.ExecContext(ctx, st); err != nil {
+					t.Fatalf("%s refused %s: %v", d, st, err)
+				}
+			}
+			drv, err := compose.Open(d, db.DB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			changes, err := compose.Drift(ctx, drv, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(changes) > 0 {
+				t.Errorf("database differs from the composed schema by %d changes, first: %T %+v", len(changes), changes[0], changes[0])
+			}
+			got, err := drv.InspectSchema(ctx, "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rt := range ref {
+				checkTable(t, got, rt)
+			}
+		})
+	}
+}
+
+func checkTable(t *testing.T, s *schema.Schema, rt *refTable) {
+	t.Helper()
+	tbl, ok := s.Table(rt.name)
+	if !ok {
+		t.Errorf("table %s missing", rt.name)
+		return
+	}
+	for _, rc := range rt.cols {
+		c, ok := tbl.Column(rc.name)
+		if !ok {
+			t.Errorf("%s.%s missing", rt.name, rc.name)
+			continue
+		}
+		isPK := slices.Contains(rt.pk, rc.name)
+		if c.Type.Null != rc.nullable && !isPK {
+			t.Errorf("%s.%s nullable = %v, reference says %v", rt.name, rc.name, c.Type.Null, rc.nullable)
+		}
+		if rc.fk != "" && !hasFK(tbl, rc.name, rc.fk) {
+			t.Errorf("%s.%s: no foreign key to %s", rt.name, rc.name, rc.fk)
+		}
+	}
+	if pk := columns(tbl.PrimaryKey); !slices.Equal(pk, rt.pk) && deviations[rt.name+".pk"] == "" {
+		t.Errorf("%s primary key = %v, reference says %v", rt.name, pk, rt.pk)
+	}
+	for _, u := range rt.uniques {
+		if !hasIndex(tbl, u, true) {
+			t.Errorf("%s: no unique constraint or index on %v", rt.name, u)
+		}
+	}
+	for name, cols := range rt.indexes {
+		idx, ok := tbl.Index(name)
+		if !ok {
+			t.Errorf("%s: index %s missing", rt.name, name)
+			continue
+		}
+		if got := columns(idx); !slices.Equal(got, cols) {
+			t.Errorf("%s: index %s on %v, reference says %v", rt.name, name, got, cols)
+		}
+	}
+}
+
+func columns(idx *schema.Index) []string {
+	if idx == nil {
+		return nil
+	}
+	var names []string
+	for _, p := range idx.Parts {
+		if p.C != nil {
+			names = append(names, p.C.Name)
+		}
+	}
+	return names
+}
+
+func hasIndex(tbl *schema.Table, cols []string, unique bool) bool {
+	for _, idx := range tbl.Indexes {
+		if idx.Unique == unique && slices.Equal(columns(idx), cols) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasFK(tbl *schema.Table, col, target string) bool {
+	refTable, refCol, _ := strings.Cut(target, ".")
+	for _, fk := range tbl.ForeignKeys {
+		if len(fk.Columns) == 1 && fk.Columns[0].Name == col && fk.RefTable.Name == refTable &&
+			len(fk.RefColumns) == 1 && fk.RefColumns[0].Name == refCol {
+			return true
+		}
+	}
+	return false
+}
