@@ -61,24 +61,37 @@ type Source struct {
 
 // Generate runs the whole pipeline described in the package documentation.
 func Generate(cfg Config) error {
-	sources, err := LoadSources(cfg.CoreSchema, cfg.PluginsDir)
+	_, graph, err := Build(cfg)
 	if err != nil {
 		return err
+	}
+	if err := graph.Gen(); err != nil {
+		return fmt.Errorf("generate ent client: %w", err)
+	}
+	return nil
+}
+
+// Build loads and checks the sources, writes the composed wrapper package and
+// migrate/owners.go, and returns the checked ent graph, ready for Gen.
+func Build(cfg Config) (*Composition, *gen.Graph, error) {
+	sources, err := LoadSources(cfg.CoreSchema, cfg.PluginsDir)
+	if err != nil {
+		return nil, nil, err
 	}
 	c, err := Compose(sources)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := writeGo(filepath.Join(cfg.Composed, "composed.go"), c.WrapperSource()); err != nil {
-		return err
+		return nil, nil, err
 	}
-	spec, err := (&load.Config{Path: cfg.Composed}).Load()
+	spec, err := (&load.Config{Path: relPath(cfg.Composed)}).Load()
 	if err != nil {
-		return fmt.Errorf("load composed schemas: %w", err)
+		return nil, nil, fmt.Errorf("load composed schemas: %w", err)
 	}
 	storage, err := gen.NewStorage("sql")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	graph, err := gen.NewGraph(&gen.Config{
 		Storage:  storage,
@@ -88,16 +101,23 @@ func Generate(cfg Config) error {
 		Features: cfg.Features,
 	}, spec.Schemas...)
 	if err != nil {
-		return fmt.Errorf("build ent graph: %w", err)
+		return nil, nil, fmt.Errorf("build ent graph: %w", err)
 	}
 	owners, err := c.CheckGraph(graph)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := graph.Gen(); err != nil {
-		return fmt.Errorf("generate ent client: %w", err)
+	if err := writeGo(filepath.Join(cfg.Target, "migrate", "owners.go"), ownersSource(owners)); err != nil {
+		return nil, nil, err
 	}
-	return writeGo(filepath.Join(cfg.Target, "migrate", "owners.go"), ownersSource(owners))
+	return c, graph, nil
+}
+
+func relPath(p string) string {
+	if !strings.HasPrefix(p, ".") && !filepath.IsAbs(p) {
+		return "./" + p
+	}
+	return p
 }
 
 // LoadSources loads the core schema package and each plugins/<name>/schema
@@ -128,11 +148,7 @@ func LoadSources(coreDir, pluginsDir string) ([]*Source, error) {
 }
 
 func loadSource(owner, dir string) (*Source, error) {
-	path := dir
-	if !strings.HasPrefix(path, ".") && !filepath.IsAbs(path) {
-		path = "./" + path
-	}
-	spec, err := (&load.Config{Path: path}).Load()
+	spec, err := (&load.Config{Path: relPath(dir)}).Load()
 	if err != nil {
 		return nil, fmt.Errorf("load %s schemas from %s: %w", owner, dir, err)
 	}
