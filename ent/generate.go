@@ -2,4 +2,4 @@
 // entities and every plugin's, in one graph (see entc.go and package entplug).
 package ent
 
-//go:generate go run -mod=mod entc.go
+//go:generate go run entc.go
