@@ -10,15 +10,19 @@ import (
 	"github.com/plugmig/plugmig/entplug"
 )
 
+// lastTarget is the client folder of the last build, where owners.go lands.
+var lastTarget string
+
 func build(t *testing.T, plugins string) (*entplug.Composition, error) {
 	t.Helper()
+	lastTarget = t.TempDir()
 	composed := filepath.Join("testdata", plugins, "composed")
 	t.Cleanup(func() { os.RemoveAll(composed) })
 	c, _, err := entplug.Build(entplug.Config{
 		CoreSchema: "testdata/core",
 		PluginsDir: filepath.Join("testdata", plugins),
 		Composed:   composed,
-		Target:     t.TempDir(),
+		Target:     lastTarget,
 		Package:    "example.com/app/ent",
 	})
 	return c, err
@@ -74,4 +78,14 @@ func TestBuildRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestBuildManyToManyJoinTableIsPrefixed(t *testing.T) {
+	c, err := build(t, "m2m")
+	require.NoError(t, err)
+	require.Equal(t, "tagger__entry_tagger_labels", c.BackRefs["Entry"][0].JoinTable)
+	owners, err := os.ReadFile(filepath.Join(lastTarget, "migrate", "owners.go"))
+	require.NoError(t, err)
+	require.Regexp(t, `"tagger__entry_tagger_labels":\s+"tagger",`, string(owners), "the join table belongs to the plugin")
+	require.Regexp(t, `"core__entries":\s+"core",`, string(owners))
 }
