@@ -140,21 +140,17 @@ type Branch struct {
 	Tables []*entschema.Table
 }
 
-// Branch composes the named branch.
+// Branch composes the named branch: core alone, or core, the plugin and
+// every plugin it depends on.
 func (c *Composer) Branch(name string) (*Branch, error) {
-	b := &Branch{Name: name, Owners: []string{plugin.Core}}
-	if name != plugin.Core {
-		deps, err := c.plugins.Closure(name)
-		if err != nil {
-			return nil, fmt.Errorf("branch %q: %w", name, err)
-		}
-		b.Owners = append(b.Owners, deps...)
+	if name == plugin.Core {
+		return c.Union()
 	}
-	for _, t := range c.tables {
-		if slices.Contains(b.Owners, c.owners[t.Name]) {
-			b.Tables = append(b.Tables, t)
-		}
+	b, err := c.Union(name)
+	if err != nil {
+		return nil, fmt.Errorf("branch %q: %w", name, err)
 	}
+	b.Name = name
 	return b, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
 	"reflect"
 
 	"entgo.io/ent/dialect"
@@ -110,5 +109,3 @@ func (r *oneRow) Scan(dest ...any) error {
 	}
 	return nil
 }
-
-var _ io.Closer = offline{}

@@ -190,11 +190,9 @@ func (e Errors) orNil() error {
 	return e
 }
 
-var errNotOwned = errors.New("edge changes a table its plugin does not own")
-
 // ErrNotOwned is wrapped by every error about an edge that would put a
 // column, index or constraint into a table its declaring plugin doesn't own.
-var ErrNotOwned = errNotOwned
+var ErrNotOwned = errors.New("edge changes a table its plugin does not own")
 
 // ErrPrefix is wrapped by every error about a missing "<plugin>__" prefix.
 var ErrPrefix = errors.New("name lacks the plugin prefix")
