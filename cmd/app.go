@@ -1,18 +1,89 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/devdb"
 	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/plan"
 )
 
-// App is what every command runs against: this application's branches and
-// the output streams.
+// Globals are the flags every command takes. Each may also come from the
+// environment or from plugmig.json at the module root (keys are the flag
+// names, e.g. {"dialects": ["sqlite", "postgres"]}).
+type Globals struct {
+	Root     string            `env:"PLUGMIG_ROOT" placeholder:"DIR" help:"Module root holding migrations/ and plugins/ (default: the folder of the nearest go.mod)."`
+	Dialects []string          `env:"PLUGMIG_DIALECTS" default:"sqlite,postgres,mysql" enum:"sqlite,postgres,mysql" placeholder:"D,..." help:"Dialects the project keeps migrations for (${default})."`
+	DevURL   map[string]string `name:"dev-url" placeholder:"DIALECT=URL" help:"Dev database server for a dialect, where a scratch schema is created and dropped (e.g. postgres=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); default from DEV_URL_POSTGRES / DEV_URL_MYSQL. SQLite uses memory."`
+}
+
+// App is what every command runs against: this application's branches, the
+// global flags and the output streams.
 type App struct {
+	Globals
 	Stdout io.Writer
 	Stderr io.Writer
 }
 
 // Composer builds the composer of this application's branches.
 func (a *App) Composer() (*compose.Composer, error) { return app.Composer() }
+
+// Project returns the application's branches rooted at the module root.
+func (a *App) Project() (*plan.Project, error) {
+	comp, err := a.Composer()
+	if err != nil {
+		return nil, err
+	}
+	return &plan.Project{Root: a.Root, Composer: comp}, nil
+}
+
+// DevDBs opens a scratch database per configured dialect. Close them with
+// the returned function.
+func (a *App) DevDBs(ctx context.Context) (map[string]*devdb.DB, func(), error) {
+	dbs := map[string]*devdb.DB{}
+	closeAll := func() {
+		for _, db := range dbs {
+			db.Close()
+		}
+	}
+	urls := devdb.URLs(a.DevURL)
+	var errs []error
+	for _, d := range a.Dialects {
+		url, err := urls.Lookup(d)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		db, err := devdb.Open(ctx, d, url)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		dbs[d] = db
+	}
+	if err := errors.Join(errs...); err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return dbs, closeAll, nil
+}
+
+// findRoot returns the nearest folder at or above dir holding go.mod.
+func findRoot(dir string) (string, error) {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no go.mod in %s or above: run plugmig from the application's module, or pass --root", dir)
+		}
+		d = parent
+	}
+}

@@ -11,12 +11,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/alecthomas/kong"
 )
 
-// CLI is the command line: one field per command, each in its own file.
+// CLI is the command line: the global flags, then one field per command,
+// each command in its own file.
 type CLI struct {
+	Globals
+
+	Diff   DiffCmd   `cmd:"" help:"Write the migration a branch's ent schema needs, one file per dialect in the branch's own folder."`
+	Heads  HeadsCmd  `cmd:"" help:"Show each branch's newest migration; fail when a branch's dialect folders differ."`
+	Hash   HashCmd   `cmd:"" help:"Rewrite atlas.sum of every migration folder after a deliberate manual edit."`
 	Schema SchemaCmd `cmd:"" help:"Print a branch's desired schema (core, or core + one plugin) as DDL."`
 }
 
@@ -33,12 +40,16 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// errSilent is returned by a command that has already reported why it
+// exits with 1 (diff --check listing what is pending).
+var errSilent = errors.New("")
+
 // run parses args, runs the command and returns the process exit code. It is
 // main without the process, so tests run the CLI in-process.
 func run(args []string, stdout, stderr io.Writer) int {
 	var cli CLI
 	exitCode := -1
-	parser, err := kong.New(&cli,
+	options := []kong.Option{
 		kong.Name("plugmig"),
 		kong.Description("Declarative, Atlas-backed schema migrations for an application and its plugins."),
 		kong.UsageOnError(),
@@ -46,7 +57,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exitCode = code }),
 		kong.BindTo(stdout, (*io.Writer)(nil)),
-	)
+	}
+	cwd, _ := os.Getwd()
+	root, rootErr := findRoot(cwd)
+	if rootErr == nil {
+		options = append(options, kong.Configuration(kong.JSON, filepath.Join(root, "plugmig.json")))
+	}
+	parser, err := kong.New(&cli, options...)
 	if err != nil {
 		fmt.Fprintln(stderr, "plugmig:", err)
 		return 2
@@ -59,9 +76,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plugmig:", err)
 		return 2
 	}
-	app := &App{Stdout: stdout, Stderr: stderr}
+	if cli.Root == "" {
+		if rootErr != nil {
+			fmt.Fprintln(stderr, "plugmig:", rootErr)
+			return 1
+		}
+		cli.Root = root
+	}
+	app := &App{Globals: cli.Globals, Stdout: stdout, Stderr: stderr}
 	if err := ctx.Run(app); err != nil {
-		fmt.Fprintln(stderr, "plugmig:", err)
+		if !errors.Is(err, errSilent) {
+			fmt.Fprintln(stderr, "plugmig:", err)
+		}
 		var ee *exitError
 		if errors.As(err, &ee) {
 			return ee.code

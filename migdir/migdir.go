@@ -73,8 +73,8 @@ func Check(dir migrate.Dir, rel string) error {
 	return fmt.Errorf("%s: %w", rel, err)
 }
 
-// Head returns the last migration file of a folder, or nil when it has none.
-func Head(dir migrate.Dir) (migrate.File, error) {
+// Last returns the last migration file of a folder, or nil when it has none.
+func Last(dir migrate.Dir) (migrate.File, error) {
 	files, err := dir.Files()
 	if err != nil || len(files) == 0 {
 		return nil, err
@@ -89,4 +89,86 @@ func Rehash(dir migrate.Dir) error {
 		return err
 	}
 	return migrate.WriteSumFile(dir, sum)
+}
+
+// Head is the newest migration of a branch.
+type Head struct {
+	Branch string `json:"branch"`
+	// Version and Description are those of the newest file; empty when the
+	// branch has no migration yet.
+	Version     string `json:"version"`
+	Description string `json:"description"`
+	// Files counts the branch's migrations (the same in every dialect).
+	Files int `json:"files"`
+}
+
+// ErrParity is wrapped by the error of a branch whose dialect folders hold
+// different versions.
+var ErrParity = errors.New("dialect folders differ")
+
+// Heads returns the head of each branch, checking every folder's atlas.sum
+// and that the branch's dialect folders hold the same versions.
+func Heads(root string, reg *plugin.Registry, branches, dialects []string) ([]Head, error) {
+	heads := make([]Head, 0, len(branches))
+	var errs []error
+	for _, b := range branches {
+		h, err := branchHead(root, reg, b, dialects)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		heads = append(heads, h)
+	}
+	return heads, errors.Join(errs...)
+}
+
+func branchHead(root string, reg *plugin.Registry, branch string, dialects []string) (Head, error) {
+	h := Head{Branch: branch}
+	var first []migrate.File
+	for i, d := range dialects {
+		dir, err := Open(root, reg, branch, d)
+		if err != nil {
+			return h, err
+		}
+		files, err := dir.Files()
+		if err != nil {
+			return h, fmt.Errorf("branch %q (%s): %w", branch, d, err)
+		}
+		if i == 0 {
+			first = files
+			continue
+		}
+		if err := sameVersions(first, files); err != nil {
+			return h, fmt.Errorf("%w: branch %q: %s and %s: %v: every diff writes one file per dialect with one version; restore the missing file or run the diff again", ErrParity, branch, dialects[0], d, err)
+		}
+	}
+	h.Files = len(first)
+	if len(first) > 0 {
+		last := first[len(first)-1]
+		h.Version, h.Description = last.Version(), last.Desc()
+	}
+	return h, nil
+}
+
+func sameVersions(a, b []migrate.File) error {
+	va, vb := versions(a), versions(b)
+	for v := range va {
+		if !vb[v] {
+			return fmt.Errorf("version %s is only in the first", v)
+		}
+	}
+	for v := range vb {
+		if !va[v] {
+			return fmt.Errorf("version %s is only in the second", v)
+		}
+	}
+	return nil
+}
+
+func versions(files []migrate.File) map[string]bool {
+	m := make(map[string]bool, len(files))
+	for _, f := range files {
+		m[f.Version()] = true
+	}
+	return m
 }

@@ -24,7 +24,7 @@ func TestOpenChecksSum(t *testing.T) {
 	require.NoError(t, os.MkdirAll(path, 0o755))
 	dir, err := migdir.Open(root, reg, "rate", "sqlite")
 	require.NoError(t, err, "an empty folder is fine")
-	head, err := migdir.Head(dir)
+	head, err := migdir.Last(dir)
 	require.NoError(t, err)
 	require.Nil(t, head)
 
@@ -42,7 +42,7 @@ func TestOpenChecksSum(t *testing.T) {
 	require.NoError(t, migdir.Rehash(local))
 	dir, err = migdir.Open(root, reg, "rate", "sqlite")
 	require.NoError(t, err)
-	head, err = migdir.Head(dir)
+	head, err = migdir.Last(dir)
 	require.NoError(t, err)
 	require.Equal(t, "20261123110000", head.Version())
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plugmig/plugmig/devdb"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 
@@ -150,4 +151,57 @@ func dbName(t testing.TB) string {
 		n = n[:40]
 	}
 	return fmt.Sprintf("t_%s_%s", n, hex.EncodeToString(b))
+}
+
+// DevURL returns the Atlas-style URL of the local server of a dialect, for a
+// dev database ("" for SQLite). It skips or fails, as Open does, when the
+// server is unreachable.
+func DevURL(t testing.TB, dialect string) string {
+	t.Helper()
+	switch dialect {
+	case "postgres":
+		open(t, "postgres", PostgresAdmin, "PostgreSQL").Close()
+		return PostgresAdmin
+	case "mysql":
+		open(t, "mysql", MySQLAdmin, "MariaDB/MySQL").Close()
+		user, host, _ := strings.Cut(strings.TrimSuffix(MySQLAdmin, "/"), "@tcp(")
+		return "mysql://" + user + "@" + strings.TrimSuffix(host, ")") + "/"
+	}
+	return ""
+}
+
+// Dev opens a scratch dev database of the dialect (see package devdb),
+// closed when the test ends.
+func Dev(t testing.TB, dialect string) *devdb.DB {
+	t.Helper()
+	dev, err := devdb.Open(context.Background(), dialect, DevURL(t, dialect))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := dev.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return dev
+}
+
+// Root returns the module root: the nearest folder holding go.mod at or
+// above the test's working directory.
+func Root(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
 }

@@ -5,8 +5,10 @@
 //
 // It checks the plugin's name, that every table, index and foreign key it
 // owns carries its prefix, that it touches no table it does not own, and that
-// its branch composes into DDL that a real SQLite database accepts, for every
-// dialect.
+// its branch composes into DDL that a real SQLite database accepts, and that
+// its migration folders are intact (atlas.sum) and replay, on top of core's,
+// to exactly its composed schema, for every dialect (PostgreSQL and MySQL on
+// the local servers).
 package plugintest
 
 import (
@@ -17,6 +19,7 @@ import (
 	"github.com/plugmig/plugmig/compose"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
+	"github.com/plugmig/plugmig/plan"
 	"github.com/plugmig/plugmig/plugin"
 )
 
@@ -83,6 +86,16 @@ func Conformance(t *testing.T, name string) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Run("migrations replay to the schema", func(t *testing.T) {
+				proj := &plan.Project{Root: testdb.Root(t), Composer: comp}
+				pd, err := proj.Pending(ctx, testdb.Dev(t, d), name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !pd.InSync() {
+					t.Errorf("%s lacks: %s: run go run ./cmd diff --branch %s --name <description>", pd.Dir, pd.Summary(), name)
+				}
+			})
 			if d == compose.SQLite {
 				db := testdb.SQLite(t)
 				for _, st := range stmts {

@@ -1,0 +1,189 @@
+// Package devdb provides the scratch databases the engine replays migration
+// history on: an in-memory SQLite database, or a schema (PostgreSQL) or
+// database (MySQL/MariaDB) created for the run on the server a dev URL names
+// and dropped afterwards, so the database the URL names is left exactly as
+// it was found and concurrent runs never collide.
+package devdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/mysql"
+	"ariga.io/atlas/sql/postgres"
+	"ariga.io/atlas/sql/sqlite"
+
+	"github.com/plugmig/plugmig/internal/dbdriver"
+)
+
+// EnvVar returns the environment variable that may hold a dialect's dev URL.
+func EnvVar(dialect string) string { return "DEV_URL_" + strings.ToUpper(dialect) }
+
+// URLs maps a dialect to its dev URL. SQLite needs none.
+type URLs map[string]string
+
+// Lookup returns the dev URL of a dialect: the explicit one, else the
+// environment's. For PostgreSQL and MySQL without either, the error says
+// exactly what to pass.
+func (u URLs) Lookup(dialect string) (string, error) {
+	if dialect == "sqlite" {
+		return u[dialect], nil
+	}
+	if v := u[dialect]; v != "" {
+		return v, nil
+	}
+	if v := os.Getenv(EnvVar(dialect)); v != "" {
+		return v, nil
+	}
+	example := map[string]string{
+		"postgres": "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+		"mysql":    "mysql://root@127.0.0.1:3306/test",
+	}[dialect]
+	return "", fmt.Errorf("no dev database for %s: pass --dev-url %s=%s or set %s (a server where a scratch schema may be created and dropped), or leave %s out of the project's dialects (--dialects / plugmig.json)",
+		dialect, dialect, example, EnvVar(dialect), dialect)
+}
+
+// DB is a scratch database. Reset empties it; Close drops it.
+type DB struct {
+	// Dialect is "sqlite", "postgres" or "mysql".
+	Dialect string
+	// DB is the connection pool to the scratch database.
+	DB *sql.DB
+	// Driver is Atlas's driver on DB.
+	Driver migrate.Driver
+
+	admin   *sql.DB
+	target  dbdriver.Target
+	rawURL  string
+	scratch string
+}
+
+// Open creates a scratch database of the dialect. url is ignored for SQLite.
+func Open(ctx context.Context, dialect, url string) (*DB, error) {
+	d := &DB{Dialect: dialect, rawURL: url}
+	if dialect != "sqlite" {
+		t, admin, err := dbdriver.Open(ctx, url)
+		if err != nil {
+			return nil, fmt.Errorf("dev database for %s: %w", dialect, err)
+		}
+		if t.Dialect != dialect {
+			admin.Close()
+			return nil, fmt.Errorf("dev URL %s is a %s database, not %s", dbdriver.Redact(url), t.Dialect, dialect)
+		}
+		d.admin, d.target = admin, t
+		b := make([]byte, 6)
+		rand.Read(b)
+		d.scratch = "plugmig_dev_" + hex.EncodeToString(b)
+	}
+	if err := d.create(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Reset drops everything in the scratch database.
+func (d *DB) Reset(ctx context.Context) error {
+	if err := d.drop(ctx); err != nil {
+		return err
+	}
+	return d.create(ctx)
+}
+
+// Close drops the scratch database and closes every connection.
+func (d *DB) Close() error {
+	err := d.drop(context.Background())
+	if d.admin != nil {
+		d.admin.Close()
+	}
+	return err
+}
+
+func (d *DB) create(ctx context.Context) error {
+	var (
+		db  *sql.DB
+		err error
+	)
+	switch d.Dialect {
+	case "sqlite":
+		b := make([]byte, 6)
+		rand.Read(b)
+		db, err = sql.Open("sqlite3", "file:plugmig_dev_"+hex.EncodeToString(b)+"?mode=memory&_pragma=foreign_keys(1)")
+		if err == nil {
+			// One connection: an in-memory database lives as long as it does.
+			db.SetMaxOpenConns(1)
+			db.SetMaxIdleConns(1)
+			db.SetConnMaxLifetime(0)
+			db.SetConnMaxIdleTime(0)
+		}
+	case "postgres":
+		if _, err := d.admin.ExecContext(ctx, "CREATE SCHEMA "+d.scratch); err != nil {
+			return fmt.Errorf("create scratch schema on dev database %s: %w", dbdriver.Redact(d.rawURL), err)
+		}
+		db, err = sql.Open("postgres", withQuery(d.rawURL, "search_path", d.scratch))
+	case "mysql":
+		if _, err := d.admin.ExecContext(ctx, "CREATE DATABASE "+d.scratch); err != nil {
+			return fmt.Errorf("create scratch database on dev server %s: %w", dbdriver.Redact(d.rawURL), err)
+		}
+		u, _ := url.Parse(d.rawURL)
+		u.Path = "/" + d.scratch
+		var t dbdriver.Target
+		if t, err = dbdriver.ParseURL(u.String()); err == nil {
+			db, err = sql.Open(t.Driver, t.DSN)
+		}
+	default:
+		return fmt.Errorf("unknown dialect %q", d.Dialect)
+	}
+	if err != nil {
+		return err
+	}
+	d.DB = db
+	switch d.Dialect {
+	case "sqlite":
+		d.Driver, err = sqlite.Open(db)
+	case "postgres":
+		d.Driver, err = postgres.Open(db)
+	case "mysql":
+		d.Driver, err = mysql.Open(db)
+	}
+	if err != nil {
+		return fmt.Errorf("dev database for %s: %w", d.Dialect, err)
+	}
+	return nil
+}
+
+func (d *DB) drop(ctx context.Context) error {
+	if d.DB != nil {
+		d.DB.Close()
+		d.DB, d.Driver = nil, nil
+	}
+	var err error
+	switch d.Dialect {
+	case "postgres":
+		_, err = d.admin.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+d.scratch+" CASCADE")
+	case "mysql":
+		_, err = d.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+d.scratch)
+	}
+	if err != nil {
+		return fmt.Errorf("drop scratch %s on dev database %s: %w", d.scratch, dbdriver.Redact(d.rawURL), err)
+	}
+	return nil
+}
+
+func withQuery(raw, key, value string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

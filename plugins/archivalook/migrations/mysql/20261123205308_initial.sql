@@ -1,0 +1,2 @@
+-- Create "archivalook__featured_media" table
+CREATE TABLE `archivalook__featured_media` (`id` int NOT NULL AUTO_INCREMENT, `display_type` varchar(255) NOT NULL, `order` int NOT NULL, `media_entry_id` int NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `archivalook__featured_media_media_entry_id_fkey` FOREIGN KEY (`media_entry_id`) REFERENCES `core__media_entries` (`id`) ON DELETE NO ACTION) CHARSET utf8mb4 COLLATE utf8mb4_bin;
