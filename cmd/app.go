@@ -29,18 +29,27 @@ type App struct {
 	Globals
 	Stdout io.Writer
 	Stderr io.Writer
+
+	rootErr error // why the module root could not be found, if it could not
 }
+
+// ModuleRoot returns the module root, or why it is unknown.
+func (a *App) ModuleRoot() (string, error) { return a.Root, a.rootErr }
 
 // Composer builds the composer of this application's branches.
 func (a *App) Composer() (*compose.Composer, error) { return app.Composer() }
 
 // Project returns the application's branches rooted at the module root.
 func (a *App) Project() (*plan.Project, error) {
+	root, err := a.ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
 	comp, err := a.Composer()
 	if err != nil {
 		return nil, err
 	}
-	return &plan.Project{Root: a.Root, Composer: comp}, nil
+	return &plan.Project{Root: root, Composer: comp}, nil
 }
 
 // DevDBs opens a scratch database per configured dialect. Close them with

@@ -17,10 +17,11 @@ type HashCmd struct{}
 // Run rehashes each branch's folder in each configured dialect and says
 // which sums changed.
 func (c *HashCmd) Run(app *App) error {
-	comp, err := app.Composer()
+	proj, err := app.Project()
 	if err != nil {
 		return err
 	}
+	comp := proj.Composer
 	branches, err := comp.Branches()
 	if err != nil {
 		return err
@@ -32,7 +33,7 @@ func (c *HashCmd) Run(app *App) error {
 			if err != nil {
 				return err
 			}
-			path := filepath.Join(app.Root, rel)
+			path := filepath.Join(proj.Root, rel)
 			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("branch %q: migration folder %s does not exist: create it (an empty folder is fine)", b, rel)
 			}

@@ -15,15 +15,16 @@ type HeadsCmd struct {
 
 // Run prints one line per branch: name, head version, description, count.
 func (c *HeadsCmd) Run(app *App) error {
-	comp, err := app.Composer()
+	proj, err := app.Project()
 	if err != nil {
 		return err
 	}
+	comp := proj.Composer
 	branches, err := comp.Branches()
 	if err != nil {
 		return err
 	}
-	heads, err := migdir.Heads(app.Root, comp.Plugins(), branches, app.Dialects)
+	heads, err := migdir.Heads(proj.Root, comp.Plugins(), branches, app.Dialects)
 	if c.JSON {
 		enc := json.NewEncoder(app.Stdout)
 		enc.SetIndent("", "  ")

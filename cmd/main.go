@@ -76,14 +76,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plugmig:", err)
 		return 2
 	}
-	if cli.Root == "" {
-		if rootErr != nil {
-			fmt.Fprintln(stderr, "plugmig:", rootErr)
-			return 1
-		}
-		cli.Root = root
-	}
 	app := &App{Globals: cli.Globals, Stdout: stdout, Stderr: stderr}
+	if app.Root == "" {
+		app.Root, app.rootErr = root, rootErr
+	}
 	if err := ctx.Run(app); err != nil {
 		if !errors.Is(err, errSilent) {
 			fmt.Fprintln(stderr, "plugmig:", err)

@@ -10,16 +10,12 @@ import (
 )
 
 // checkOwnership refuses a pending change to a table the branch does not
-// own. created says which branch's history created each existing table; a
-// table still to be created belongs to whoever declares it in ent.
+// own. created says which branch's history created each existing table.
 func (p *Project) checkOwnership(pd *Pending, created map[string]string) error {
 	var problems []string
 	for _, c := range pd.Changes {
 		verb, table := describe(c)
-		owner := created[table]
-		if owner == "" {
-			owner = p.Composer.Owner(table)
-		}
+		owner := p.ownerOf(table, created)
 		if table != "" && owner == pd.Branch {
 			continue
 		}
@@ -30,6 +26,21 @@ func (p *Project) checkOwnership(pd *Pending, created map[string]string) error {
 	}
 	return fmt.Errorf("%w: branch %q (%s) would change what it does not own; nothing was written:\n%s",
 		ErrNotOwned, pd.Branch, pd.Dialect, strings.Join(problems, "\n"))
+}
+
+// ownerOf returns who owns a table: the owner ent declares it in; else the
+// registered plugin its name is prefixed with; else the branch whose history
+// created it.
+func (p *Project) ownerOf(table string, created map[string]string) string {
+	if o := p.Composer.Owner(table); o != "" {
+		return o
+	}
+	if name, _, ok := strings.Cut(table, "__"); ok {
+		if _, err := p.Composer.Plugins().Get(name); err == nil {
+			return name
+		}
+	}
+	return created[table]
 }
 
 func (p *Project) remedy(branch, owner, table string) string {
