@@ -1,10 +1,14 @@
 package main
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/plugmig/plugmig/internal/testdb"
 )
 
 func TestMain(m *testing.M) {
@@ -13,7 +17,69 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the CLI scripts in testdata/script in-process.
+// TestScripts runs the CLI scripts in testdata/script in-process. Each
+// script's $WORK is a module root holding a copy of the repository's
+// migration folders, with the dev URLs pointing at the local servers.
+// Scripts that need the servers start with "[!servers] skip".
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	servers, reason := testdb.Servers()
+	if !servers {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the database servers are required under CI=true: %s", reason)
+		}
+		t.Logf("SKIPPING the scripts that need database servers: %s", reason)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Condition: func(cond string) (bool, error) {
+			if cond == "servers" {
+				return servers, nil
+			}
+			return false, nil
+		},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)
+			env.Setenv("DEV_URL_MYSQL", testdb.MySQLDevURL())
+			env.Setenv("NO_COLOR", "1")
+			return copyMigrations("..", env.WorkDir)
+		},
+	})
+}
+
+// copyMigrations copies go.mod and every migrations/ folder of the module
+// at root into dst.
+func copyMigrations(root, dst string) error {
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dst, "go.mod"), b, 0o644); err != nil {
+		return err
+	}
+	folders, _ := filepath.Glob(filepath.Join(root, "plugins", "*", "migrations"))
+	folders = append(folders, filepath.Join(root, "migrations"))
+	for _, src := range folders {
+		rel, _ := filepath.Rel(root, src)
+		err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			out := filepath.Join(dst, rel, path[len(src):])
+			if d.IsDir() {
+				return os.MkdirAll(out, 0o755)
+			}
+			if filepath.Ext(path) == ".go" {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(out, data, 0o644)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -164,8 +164,7 @@ func DevURL(t testing.TB, dialect string) string {
 		return PostgresAdmin
 	case "mysql":
 		open(t, "mysql", MySQLAdmin, "MariaDB/MySQL").Close()
-		user, host, _ := strings.Cut(strings.TrimSuffix(MySQLAdmin, "/"), "@tcp(")
-		return "mysql://" + user + "@" + strings.TrimSuffix(host, ")") + "/"
+		return MySQLDevURL()
 	}
 	return ""
 }
