@@ -21,6 +21,7 @@ import (
 type CLI struct {
 	Globals
 
+	Atlas  AtlasCmd  `cmd:"" help:"Work with the atlas CLI: write atlas.hcl and its inputs, import what atlas migrate diff wrote."`
 	Diff   DiffCmd   `cmd:"" help:"Write the migration a branch's ent schema needs, one file per dialect in the branch's own folder."`
 	Heads  HeadsCmd  `cmd:"" help:"Show each branch's newest migration; fail when a branch's dialect folders differ."`
 	Hash   HashCmd   `cmd:"" help:"Rewrite atlas.sum of every migration folder after a deliberate manual edit."`

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"io/fs"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -41,45 +39,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)
 			env.Setenv("DEV_URL_MYSQL", testdb.MySQLDevURL())
 			env.Setenv("NO_COLOR", "1")
-			return copyMigrations("..", env.WorkDir)
+			return testdb.CopyMigrations("..", env.WorkDir)
 		},
 	})
-}
-
-// copyMigrations copies go.mod and every migrations/ folder of the module
-// at root into dst.
-func copyMigrations(root, dst string) error {
-	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dst, "go.mod"), b, 0o644); err != nil {
-		return err
-	}
-	folders, _ := filepath.Glob(filepath.Join(root, "plugins", "*", "migrations"))
-	folders = append(folders, filepath.Join(root, "migrations"))
-	for _, src := range folders {
-		rel, _ := filepath.Rel(root, src)
-		err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			out := filepath.Join(dst, rel, path[len(src):])
-			if d.IsDir() {
-				return os.MkdirAll(out, 0o755)
-			}
-			if filepath.Ext(path) == ".go" {
-				return nil
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(out, data, 0o644)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
