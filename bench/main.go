@@ -1,0 +1,37 @@
+// Command bench is the benchmark harness: it builds synthetic histories and
+// measures the engine's commands side by side in one run, printing ratios.
+// It is not a test; run it with
+//
+//	go run ./bench diff          # diff cost vs number of other plugins (SQLite)
+//
+// Every figure is the median of -runs repetitions.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff> [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "diff":
+		err = benchDiff(args)
+	default:
+		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff\n", cmd)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func newFlags(name string) *flag.FlagSet {
+	return flag.NewFlagSet(name, flag.ExitOnError)
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	entschema "entgo.io/ent/dialect/sql/schema"
+	"entgo.io/ent/schema/field"
+
+	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/devdb"
+	entmigrate "github.com/plugmig/plugmig/ent/migrate"
+	"github.com/plugmig/plugmig/plan"
+	"github.com/plugmig/plugmig/plugin"
+)
+
+// synth is a synthetic application: MediaGoblin's 30 core tables and P
+// plugins, each owning one table that references core__media_entries and
+// grows by one column (and every third step an index) per migration.
+type synth struct {
+	root    string
+	reg     *plugin.Registry
+	core    []*entschema.Table
+	owners  map[string]string
+	plugins map[string]*entschema.Table
+	steps   map[string]int
+}
+
+func newSynth(root string) *synth {
+	s := &synth{root: root, reg: &plugin.Registry{}, owners: map[string]string{}, plugins: map[string]*entschema.Table{}, steps: map[string]int{}}
+	for _, t := range entmigrate.Tables {
+		if entmigrate.Owners[t.Name] == plugin.Core {
+			s.core = append(s.core, t)
+			s.owners[t.Name] = plugin.Core
+		}
+	}
+	return s
+}
+
+func (s *synth) mediaEntries() *entschema.Table {
+	for _, t := range s.core {
+		if t.Name == "core__media_entries" {
+			return t
+		}
+	}
+	panic("no core__media_entries")
+}
+
+// addPlugin registers a plugin with empty folders and its first table.
+func (s *synth) addPlugin(name string, dialects []string) error {
+	if err := s.reg.Add(plugin.Plugin{Name: name, Dir: "plugins/" + name}); err != nil {
+		return err
+	}
+	for _, d := range dialects {
+		if err := os.MkdirAll(filepath.Join(s.root, "plugins", name, "migrations", d), 0o755); err != nil {
+			return err
+		}
+	}
+	me := s.mediaEntries()
+	id := &entschema.Column{Name: "id", Type: field.TypeInt, Increment: true}
+	entry := &entschema.Column{Name: "media_entry", Type: field.TypeInt}
+	t := &entschema.Table{
+		Name:       plugin.Prefix(name) + "items",
+		Columns:    []*entschema.Column{id, {Name: "name", Type: field.TypeString, Size: 100}, entry},
+		PrimaryKey: []*entschema.Column{id},
+		ForeignKeys: []*entschema.ForeignKey{{
+			Columns: []*entschema.Column{entry}, RefTable: me, RefColumns: []*entschema.Column{me.PrimaryKey[0]},
+		}},
+	}
+	s.plugins[name] = t
+	s.owners[t.Name] = name
+	return nil
+}
+
+// grow adds the next column (and every third step an index) to a plugin's
+// table: the change its next migration holds.
+func (s *synth) grow(name string) {
+	t := s.plugins[name]
+	s.steps[name]++
+	n := s.steps[name]
+	c := &entschema.Column{Name: fmt.Sprintf("c%02d", n), Type: field.TypeString, Size: 100, Nullable: true}
+	t.Columns = append(t.Columns, c)
+	if n%3 == 0 {
+		t.Indexes = append(t.Indexes, &entschema.Index{Name: fmt.Sprintf("%s_c%02d", t.Name, n), Columns: []*entschema.Column{c}})
+	}
+}
+
+func (s *synth) project() (*plan.Project, error) {
+	tables := append([]*entschema.Table{}, s.core...)
+	for _, t := range s.plugins {
+		tables = append(tables, t)
+	}
+	comp, err := compose.New(tables, s.owners, s.reg)
+	if err != nil {
+		return nil, err
+	}
+	return &plan.Project{Root: s.root, Composer: comp}, nil
+}
+
+// diff writes the branch's pending migration, as go run ./cmd diff does.
+func (s *synth) diff(ctx context.Context, dev *devdb.DB, branch, name string) error {
+	p, err := s.project()
+	if err != nil {
+		return err
+	}
+	pd, err := p.Pending(ctx, dev, branch)
+	if err != nil {
+		return err
+	}
+	if pd.InSync() {
+		return fmt.Errorf("branch %s: nothing to diff", branch)
+	}
+	v, err := p.NextVersion(branch, []string{dev.Dialect}, time.Now())
+	if err != nil {
+		return err
+	}
+	_, err = p.Write([]*plan.Pending{pd}, v, name)
+	return err
+}
