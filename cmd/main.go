@@ -21,11 +21,16 @@ import (
 type CLI struct {
 	Globals
 
-	Atlas  AtlasCmd  `cmd:"" help:"Work with the atlas CLI: write atlas.hcl and its inputs, import what atlas migrate diff wrote."`
-	Diff   DiffCmd   `cmd:"" help:"Write the migration a branch's ent schema needs, one file per dialect in the branch's own folder."`
-	Heads  HeadsCmd  `cmd:"" help:"Show each branch's newest migration; fail when a branch's dialect folders differ."`
-	Hash   HashCmd   `cmd:"" help:"Rewrite atlas.sum of every migration folder after a deliberate manual edit."`
-	Schema SchemaCmd `cmd:"" help:"Print a branch's desired schema (core, or core + one plugin) as DDL."`
+	Apply    ApplyCmd    `cmd:"" help:"Apply core's pending migrations, then each enabled plugin's (default database: the embedded SQLite file)."`
+	Status   StatusCmd   `cmd:"" help:"Show each branch's applied version, head and pending files; exit 1 when something is pending."`
+	History  HistoryCmd  `cmd:"" help:"List the applied migrations of every branch (or one)."`
+	Baseline BaselineCmd `cmd:"" help:"Mark existing tables as a branch's given version, without running anything."`
+	Plugin   PluginCmd   `cmd:"" help:"Manage plugins in a database: remove."`
+	Atlas    AtlasCmd    `cmd:"" help:"Work with the atlas CLI: write atlas.hcl and its inputs, import what atlas migrate diff wrote."`
+	Diff     DiffCmd     `cmd:"" help:"Write the migration a branch's ent schema needs, one file per dialect in the branch's own folder."`
+	Heads    HeadsCmd    `cmd:"" help:"Show each branch's newest migration; fail when a branch's dialect folders differ."`
+	Hash     HashCmd     `cmd:"" help:"Rewrite atlas.sum of every migration folder after a deliberate manual edit."`
+	Schema   SchemaCmd   `cmd:"" help:"Print a branch's desired schema (core, or core + one plugin) as DDL."`
 }
 
 func main() {
@@ -58,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exitCode = code }),
 		kong.BindTo(stdout, (*io.Writer)(nil)),
+		kong.Vars{"default_db": DefaultDatabase},
 	}
 	cwd, _ := os.Getwd()
 	root, rootErr := findRoot(cwd)

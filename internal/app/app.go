@@ -4,8 +4,13 @@
 package app
 
 import (
+	"os"
+	"path/filepath"
+
+	"github.com/plugmig/plugmig/apply"
 	"github.com/plugmig/plugmig/compose"
 	"github.com/plugmig/plugmig/ent/migrate"
+	"github.com/plugmig/plugmig/migrations"
 	"github.com/plugmig/plugmig/plugin"
 
 	_ "github.com/plugmig/plugmig/plugins" // registers every plugin
@@ -14,4 +19,26 @@ import (
 // Composer returns the composer of this application's branches.
 func Composer() (*compose.Composer, error) {
 	return compose.New(migrate.Tables, migrate.Owners, plugin.Default())
+}
+
+// Sources returns the migration folders built into the binary: core's and
+// each registered plugin's.
+func Sources() apply.Sources {
+	src := apply.Sources{plugin.Core: migrations.FS}
+	for _, name := range plugin.Default().Names() {
+		p, _ := plugin.Default().Get(name)
+		src[name] = p.Migrations
+	}
+	return src
+}
+
+// DiskSources returns the migration folders under a module root: what
+// go run ./cmd diff writes, before it is built in.
+func DiskSources(root string) apply.Sources {
+	src := apply.Sources{plugin.Core: os.DirFS(filepath.Join(root, migrations.Dir))}
+	for _, name := range plugin.Default().Names() {
+		p, _ := plugin.Default().Get(name)
+		src[name] = os.DirFS(filepath.Join(root, p.Dir, "migrations"))
+	}
+	return src
 }

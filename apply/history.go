@@ -1,0 +1,251 @@
+package apply
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+)
+
+// HistoryTable is the one table that records every branch's revisions.
+const HistoryTable = "plugmig_history"
+
+// historyDDL creates the history table; the same statement works on
+// SQLite, PostgreSQL and MySQL.
+const historyDDL = `CREATE TABLE IF NOT EXISTS plugmig_history (
+  branch varchar(255) NOT NULL,
+  version varchar(255) NOT NULL,
+  description varchar(255) NOT NULL,
+  type varchar(32) NOT NULL,
+  applied integer NOT NULL,
+  total integer NOT NULL,
+  executed_at varchar(64) NOT NULL,
+  duration_us bigint NOT NULL,
+  hash varchar(255) NOT NULL,
+  partial_hashes text NULL,
+  error text NULL,
+  error_stmt text NULL,
+  operator_version varchar(255) NOT NULL,
+  PRIMARY KEY (branch, version)
+)`
+
+// timeFormat stores times as fixed-width UTC text, so they sort in SQL.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// Revision is one row of the history: an Atlas revision and its branch.
+type Revision struct {
+	Branch string
+	*migrate.Revision
+}
+
+// conn is what the history is read and written through: a pool, a
+// connection or a transaction.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// store reads and writes the history table of one database.
+type store struct {
+	dialect string
+	db      conn
+}
+
+func (s store) q(query string) string {
+	if s.dialect != "postgres" {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// exists reports whether the history table exists.
+func (s store) exists(ctx context.Context) (bool, error) {
+	var query string
+	switch s.dialect {
+	case "sqlite":
+		query = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+	case "postgres":
+		query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+	default:
+		query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(query), HistoryTable)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var n int
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return false, err
+		}
+	}
+	return n > 0, rows.Err()
+}
+
+func (s store) create(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, historyDDL)
+	return err
+}
+
+// all returns every revision, ordered by branch and version. A database
+// without the history table has none.
+func (s store) all(ctx context.Context) ([]Revision, error) {
+	ok, err := s.exists(ctx)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return s.read(ctx, "")
+}
+
+func (s store) read(ctx context.Context, branch string) ([]Revision, error) {
+	query := "SELECT branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, error, error_stmt, operator_version FROM plugmig_history"
+	var args []any
+	if branch != "" {
+		query += " WHERE branch = ?"
+		args = append(args, branch)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(query+" ORDER BY branch, version"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", HistoryTable, err)
+	}
+	defer rows.Close()
+	var revs []Revision
+	for rows.Next() {
+		var (
+			r                     = Revision{Revision: &migrate.Revision{}}
+			typ, at               string
+			us                    int64
+			partial, errMsg, stmt sql.NullString
+		)
+		if err := rows.Scan(&r.Branch, &r.Version, &r.Description, &typ, &r.Applied, &r.Total, &at, &us, &r.Hash, &partial, &errMsg, &stmt, &r.OperatorVersion); err != nil {
+			return nil, err
+		}
+		r.Type = parseType(typ)
+		r.ExecutedAt, _ = time.Parse(timeFormat, at)
+		r.ExecutionTime = time.Duration(us) * time.Microsecond
+		r.Error, r.ErrorStmt = errMsg.String, stmt.String
+		if partial.String != "" {
+			if err := json.Unmarshal([]byte(partial.String), &r.PartialHashes); err != nil {
+				return nil, fmt.Errorf("%s: branch %q version %s: partial hashes: %w", HistoryTable, r.Branch, r.Version, err)
+			}
+		}
+		revs = append(revs, r)
+	}
+	return revs, rows.Err()
+}
+
+func (s store) write(ctx context.Context, branch string, r *migrate.Revision) error {
+	var partial sql.NullString
+	if len(r.PartialHashes) > 0 {
+		b, _ := json.Marshal(r.PartialHashes)
+		partial = sql.NullString{String: string(b), Valid: true}
+	}
+	cols := "branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, error, error_stmt, operator_version"
+	update := []string{"description", "type", "applied", "total", "executed_at", "duration_us", "hash", "partial_hashes", "error", "error_stmt", "operator_version"}
+	var set []string
+	for _, c := range update {
+		if s.dialect == "mysql" {
+			set = append(set, c+" = VALUES("+c+")")
+		} else {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	query := "INSERT INTO plugmig_history (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	if s.dialect == "mysql" {
+		query += "ON DUPLICATE KEY UPDATE " + strings.Join(set, ", ")
+	} else {
+		query += "ON CONFLICT (branch, version) DO UPDATE SET " + strings.Join(set, ", ")
+	}
+	_, err := s.db.ExecContext(ctx, s.q(query), branch, r.Version, r.Description, r.Type.String(), r.Applied, r.Total,
+		r.ExecutedAt.UTC().Format(timeFormat), r.ExecutionTime.Microseconds(), r.Hash, partial,
+		nullString(r.Error), nullString(r.ErrorStmt), r.OperatorVersion)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", HistoryTable, err)
+	}
+	return nil
+}
+
+func (s store) delete(ctx context.Context, branch, version string) error {
+	query, args := "DELETE FROM plugmig_history WHERE branch = ?", []any{branch}
+	if version != "" {
+		query += " AND version = ?"
+		args = append(args, version)
+	}
+	_, err := s.db.ExecContext(ctx, s.q(query), args...)
+	return err
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func parseType(s string) migrate.RevisionType {
+	for _, t := range []migrate.RevisionType{migrate.RevisionTypeBaseline, migrate.RevisionTypeExecute, migrate.RevisionTypeResolved, migrate.RevisionTypeExecute | migrate.RevisionTypeResolved} {
+		if t.String() == s {
+			return t
+		}
+	}
+	return migrate.RevisionTypeUnknown
+}
+
+// branchRevisions is the Atlas RevisionReadWriter of one branch.
+type branchRevisions struct {
+	branch string
+	store  store
+}
+
+var _ migrate.RevisionReadWriter = branchRevisions{}
+
+// Ident names the history table.
+func (b branchRevisions) Ident() *migrate.TableIdent { return &migrate.TableIdent{Name: HistoryTable} }
+
+// ReadRevisions returns the branch's revisions, by version.
+func (b branchRevisions) ReadRevisions(ctx context.Context) ([]*migrate.Revision, error) {
+	revs, err := b.store.read(ctx, b.branch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*migrate.Revision, len(revs))
+	for i, r := range revs {
+		out[i] = r.Revision
+	}
+	return out, nil
+}
+
+// ReadRevision returns one revision of the branch.
+func (b branchRevisions) ReadRevision(ctx context.Context, version string) (*migrate.Revision, error) {
+	revs, err := b.ReadRevisions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range revs {
+		if r.Version == version {
+			return r, nil
+		}
+	}
+	return nil, migrate.ErrRevisionNotExist
+}
+
+// WriteRevision inserts or updates a revision of the branch.
+func (b branchRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) error {
+	return b.store.write(ctx, b.branch, r)
+}
+
+// DeleteRevision deletes a revision of the branch.
+func (b branchRevisions) DeleteRevision(ctx context.Context, version string) error {
+	return b.store.delete(ctx, b.branch, version)
+}
+

@@ -1,0 +1,67 @@
+package apply
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+
+	"ariga.io/atlas/sql/migrate"
+)
+
+// Sources maps each branch to the file system holding its migration
+// folders, one sub-folder per dialect (sqlite/, postgres/, mysql/): the
+// folders embedded in the binary, or the module's folders on disk.
+type Sources map[string]fs.FS
+
+// Dir returns a branch's folder for a dialect as a read-only Atlas
+// directory.
+func (s Sources) Dir(branch, dialect string) (migrate.Dir, error) {
+	fsys, ok := s[branch]
+	if !ok || fsys == nil {
+		return nil, fmt.Errorf("branch %q has no migrations in this build: register its Migrations (//go:embed all:migrations)", branch)
+	}
+	if _, err := fs.Stat(fsys, dialect); err != nil {
+		return nil, fmt.Errorf("branch %q has no %s migration folder (%w): generate it with go run ./cmd diff --branch %s, or keep %s out of the target dialects", branch, dialect, err, branch, dialect)
+	}
+	sub, err := fs.Sub(fsys, dialect)
+	if err != nil {
+		return nil, err
+	}
+	return fsDir{sub}, nil
+}
+
+// fsDir is a read-only migrate.Dir over an fs.FS.
+type fsDir struct{ fs.FS }
+
+var errReadOnly = errors.New("migration folder is read-only during apply")
+
+// WriteFile implements migrate.Dir; apply never writes a folder.
+func (fsDir) WriteFile(string, []byte) error { return errReadOnly }
+
+// Files returns the .sql files, sorted by name (that is, by version).
+func (d fsDir) Files() ([]migrate.File, error) {
+	names, err := fs.Glob(d.FS, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	files := make([]migrate.File, 0, len(names))
+	for _, n := range names {
+		b, err := fs.ReadFile(d.FS, n)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, migrate.NewLocalFile(n, b))
+	}
+	return files, nil
+}
+
+// Checksum computes the folder's atlas.sum from its files.
+func (d fsDir) Checksum() (migrate.HashFile, error) {
+	files, err := d.Files()
+	if err != nil {
+		return nil, err
+	}
+	return migrate.NewHashFile(files)
+}

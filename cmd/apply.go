@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/plugmig/plugmig/apply"
+)
+
+// ApplyCmd applies core's pending migrations, then each enabled plugin's.
+type ApplyCmd struct {
+	Target
+	DryRun bool `help:"Print the SQL that would run, per branch, and change nothing."`
+	JSON   bool `name:"json" help:"Print the result as JSON."`
+}
+
+// applyJSON is apply --json.
+type applyJSON struct {
+	Database string               `json:"database"`
+	DryRun   bool                 `json:"dry_run,omitempty"`
+	Branches []apply.BranchResult `json:"applied,omitempty"`
+	Pending  []dryRunBranch       `json:"pending,omitempty"`
+	Status   []apply.BranchStatus `json:"status"`
+}
+
+type dryRunBranch struct {
+	Branch string       `json:"branch"`
+	Files  []dryRunFile `json:"files"`
+}
+
+type dryRunFile struct {
+	Name       string   `json:"name"`
+	Statements []string `json:"statements"`
+}
+
+// Run applies, or with --dry-run prints, the pending files.
+func (c *ApplyCmd) Run(app *App) error {
+	ctx := context.Background()
+	m, db, url, err := c.open(ctx, app)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	out := applyJSON{Database: url, DryRun: c.DryRun}
+	if c.DryRun {
+		if out.Pending, err = dryRun(ctx, m); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(app.Stderr, "applying to %s\n", url)
+		out.Branches, err = m.Apply(ctx)
+		if err != nil {
+			return err
+		}
+	}
+	if out.Status, err = m.Status(ctx); err != nil {
+		return err
+	}
+	if c.JSON {
+		enc := json.NewEncoder(app.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if c.DryRun {
+		printDryRun(app.Stdout, out.Pending)
+		return nil
+	}
+	printSummary(app.Stdout, out.Branches, out.Status)
+	return nil
+}
+
+func dryRun(ctx context.Context, m *apply.Migrator) ([]dryRunBranch, error) {
+	plans, err := m.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []dryRunBranch
+	for _, bp := range plans {
+		if len(bp.Pending) == 0 {
+			continue
+		}
+		b := dryRunBranch{Branch: bp.Branch}
+		for _, f := range bp.Pending {
+			stmts, err := f.Stmts()
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: %w", bp.Folder, f.Name(), err)
+			}
+			b.Files = append(b.Files, dryRunFile{Name: bp.Folder + "/" + f.Name(), Statements: stmts})
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func printDryRun(w io.Writer, branches []dryRunBranch) {
+	if len(branches) == 0 {
+		fmt.Fprintln(w, "-- nothing to apply: every enabled branch is up to date")
+		return
+	}
+	for _, b := range branches {
+		for _, f := range b.Files {
+			fmt.Fprintf(w, "-- branch %s: %s\n", b.Branch, f.Name)
+			for _, s := range f.Statements {
+				fmt.Fprintln(w, s)
+			}
+		}
+	}
+}
+
+func printSummary(w io.Writer, results []apply.BranchResult, status []apply.BranchStatus) {
+	applied := map[string]apply.BranchResult{}
+	total := 0
+	for _, r := range results {
+		applied[r.Branch] = r
+		total += len(r.Files)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, s := range status {
+		r := applied[s.Branch]
+		switch {
+		case s.State == apply.StateUnknown:
+			fmt.Fprintf(tw, "%s\tunknown\tat %s: in the history but not in this build; its tables are untouched (restore the plugin, or go run ./cmd plugin remove %s --yes)\n", s.Branch, s.Applied, s.Branch)
+		case s.State == apply.StateDisabled:
+			fmt.Fprintf(tw, "%s\tdisabled\tkept at %s, %d pending\n", s.Branch, orDash(s.Applied), s.Pending)
+		case len(r.Files) > 0:
+			var d time.Duration
+			for _, f := range r.Files {
+				d += f.Duration
+			}
+			seeded := ""
+			if r.Seeded > 0 {
+				seeded = fmt.Sprintf(", %d seed row(s)", r.Seeded)
+			}
+			fmt.Fprintf(tw, "%s\tapplied\t%s -> %s (%d file(s)%s, %s)\n", s.Branch, orDash(r.From), r.To, len(r.Files), seeded, d.Round(time.Millisecond))
+		default:
+			fmt.Fprintf(tw, "%s\tup to date\tat %s\n", s.Branch, orDash(s.Applied))
+		}
+	}
+	tw.Flush()
+	if total == 0 {
+		fmt.Fprintln(w, "everything is up to date")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

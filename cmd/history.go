@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+)
+
+// HistoryCmd lists the history table.
+type HistoryCmd struct {
+	Target
+	Branch string `short:"b" help:"Only this branch."`
+	JSON   bool   `name:"json" help:"Print the history as JSON."`
+}
+
+type historyJSON struct {
+	Branch      string    `json:"branch"`
+	Version     string    `json:"version"`
+	Description string    `json:"description"`
+	Type        string    `json:"type"`
+	Applied     int       `json:"applied"`
+	Total       int       `json:"total"`
+	ExecutedAt  time.Time `json:"executed_at"`
+	DurationMS  float64   `json:"duration_ms"`
+	Hash        string    `json:"hash"`
+	Error       string    `json:"error,omitempty"`
+	ErrorStmt   string    `json:"error_statement,omitempty"`
+}
+
+// Run prints one line per applied (or baselined, or failed) file.
+func (c *HistoryCmd) Run(app *App) error {
+	ctx := context.Background()
+	m, db, _, err := c.open(ctx, app)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	revs, err := m.History(ctx, c.Branch)
+	if err != nil {
+		return err
+	}
+	rows := make([]historyJSON, len(revs))
+	for i, r := range revs {
+		rows[i] = historyJSON{
+			Branch: r.Branch, Version: r.Version, Description: r.Description, Type: r.Type.String(),
+			Applied: r.Applied, Total: r.Total, ExecutedAt: r.ExecutedAt.UTC(),
+			DurationMS: float64(r.ExecutionTime.Microseconds()) / 1000, Hash: r.Hash, Error: r.Error, ErrorStmt: r.ErrorStmt,
+		}
+	}
+	if c.JSON {
+		enc := json.NewEncoder(app.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(app.Stdout, "no history yet: run go run ./cmd apply")
+		return nil
+	}
+	tw := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "BRANCH\tVERSION\tDESCRIPTION\tTYPE\tSTATEMENTS\tEXECUTED AT\tDURATION\tERROR")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%.1fms\t%s\n", r.Branch, r.Version, r.Description, r.Type, r.Applied, r.Total,
+			r.ExecutedAt.Format(time.DateTime), r.DurationMS, oneLineErr(r.Error))
+	}
+	return tw.Flush()
+}
+
+func oneLineErr(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}

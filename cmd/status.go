@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+)
+
+// StatusCmd shows each branch's state in the database.
+type StatusCmd struct {
+	Target
+	JSON bool `name:"json" help:"Print the status as JSON."`
+}
+
+// Run prints one line per branch; it exits 1 when an enabled branch has
+// pending or failed files (for deploy checks).
+func (c *StatusCmd) Run(app *App) error {
+	ctx := context.Background()
+	m, db, _, err := c.open(ctx, app)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	status, err := m.Status(ctx)
+	if err != nil {
+		return err
+	}
+	work := false
+	for _, s := range status {
+		work = work || s.NeedsWork()
+	}
+	if c.JSON {
+		enc := json.NewEncoder(app.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(status); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "BRANCH\tSTATE\tAPPLIED\tHEAD\tPENDING")
+		for _, s := range status {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.Branch, s.State, orDash(s.Applied), orDash(s.Head), s.Pending)
+		}
+		tw.Flush()
+		for _, s := range status {
+			if s.State == "enabled" && s.Failed != "" {
+				fmt.Fprintf(app.Stdout, "%s: the last file failed: %s\n", s.Branch, s.Failed)
+			}
+			if s.Problem != "" {
+				fmt.Fprintf(app.Stdout, "%s: apply would refuse: %s\n", s.Branch, s.Problem)
+			}
+		}
+		if work {
+			fmt.Fprintln(app.Stdout, "pending work: run go run ./cmd apply")
+		}
+	}
+	if work {
+		return errSilent
+	}
+	return nil
+}
