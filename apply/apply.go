@@ -116,6 +116,9 @@ func (m *Migrator) Enabled() []string { return slices.Clone(m.enabled) }
 // the plugins they depend on, refusing an enabled plugin whose dependency is
 // disabled.
 func (m *Migrator) order() ([]string, error) {
+	if len(m.enabled) == 0 {
+		return []string{plugin.Core}, nil
+	}
 	ps, err := m.composer.Plugins().Order(m.enabled...)
 	if err != nil {
 		return nil, err

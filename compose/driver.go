@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/mysql"
@@ -27,12 +28,14 @@ func Open(d string, db *sql.DB) (migrate.Driver, error) {
 }
 
 // Drift returns the changes that would turn the database's current schema
-// (the connection's default schema) into want. None means they are equal.
-func Drift(ctx context.Context, drv migrate.Driver, want *schema.Schema) ([]schema.Change, error) {
+// (the connection's default schema) into want, leaving out the tables
+// named in ignore (such as the history table). None means they are equal.
+func Drift(ctx context.Context, drv migrate.Driver, want *schema.Schema, ignore ...string) ([]schema.Change, error) {
 	got, err := drv.InspectSchema(ctx, "", nil)
 	if err != nil {
 		return nil, fmt.Errorf("inspect database: %w", err)
 	}
+	got.Tables = slices.DeleteFunc(got.Tables, func(t *schema.Table) bool { return slices.Contains(ignore, t.Name) })
 	w := *want
 	w.Name, w.Realm, w.Attrs = got.Name, got.Realm, got.Attrs
 	tables := make([]*schema.Table, len(want.Tables))

@@ -1,0 +1,384 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"ariga.io/atlas/sql/migrate"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/apply"
+	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/testdb"
+	"github.com/plugmig/plugmig/migdir"
+)
+
+// applyEnv is one test database and a module root whose migration folders
+// the test may change.
+type applyEnv struct {
+	t    *testing.T
+	db   *testdb.DB
+	root string
+}
+
+func newApplyEnv(t *testing.T, dialect string) *applyEnv {
+	return &applyEnv{t: t, db: testdb.Open(t, dialect), root: testdb.CopyRoot(t)}
+}
+
+func (e *applyEnv) migrator(enabled ...string) *apply.Migrator {
+	e.t.Helper()
+	comp, err := app.Composer()
+	require.NoError(e.t, err)
+	opts := []apply.Option{apply.WithSQLiteFile(e.db.Name)}
+	if enabled != nil {
+		if enabled[0] == "none" {
+			enabled = nil
+		}
+		opts = append(opts, apply.WithEnabled(enabled...))
+	}
+	m, err := apply.New(e.db.DB, e.db.Dialect, comp, app.DiskSources(e.root), opts...)
+	require.NoError(e.t, err)
+	return m
+}
+
+// folder returns a branch's folder for the test's dialect.
+func (e *applyEnv) folder(branch string) string {
+	comp, _ := app.Composer()
+	rel, err := migdir.Path(comp.Plugins(), branch, e.db.Dialect)
+	require.NoError(e.t, err)
+	return filepath.Join(e.root, rel)
+}
+
+// addFile writes a migration file into a branch's folder; rehash rewrites
+// the folder's atlas.sum as go run ./cmd hash would.
+func (e *applyEnv) addFile(branch, name, body string, rehash bool) {
+	e.t.Helper()
+	require.NoError(e.t, os.WriteFile(filepath.Join(e.folder(branch), name), []byte(body), 0o644))
+	if rehash {
+		e.rehash(branch)
+	}
+}
+
+func (e *applyEnv) rehash(branch string) {
+	dir, err := migrate.NewLocalDir(e.folder(branch))
+	require.NoError(e.t, err)
+	require.NoError(e.t, migdir.Rehash(dir))
+}
+
+// snapshot describes the database: every table with its columns, indexes
+// and foreign keys, and every history row.
+func (e *applyEnv) snapshot() string {
+	e.t.Helper()
+	ctx := context.Background()
+	drv, err := compose.Open(e.db.Dialect, e.db.DB)
+	require.NoError(e.t, err)
+	s, err := drv.InspectSchema(ctx, "", nil)
+	require.NoError(e.t, err)
+	var b strings.Builder
+	for _, t := range s.Tables {
+		fmt.Fprintf(&b, "%s:", t.Name)
+		for _, c := range t.Columns {
+			fmt.Fprintf(&b, " %s/%v/%v", c.Name, c.Type.Raw, c.Type.Null)
+		}
+		for _, i := range t.Indexes {
+			fmt.Fprintf(&b, " idx:%s", i.Name)
+		}
+		for _, fk := range t.ForeignKeys {
+			fmt.Fprintf(&b, " fk:%s", fk.Symbol)
+		}
+		b.WriteString("\n")
+	}
+	revs, err := e.migrator().History(ctx, "")
+	require.NoError(e.t, err)
+	for _, r := range revs {
+		fmt.Fprintf(&b, "rev %s %s %d/%d %q\n", r.Branch, r.Version, r.Applied, r.Total, r.Error)
+	}
+	return b.String()
+}
+
+// drift returns how the database differs from the composed schema of core
+// and the plugins (the history table aside).
+func (e *applyEnv) drift(plugins ...string) []string {
+	e.t.Helper()
+	ctx := context.Background()
+	comp, err := app.Composer()
+	require.NoError(e.t, err)
+	u, err := comp.Union(plugins...)
+	require.NoError(e.t, err)
+	want, err := comp.Schema(ctx, u, e.db.Dialect)
+	require.NoError(e.t, err)
+	drv, err := compose.Open(e.db.Dialect, e.db.DB)
+	require.NoError(e.t, err)
+	changes, err := compose.Drift(ctx, drv, want, apply.HistoryTable)
+	require.NoError(e.t, err)
+	var out []string
+	for _, c := range changes {
+		out = append(out, fmt.Sprintf("%T %v", c, c))
+	}
+	return out
+}
+
+func appliedFiles(rs []apply.BranchResult) map[string]int {
+	m := map[string]int{}
+	for _, r := range rs {
+		m[r.Branch] = len(r.Files)
+	}
+	return m
+}
+
+func TestApplyFreshThenNothing(t *testing.T) {
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			e := newApplyEnv(t, d)
+			res, err := e.migrator().Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 1, "archivalook": 1, "image": 1, "mediasecurity": 1}, appliedFiles(res))
+			require.Equal(t, "core", res[0].Branch, "core first")
+			require.Empty(t, e.drift("archivalook", "image", "mediasecurity"), "the database is exactly the composed schema")
+			var featurer int
+			require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM core__privileges WHERE privilege_name = 'featurer'").Scan(&featurer))
+			require.Equal(t, 1, featurer, "archivalook's seed row")
+
+			before := e.snapshot()
+			res, err = e.migrator().Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 0, "archivalook": 0, "image": 0, "mediasecurity": 0}, appliedFiles(res))
+			require.Equal(t, before, e.snapshot(), "a rerun changes nothing")
+			st, err := e.migrator().Status(ctx)
+			require.NoError(t, err)
+			for _, s := range st {
+				require.False(t, s.NeedsWork(), "%+v", s)
+				require.Equal(t, s.Head, s.Applied)
+			}
+		})
+	}
+}
+
+func TestApplyPluginsEnabledLater(t *testing.T) {
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			e := newApplyEnv(t, d)
+			res, err := e.migrator("none").Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 1}, appliedFiles(res))
+			st, err := e.migrator("none").Status(ctx)
+			require.NoError(t, err)
+			require.Equal(t, apply.StateDisabled, st[1].State)
+			require.Equal(t, 1, st[1].Pending)
+			require.False(t, st[1].NeedsWork(), "a disabled plugin's pending files are not work")
+			require.Empty(t, e.drift())
+
+			// Enabling archivalook later applies it and inserts its seed row
+			// into the existing database.
+			res, err = e.migrator("archivalook").Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 0, "archivalook": 1}, appliedFiles(res))
+			require.Equal(t, 1, res[1].Seeded)
+
+			// Disabled again: its tables and history stay.
+			_, err = e.migrator("image").Apply(ctx)
+			require.NoError(t, err)
+			require.Empty(t, e.drift("archivalook", "image"))
+			st, err = e.migrator("image").Status(ctx)
+			require.NoError(t, err)
+			i := slices.IndexFunc(st, func(s apply.BranchStatus) bool { return s.Branch == "archivalook" })
+			require.Equal(t, apply.StateDisabled, st[i].State)
+			require.NotEmpty(t, st[i].Applied)
+
+			// Re-enabled: nothing to do, the seed is not inserted twice.
+			res, err = e.migrator().Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 0, "archivalook": 0, "image": 0, "mediasecurity": 1}, appliedFiles(res))
+			var n int
+			require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM core__privileges WHERE privilege_name = 'featurer'").Scan(&n))
+			require.Equal(t, 1, n)
+		})
+	}
+}
+
+func TestApplyRefusesBeforeAnySQL(t *testing.T) {
+	cases := []struct {
+		name  string
+		break_ func(e *applyEnv)
+		want  string
+	}{
+		{"edited applied file", func(e *applyEnv) {
+			files, _ := filepath.Glob(filepath.Join(e.folder("image"), "2*.sql"))
+			b, _ := os.ReadFile(files[0])
+			require.NoError(e.t, os.WriteFile(files[0], append(b, []byte("-- edited\n")...), 0o644))
+			e.rehash("image")
+		}, "was edited after it was applied: restore it"},
+		{"stale atlas.sum", func(e *applyEnv) {
+			e.addFile("image", "29990101000000_x.sql", "CREATE TABLE image__x (id int);\n", false)
+		}, "atlas.sum does not match the files"},
+		{"missing applied file", func(e *applyEnv) {
+			files, _ := filepath.Glob(filepath.Join(e.folder("mediasecurity"), "2*.sql"))
+			require.NoError(e.t, os.Remove(files[0]))
+			e.rehash("mediasecurity")
+		}, "is missing from"},
+		{"file merged out of order", func(e *applyEnv) {
+			e.addFile("image", "20000101000000_early.sql", "CREATE TABLE image__early (id int);\n", true)
+			e.addFile("core", "29990101000000_late.sql", "CREATE TABLE core__late (id int);\n", true)
+		}, "sorts before version"},
+		{"no folder for the dialect", func(e *applyEnv) {
+			require.NoError(e.t, os.RemoveAll(e.folder("archivalook")))
+		}, "has no"},
+	}
+	for _, d := range compose.Dialects {
+		for _, c := range cases {
+			t.Run(d+"/"+c.name, func(t *testing.T) {
+				ctx := context.Background()
+				e := newApplyEnv(t, d)
+				_, err := e.migrator().Apply(ctx)
+				require.NoError(t, err)
+				before := e.snapshot()
+				c.break_(e)
+				_, err = e.migrator().Apply(ctx)
+				require.ErrorIs(t, err, apply.ErrIntegrity)
+				require.ErrorContains(t, err, c.want)
+				require.ErrorContains(t, err, "nothing was applied")
+				require.Equal(t, before, e.snapshot(), "the database is untouched")
+				if c.name == "file merged out of order" {
+					require.NotContains(t, e.snapshot(), "core__late", "core's valid new file did not run either")
+				}
+			})
+		}
+	}
+}
+
+func TestApplyAdoptsWithBaseline(t *testing.T) {
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			e := newApplyEnv(t, d)
+			// The tables exist (created by hand, as before this tool) but no history.
+			comp, _ := app.Composer()
+			b, _ := comp.Branch("core")
+			s, err := comp.Schema(ctx, b, d)
+			require.NoError(t, err)
+			stmts, err := compose.DDL(ctx, d, s)
+			require.NoError(t, err)
+			for _, st := range stmts {
+				_, err := e.db.DB.Exec(st)
+				require.NoError(t, err)
+			}
+			before := e.snapshot()
+			_, err = e.migrator("none").Apply(ctx)
+			require.ErrorIs(t, err, apply.ErrIntegrity)
+			require.ErrorContains(t, err, `branch "core" has no history in this database but its table`)
+			require.ErrorContains(t, err, "go run ./cmd baseline --branch core --version <version>")
+			require.Equal(t, before, e.snapshot())
+
+			require.ErrorContains(t, e.migrator().Baseline(ctx, "core", "1999"), "has no migration with version")
+			st, _ := e.migrator().Status(ctx)
+			require.NoError(t, e.migrator().Baseline(ctx, "core", st[0].Head))
+			require.ErrorContains(t, e.migrator().Baseline(ctx, "core", st[0].Head), "already has history")
+			res, err := e.migrator().Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 0, "archivalook": 1, "image": 1, "mediasecurity": 1}, appliedFiles(res))
+			require.Empty(t, e.drift("archivalook", "image", "mediasecurity"))
+		})
+	}
+}
+
+func TestApplyFailingStatement(t *testing.T) {
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			e := newApplyEnv(t, d)
+			_, err := e.migrator().Apply(ctx)
+			require.NoError(t, err)
+			bad := "ALTER TABLE image__mediadata ADD COLUMN note1 varchar(10) NULL;\nALTER TABLE image__nope ADD COLUMN x int;\nALTER TABLE image__mediadata ADD COLUMN note2 varchar(10) NULL;\n"
+			e.addFile("image", "29990101000000_notes.sql", bad, true)
+			_, err = e.migrator().Apply(ctx)
+			require.Error(t, err)
+			require.ErrorContains(t, err, `branch "image": plugins/image/migrations/`+d+`/29990101000000_notes.sql: statement 2 (line 2) failed: ALTER TABLE image__nope ADD COLUMN x int`)
+			require.ErrorContains(t, err, "database: ")
+			snap := e.snapshot()
+			revs, _ := e.migrator().History(ctx, "image")
+			last := revs[len(revs)-1]
+			require.Equal(t, "29990101000000", last.Version)
+			require.NotEmpty(t, last.Error)
+			require.Contains(t, last.ErrorStmt, "image__nope")
+			if d == compose.MySQL {
+				require.ErrorContains(t, err, "statements 1-1 were applied and recorded")
+				require.Contains(t, snap, "note1", "MySQL committed statement 1")
+				require.Equal(t, 1, last.Applied)
+				// Editing an applied statement is refused.
+				e.addFile("image", "29990101000000_notes.sql", strings.Replace(bad, "note1 varchar(10)", "note1 varchar(20)", 1), true)
+				_, err = e.migrator().Apply(ctx)
+				require.ErrorContains(t, err, "statement 1 was edited after it was applied")
+			} else {
+				require.ErrorContains(t, err, "the file was rolled back: nothing of it was applied")
+				require.NotContains(t, snap, "note1", "no trace of the failed file")
+				require.Equal(t, 0, last.Applied)
+			}
+			st, _ := e.migrator().Status(ctx)
+			i := slices.IndexFunc(st, func(s apply.BranchStatus) bool { return s.Branch == "image" })
+			require.True(t, st[i].NeedsWork())
+			require.NotEmpty(t, st[i].Failed)
+
+			// Fix statement 2, rehash, apply again: it completes (on MySQL,
+			// resuming after statement 1).
+			e.addFile("image", "29990101000000_notes.sql", strings.Replace(bad, "image__nope ADD COLUMN x int", "image__mediadata ADD COLUMN x int NULL", 1), true)
+			res, err := e.migrator().Apply(ctx)
+			require.NoError(t, err)
+			f := res[2].Files[0]
+			require.Equal(t, "29990101000000", f.Version)
+			if d == compose.MySQL {
+				require.Equal(t, 1, f.Resumed)
+			} else {
+				require.Equal(t, 0, f.Resumed)
+			}
+			revs, _ = e.migrator().History(ctx, "image")
+			last = revs[len(revs)-1]
+			require.Equal(t, 3, last.Applied)
+			require.Equal(t, 3, last.Total)
+			require.Empty(t, last.Error)
+			snap = e.snapshot()
+			for _, c := range []string{"note1", "note2", "x/"} {
+				require.Contains(t, snap, c)
+			}
+			_, err = e.migrator().Apply(ctx)
+			require.NoError(t, err, "the fixed file's new hash is what the history records")
+		})
+	}
+}
+
+func TestPluginRemove(t *testing.T) {
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			e := newApplyEnv(t, d)
+			_, err := e.migrator().Apply(ctx)
+			require.NoError(t, err)
+			e.addFile("image", "29990101000000_more.sql", "CREATE TABLE image__thumbs (id int NOT NULL, media int NOT NULL, PRIMARY KEY (id));\nCREATE TABLE image__tags (id int NOT NULL, thumb int NOT NULL, PRIMARY KEY (id), CONSTRAINT image__tags_thumb_fkey FOREIGN KEY (thumb) REFERENCES image__thumbs (id));\n", true)
+			_, err = e.migrator().Apply(ctx)
+			require.NoError(t, err)
+			coreBefore := strings.Join(slices.DeleteFunc(strings.Split(e.snapshot(), "\n"), func(l string) bool { return !strings.HasPrefix(l, "core__") }), "\n")
+
+			dropped, err := e.migrator("archivalook", "mediasecurity").Remove(ctx, "image")
+			require.NoError(t, err)
+			require.Equal(t, []string{"image__mediadata", "image__tags", "image__thumbs"}, dropped, "a referencing table before the table it references")
+			snap := e.snapshot()
+			require.NotContains(t, snap, "image__")
+			require.NotContains(t, snap, "rev image ")
+			require.Contains(t, snap, "rev mediasecurity ")
+			coreAfter := strings.Join(slices.DeleteFunc(strings.Split(snap, "\n"), func(l string) bool { return !strings.HasPrefix(l, "core__") }), "\n")
+			require.Equal(t, coreBefore, coreAfter, "core tables unchanged")
+			st, err := e.migrator("archivalook", "mediasecurity").Status(ctx)
+			require.NoError(t, err)
+			i := slices.IndexFunc(st, func(s apply.BranchStatus) bool { return s.Branch == "image" })
+			require.Equal(t, apply.StateDisabled, st[i].State)
+			require.Empty(t, st[i].Applied)
+		})
+	}
+}
