@@ -10,6 +10,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv("PLUGMIG_TEST_AS_CLI") == "1" {
+		// The test binary acts as plugmig for tests that need processes.
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	testscript.Main(m, map[string]func(){
 		"plugmig": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})

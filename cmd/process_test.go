@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/internal/testdb"
+	"github.com/plugmig/plugmig/migdir"
+)
+
+// plugmigProcess returns a command that runs this test binary as plugmig.
+func plugmigProcess(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "PLUGMIG_TEST_AS_CLI=1")
+	return cmd
+}
+
+type historyRow struct {
+	branch, version string
+	applied, total  int
+	err             string
+}
+
+func readHistory(t *testing.T, db *testdb.DB) []historyRow {
+	t.Helper()
+	rows, err := db.DB.Query("SELECT branch, version, applied, total, COALESCE(error, '') FROM plugmig_history ORDER BY branch, version")
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []historyRow
+	for rows.Next() {
+		var r historyRow
+		require.NoError(t, rows.Scan(&r.branch, &r.version, &r.applied, &r.total, &r.err))
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestConcurrentApply starts 8 apply processes at once on one fresh
+// database: every file is applied exactly once and every process exits 0.
+func TestConcurrentApply(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres", "mysql"} {
+		t.Run(d, func(t *testing.T) {
+			db := testdb.Open(t, d)
+			ctx := context.Background()
+			var (
+				wg      sync.WaitGroup
+				mu      sync.Mutex
+				applied int
+				failed  []string
+			)
+			for i := 0; i < 8; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					cmd := plugmigProcess(ctx, "apply", "--url", db.URL, "--lock-timeout", "2m")
+					var stderr bytes.Buffer
+					cmd.Stderr = &stderr
+					err := cmd.Run()
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						failed = append(failed, err.Error()+": "+stderr.String())
+					}
+					applied += strings.Count(stderr.String(), "_initial.sql")
+				}()
+			}
+			wg.Wait()
+			require.Empty(t, failed)
+			require.Equal(t, 4, applied, "each of the 4 files applied by exactly one process")
+			rows := readHistory(t, db)
+			require.Len(t, rows, 4)
+			for _, r := range rows {
+				require.Equal(t, r.total, r.applied, "%+v", r)
+				require.Empty(t, r.err)
+			}
+			var n int
+			require.NoError(t, db.DB.QueryRow("SELECT count(*) FROM core__privileges WHERE privilege_name = 'featurer'").Scan(&n))
+			require.Equal(t, 1, n, "the seed row inserted once")
+		})
+	}
+}
+
+// TestKilledApply kills an apply process with SIGKILL in the middle of a
+// slow file: the history holds no torn revision, and a rerun completes.
+func TestKilledApply(t *testing.T) {
+	slow := map[string]string{
+		"sqlite":   "CREATE TABLE core__slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 12000000) SELECT max(x) AS x FROM c;\n",
+		"postgres": "CREATE TABLE core__slow AS SELECT 1 AS x FROM pg_sleep(3);\n",
+		"mysql":    "SELECT SLEEP(3);\nCREATE TABLE core__slow (x int);\n",
+	}
+	for _, d := range []string{"sqlite", "postgres", "mysql"} {
+		t.Run(d, func(t *testing.T) {
+			db := testdb.Open(t, d)
+			root := testdb.CopyRoot(t)
+			folder := filepath.Join(root, "migrations", d)
+			require.NoError(t, os.WriteFile(filepath.Join(folder, "29990101000000_slow.sql"), []byte(slow[d]), 0o644))
+			dir, err := migrate.NewLocalDir(folder)
+			require.NoError(t, err)
+			require.NoError(t, migdir.Rehash(dir))
+
+			ctx := context.Background()
+			args := []string{"apply", "--url", db.URL, "--root", root, "--from-root"}
+			cmd := plugmigProcess(ctx, args...)
+			var stderr syncBuffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+			deadline := time.Now().Add(30 * time.Second)
+			for !strings.Contains(stderr.String(), "20261123205308_initial.sql") {
+				require.True(t, time.Now().Before(deadline), "apply did not reach the slow file: %s", stderr.String())
+				time.Sleep(20 * time.Millisecond)
+			}
+			time.Sleep(700 * time.Millisecond)
+			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+			cmd.Wait()
+			require.NotContains(t, stderr.String(), "29990101000000_slow.sql", "killed before the slow file finished")
+
+			for _, r := range readHistory(t, db) {
+				if r.version == "29990101000000" {
+					require.Less(t, r.applied, r.total, "a killed file is never recorded as applied: %+v", r)
+				} else {
+					require.Equal(t, r.total, r.applied, "%+v", r)
+				}
+			}
+
+			out, err := plugmigProcess(ctx, args...).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			require.Contains(t, string(out), "29990101000000_slow.sql")
+			rows := readHistory(t, db)
+			require.Len(t, rows, 5)
+			for _, r := range rows {
+				require.Equal(t, r.total, r.applied, "%+v", r)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
