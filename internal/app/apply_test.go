@@ -382,3 +382,28 @@ func TestPluginRemove(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownBranchInHistory: a branch whose plugin left the code is
+// reported, never a crash (MediaGoblin: "Can't locate revision").
+func TestUnknownBranchInHistory(t *testing.T) {
+	ctx := context.Background()
+	e := newApplyEnv(t, compose.SQLite)
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	_, err = e.db.DB.Exec(`INSERT INTO plugmig_history (branch, version, description, type, applied, total, executed_at, duration_us, hash, operator_version)
+		VALUES ('oldplugin', '20200101000000', 'initial', 'applied', 1, 1, '2020-01-01T00:00:00.000000000Z', 10, 'h1:x', 'plugmig')`)
+	require.NoError(t, err)
+	res, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	require.Len(t, res, 4)
+	st, err := e.migrator().Status(ctx)
+	require.NoError(t, err)
+	last := st[len(st)-1]
+	require.Equal(t, apply.BranchStatus{Branch: "oldplugin", State: apply.StateUnknown, Applied: "20200101000000", AppliedDescription: "initial"}, last)
+	require.False(t, last.NeedsWork())
+	dropped, err := e.migrator().Remove(ctx, "oldplugin")
+	require.NoError(t, err)
+	require.Empty(t, dropped)
+	st, _ = e.migrator().Status(ctx)
+	require.Len(t, st, 4, "its history is gone")
+}
