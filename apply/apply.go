@@ -23,6 +23,8 @@ import (
 	"slices"
 	"time"
 
+	"ariga.io/atlas/sql/migrate"
+
 	"github.com/plugmig/plugmig/compose"
 	"github.com/plugmig/plugmig/plugin"
 )
@@ -44,6 +46,8 @@ type Migrator struct {
 	lockTimeout time.Duration
 	progress    io.Writer
 	operator    string
+
+	drv migrate.Driver // Atlas's driver on db, opened on first use
 }
 
 // Option configures a Migrator.

@@ -248,4 +248,3 @@ func (b branchRevisions) WriteRevision(ctx context.Context, r *migrate.Revision)
 func (b branchRevisions) DeleteRevision(ctx context.Context, version string) error {
 	return b.store.delete(ctx, b.branch, version)
 }
-

@@ -3,6 +3,7 @@ package apply
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,7 +12,6 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/mysql"
 	"ariga.io/atlas/sql/postgres"
-	"ariga.io/atlas/sql/schema"
 	"ariga.io/atlas/sql/sqlite"
 
 	"github.com/plugmig/plugmig/plugin"
@@ -167,12 +167,21 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 // only the final revision is written: intermediate ones would roll back
 // with the file anyway.
 func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.File, hash string, inTx bool) error {
-	drv, err := m.driver(c)
+	base, err := m.baseDriver()
 	if err != nil {
 		return err
 	}
-	rrw := &fileRevisions{branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}}, hash: hash, buffered: inTx}
-	ex, err := migrate.NewExecutor(drv, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	var known *migrate.Revision
+	for _, r := range bp.Revisions {
+		if r.Version == f.Version() {
+			known = r
+		}
+	}
+	rrw := &fileRevisions{
+		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
+		hash:            hash, buffered: inTx, known: known,
+	}
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
@@ -182,19 +191,39 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 	return rrw.flush(ctx)
 }
 
-// driver wraps a pool, connection or transaction in Atlas's driver.
-func (m *Migrator) driver(c conn) (migrate.Driver, error) {
-	eq, ok := c.(schema.ExecQuerier)
-	if !ok {
-		return nil, fmt.Errorf("apply: %T cannot run statements", c)
+// baseDriver returns Atlas's driver on the database, opened once per run
+// (opening it queries the server's version and settings).
+func (m *Migrator) baseDriver() (migrate.Driver, error) {
+	if m.drv != nil {
+		return m.drv, nil
 	}
+	var err error
 	switch m.dialect {
 	case "sqlite":
-		return sqlite.Open(eq)
+		m.drv, err = sqlite.Open(m.db)
 	case "postgres":
-		return postgres.Open(eq)
+		m.drv, err = postgres.Open(m.db)
+	default:
+		m.drv, err = mysql.Open(m.db)
 	}
-	return mysql.Open(eq)
+	return m.drv, err
+}
+
+// connDriver is Atlas's driver whose statements run on one connection or
+// transaction: the executor only executes statements through it.
+type connDriver struct {
+	migrate.Driver
+	c conn
+}
+
+// ExecContext runs a statement on the connection.
+func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.c.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query on the connection.
+func (d connDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.c.QueryContext(ctx, query, args...)
 }
 
 // explain turns an execution error into one that names the file, the
@@ -245,6 +274,17 @@ type fileRevisions struct {
 	buffered bool
 	last     *migrate.Revision
 	start    time.Time
+	known    *migrate.Revision // the file's revision read by Plan, if any
+}
+
+// ReadRevision returns the file's revision as Plan read it, under the run
+// lock, sparing a query per file.
+func (f *fileRevisions) ReadRevision(_ context.Context, version string) (*migrate.Revision, error) {
+	if f.known == nil || f.known.Version != version {
+		return nil, migrate.ErrRevisionNotExist
+	}
+	cp := *f.known
+	return &cp, nil
 }
 
 // WriteRevision implements migrate.RevisionReadWriter.

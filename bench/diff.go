@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/plugmig/plugmig/devdb"
-	"github.com/plugmig/plugmig/plugin"
 )
 
 // benchDiff measures diff for one plugin while 1, 10 and 50 other plugins,
@@ -33,26 +32,13 @@ func benchDiff(args []string) error {
 	defer os.RemoveAll(root)
 	s := newSynth(root)
 	dialects := []string{"sqlite"}
-	if err := os.MkdirAll(filepath.Join(root, "migrations", "sqlite"), 0o755); err != nil {
-		return err
-	}
+	devs := []*devdb.DB{dev}
 	start := time.Now()
-	if err := s.diff(ctx, dev, plugin.Core, "initial"); err != nil {
+	if err := s.history(ctx, devs, 0, 0); err != nil {
 		return err
 	}
 	addWithHistory := func(name string) error {
-		if err := s.addPlugin(name, dialects); err != nil {
-			return err
-		}
-		for m := 0; m < *migrations; m++ {
-			if m > 0 {
-				s.grow(name)
-			}
-			if err := s.diff(ctx, dev, name, fmt.Sprintf("step%02d", m)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.addWithHistory(ctx, devs, name, dialects, *migrations)
 	}
 	if err := addWithHistory("target"); err != nil {
 		return err
@@ -95,7 +81,7 @@ func medianDiff(ctx context.Context, s *synth, dev *devdb.DB, runs int) (time.Du
 		cols, idx, step := t.Columns, t.Indexes, s.steps["target"]
 		s.grow("target")
 		start := time.Now()
-		if err := s.diff(ctx, dev, "target", "bench"); err != nil {
+		if err := s.diff(ctx, []*devdb.DB{dev}, "target", "bench"); err != nil {
 			return 0, err
 		}
 		times = append(times, time.Since(start))

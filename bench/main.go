@@ -3,6 +3,7 @@
 // It is not a test; run it with
 //
 //	go run ./bench diff          # diff cost vs number of other plugins (SQLite)
+//	go run ./bench apply         # apply vs the raw floor, status latency, peak heap (SQLite, PostgreSQL)
 //
 // Every figure is the median of -runs repetitions.
 package main
@@ -15,15 +16,17 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff> [flags]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff|apply> [flags]")
 		os.Exit(2)
 	}
 	var err error
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "diff":
 		err = benchDiff(args)
+	case "apply":
+		err = benchApply(args)
 	default:
-		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff\n", cmd)
+		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff or apply\n", cmd)
 		os.Exit(2)
 	}
 	if err != nil {

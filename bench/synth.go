@@ -75,19 +75,6 @@ func (s *synth) addPlugin(name string, dialects []string) error {
 	return nil
 }
 
-// grow adds the next column (and every third step an index) to a plugin's
-// table: the change its next migration holds.
-func (s *synth) grow(name string) {
-	t := s.plugins[name]
-	s.steps[name]++
-	n := s.steps[name]
-	c := &entschema.Column{Name: fmt.Sprintf("c%02d", n), Type: field.TypeString, Size: 100, Nullable: true}
-	t.Columns = append(t.Columns, c)
-	if n%3 == 0 {
-		t.Indexes = append(t.Indexes, &entschema.Index{Name: fmt.Sprintf("%s_c%02d", t.Name, n), Columns: []*entschema.Column{c}})
-	}
-}
-
 func (s *synth) project() (*plan.Project, error) {
 	tables := append([]*entschema.Table{}, s.core...)
 	for _, t := range s.plugins {
@@ -100,23 +87,86 @@ func (s *synth) project() (*plan.Project, error) {
 	return &plan.Project{Root: s.root, Composer: comp}, nil
 }
 
-// diff writes the branch's pending migration, as go run ./cmd diff does.
-func (s *synth) diff(ctx context.Context, dev *devdb.DB, branch, name string) error {
+// diff writes the branch's pending migration for each dev database's
+// dialect, with one version, as go run ./cmd diff does.
+func (s *synth) diff(ctx context.Context, devs []*devdb.DB, branch, name string) error {
 	p, err := s.project()
 	if err != nil {
 		return err
 	}
-	pd, err := p.Pending(ctx, dev, branch)
+	var (
+		pds      []*plan.Pending
+		dialects []string
+	)
+	for _, dev := range devs {
+		pd, err := p.Pending(ctx, dev, branch)
+		if err != nil {
+			return err
+		}
+		if pd.InSync() {
+			return fmt.Errorf("branch %s: nothing to diff", branch)
+		}
+		pds = append(pds, pd)
+		dialects = append(dialects, dev.Dialect)
+	}
+	v, err := p.NextVersion(branch, dialects, time.Now())
 	if err != nil {
 		return err
 	}
-	if pd.InSync() {
-		return fmt.Errorf("branch %s: nothing to diff", branch)
-	}
-	v, err := p.NextVersion(branch, []string{dev.Dialect}, time.Now())
-	if err != nil {
-		return err
-	}
-	_, err = p.Write([]*plan.Pending{pd}, v, name)
+	_, err = p.Write(pds, v, name)
 	return err
+}
+
+// grow adds the next change to a plugin's table: a column each step, an
+// index every third step and a unique index every fifth.
+func (s *synth) grow(name string) {
+	t := s.plugins[name]
+	s.steps[name]++
+	n := s.steps[name]
+	c := &entschema.Column{Name: fmt.Sprintf("c%02d", n), Type: field.TypeString, Size: 100, Nullable: true}
+	t.Columns = append(t.Columns, c)
+	switch {
+	case n%5 == 0:
+		t.Indexes = append(t.Indexes, &entschema.Index{Name: fmt.Sprintf("%s_c%02d_key", t.Name, n), Unique: true, Columns: []*entschema.Column{c}})
+	case n%3 == 0:
+		t.Indexes = append(t.Indexes, &entschema.Index{Name: fmt.Sprintf("%s_c%02d", t.Name, n), Columns: []*entschema.Column{c}})
+	}
+}
+
+// history generates core's first migration and each plugin's m migrations
+// for every dev database's dialect.
+func (s *synth) history(ctx context.Context, devs []*devdb.DB, plugins, m int) error {
+	for _, dev := range devs {
+		if err := os.MkdirAll(filepath.Join(s.root, "migrations", dev.Dialect), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := s.diff(ctx, devs, plugin.Core, "initial"); err != nil {
+		return err
+	}
+	var dialects []string
+	for _, dev := range devs {
+		dialects = append(dialects, dev.Dialect)
+	}
+	for i := 0; i < plugins; i++ {
+		if err := s.addWithHistory(ctx, devs, fmt.Sprintf("p%02d", i), dialects, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *synth) addWithHistory(ctx context.Context, devs []*devdb.DB, name string, dialects []string, m int) error {
+	if err := s.addPlugin(name, dialects); err != nil {
+		return err
+	}
+	for i := 0; i < m; i++ {
+		if i > 0 {
+			s.grow(name)
+		}
+		if err := s.diff(ctx, devs, name, fmt.Sprintf("step%02d", i)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
