@@ -26,6 +26,7 @@ type CLI struct {
 	History  HistoryCmd  `cmd:"" help:"List the applied migrations of every branch (or one)."`
 	Baseline BaselineCmd `cmd:"" help:"Mark existing tables as a branch's given version, without running anything."`
 	Plugin   PluginCmd   `cmd:"" help:"Manage plugins in a database: remove."`
+	Lint     LintCmd     `cmd:"" help:"Check every migration: a plugin never touches what it does not own; sums, dialect parity, drift, Atlas's analyzers."`
 	Atlas    AtlasCmd    `cmd:"" help:"Work with the atlas CLI: write atlas.hcl and its inputs, import what atlas migrate diff wrote."`
 	Diff     DiffCmd     `cmd:"" help:"Write the migration a branch's ent schema needs, one file per dialect in the branch's own folder."`
 	Heads    HeadsCmd    `cmd:"" help:"Show each branch's newest migration; fail when a branch's dialect folders differ."`

@@ -1,0 +1,96 @@
+package lint
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// postgresProbe reads the catalog of the current schema and records writes
+// with statement-level triggers, which fire even when no row changes (an
+// UPDATE of an empty table), for data-modifying CTEs, upserts, TRUNCATE and
+// functions a statement calls.
+type postgresProbe struct{}
+
+const pgObjects = `
+SELECT CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, c.relname, '',
+  concat_ws('|', c.relkind, c.relacl::text, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), c.reloptions::text,
+    (SELECT string_agg(concat_ws(':', a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attacl::text, col_description(c.oid, a.attnum), a.attidentity, a.attgenerated), ',' ORDER BY a.attnum)
+       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+    CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
+    CASE WHEN c.relkind = 'S' THEN (SELECT concat_ws(':', s.last_value, s.start_value, s.increment_by, s.max_value, s.min_value, s.cycle) FROM pg_sequences s WHERE s.schemaname = current_schema() AND s.sequencename = c.relname) END)
+FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+UNION ALL
+SELECT 'index', i.relname, t.relname, pg_get_indexdef(i.oid) || coalesce(obj_description(i.oid, 'pg_class'), '')
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'constraint', con.conname, t.relname, pg_get_constraintdef(con.oid) || coalesce(obj_description(con.oid, 'pg_constraint'), '')
+FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'trigger', tg.tgname, t.relname, pg_get_triggerdef(tg.oid) || tg.tgenabled::text
+FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal AND t.relnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'policy', p.polname, t.relname, concat_ws('|', p.polcmd, p.polpermissive, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), p.polroles::text)
+FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid WHERE t.relnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'rule', r.rulename, t.relname, pg_get_ruledef(r.oid)
+FROM pg_rewrite r JOIN pg_class t ON t.oid = r.ev_class WHERE r.rulename <> '_RETURN' AND t.relnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', md5(pg_get_functiondef(p.oid))
+FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p')
+UNION ALL
+SELECT 'type', ty.typname, '', ty.typtype::text || coalesce((SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = ty.oid), '')
+FROM pg_type ty WHERE ty.typnamespace = current_schema()::regnamespace AND ty.typtype IN ('e', 'd', 'r')`
+
+func (postgresProbe) objects(ctx context.Context, db *sql.DB) (map[string]object, error) {
+	objs := map[string]object{}
+	rows, err := db.QueryContext(ctx, pgObjects)
+	return objs, collect(rows, err, objs)
+}
+
+func (postgresProbe) arm(ctx context.Context, db *sql.DB, tables []string) error {
+	stmts := []string{
+		`CREATE UNLOGGED TABLE IF NOT EXISTS plugmig_lint_writes (tbl text, op text)`,
+		`CREATE OR REPLACE FUNCTION plugmig_lint_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO plugmig_lint_writes VALUES (TG_TABLE_NAME, TG_OP); RETURN NULL; END $$`,
+	}
+	for _, t := range tables {
+		q := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+		stmts = append(stmts,
+			`DROP TRIGGER IF EXISTS plugmig_lint_w ON `+q,
+			`CREATE TRIGGER plugmig_lint_w AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON `+q+` FOR EACH STATEMENT EXECUTE FUNCTION plugmig_lint_log()`)
+	}
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (postgresProbe) writesBefore(context.Context, *sql.DB, string, map[string]object) ([]string, error) {
+	return nil, nil
+}
+
+func (postgresProbe) writesAfter(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT tbl FROM plugmig_lint_writes ORDER BY tbl`)
+	if err != nil {
+		return nil, nil // not armed: no foreign table yet
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	_, err = db.ExecContext(ctx, `DELETE FROM plugmig_lint_writes`)
+	return tables, err
+}
+
+func (postgresProbe) internal(o object) bool {
+	return strings.HasPrefix(o.Name, "plugmig_lint_")
+}
