@@ -220,4 +220,3 @@ func envOr(k, def string) string {
 	}
 	return def
 }
-

@@ -222,7 +222,7 @@ func (l *Linter) lintBranch(ctx context.Context, branch, dialect string, sc *sco
 // single is a one-file directory, to replay a file with Atlas's executor.
 type single struct{ f migrate.File }
 
-func (s single) Open(string) (fs.File, error)         { return nil, fs.ErrNotExist }
+func (s single) Open(string) (fs.File, error)        { return nil, fs.ErrNotExist }
 func (s single) WriteFile(string, []byte) error      { return errors.New("read-only") }
 func (s single) Files() ([]migrate.File, error)      { return []migrate.File{s.f}, nil }
 func (s single) Checksum() (migrate.HashFile, error) { return migrate.NewHashFile([]migrate.File{s.f}) }
@@ -236,9 +236,9 @@ var (
 
 // directives are a statement's plugmig comments.
 type directives struct {
-	ignore      map[string]bool
-	allow       bool
-	problems    []string
+	ignore   map[string]bool
+	allow    bool
+	problems []string
 }
 
 func parseDirectives(comments []string) directives {
@@ -299,9 +299,9 @@ func (l *Linter) ownerOf(name string, created map[string]string) string {
 
 // atlasReporter collects Atlas analyzer reports as findings.
 type atlasReporter struct {
-	file   migrate.File
-	base   Finding
-	out    *[]Finding
+	file migrate.File
+	base Finding
+	out  *[]Finding
 }
 
 func (r atlasReporter) WriteReport(rep sqlcheck.Report) {

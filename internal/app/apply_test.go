@@ -206,9 +206,9 @@ func TestApplyPluginsEnabledLater(t *testing.T) {
 
 func TestApplyRefusesBeforeAnySQL(t *testing.T) {
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(e *applyEnv)
-		want  string
+		want   string
 	}{
 		{"edited applied file", func(e *applyEnv) {
 			files, _ := filepath.Glob(filepath.Join(e.folder("image"), "2*.sql"))
