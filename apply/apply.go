@@ -47,7 +47,8 @@ type Migrator struct {
 	progress    io.Writer
 	operator    string
 
-	drv migrate.Driver // Atlas's driver on db, opened on first use
+	drv        migrate.Driver // Atlas's driver on db, opened on first use
+	scratchURL string         // server for the ownership guard's scratch database
 }
 
 // Option configures a Migrator.
@@ -81,6 +82,14 @@ func WithLockTimeout(d time.Duration) Option {
 // WithProgress writes one line per file as it is applied.
 func WithProgress(w io.Writer) Option {
 	return func(m *Migrator) error { m.progress = w; return nil }
+}
+
+// WithScratchURL names the server (an Atlas-style URL, normally the
+// target's) where the ownership guard may create and drop a scratch
+// database to check, before they run, plugin files that cannot run in a
+// transaction (MySQL/MariaDB, or "-- atlas:txmode none"). SQLite uses memory.
+func WithScratchURL(url string) Option {
+	return func(m *Migrator) error { m.scratchURL = url; return nil }
 }
 
 // WithOperatorVersion records the tool's version in each revision.

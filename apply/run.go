@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
@@ -14,6 +15,8 @@ import (
 	"ariga.io/atlas/sql/postgres"
 	"ariga.io/atlas/sql/sqlite"
 
+	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/lint"
 	"github.com/plugmig/plugmig/plugin"
 )
 
@@ -120,10 +123,18 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		}
 	}
 	tx := m.transactional(f)
+	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
+	watched := bp.Branch != plugin.Core && !guard.Trivial(stmts)
+	if watched && !tx {
+		if err := m.preflight(ctx, guard, bp, f); err != nil {
+			return fr, m.explain(bp, f, tx, err)
+		}
+		watched = false
+	}
 	if tx {
-		err = m.execInTx(ctx, bp, f, hash)
+		err = m.execInTx(ctx, bp, f, hash, guard, watched)
 	} else {
-		err = m.exec(ctx, m.db, bp, f, hash, false)
+		err = m.exec(ctx, m.db, bp, f, hash, false, nil)
 	}
 	fr.Duration = time.Since(start)
 	if err != nil {
@@ -139,12 +150,24 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 
 // execInTx runs a file and its revision in one transaction. On failure the
 // transaction is rolled back and the failure alone is recorded.
-func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File, hash string) error {
+func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
 	tx, err := m.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := m.exec(ctx, tx, bp, f, hash, true); err != nil {
+	var watch *lint.Watch
+	if watched {
+		base, err := m.baseDriver()
+		if err != nil {
+			tx.Rollback()
+			return err
+		}
+		if watch, err = guard.Watch(ctx, tx, connDriver{Driver: base, c: tx}); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := m.exec(ctx, tx, bp, f, hash, true, watch); err != nil {
 		tx.Rollback()
 		var se *migrate.StmtExecError
 		if errors.As(err, &se) {
@@ -166,7 +189,7 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 // exec runs one file with Atlas's executor over c. Inside a transaction,
 // only the final revision is written: intermediate ones would roll back
 // with the file anyway.
-func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.File, hash string, inTx bool) error {
+func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.File, hash string, inTx bool, watch *lint.Watch) error {
 	base, err := m.baseDriver()
 	if err != nil {
 		return err
@@ -181,7 +204,7 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
 		hash:            hash, buffered: inTx, known: known,
 	}
-	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c, watch: watch}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
@@ -213,12 +236,21 @@ func (m *Migrator) baseDriver() (migrate.Driver, error) {
 // transaction: the executor only executes statements through it.
 type connDriver struct {
 	migrate.Driver
-	c conn
+	c     conn
+	watch *lint.Watch // the ownership guard, when the file is watched
 }
 
-// ExecContext runs a statement on the connection.
+// ExecContext runs a statement on the connection, under the guard's watch.
 func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return d.c.ExecContext(ctx, query, args...)
+	if d.watch == nil {
+		return d.c.ExecContext(ctx, query, args...)
+	}
+	var res sql.Result
+	err := d.watch.Exec(ctx, query, func() (err error) {
+		res, err = d.c.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // QueryContext runs a query on the connection.
@@ -226,10 +258,67 @@ func (d connDriver) QueryContext(ctx context.Context, query string, args ...any)
 	return d.c.QueryContext(ctx, query, args...)
 }
 
+// preflight checks a plugin file that cannot run in a transaction before
+// it runs: the histories it builds on are replayed on a scratch database on
+// the target's server (SQLite: in memory) and the file is linted there.
+func (m *Migrator) preflight(ctx context.Context, guard *lint.Guard, bp *BranchPlan, f migrate.File) error {
+	if m.dialect != "sqlite" && m.scratchURL == "" {
+		return errors.New("this plugin file runs outside a transaction, so the ownership guard must check it first on a scratch database: configure apply.WithScratchURL (the CLI passes the target's URL)")
+	}
+	dev, err := devdb.Open(ctx, m.dialect, m.scratchURL)
+	if err != nil {
+		return fmt.Errorf("ownership guard: %w (the guard needs to create a scratch database on the server: grant CREATE, or lint the migration and apply it where it may)", err)
+	}
+	defer dev.Close()
+	b, err := m.composer.Branch(bp.Branch)
+	if err != nil {
+		return err
+	}
+	var histories []lint.History
+	for _, owner := range b.Owners {
+		dir, err := m.sources.Dir(owner, m.dialect)
+		if err != nil {
+			return err
+		}
+		files, err := dir.Files()
+		if err != nil {
+			return err
+		}
+		if owner == bp.Branch {
+			files = slices.DeleteFunc(files, func(x migrate.File) bool { return x.Version() >= f.Version() })
+		}
+		histories = append(histories, lint.History{Owner: owner, Files: files})
+	}
+	findings, err := guard.Preflight(ctx, dev, histories, bp.Folder, []migrate.File{f})
+	if err != nil {
+		return err
+	}
+	if len(findings) > 0 {
+		return &lint.GuardError{Findings: findings}
+	}
+	return nil
+}
+
 // explain turns an execution error into one that names the file, the
 // statement and its line, the database's message and what to do.
 func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) error {
 	where := fmt.Sprintf("branch %q: %s/%s", bp.Branch, bp.Folder, f.Name())
+	var ge *lint.GuardError
+	if errors.As(err, &ge) {
+		var lines []string
+		for _, x := range ge.Findings {
+			stmt := x.Statement
+			if x.Line > 0 {
+				stmt = fmt.Sprintf("line %d: %s", x.Line, stmt)
+			}
+			lines = append(lines, fmt.Sprintf("  %s %s\n    in: %s", x.Code, x.Message, stmt))
+		}
+		outcome := "the file was rolled back: nothing of it was applied"
+		if !tx {
+			outcome = "nothing of the file was run"
+		}
+		return fmt.Errorf("%s: refused: plugin %q touches what it does not own; %s. Fix the migration (go run ./cmd lint lists every finding):\n%s", where, bp.Branch, outcome, strings.Join(lines, "\n"))
+	}
 	var se *migrate.StmtExecError
 	if !errors.As(err, &se) {
 		var hc migrate.HistoryChangedError

@@ -62,6 +62,7 @@ func (t *Target) open(ctx context.Context, a *App) (*apply.Migrator, *sql.DB, st
 		apply.WithLockTimeout(t.LockTimeout),
 		apply.WithProgress(a.Stderr),
 		apply.WithSQLiteFile(target.Database),
+		apply.WithScratchURL(url),
 	}
 	if len(t.Plugins) > 0 {
 		enabled := t.Plugins

@@ -26,11 +26,13 @@ func Write(w io.Writer, format string, fs []Finding) error {
 		return enc.Encode(fs)
 	case "github":
 		for _, f := range fs {
-			props := "file=" + escapeProp(f.File)
-			if f.Line > 0 {
-				props += fmt.Sprintf(",line=%d", f.Line)
+			props := "title=" + escapeProp(f.Code+" "+f.Branch)
+			if f.File != "" {
+				props = "file=" + escapeProp(f.File) + "," + props
+				if f.Line > 0 {
+					props = fmt.Sprintf("file=%s,line=%d,title=%s", escapeProp(f.File), f.Line, escapeProp(f.Code+" "+f.Branch))
+				}
 			}
-			props += ",title=" + escapeProp(f.Code+" "+f.Branch)
 			fmt.Fprintf(w, "::%s %s::%s\n", f.Severity, props, escapeData(f.Message+where(f)))
 		}
 		return nil

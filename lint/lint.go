@@ -183,7 +183,7 @@ func (l *Linter) lintBranch(ctx context.Context, branch, dialect string, sc *sco
 	if err := dev.Reset(ctx); err != nil {
 		return nil, err
 	}
-	w := &walker{l: l, dev: dev, probe: pr, branch: branch, created: map[string]string{}}
+	w := &walker{l: l, q: dev.DB, drv: dev.Driver, dialect: dialect, probe: pr, branch: branch, created: map[string]string{}}
 	var findings []Finding
 	for _, owner := range b.Owners {
 		dir, err := migdir.Open(l.Project.Root, comp.Plugins(), owner, dialect)
@@ -321,14 +321,14 @@ func lineOf(b []byte, pos int) int {
 	return 1 + strings.Count(string(b[:min(pos, len(b))]), "\n")
 }
 
-func analyze(ctx context.Context, dev *devdb.DB, f migrate.File, changes []*sqlcheck.Change, rep atlasReporter) error {
-	az, err := sqlcheck.AnalyzerFor(driverName(dev.Dialect), nil)
+func analyze(ctx context.Context, dialect string, drv migrate.Driver, f migrate.File, changes []*sqlcheck.Change, rep atlasReporter) error {
+	az, err := sqlcheck.AnalyzerFor(driverName(dialect), nil)
 	if err != nil {
 		return err
 	}
 	pass := &sqlcheck.Pass{
 		File:     &sqlcheck.File{File: f, Changes: changes},
-		Dev:      &sqlclient.Client{Name: driverName(dev.Dialect), Driver: dev.Driver},
+		Dev:      &sqlclient.Client{Name: driverName(dialect), Driver: drv},
 		Reporter: rep,
 	}
 	for _, a := range az {

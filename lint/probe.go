@@ -22,19 +22,25 @@ type object struct {
 
 func (o object) key() string { return o.Kind + " " + o.Name + " on " + o.Table }
 
+// querier is a pool, a connection or a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // probe reads one dialect's catalog and finds which tables a statement
 // writes rows to.
 type probe interface {
 	// objects returns the scratch database's objects, by key.
-	objects(ctx context.Context, db *sql.DB) (map[string]object, error)
+	objects(ctx context.Context, db querier) (map[string]object, error)
 	// arm prepares to record writes to the given tables (PostgreSQL:
 	// statement-level triggers, which fire even when no row changes).
-	arm(ctx context.Context, db *sql.DB, tables []string) error
+	arm(ctx context.Context, db querier, tables []string) error
 	// writes returns the tables a statement writes rows to: asked of the
 	// database before it runs (SQLite EXPLAIN), or recorded while it ran
 	// (PostgreSQL), or read from its text (MySQL).
-	writesBefore(ctx context.Context, db *sql.DB, stmt string, tables map[string]object) ([]string, error)
-	writesAfter(ctx context.Context, db *sql.DB) ([]string, error)
+	writesBefore(ctx context.Context, db querier, stmt string, tables map[string]object) ([]string, error)
+	writesAfter(ctx context.Context, db querier) ([]string, error)
 	// internal reports objects of the linter itself, left out of states.
 	internal(o object) bool
 }

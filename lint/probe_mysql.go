@@ -2,7 +2,6 @@ package lint
 
 import (
 	"context"
-	"database/sql"
 	"regexp"
 	"strings"
 )
@@ -30,7 +29,7 @@ var myObjects = []string{
 	`SELECT 'grant', CONCAT(GRANTEE, ' ', PRIVILEGE_TYPE), TABLE_NAME, '' FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE()`,
 }
 
-func (mysqlProbe) objects(ctx context.Context, db *sql.DB) (map[string]object, error) {
+func (mysqlProbe) objects(ctx context.Context, db querier) (map[string]object, error) {
 	objs := map[string]object{}
 	for _, q := range myObjects {
 		rows, err := db.QueryContext(ctx, q)
@@ -54,7 +53,7 @@ func (mysqlProbe) objects(ctx context.Context, db *sql.DB) (map[string]object, e
 	return objs, nil
 }
 
-func (mysqlProbe) arm(context.Context, *sql.DB, []string) error { return nil }
+func (mysqlProbe) arm(context.Context, querier, []string) error { return nil }
 
 var (
 	myIdent   = "(?:`[^`]+`|[A-Za-z0-9_$]+)(?:\\s*\\.\\s*(?:`[^`]+`|[A-Za-z0-9_$]+))?"
@@ -68,7 +67,7 @@ var (
 	myIdentRe = regexp.MustCompile(myIdent)
 )
 
-func (mysqlProbe) writesBefore(_ context.Context, _ *sql.DB, stmt string, objs map[string]object) ([]string, error) {
+func (mysqlProbe) writesBefore(_ context.Context, _ querier, stmt string, objs map[string]object) ([]string, error) {
 	stmt = stripComments(stmt)
 	var written []string
 	for _, re := range myTargets {
@@ -87,7 +86,7 @@ func (mysqlProbe) writesBefore(_ context.Context, _ *sql.DB, stmt string, objs m
 	return written, nil
 }
 
-func (mysqlProbe) writesAfter(context.Context, *sql.DB) ([]string, error) { return nil, nil }
+func (mysqlProbe) writesAfter(context.Context, querier) ([]string, error) { return nil, nil }
 
 func (mysqlProbe) internal(object) bool { return false }
 

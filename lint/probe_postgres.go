@@ -2,7 +2,6 @@ package lint
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 )
 
@@ -14,7 +13,7 @@ type postgresProbe struct{}
 
 const pgObjects = `
 SELECT CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, c.relname, '',
-  concat_ws('|', c.relkind, c.relacl::text, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), c.reloptions::text,
+  concat_ws('|', c.relkind, c.relfilenode, c.relacl::text, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), c.reloptions::text,
     (SELECT string_agg(concat_ws(':', a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attacl::text, col_description(c.oid, a.attnum), a.attidentity, a.attgenerated), ',' ORDER BY a.attnum)
        FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
@@ -43,13 +42,13 @@ UNION ALL
 SELECT 'type', ty.typname, '', ty.typtype::text || coalesce((SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = ty.oid), '')
 FROM pg_type ty WHERE ty.typnamespace = current_schema()::regnamespace AND ty.typtype IN ('e', 'd', 'r')`
 
-func (postgresProbe) objects(ctx context.Context, db *sql.DB) (map[string]object, error) {
+func (postgresProbe) objects(ctx context.Context, db querier) (map[string]object, error) {
 	objs := map[string]object{}
 	rows, err := db.QueryContext(ctx, pgObjects)
 	return objs, collect(rows, err, objs)
 }
 
-func (postgresProbe) arm(ctx context.Context, db *sql.DB, tables []string) error {
+func (postgresProbe) arm(ctx context.Context, db querier, tables []string) error {
 	stmts := []string{
 		`CREATE UNLOGGED TABLE IF NOT EXISTS plugmig_lint_writes (tbl text, op text)`,
 		`CREATE OR REPLACE FUNCTION plugmig_lint_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO plugmig_lint_writes VALUES (TG_TABLE_NAME, TG_OP); RETURN NULL; END $$`,
@@ -68,11 +67,11 @@ func (postgresProbe) arm(ctx context.Context, db *sql.DB, tables []string) error
 	return nil
 }
 
-func (postgresProbe) writesBefore(context.Context, *sql.DB, string, map[string]object) ([]string, error) {
+func (postgresProbe) writesBefore(context.Context, querier, string, map[string]object) ([]string, error) {
 	return nil, nil
 }
 
-func (postgresProbe) writesAfter(ctx context.Context, db *sql.DB) ([]string, error) {
+func (postgresProbe) writesAfter(ctx context.Context, db querier) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT DISTINCT tbl FROM plugmig_lint_writes ORDER BY tbl`)
 	if err != nil {
 		return nil, nil // not armed: no foreign table yet

@@ -2,7 +2,6 @@ package lint
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,15 +12,15 @@ import (
 // EXPLAIN which b-trees a statement opens for writing.
 type sqliteProbe struct{}
 
-func (sqliteProbe) objects(ctx context.Context, db *sql.DB) (map[string]object, error) {
+func (sqliteProbe) objects(ctx context.Context, db querier) (map[string]object, error) {
 	objs := map[string]object{}
 	rows, err := db.QueryContext(ctx, `SELECT type, name, CASE WHEN type IN ('index', 'trigger') THEN tbl_name ELSE '' END, COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'`)
 	return objs, collect(rows, err, objs)
 }
 
-func (sqliteProbe) arm(context.Context, *sql.DB, []string) error { return nil }
+func (sqliteProbe) arm(context.Context, querier, []string) error { return nil }
 
-func (sqliteProbe) writesBefore(ctx context.Context, db *sql.DB, stmt string, _ map[string]object) ([]string, error) {
+func (sqliteProbe) writesBefore(ctx context.Context, db querier, stmt string, _ map[string]object) ([]string, error) {
 	pages := map[int64]string{}
 	rows, err := db.QueryContext(ctx, `SELECT rootpage, tbl_name FROM sqlite_master WHERE rootpage > 0`)
 	if err != nil {
@@ -73,7 +72,7 @@ func (sqliteProbe) writesBefore(ctx context.Context, db *sql.DB, stmt string, _ 
 	return written, rows.Err()
 }
 
-func (sqliteProbe) writesAfter(context.Context, *sql.DB) ([]string, error) { return nil, nil }
+func (sqliteProbe) writesAfter(context.Context, querier) ([]string, error) { return nil, nil }
 
 func (sqliteProbe) internal(object) bool { return false }
 

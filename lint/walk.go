@@ -11,7 +11,6 @@ import (
 	"ariga.io/atlas/sql/sqlcheck"
 	entschema "entgo.io/ent/dialect/sql/schema"
 
-	"github.com/plugmig/plugmig/devdb"
 	"github.com/plugmig/plugmig/plugin"
 )
 
@@ -19,7 +18,9 @@ import (
 // what each statement changed that the branch does not own.
 type walker struct {
 	l       *Linter
-	dev     *devdb.DB
+	q       querier        // where statements run
+	drv     migrate.Driver // Atlas's driver on the same database
+	dialect string
 	probe   probe
 	branch  string
 	created map[string]string // standalone object → the branch whose history created it
@@ -28,7 +29,7 @@ type walker struct {
 // own records the standalone objects present now, and not yet recorded, as
 // created by owner's history.
 func (w *walker) own(ctx context.Context, owner string) error {
-	objs, err := w.probe.objects(ctx, w.dev.DB)
+	objs, err := w.probe.objects(ctx, w.q)
 	if err != nil {
 		return err
 	}
@@ -59,17 +60,17 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 	}
 	stmts, err := lf.StmtDecls()
 	if err != nil {
-		return []Finding{{Code: CodeFails, Severity: Error, Branch: w.branch, Dialect: w.dev.Dialect, File: path, Message: "cannot split into statements: " + err.Error()}}, nil
+		return []Finding{{Code: CodeFails, Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Message: "cannot split into statements: " + err.Error()}}, nil
 	}
-	before, err := w.probe.objects(ctx, w.dev.DB)
+	before, err := w.probe.objects(ctx, w.q)
 	if err != nil {
 		return nil, err
 	}
 	armed := w.foreign(before)
-	if err := w.probe.arm(ctx, w.dev.DB, armed); err != nil {
+	if err := w.probe.arm(ctx, w.q, armed); err != nil {
 		return nil, fmt.Errorf("prepare the dev database: %w", err)
 	}
-	atlasBefore, err := w.dev.Driver.InspectSchema(ctx, "", nil)
+	atlasBefore, err := w.drv.InspectSchema(ctx, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -83,29 +84,29 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		ignores  = map[int]directives{}
 	)
 	for _, st := range stmts {
-		fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dev.Dialect, File: path, Line: lineOf(f.Bytes(), st.Pos), Statement: oneLine(st.Text)}
+		fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Line: lineOf(f.Bytes(), st.Pos), Statement: oneLine(st.Text)}
 		dir := parseDirectives(st.Comments)
 		ignores[fb.Line] = dir
 		var sf []Finding
 		for _, p := range dir.problems {
 			sf = append(sf, fb.with(CodeDirective, "", "", p))
 		}
-		if re := unverifiable[w.dev.Dialect]; re.MatchString(st.Text) && !dir.allow {
+		if re := unverifiable[w.dialect]; re.MatchString(st.Text) && !dir.allow {
 			sf = append(sf, fb.with(CodeUnverifiable, "", "", "what this statement changes can't be verified by running it on an empty database (a DO block, dynamic SQL, a procedure call): rewrite it as plain statements, or after checking it by hand add -- plugmig:allow unverifiable: <reason>"))
 		}
-		writes, err := w.probe.writesBefore(ctx, w.dev.DB, st.Text, before)
+		writes, err := w.probe.writesBefore(ctx, w.q, st.Text, before)
 		if err != nil {
 			sf = append(sf, fb.with(CodeUnverifiable, "", "", err.Error()))
 		}
-		if _, err := w.dev.DB.ExecContext(ctx, st.Text); err != nil {
-			sf = append(sf, fb.with(CodeFails, "", "", fmt.Sprintf("fails on the dev database: %v: the branch's history up to this file must run on an empty %s database", err, w.dev.Dialect)))
+		if _, err := w.q.ExecContext(ctx, st.Text); err != nil {
+			sf = append(sf, fb.with(CodeFails, "", "", fmt.Sprintf("fails on the dev database: %v: the branch's history up to this file must run on an empty %s database", err, w.dialect)))
 			return append(findings, sf...), nil
 		}
-		logged, err := w.probe.writesAfter(ctx, w.dev.DB)
+		logged, err := w.probe.writesAfter(ctx, w.q)
 		if err != nil {
 			return nil, err
 		}
-		after, err := w.probe.objects(ctx, w.dev.DB)
+		after, err := w.probe.objects(ctx, w.q)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +126,7 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 			}
 		}
 		if fresh := w.foreign(after); len(fresh) > len(armed) {
-			if err := w.probe.arm(ctx, w.dev.DB, fresh); err != nil {
+			if err := w.probe.arm(ctx, w.q, fresh); err != nil {
 				return nil, err
 			}
 			armed = fresh
@@ -134,8 +135,8 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		before = after
 	}
 	var reports []Finding
-	rep := atlasReporter{file: f, base: Finding{Branch: w.branch, Dialect: w.dev.Dialect, File: path}, out: &reports}
-	if err := analyze(ctx, w.dev, f, changes, rep); err != nil {
+	rep := atlasReporter{file: f, base: Finding{Branch: w.branch, Dialect: w.dialect, File: path}, out: &reports}
+	if err := analyze(ctx, w.dialect, w.drv, f, changes, rep); err != nil {
 		return nil, fmt.Errorf("%s: Atlas analyzers: %w", path, err)
 	}
 	for _, r := range reports {
@@ -171,7 +172,7 @@ func (w *walker) atlasChanges(ctx context.Context, before, after map[string]obje
 		return nil, nil
 	}
 	sort.Strings(names)
-	now, err := w.dev.Driver.InspectSchema(ctx, "", &schema.InspectOptions{Tables: names})
+	now, err := w.drv.InspectSchema(ctx, "", &schema.InspectOptions{Tables: names})
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +190,7 @@ func (w *walker) atlasChanges(ctx context.Context, before, after map[string]obje
 		ct := *t
 		to.AddTables(&ct)
 	}
-	return w.dev.Driver.SchemaDiff(from, to)
+	return w.drv.SchemaDiff(from, to)
 }
 
 func tableOf(o object) string {
