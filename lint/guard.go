@@ -2,6 +2,7 @@ package lint
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -133,6 +134,13 @@ func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error
 	if err != nil {
 		return &GuardError{Findings: []Finding{fb.with(CodeUnverifiable, "", "", err.Error())}}
 	}
+	if w.dialect == "postgres" {
+		planned, err := pgPlannedWrites(ctx, w.q, stmt)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, planned...)
+	}
 	if fs := w.checkWrites(writes, fb); len(fs) > 0 {
 		return &GuardError{Findings: fs}
 	}
@@ -217,10 +225,57 @@ func (g *Guard) Preflight(ctx context.Context, dev *devdb.DB, histories []Histor
 			return nil, err
 		}
 		for _, x := range fs {
-			if x.Severity == Error && slices.Contains([]string{CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence}, x.Code) {
+			if x.Severity == Error && slices.Contains([]string{CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable}, x.Code) {
 				out = append(out, x)
 			}
 		}
 	}
 	return out, nil
+}
+
+var pgDML = regexp.MustCompile(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|WITH)\b`)
+
+// pgPlannedWrites asks PostgreSQL's planner which tables a data statement
+// modifies (its ModifyTable nodes, data-modifying CTEs included): it sees
+// an UPDATE that would change no row, which the statistics cannot.
+func pgPlannedWrites(ctx context.Context, q querier, stmt string) ([]string, error) {
+	if !pgDML.MatchString(stripComments(stmt)) {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+stmt)
+	if err != nil {
+		return nil, nil // let the statement itself report its error
+	}
+	defer rows.Close()
+	var doc string
+	if rows.Next() {
+		if err := rows.Scan(&doc); err != nil {
+			return nil, err
+		}
+	}
+	var plan any
+	if err := json.Unmarshal([]byte(doc), &plan); err != nil {
+		return nil, err
+	}
+	var tables []string
+	var walk func(any)
+	walk = func(n any) {
+		switch n := n.(type) {
+		case []any:
+			for _, x := range n {
+				walk(x)
+			}
+		case map[string]any:
+			if n["Node Type"] == "ModifyTable" {
+				if t, ok := n["Relation Name"].(string); ok {
+					tables = append(tables, t)
+				}
+			}
+			for _, x := range n {
+				walk(x)
+			}
+		}
+	}
+	walk(plan)
+	return tables, rows.Err()
 }

@@ -16,7 +16,7 @@ type mysqlProbe struct{}
 // myObjects are simple catalog queries (a correlated subquery over
 // information_schema is slow on MariaDB); table columns are merged in Go.
 var myObjects = []string{
-	`SELECT CASE WHEN TABLE_TYPE = 'VIEW' THEN 'view' WHEN TABLE_TYPE = 'SEQUENCE' THEN 'sequence' ELSE 'table' END, TABLE_NAME, '', CONCAT_WS('|', ENGINE, TABLE_COMMENT, TABLE_COLLATION, CREATE_OPTIONS)
+	`SELECT CASE WHEN TABLE_TYPE = 'VIEW' THEN 'view' WHEN TABLE_TYPE = 'SEQUENCE' THEN 'sequence' ELSE 'table' END, TABLE_NAME, '', CONCAT_WS('|', ENGINE, TABLE_COMMENT, TABLE_COLLATION, CREATE_OPTIONS, AUTO_INCREMENT)
 	 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
 	`SELECT 'columns', TABLE_NAME, '', GROUP_CONCAT(CONCAT_WS(':', COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT) ORDER BY ORDINAL_POSITION SEPARATOR ',')
 	 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() GROUP BY TABLE_NAME`,

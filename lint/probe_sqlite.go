@@ -57,7 +57,11 @@ func (sqliteProbe) writesBefore(ctx context.Context, db querier, stmt string, _ 
 		switch op {
 		case "OpenWrite":
 			page = asInt(vals[3]) // p2: root page; p3 (vals[4]) the database
-			if asInt(vals[4]) != 0 {
+			switch asInt(vals[4]) {
+			case 0:
+			case 1:
+				continue // the temp schema (SQLite updates it on renames)
+			default:
 				return nil, fmt.Errorf("the statement writes to an attached database")
 			}
 		case "Clear", "Destroy":

@@ -262,6 +262,9 @@ func (w *walker) compare(before, after map[string]object, fb Finding) []Finding 
 		if o.Table != "" {
 			owner := w.l.ownerOf(o.Table, w.created)
 			if owner == w.branch {
+				if verb == "creates" && o.Kind == "index" && w.dialect != "mysql" && w.branch != plugin.Core && !strings.HasPrefix(o.Name, plugin.Prefix(w.branch)) {
+					add(fb.with(CodePrefix, o.Name, owner, fmt.Sprintf("creates index %q without the prefix %s: index names share one namespace with core's and other plugins'", o.Name, plugin.Prefix(w.branch))))
+				}
 				continue
 			}
 			add(fb.with(CodeNotOwned, o.Table, owner, fmt.Sprintf("%s %s %q on table %q, owned by %s: %s", verb, o.Kind, o.Name, o.Table, describeOwner(owner), w.remedy(owner))))

@@ -35,7 +35,7 @@ func (e *applyEnv) migrator(enabled ...string) *apply.Migrator {
 	e.t.Helper()
 	comp, err := app.Composer()
 	require.NoError(e.t, err)
-	opts := []apply.Option{apply.WithSQLiteFile(e.db.Name)}
+	opts := []apply.Option{apply.WithSQLiteFile(e.db.Name), apply.WithScratchURL(testdb.DevURL(e.t, e.db.Dialect))}
 	if enabled != nil {
 		if enabled[0] == "none" {
 			enabled = nil
