@@ -167,7 +167,11 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 			return err
 		}
 	}
-	if err := m.exec(ctx, tx, bp, f, hash, true, watch); err != nil {
+	err = m.exec(ctx, tx, bp, f, hash, true, watch)
+	if err == nil && watch != nil {
+		err = watch.Done()
+	}
+	if err != nil {
 		tx.Rollback()
 		var se *migrate.StmtExecError
 		if errors.As(err, &se) {

@@ -3,6 +3,7 @@
 // It is not a test; run it with
 //
 //	go run ./bench diff          # diff cost vs number of other plugins (SQLite)
+//	go run ./bench lint          # lint --base cost vs history size; whole-tree lint (SQLite)
 //	go run ./bench apply         # apply vs the raw floor, status latency, peak heap (SQLite, PostgreSQL)
 //
 // Every figure is the median of -runs repetitions.
@@ -16,7 +17,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff|apply> [flags]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff|apply|lint> [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -25,8 +26,10 @@ func main() {
 		err = benchDiff(args)
 	case "apply":
 		err = benchApply(args)
+	case "lint":
+		err = benchLint(args)
 	default:
-		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff or apply\n", cmd)
+		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff, apply or lint\n", cmd)
 		os.Exit(2)
 	}
 	if err != nil {

@@ -50,6 +50,9 @@ func (l *Linter) scope(branches []string) (*scope, []Finding, error) {
 	for p, status := range changed {
 		dir, name := path.Split(p)
 		dir = path.Clean(dir)
+		if b, ok := folders[dir]; ok {
+			sc.branches[b] = true
+		}
 		if b, ok := folders[dir]; ok && strings.HasSuffix(name, ".sql") {
 			d := path.Base(dir)
 			switch status {

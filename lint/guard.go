@@ -160,7 +160,18 @@ func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error
 		fs = append(fs, w.checkWrites(written, fb)...)
 	}
 	wt.before = after
+	w.settle(after)
 	if len(fs) > 0 {
+		return &GuardError{Findings: fs}
+	}
+	return nil
+}
+
+// Done returns a *GuardError for objects the file created without the
+// plugin's prefix and did not drop or rename again. Call it after the
+// file's last statement, before committing.
+func (wt *Watch) Done() error {
+	if fs := wt.w.leftUnprefixed(nil); len(fs) > 0 {
 		return &GuardError{Findings: fs}
 	}
 	return nil

@@ -100,9 +100,15 @@ func (l *Linter) Run(ctx context.Context) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	var findings []Finding
+	scope, findings, err := l.scope(branches)
+	if err != nil {
+		return nil, err
+	}
 	ok := map[string]bool{} // branch/dialect folders that passed integrity
 	for _, b := range branches {
+		if !scope.branch(b) {
+			continue // unchanged since the base, where it was checked
+		}
 		for _, d := range l.Dialects {
 			rel, _ := migdir.Path(comp.Plugins(), b, d)
 			if _, err := migdir.Open(l.Project.Root, comp.Plugins(), b, d); err != nil {
@@ -115,11 +121,6 @@ func (l *Linter) Run(ctx context.Context) ([]Finding, error) {
 			findings = append(findings, Finding{Code: CodeParity, Severity: Error, Branch: b, Message: err.Error()})
 		}
 	}
-	scope, more, err := l.scope(branches)
-	if err != nil {
-		return nil, err
-	}
-	findings = append(findings, more...)
 	for _, b := range branches {
 		for _, d := range l.Dialects {
 			if !ok[b+"/"+d] || !scope.branch(b) || len(l.Branches) > 0 && !slices.Contains(l.Branches, b) {

@@ -24,6 +24,10 @@ type walker struct {
 	probe   probe
 	branch  string
 	created map[string]string // standalone object → the branch whose history created it
+	// unprefixed holds objects created without the branch's prefix in the
+	// current file: reported at its end unless a later statement dropped or
+	// renamed them (Atlas rebuilds a SQLite table through "new_<table>").
+	unprefixed map[string]Finding
 }
 
 // own records the standalone objects present now, and not yet recorded, as
@@ -120,11 +124,7 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		if w.branch == plugin.Core {
 			sf = append(sf, w.l.breaksPlugins(ch, fb)...)
 		}
-		for _, o := range after {
-			if _, ok := w.created[o.Name]; !ok && o.Table == "" {
-				w.created[o.Name] = w.branch
-			}
-		}
+		w.settle(after)
 		if fresh := w.foreign(after); len(fresh) > len(armed) {
 			if err := w.probe.arm(ctx, w.q, fresh); err != nil {
 				return nil, err
@@ -134,6 +134,7 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		findings = append(findings, dir.filter(sf)...)
 		before = after
 	}
+	findings = append(findings, w.leftUnprefixed(ignores)...)
 	var reports []Finding
 	rep := atlasReporter{file: f, base: Finding{Branch: w.branch, Dialect: w.dialect, File: path}, out: &reports}
 	if err := analyze(ctx, w.dialect, w.drv, f, changes, rep); err != nil {
@@ -206,6 +207,39 @@ func tableOf(o object) string {
 func (f Finding) with(code, object, owner, msg string) Finding {
 	f.Code, f.Object, f.Owner, f.Message = code, object, owner, msg
 	return f
+}
+
+// settle records the standalone objects the branch created, and forgets
+// the unprefixed ones that are gone again.
+func (w *walker) settle(after map[string]object) {
+	names := map[string]bool{}
+	for _, o := range after {
+		if o.Table == "" {
+			names[o.Name] = true
+			if _, ok := w.created[o.Name]; !ok {
+				w.created[o.Name] = w.branch
+			}
+		}
+	}
+	for n := range w.unprefixed {
+		if !names[n] {
+			delete(w.unprefixed, n)
+		}
+	}
+}
+
+// leftUnprefixed returns the file's unprefixed objects that remain, minus
+// those their statement's directives ignore.
+func (w *walker) leftUnprefixed(ignores map[int]directives) []Finding {
+	var out []Finding
+	for _, f := range w.unprefixed {
+		if !ignores[f.Line].ignore[f.Code] {
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	w.unprefixed = nil
+	return out
 }
 
 // filter drops the findings a statement's directives ignore.
@@ -283,7 +317,10 @@ func (w *walker) compare(before, after map[string]object, fb Finding) []Finding 
 				if owner != "" && owner != w.branch {
 					why = "with the prefix of " + describeOwner(owner)
 				}
-				add(fb.with(CodePrefix, o.Name, owner, fmt.Sprintf("creates %s %q %s: everything plugin %q creates is named %s...", o.Kind, o.Name, why, w.branch, plugin.Prefix(w.branch))))
+				if w.unprefixed == nil {
+					w.unprefixed = map[string]Finding{}
+				}
+				w.unprefixed[o.Name] = fb.with(CodePrefix, o.Name, owner, fmt.Sprintf("creates %s %q %s: everything plugin %q creates is named %s...", o.Kind, o.Name, why, w.branch, plugin.Prefix(w.branch)))
 			}
 			continue
 		}
