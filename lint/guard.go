@@ -54,6 +54,10 @@ var (
 		regexp.MustCompile(`(?is)^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s+ON\s+(?:ONLY\s+)?(` + identRe + `)\s*(?:USING\s+\w+\s*)?\(`),
 		regexp.MustCompile(`(?is)^\s*DROP\s+(?:TABLE|INDEX)\s+(?:IF\s+EXISTS\s+)?(` + identRe + `)\s*;?\s*$`),
 	}
+	// Atlas rebuilds a SQLite table through "new_<table>": copy, drop, rename.
+	rebuildCopyRe   = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
+	rebuildRenameRe = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
+	pragmaFKRe      = regexp.MustCompile(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
 	// Clauses that reach beyond the altered table, or rename it.
 	untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
 )
@@ -63,8 +67,26 @@ var (
 // branch's prefix and nothing that reaches beyond them.
 func (g *Guard) Trivial(stmts []string) bool {
 	prefix := plugin.Prefix(g.branch)
+	own := func(id string) bool {
+		n := g.unquote(id)
+		return strings.HasPrefix(n, prefix) || strings.HasPrefix(n, "new_"+prefix)
+	}
 	for _, st := range stmts {
 		st = stripComments(st)
+		if strings.Contains(strings.TrimRight(strings.TrimSpace(st), ";"), ";") {
+			return false // more than one statement: let the watch see them
+		}
+		if g.dialect == "sqlite" {
+			if pragmaFKRe.MatchString(st) {
+				continue
+			}
+			if m := rebuildCopyRe.FindStringSubmatch(st); m != nil && g.unquote(m[1]) == "new_"+g.unquote(m[2]) && own(m[2]) && !strings.Contains(strings.ToUpper(st[strings.Index(strings.ToUpper(st), "SELECT")+6:]), "SELECT") {
+				continue
+			}
+			if m := rebuildRenameRe.FindStringSubmatch(st); m != nil && g.unquote(m[1]) == "new_"+g.unquote(m[2]) && own(m[2]) {
+				continue
+			}
+		}
 		if untrivialRe.MatchString(st) {
 			return false
 		}
@@ -76,7 +98,7 @@ func (g *Guard) Trivial(stmts []string) bool {
 			}
 			matched = true
 			for _, id := range m[1:] {
-				if !strings.HasPrefix(g.unquote(id), prefix) {
+				if !own(id) {
 					return false
 				}
 			}
