@@ -310,6 +310,7 @@ type atlasReporter struct {
 }
 
 func (r atlasReporter) WriteReport(rep sqlcheck.Report) {
+
 	for _, d := range rep.Diagnostics {
 		f := r.base
 		f.Code, f.Severity = d.Code, Warning
@@ -327,13 +328,16 @@ func lineOf(b []byte, pos int) int {
 }
 
 func analyze(ctx context.Context, dialect string, drv migrate.Driver, f migrate.File, changes []*sqlcheck.Change, rep atlasReporter) error {
-	az, err := sqlcheck.AnalyzerFor(driverName(dialect), nil)
+	az, err := sqlcheck.AnalyzerFor(dialect, nil)
 	if err != nil {
 		return err
 	}
+	if len(az) == 0 {
+		return fmt.Errorf("no Atlas analyzers registered for %s", dialect)
+	}
 	pass := &sqlcheck.Pass{
 		File:     &sqlcheck.File{File: f, Changes: changes},
-		Dev:      &sqlclient.Client{Name: driverName(dialect), Driver: drv},
+		Dev:      &sqlclient.Client{Name: dialect, Driver: drv},
 		Reporter: rep,
 	}
 	for _, a := range az {
@@ -342,11 +346,4 @@ func analyze(ctx context.Context, dialect string, drv migrate.Driver, f migrate.
 		_ = a.Analyze(ctx, pass)
 	}
 	return nil
-}
-
-func driverName(d string) string {
-	if d == "sqlite" {
-		return "sqlite3"
-	}
-	return d
 }

@@ -395,9 +395,19 @@ func (l *Linter) breaksPlugins(changes schema.Changes, fb Finding) []Finding {
 		out = append(out, fb.with(CodeBreaksPlugin, table, plugin.Core, fmt.Sprintf("%s, which plugin(s) %s reference: their migrations and code break unless they change first", what, strings.Join(ps, ", "))))
 		out[len(out)-1].Severity = Warning
 	}
+	var added []string
+	for _, c := range changes {
+		if a, ok := c.(*schema.AddTable); ok {
+			added = append(added, a.T.Name)
+		}
+	}
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *schema.DropTable:
+			if len(added) == 1 { // Atlas sees a rename as a drop and an add
+				report(c.T.Name, "", fmt.Sprintf("renames table %q to %q", c.T.Name, added[0]))
+				continue
+			}
 			report(c.T.Name, "", fmt.Sprintf("drops table %q", c.T.Name))
 		case *schema.RenameTable:
 			report(c.From.Name, "", fmt.Sprintf("renames table %q to %q", c.From.Name, c.To.Name))

@@ -230,3 +230,42 @@ func TestLintRepositoryIsClean(t *testing.T) {
 		})
 	}
 }
+
+// TestLintWarnings: a core migration that renames a table plugins reference
+// is a warning naming them; Atlas's analyzers report a destructive change
+// as a warning, an error with --error.
+func TestLintWarnings(t *testing.T) {
+	ctx := context.Background()
+	dev := testdb.Dev(t, compose.SQLite)
+	root := testdb.CopyRoot(t)
+	e := &applyEnv{t: t, root: root, db: &testdb.DB{Dialect: compose.SQLite}}
+	e.addFile("core", "29990101000000_rename.sql", "ALTER TABLE core__media_entries RENAME TO core__entries;\n", true)
+	e.addFile("image", "29990101000000_drop.sql", "ALTER TABLE image__mediadata DROP COLUMN exif_all;\n", true)
+	l := &lint.Linter{Project: project(t, root), Devs: map[string]*devdb.DB{compose.SQLite: dev}, Dialects: []string{compose.SQLite}}
+	fs, err := l.Run(ctx)
+	require.NoError(t, err)
+	var core, atlas *lint.Finding
+	for i, f := range fs {
+		switch {
+		case f.Code == lint.CodeBreaksPlugin:
+			core = &fs[i]
+		case strings.HasPrefix(f.Code, "DS") && f.File == "plugins/image/migrations/sqlite/29990101000000_drop.sql":
+			atlas = &fs[i]
+		}
+	}
+	require.NotNil(t, core, "%+v", fs)
+	require.Equal(t, lint.Warning, core.Severity)
+	require.Equal(t, "migrations/sqlite/29990101000000_rename.sql", core.File)
+	require.Contains(t, core.Message, `renames table "core__media_entries" to "core__entries", which plugin(s) archivalook, image, mediasecurity reference`)
+	require.NotNil(t, atlas, "Atlas's destructive-change analyzer: %+v", fs)
+	require.Equal(t, lint.Warning, atlas.Severity)
+
+	l.Errors = []string{"DS"}
+	fs, err = l.Run(ctx)
+	require.NoError(t, err)
+	for _, f := range fs {
+		if strings.HasPrefix(f.Code, "DS") {
+			require.Equal(t, lint.Error, f.Severity)
+		}
+	}
+}
