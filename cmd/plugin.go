@@ -10,6 +10,7 @@ import (
 
 // PluginCmd groups the commands about one plugin.
 type PluginCmd struct {
+	New    PluginNewCmd    `cmd:"" help:"Scaffold plugins/<name>/: registration, a schema with an example table referencing media entries, migration folders, a conformance test."`
 	Remove PluginRemoveCmd `cmd:"" help:"Drop a plugin's tables and its history from the database."`
 }
 
