@@ -42,8 +42,32 @@ func Drift(ctx context.Context, drv migrate.Driver, want *schema.Schema, ignore 
 	for i, t := range want.Tables {
 		ct := *t
 		ct.Schema = &w
+		if gt, ok := got.Table(t.Name); ok {
+			ct.Columns = inOrderOf(gt.Columns, t.Columns)
+		}
 		tables[i] = &ct
 	}
 	w.Tables = tables
 	return drv.SchemaDiff(got, &w)
+}
+
+// inOrderOf returns want's columns with those the table already has first,
+// in its order, then the new ones: column order carries no meaning, and on
+// SQLite a column added in the middle would rebuild the whole table where
+// ALTER TABLE ADD COLUMN appends it.
+func inOrderOf(got, want []*schema.Column) []*schema.Column {
+	out := make([]*schema.Column, 0, len(want))
+	for _, g := range got {
+		for _, c := range want {
+			if c.Name == g.Name {
+				out = append(out, c)
+			}
+		}
+	}
+	for _, c := range want {
+		if !slices.ContainsFunc(got, func(g *schema.Column) bool { return g.Name == c.Name }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

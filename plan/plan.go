@@ -78,6 +78,9 @@ func (p *Project) Pending(ctx context.Context, dev *devdb.DB, branch string) (*P
 	if err != nil {
 		return nil, fmt.Errorf("branch %q (%s): %w", branch, d, err)
 	}
+	if d == compose.SQLite {
+		appendColumns(changes)
+	}
 	pd := &Pending{Branch: branch, Dialect: d, Dir: rel, Changes: changes}
 	if err := p.checkOwnership(pd, created); err != nil {
 		return nil, err
@@ -134,4 +137,38 @@ func Replay(ctx context.Context, drv migrate.Driver, dir migrate.Dir) error {
 func unqualified(o *migrate.PlanOptions) {
 	empty := ""
 	o.SchemaQualifier = &empty
+}
+
+// appendColumns lets Atlas add a SQLite column with ALTER TABLE ADD COLUMN
+// when its only indexes are new ones created in the same change: Atlas
+// otherwise rebuilds the whole table (copy, drop, rename) for a column that
+// any index mentions.
+func appendColumns(changes []schema.Change) {
+	for _, c := range changes {
+		m, ok := c.(*schema.ModifyTable)
+		if !ok {
+			continue
+		}
+		added := map[*schema.Index]bool{}
+		for _, tc := range m.Changes {
+			if ai, ok := tc.(*schema.AddIndex); ok {
+				added[ai.I] = true
+			}
+		}
+		for _, tc := range m.Changes {
+			ac, ok := tc.(*schema.AddColumn)
+			if !ok || len(ac.C.Indexes) == 0 {
+				continue
+			}
+			fresh := true
+			for _, idx := range ac.C.Indexes {
+				fresh = fresh && added[idx]
+			}
+			if fresh {
+				col := *ac.C
+				col.Indexes = nil
+				ac.C = &col
+			}
+		}
+	}
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/plugmig/plugmig/internal/dbdriver"
+	"github.com/plugmig/plugmig/internal/testdb"
+)
+
+// TestEndToEnd runs the scripts in testdata/e2e in a fresh copy of the
+// repository (its tracked files), with the real go command: they scaffold
+// a plugin, generate, diff, lint, apply on SQLite and PostgreSQL, change
+// the schema, and remove the plugin. Skipped with -short.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("SKIPPED: end-to-end scripts build the repository copy with the go command; run without -short")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed: %v", err)
+	}
+	root := testdb.Root(t)
+	files, err := exec.Command("git", "-C", root, "ls-files", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Skipf("SKIPPED: not a git checkout (%v)", err)
+	}
+	pg := testdb.Postgres(t)
+	goEnv := map[string]string{}
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOPROXY", "GONOSUMDB", "GOTOOLCHAIN"} {
+		out, _ := exec.Command(goBin, "env", k).Output()
+		goEnv[k] = strings.TrimSpace(string(out))
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/e2e",
+		Setup: func(env *testscript.Env) error {
+			for _, f := range strings.Split(strings.TrimSpace(string(files)), "\n") {
+				if f == "" || strings.HasPrefix(f, "cmd/testdata/e2e/") {
+					continue
+				}
+				b, err := os.ReadFile(filepath.Join(root, f))
+				if err != nil {
+					continue // deleted in the working tree
+				}
+				dst := filepath.Join(env.WorkDir, f)
+				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+					return err
+				}
+				if err := os.WriteFile(dst, b, 0o644); err != nil {
+					return err
+				}
+			}
+			for k, v := range goEnv {
+				env.Setenv(k, v)
+			}
+			env.Setenv("PATH", filepath.Dir(goBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("CI", os.Getenv("CI"))
+			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)
+			env.Setenv("DEV_URL_MYSQL", testdb.MySQLDevURL())
+			env.Setenv("PGURL", pg.URL)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"coredump": coreDump,
+		},
+	})
+}
+
+// coreDump writes every core__ table's definition and rows of the database
+// at args[0] to the file args[1], to compare byte for byte.
+func coreDump(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: coredump <url> <file>")
+	}
+	ctx := context.Background()
+	target, db, err := dbdriver.Open(ctx, args[0])
+	ts.Check(err)
+	defer db.Close()
+	var tables []string
+	q := "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'core\\_\\_%'"
+	if target.Dialect == "sqlite" {
+		q = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'core\\_\\_%' ESCAPE '\\'"
+	}
+	rows, err := db.QueryContext(ctx, q)
+	ts.Check(err)
+	for rows.Next() {
+		var n string
+		ts.Check(rows.Scan(&n))
+		tables = append(tables, n)
+	}
+	rows.Close()
+	sort.Strings(tables)
+	var b strings.Builder
+	for _, tb := range tables {
+		fmt.Fprintf(&b, "%s\n", tb)
+		dumpRows(ts, db, "SELECT * FROM "+tb, &b)
+		if target.Dialect == "sqlite" {
+			dumpRows(ts, db, "SELECT sql FROM sqlite_master WHERE tbl_name = '"+tb+"' ORDER BY name", &b)
+		} else {
+			dumpRows(ts, db, "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '"+tb+"' ORDER BY ordinal_position", &b)
+			dumpRows(ts, db, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = '"+tb+"' ORDER BY indexname", &b)
+			dumpRows(ts, db, "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = '"+tb+"'::regclass ORDER BY conname", &b)
+		}
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(b.String()), 0o644))
+}
+
+func dumpRows(ts *testscript.TestScript, db *sql.DB, q string, b *strings.Builder) {
+	rows, err := db.Query(q)
+	ts.Check(err)
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		ts.Check(rows.Scan(ptrs...))
+		lines = append(lines, fmt.Sprint(vals...))
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Fprintf(b, "  %s\n", l)
+	}
+}
