@@ -19,7 +19,7 @@ import (
 // names, e.g. {"dialects": ["sqlite", "postgres"]}).
 type Globals struct {
 	Root     string            `env:"PLUGMIG_ROOT" placeholder:"DIR" help:"Module root holding migrations/ and plugins/ (default: the folder of the nearest go.mod)."`
-	Dialects []string          `env:"PLUGMIG_DIALECTS" default:"sqlite,postgres,mysql" enum:"sqlite,postgres,mysql" placeholder:"D,..." help:"Dialects the project keeps migrations for (${default})."`
+	Dialects []string          `env:"PLUGMIG_DIALECTS" default:"sqlite,postgres,mysql" enum:"sqlite,postgres,mysql" placeholder:"D" help:"Dialects the project keeps migrations for (${default})."`
 	DevURL   map[string]string `name:"dev-url" placeholder:"DIALECT=URL" help:"Dev database server for a dialect, where a scratch database is created and dropped (e.g. postgres=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); default from DEV_URL_POSTGRES / DEV_URL_MYSQL. SQLite uses memory."`
 }
 

@@ -59,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	exitCode := -1
 	options := []kong.Option{
 		kong.Name("plugmig"),
-		kong.Description("Declarative, Atlas-backed schema migrations for an application and its plugins."),
+		kong.Description("Declarative, Atlas-backed schema migrations for an application and its plugins.\n\nExit codes: 0 success; 1 an error, or something to do (status, diff --check, lint); 2 bad usage."),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Writers(stdout, stderr),
