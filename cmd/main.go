@@ -21,18 +21,19 @@ import (
 type CLI struct {
 	Globals
 
-	Apply    ApplyCmd    `cmd:"" help:"Apply core's pending migrations, then each enabled plugin's (default database: the embedded SQLite file)."`
-	Status   StatusCmd   `cmd:"" help:"Show each branch's applied version, head and pending files; exit 1 when something is pending."`
-	History  HistoryCmd  `cmd:"" help:"List the applied migrations of every branch (or one)."`
-	Baseline BaselineCmd `cmd:"" help:"Mark existing tables as a branch's given version, without running anything."`
-	Plugin   PluginCmd   `cmd:"" help:"Create a plugin (new), or drop one from a database (remove)."`
-	Lint     LintCmd     `cmd:"" help:"Check every migration: a plugin never touches what it does not own; sums, dialect parity, drift, Atlas's analyzers."`
-	Atlas    AtlasCmd    `cmd:"" help:"Work with the atlas CLI: write atlas.hcl and its inputs, import what atlas migrate diff wrote."`
-	Diff     DiffCmd     `cmd:"" help:"Write the migration a branch's ent schema needs, one file per dialect in the branch's own folder."`
-	Heads    HeadsCmd    `cmd:"" help:"Show each branch's newest migration; fail when a branch's dialect folders differ."`
-	Hash     HashCmd     `cmd:"" help:"Rewrite atlas.sum of every migration folder after a deliberate manual edit."`
-	Graph    GraphCmd    `cmd:"" help:"Draw the branches (heads, dependencies), or one branch's tables and foreign keys, as Mermaid or DOT."`
-	Schema   SchemaCmd   `cmd:"" help:"Print a branch's desired schema (core, or core + one plugin) as DDL."`
+	Apply      ApplyCmd      `cmd:"" help:"Apply core's pending migrations, then each enabled plugin's (default database: the embedded SQLite file)."`
+	Status     StatusCmd     `cmd:"" help:"Show each branch's applied version, head and pending files; exit 1 when something is pending."`
+	History    HistoryCmd    `cmd:"" help:"List the applied migrations of every branch (or one)."`
+	Baseline   BaselineCmd   `cmd:"" help:"Mark existing tables as a branch's given version, without running anything."`
+	Plugin     PluginCmd     `cmd:"" help:"Create a plugin (new), or drop one from a database (remove)."`
+	Lint       LintCmd       `cmd:"" help:"Check every migration: a plugin never touches what it does not own; sums, dialect parity, drift, Atlas's analyzers."`
+	Atlas      AtlasCmd      `cmd:"" help:"Work with the atlas CLI: write atlas.hcl and its inputs, import what atlas migrate diff wrote."`
+	Diff       DiffCmd       `cmd:"" help:"Write the migration a branch's ent schema needs, one file per dialect in the branch's own folder."`
+	Heads      HeadsCmd      `cmd:"" help:"Show each branch's newest migration; fail when a branch's dialect folders differ."`
+	Hash       HashCmd       `cmd:"" help:"Rewrite atlas.sum of every migration folder after a deliberate manual edit."`
+	Graph      GraphCmd      `cmd:"" help:"Draw the branches (heads, dependencies), or one branch's tables and foreign keys, as Mermaid or DOT."`
+	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh)."`
+	Schema     SchemaCmd     `cmd:"" help:"Print a branch's desired schema (core, or core + one plugin) as DDL."`
 }
 
 func main() {
@@ -89,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if app.Root == "" {
 		app.Root, app.rootErr = root, rootErr
 	}
-	if err := ctx.Run(app); err != nil {
+	if err := ctx.Run(app, parser); err != nil {
 		if !errors.Is(err, errSilent) {
 			fmt.Fprintln(stderr, "plugmig:", err)
 		}
