@@ -60,10 +60,7 @@ func (m *Migrator) Plan(ctx context.Context) ([]*BranchPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	revs := map[string][]*migrate.Revision{}
-	for _, r := range all {
-		revs[r.Branch] = append(revs[r.Branch], r.Revision)
-	}
+	revs := byBranch(all)
 	var (
 		plans    []*BranchPlan
 		problems []string

@@ -248,3 +248,12 @@ func (b branchRevisions) WriteRevision(ctx context.Context, r *migrate.Revision)
 func (b branchRevisions) DeleteRevision(ctx context.Context, version string) error {
 	return b.store.delete(ctx, b.branch, version)
 }
+
+// byBranch groups revisions by branch, each in version order.
+func byBranch(all []Revision) map[string][]*migrate.Revision {
+	revs := map[string][]*migrate.Revision{}
+	for _, r := range all {
+		revs[r.Branch] = append(revs[r.Branch], r.Revision)
+	}
+	return revs
+}

@@ -49,10 +49,7 @@ func (m *Migrator) Status(ctx context.Context) ([]BranchStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	revs := map[string][]*migrate.Revision{}
-	for _, r := range all {
-		revs[r.Branch] = append(revs[r.Branch], r.Revision)
-	}
+	revs := byBranch(all)
 	ps, err := m.composer.Plugins().Order()
 	if err != nil {
 		return nil, err

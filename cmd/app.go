@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,4 +96,21 @@ func findRoot(dir string) (string, error) {
 		}
 		d = parent
 	}
+}
+
+// printJSON writes v as indented JSON, for --json.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// branches returns the project and its branches, core first.
+func (a *App) branches() (*plan.Project, []string, error) {
+	proj, err := a.Project()
+	if err != nil {
+		return nil, nil, err
+	}
+	bs, err := proj.Composer.Branches()
+	return proj, bs, err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -61,9 +60,7 @@ func (c *ApplyCmd) Run(app *App) error {
 		return err
 	}
 	if c.JSON {
-		enc := json.NewEncoder(app.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(app.Stdout, out)
 	}
 	if c.DryRun {
 		printDryRun(app.Stdout, out.Pending)

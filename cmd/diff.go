@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -129,9 +128,7 @@ func (c *DiffCmd) check(ctx context.Context, app *App, proj *plan.Project, devs 
 		}
 	}
 	if c.JSON {
-		enc := json.NewEncoder(app.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(results); err != nil {
+		if err := printJSON(app.Stdout, results); err != nil {
 			return err
 		}
 	} else {

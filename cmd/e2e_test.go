@@ -116,21 +116,8 @@ func coreDump(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func dumpRows(ts *testscript.TestScript, db *sql.DB, q string, b *strings.Builder) {
-	rows, err := db.Query(q)
+	lines, err := testdb.Rows(db, q)
 	ts.Check(err)
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var lines []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		ts.Check(rows.Scan(ptrs...))
-		lines = append(lines, fmt.Sprint(vals...))
-	}
-	sort.Strings(lines)
 	for _, l := range lines {
 		fmt.Fprintf(b, "  %s\n", l)
 	}

@@ -17,15 +17,11 @@ type HashCmd struct{}
 // Run rehashes each branch's folder in each configured dialect and says
 // which sums changed.
 func (c *HashCmd) Run(app *App) error {
-	proj, err := app.Project()
+	proj, branches, err := app.branches()
 	if err != nil {
 		return err
 	}
 	comp := proj.Composer
-	branches, err := comp.Branches()
-	if err != nil {
-		return err
-	}
 	changed := 0
 	for _, b := range branches {
 		for _, d := range app.Dialects {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -15,20 +14,14 @@ type HeadsCmd struct {
 
 // Run prints one line per branch: name, head version, description, count.
 func (c *HeadsCmd) Run(app *App) error {
-	proj, err := app.Project()
+	proj, branches, err := app.branches()
 	if err != nil {
 		return err
 	}
 	comp := proj.Composer
-	branches, err := comp.Branches()
-	if err != nil {
-		return err
-	}
 	heads, err := migdir.Heads(proj.Root, comp.Plugins(), branches, app.Dialects)
 	if c.JSON {
-		enc := json.NewEncoder(app.Stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(heads); jerr != nil {
+		if jerr := printJSON(app.Stdout, heads); jerr != nil {
 			return jerr
 		}
 	} else {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -50,9 +49,7 @@ func (c *HistoryCmd) Run(app *App) error {
 		}
 	}
 	if c.JSON {
-		enc := json.NewEncoder(app.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return printJSON(app.Stdout, rows)
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(app.Stdout, "no history yet: run go run ./cmd apply")

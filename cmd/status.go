@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 )
@@ -31,9 +30,7 @@ func (c *StatusCmd) Run(app *App) error {
 		work = work || s.NeedsWork()
 	}
 	if c.JSON {
-		enc := json.NewEncoder(app.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(status); err != nil {
+		if err := printJSON(app.Stdout, status); err != nil {
 			return err
 		}
 	} else {

@@ -138,21 +138,8 @@ func (e *applyEnv) coreDump() string {
 	tables := comp.Tables("core")
 	sort.Strings(tables)
 	for _, tb := range tables {
-		rows, err := e.db.DB.Query("SELECT * FROM " + tb)
+		lines, err := testdb.Rows(e.db.DB, "SELECT * FROM "+tb)
 		require.NoError(e.t, err)
-		cols, _ := rows.Columns()
-		var lines []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			require.NoError(e.t, rows.Scan(ptrs...))
-			lines = append(lines, fmt.Sprint(vals...))
-		}
-		rows.Close()
-		sort.Strings(lines)
 		fmt.Fprintf(&b, "%s rows: %s\n", tb, strings.Join(lines, " | "))
 	}
 	return b.String()

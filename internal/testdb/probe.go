@@ -3,6 +3,8 @@ package testdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -33,4 +35,32 @@ func Servers() (ok bool, reason string) {
 func MySQLDevURL() string {
 	user, host, _ := strings.Cut(strings.TrimSuffix(MySQLAdmin, "/"), "@tcp(")
 	return "mysql://" + user + "@" + strings.TrimSuffix(host, ")") + "/"
+}
+
+// Rows runs a query and returns each row printed with fmt.Sprint, sorted:
+// a comparable dump of a table's rows or of a catalog query.
+func Rows(db *sql.DB, query string) ([]string, error) {
+	rows, err := db.Query(query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		lines = append(lines, fmt.Sprint(vals...))
+	}
+	sort.Strings(lines)
+	return lines, rows.Err()
 }
