@@ -132,7 +132,10 @@ func (l *Linter) Run(ctx context.Context) ([]Finding, error) {
 			}
 			findings = append(findings, fs...)
 			pd, err := l.Project.Pending(ctx, l.Devs[d], b)
+			ownership := slices.ContainsFunc(fs, func(f Finding) bool { return f.Severity == Error && strings.HasPrefix(f.Code, "PL1") })
 			switch {
+			case errors.Is(err, plan.ErrNotOwned) && ownership:
+				// The branch's own files changed what it does not own: reported above.
 			case err != nil:
 				rel, _ := migdir.Path(comp.Plugins(), b, d)
 				findings = append(findings, Finding{Code: CodeDrift, Severity: Error, Branch: b, Dialect: d, File: filepath.ToSlash(rel),
