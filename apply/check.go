@@ -9,7 +9,6 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/schema"
 
-	"github.com/plugmig/plugmig/compose"
 	"github.com/plugmig/plugmig/migdir"
 )
 
@@ -162,7 +161,7 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 
 // tables returns the names of the database's tables.
 func (m *Migrator) tables(ctx context.Context) (map[string]bool, error) {
-	drv, err := compose.Open(m.dialect, m.db)
+	drv, err := m.baseDriver()
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 
-	"github.com/plugmig/plugmig/compose"
 	"github.com/plugmig/plugmig/plugin"
 )
 
@@ -186,7 +185,7 @@ func (m *Migrator) Remove(ctx context.Context, name string) ([]string, error) {
 	}
 	var dropped []string
 	err := m.withLock(ctx, func() error {
-		drv, err := compose.Open(m.dialect, m.db)
+		drv, err := m.baseDriver()
 		if err != nil {
 			return err
 		}

@@ -53,6 +53,16 @@ func (a *App) Project() (*plan.Project, error) {
 	return &plan.Project{Root: root, Composer: comp}, nil
 }
 
+// Workspace returns the project and a scratch database per configured
+// dialect, for the commands that replay history. Call closeDevs when done.
+func (a *App) Workspace(ctx context.Context) (proj *plan.Project, devs map[string]*devdb.DB, closeDevs func(), err error) {
+	if proj, err = a.Project(); err != nil {
+		return nil, nil, nil, err
+	}
+	devs, closeDevs, err = a.DevDBs(ctx)
+	return proj, devs, closeDevs, err
+}
+
 // DevDBs opens a scratch database per configured dialect. Close them with
 // the returned function.
 func (a *App) DevDBs(ctx context.Context) (map[string]*devdb.DB, func(), error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/plugmig/plugmig/atlasenv"
 )
@@ -27,7 +28,7 @@ func (c *AtlasSyncCmd) Run(app *App) error {
 	if err := atlasenv.Sync(context.Background(), proj, app.Dialects); err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "wrote %s and %s/ (%s)\n", atlasenv.HCLFile, atlasenv.Dir, joinDialects(app.Dialects))
+	fmt.Fprintf(app.Stdout, "wrote %s and %s/ (%s)\n", atlasenv.HCLFile, atlasenv.Dir, strings.Join(app.Dialects, ", "))
 	return nil
 }
 
@@ -39,11 +40,7 @@ type AtlasImportCmd struct {
 // Run imports the new files of every configured dialect.
 func (c *AtlasImportCmd) Run(app *App) error {
 	ctx := context.Background()
-	proj, err := app.Project()
-	if err != nil {
-		return err
-	}
-	devs, closeDevs, err := app.DevDBs(ctx)
+	proj, devs, closeDevs, err := app.Workspace(ctx)
 	if err != nil {
 		return err
 	}

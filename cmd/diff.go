@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/plugmig/plugmig/devdb"
@@ -48,21 +49,17 @@ type pendingJSON struct {
 // Run diffs the branches.
 func (c *DiffCmd) Run(app *App) error {
 	ctx := context.Background()
-	proj, err := app.Project()
+	proj, devs, closeDevs, err := app.Workspace(ctx)
 	if err != nil {
 		return err
 	}
+	defer closeDevs()
 	branches := c.Branch
 	if c.All || c.Check {
 		if branches, err = proj.Composer.Branches(); err != nil {
 			return err
 		}
 	}
-	devs, closeDevs, err := app.DevDBs(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDevs()
 	if c.Check {
 		return c.check(ctx, app, proj, devs, branches)
 	}
@@ -90,7 +87,7 @@ func (c *DiffCmd) diff(ctx context.Context, app *App, proj *plan.Project, devs m
 		pds = append(pds, pd)
 	}
 	if inSync {
-		fmt.Fprintf(app.Stdout, "%s: no change: the migrations match the ent schema (%s); nothing written\n", branch, joinDialects(app.Dialects))
+		fmt.Fprintf(app.Stdout, "%s: no change: the migrations match the ent schema (%s); nothing written\n", branch, strings.Join(app.Dialects, ", "))
 		return nil
 	}
 	version, err := proj.NextVersion(branch, app.Dialects, time.Now())
@@ -156,19 +153,8 @@ func (c *DiffCmd) printCheck(app *App, results []pendingJSON) {
 		}
 	}
 	if pending == 0 {
-		fmt.Fprintf(app.Stdout, "in sync: %d branch(es) × %s match their ent schemas\n", len(results)/max(len(app.Dialects), 1), joinDialects(app.Dialects))
+		fmt.Fprintf(app.Stdout, "in sync: %d branch(es) × %s match their ent schemas\n", len(results)/max(len(app.Dialects), 1), strings.Join(app.Dialects, ", "))
 		return
 	}
 	fmt.Fprintf(app.Stdout, "%d branch/dialect pair(s) out of sync: run go run ./cmd diff --branch <branch> --name <description> for each branch above\n", pending)
-}
-
-func joinDialects(ds []string) string {
-	s := ""
-	for i, d := range ds {
-		if i > 0 {
-			s += ", "
-		}
-		s += d
-	}
-	return s
 }

@@ -16,11 +16,7 @@ type LintCmd struct {
 // Run lints and exits 1 on any error.
 func (c *LintCmd) Run(app *App) error {
 	ctx := context.Background()
-	proj, err := app.Project()
-	if err != nil {
-		return err
-	}
-	devs, closeDevs, err := app.DevDBs(ctx)
+	proj, devs, closeDevs, err := app.Workspace(ctx)
 	if err != nil {
 		return err
 	}

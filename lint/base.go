@@ -62,7 +62,7 @@ func (l *Linter) scope(branches []string) (*scope, []Finding, error) {
 				if err != nil {
 					return nil, nil, err
 				}
-				if v, _, _ := strings.Cut(name, "_"); head != "" && versionLess(v, head) {
+				if v, _, _ := strings.Cut(name, "_"); head != "" && migdir.VersionLess(v, head) {
 					findings = append(findings, Finding{Code: CodeOutOfOrder, Severity: Error, Branch: b, Dialect: d, File: p,
 						Message: fmt.Sprintf("version %s sorts before %s, the head of %s on %s: another change landed first; regenerate this migration (delete it, go run ./cmd diff --branch %s) so it comes after", v, head, dir, l.Base, b)})
 				}
@@ -124,7 +124,7 @@ func (l *Linter) baseHead(dir string) (string, error) {
 	}
 	head := ""
 	for _, n := range strings.Split(string(out), "\n") {
-		if v, _, ok := strings.Cut(n, "_"); ok && strings.HasSuffix(n, ".sql") && versionLess(head, v) {
+		if v, _, ok := strings.Cut(n, "_"); ok && strings.HasSuffix(n, ".sql") && migdir.VersionLess(head, v) {
 			head = v
 		}
 	}
@@ -140,11 +140,4 @@ func (l *Linter) git(args ...string) ([]byte, error) {
 		return nil, fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return out, nil
-}
-
-func versionLess(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
 }

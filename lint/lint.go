@@ -36,7 +36,6 @@ import (
 	"github.com/plugmig/plugmig/devdb"
 	"github.com/plugmig/plugmig/migdir"
 	"github.com/plugmig/plugmig/plan"
-	"github.com/plugmig/plugmig/plugin"
 )
 
 // Finding codes. Errors unless noted.
@@ -284,25 +283,6 @@ var unverifiable = map[string]*regexp.Regexp{
 	"postgres": regexp.MustCompile(`(?is)^\s*(DO\b|EXECUTE\s)`),
 	"mysql":    regexp.MustCompile(`(?is)^\s*(CALL\b|EXECUTE\s|PREPARE\s)`),
 	"sqlite":   regexp.MustCompile(`(?is)^\s*ATTACH\b`),
-}
-
-// ownerOf returns who owns a named object: the owner ent declares, else a
-// registered plugin (or core) named by its prefix, else the branch whose
-// history created it.
-func (l *Linter) ownerOf(name string, created map[string]string) string {
-	comp := l.Project.Composer
-	if o := comp.Owner(name); o != "" {
-		return o
-	}
-	if p, _, ok := strings.Cut(name, "__"); ok {
-		if p == plugin.Core {
-			return plugin.Core
-		}
-		if _, err := comp.Plugins().Get(p); err == nil {
-			return p
-		}
-	}
-	return created[name]
 }
 
 // atlasReporter collects Atlas analyzer reports as findings.

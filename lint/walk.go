@@ -49,7 +49,7 @@ func (w *walker) own(ctx context.Context, owner string) error {
 func (w *walker) foreign(objs map[string]object) []string {
 	var ts []string
 	for _, o := range objs {
-		if o.Kind == "table" && !w.probe.internal(o) && w.l.ownerOf(o.Name, w.created) != w.branch {
+		if o.Kind == "table" && !w.probe.internal(o) && w.l.Project.OwnerOf(o.Name, w.created) != w.branch {
 			ts = append(ts, o.Name)
 		}
 	}
@@ -294,7 +294,7 @@ func (w *walker) compare(before, after map[string]object, fb Finding) []Finding 
 			continue
 		}
 		if o.Table != "" {
-			owner := w.l.ownerOf(o.Table, w.created)
+			owner := w.l.Project.OwnerOf(o.Table, w.created)
 			if owner == w.branch {
 				if verb == "creates" && o.Kind == "index" && w.dialect != "mysql" && w.branch != plugin.Core && !strings.HasPrefix(o.Name, plugin.Prefix(w.branch)) {
 					add(fb.with(CodePrefix, o.Name, owner, fmt.Sprintf("creates index %q without the prefix %s: index names share one namespace with core's and other plugins'", o.Name, plugin.Prefix(w.branch))))
@@ -304,7 +304,7 @@ func (w *walker) compare(before, after map[string]object, fb Finding) []Finding 
 			add(fb.with(CodeNotOwned, o.Table, owner, fmt.Sprintf("%s %s %q on table %q, owned by %s: %s", verb, o.Kind, o.Name, o.Table, describeOwner(owner), w.remedy(owner))))
 			continue
 		}
-		owner := w.l.ownerOf(o.Name, w.created)
+		owner := w.l.Project.OwnerOf(o.Name, w.created)
 		if verb == "creates" {
 			if w.branch == plugin.Core {
 				if owner != plugin.Core && owner != "" {
@@ -340,7 +340,7 @@ func (w *walker) checkWrites(tables []string, fb Finding) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
 	for _, t := range tables {
-		owner := w.l.ownerOf(t, w.created)
+		owner := w.l.Project.OwnerOf(t, w.created)
 		if owner == w.branch || seen[t] {
 			continue
 		}

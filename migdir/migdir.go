@@ -172,3 +172,12 @@ func versions(files []migrate.File) map[string]bool {
 	}
 	return m
 }
+
+// VersionLess orders migration versions numerically, as Atlas orders its
+// files (its versions are digit strings, usually timestamps).
+func VersionLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}

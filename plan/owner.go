@@ -15,7 +15,7 @@ func (p *Project) checkOwnership(pd *Pending, created map[string]string) error {
 	var problems []string
 	for _, c := range pd.Changes {
 		verb, table := describe(c)
-		owner := p.ownerOf(table, created)
+		owner := p.OwnerOf(table, created)
 		if table != "" && owner == pd.Branch {
 			continue
 		}
@@ -28,19 +28,23 @@ func (p *Project) checkOwnership(pd *Pending, created map[string]string) error {
 		ErrNotOwned, pd.Branch, pd.Dialect, strings.Join(problems, "\n"))
 }
 
-// ownerOf returns who owns a table: the owner ent declares it in; else the
-// registered plugin its name is prefixed with; else the branch whose history
-// created it.
-func (p *Project) ownerOf(table string, created map[string]string) string {
-	if o := p.Composer.Owner(table); o != "" {
+// OwnerOf returns who owns a named object: the owner ent declares it in;
+// else core or the registered plugin its "<owner>__" prefix names; else the
+// branch whose history created it (created maps names to branches; it may
+// be nil). "" means no branch owns it.
+func (p *Project) OwnerOf(name string, created map[string]string) string {
+	if o := p.Composer.Owner(name); o != "" {
 		return o
 	}
-	if name, _, ok := strings.Cut(table, "__"); ok {
-		if _, err := p.Composer.Plugins().Get(name); err == nil {
-			return name
+	if prefix, _, ok := strings.Cut(name, "__"); ok {
+		if prefix == plugin.Core {
+			return plugin.Core
+		}
+		if _, err := p.Composer.Plugins().Get(prefix); err == nil {
+			return prefix
 		}
 	}
-	return created[table]
+	return created[name]
 }
 
 func (p *Project) remedy(branch, owner, table string) string {

@@ -41,7 +41,7 @@ func (p *Project) NextVersion(branch string, dialects []string, now time.Time) (
 		if err != nil {
 			return "", err
 		}
-		if head != nil && !versionLess(head.Version(), v) {
+		if head != nil && !migdir.VersionLess(head.Version(), v) {
 			n, _ := new(big.Int).SetString(head.Version(), 10)
 			if n == nil {
 				return "", fmt.Errorf("branch %q: head version %q of %s is not a number", branch, head.Version(), d)
@@ -50,14 +50,6 @@ func (p *Project) NextVersion(branch string, dialects []string, now time.Time) (
 		}
 	}
 	return v, nil
-}
-
-// versionLess orders versions numerically (Atlas sorts files by version).
-func versionLess(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
 }
 
 // Write writes one migration file per pending dialect of one branch, all
