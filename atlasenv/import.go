@@ -11,6 +11,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 
 	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/lint"
 	"github.com/plugmig/plugmig/migdir"
 	"github.com/plugmig/plugmig/plan"
 	"github.com/plugmig/plugmig/plugin"
@@ -51,7 +52,7 @@ func Import(ctx context.Context, p *plan.Project, devs map[string]*devdb.DB, bra
 		return nil, fmt.Errorf("branch %q: atlas wrote a new file for some dialects but not for %v: run atlas migrate diff --env %s --var dialect=<dialect> for those too (every version exists in every dialect folder), then import again", branch, missing, branch)
 	}
 	for _, d := range dialects {
-		if err := p.CheckFile(ctx, devs[d], branch, found[d]); err != nil {
+		if err := check(ctx, p, devs[d], branch, found[d]); err != nil {
 			return nil, fmt.Errorf("%s: %w", found[d].Name(), err)
 		}
 	}
@@ -127,4 +128,34 @@ func newFile(p *plan.Project, branch, dialect string) (migrate.File, error) {
 		return fresh[0], nil
 	}
 	return nil, fmt.Errorf("branch %q: %s holds %d new files; import expects one per dialect: remove the extra ones (or import after each atlas migrate diff)", branch, crel, len(fresh))
+}
+
+// check lints a file atlas wrote on top of the branch's history, as apply's
+// guard does: it must change, and write, only what the branch owns.
+func check(ctx context.Context, p *plan.Project, dev *devdb.DB, branch string, f migrate.File) error {
+	b, err := p.Composer.Branch(branch)
+	if err != nil {
+		return err
+	}
+	var histories []lint.History
+	for _, owner := range b.Owners {
+		dir, err := migdir.Open(p.Root, p.Composer.Plugins(), owner, dev.Dialect)
+		if err != nil {
+			return err
+		}
+		files, err := dir.Files()
+		if err != nil {
+			return err
+		}
+		histories = append(histories, lint.History{Owner: owner, Files: files})
+	}
+	crel, _ := ComposedPath(p.Composer.Plugins(), branch, dev.Dialect)
+	findings, err := lint.NewGuard(p.Composer, dev.Dialect, branch).Preflight(ctx, dev, histories, filepath.ToSlash(crel), []migrate.File{f})
+	if err != nil {
+		return err
+	}
+	if len(findings) > 0 {
+		return &lint.GuardError{Findings: findings}
+	}
+	return nil
 }

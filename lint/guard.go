@@ -22,6 +22,16 @@ type GuardError struct {
 	Findings []Finding
 }
 
+// Is makes a refusal for ownership match plan.ErrNotOwned.
+func (e *GuardError) Is(target error) bool {
+	if target != plan.ErrNotOwned {
+		return false
+	}
+	return slices.ContainsFunc(e.Findings, func(f Finding) bool {
+		return slices.Contains([]string{CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence}, f.Code)
+	})
+}
+
 func (e *GuardError) Error() string {
 	msgs := make([]string, len(e.Findings))
 	for i, f := range e.Findings {

@@ -115,6 +115,13 @@ func TestAtlasImport(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(root, "plugins/image/migrations/*/2999*"))
 	require.Empty(t, files, "a refused import moves nothing")
 
+	// Data too: a file that writes core rows is refused, even matching none.
+	require.NoError(t, atlasenv.Sync(ctx, p, compose.Dialects))
+	atlasWrites("29990101000000", "UPDATE core__users SET bio = NULL WHERE id = 424242;\n")
+	_, err = atlasenv.Import(ctx, p, devs, "image", compose.Dialects)
+	require.ErrorIs(t, err, plan.ErrNotOwned)
+	require.ErrorContains(t, err, `writes rows of table "core__users", owned by core`)
+
 	require.NoError(t, atlasenv.Sync(ctx, p, compose.Dialects))
 	atlasWrites("29990101000000", "ALTER TABLE image__mediadata ADD COLUMN note varchar(20) NULL;\n")
 	written, err := atlasenv.Import(ctx, p, devs, "image", compose.Dialects)
