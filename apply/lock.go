@@ -52,20 +52,24 @@ func lock(ctx context.Context, dialect string, db *sql.DB, sqliteFile string, ti
 		if err != nil {
 			return nil, err
 		}
-		secs := int(timeout.Round(time.Second) / time.Second)
-		var got sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, ?)", lockName, secs).Scan(&got); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("take the named lock: %w", err)
+		for {
+			// GET_LOCK waits whole seconds; polling with 0 honours any timeout.
+			var got sql.NullInt64
+			if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", lockName).Scan(&got); err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("take the named lock: %w", err)
+			}
+			if got.Int64 == 1 {
+				return func() {
+					conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(?)", lockName)
+					conn.Close()
+				}, nil
+			}
+			if err := waitOrGiveUp(ctx, deadline, timeout); err != nil {
+				conn.Close()
+				return nil, err
+			}
 		}
-		if got.Int64 != 1 {
-			conn.Close()
-			return nil, lockTimeout(timeout)
-		}
-		return func() {
-			conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(?)", lockName)
-			conn.Close()
-		}, nil
 	}
 	return nil, fmt.Errorf("unknown dialect %q", dialect)
 }

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"ariga.io/atlas/sql/migrate"
 	"github.com/stretchr/testify/require"
@@ -406,4 +408,55 @@ func TestUnknownBranchInHistory(t *testing.T) {
 	require.Empty(t, dropped)
 	st, _ = e.migrator().Status(ctx)
 	require.Len(t, st, 4, "its history is gone")
+}
+
+// TestApplyWaitsForTheLock: while another run holds the migration lock,
+// apply waits at most its lock timeout and then refuses, untouched; once
+// the lock is free it proceeds.
+func TestApplyWaitsForTheLock(t *testing.T) {
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			e := newApplyEnv(t, d)
+			release := holdLock(t, e.db)
+			comp, err := app.Composer()
+			require.NoError(t, err)
+			m, err := apply.New(e.db.DB, d, comp, app.DiskSources(e.root), apply.WithSQLiteFile(e.db.Name), apply.WithLockTimeout(300*time.Millisecond))
+			require.NoError(t, err)
+			start := time.Now()
+			_, err = m.Apply(ctx)
+			require.ErrorIs(t, err, apply.ErrLockTimeout)
+			require.ErrorContains(t, err, "raise --lock-timeout")
+			require.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond, "it waited")
+			require.NotContains(t, e.snapshot(), "core__users", "nothing ran")
+			release()
+			_, err = m.Apply(ctx)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// holdLock takes the run lock as another apply process would.
+func holdLock(t *testing.T, db *testdb.DB) (release func()) {
+	t.Helper()
+	switch db.Dialect {
+	case compose.SQLite:
+		f, err := os.OpenFile(db.Name+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+		require.NoError(t, err)
+		require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX))
+		return func() { f.Close() }
+	case compose.Postgres:
+		conn, err := db.DB.Conn(context.Background())
+		require.NoError(t, err)
+		_, err = conn.ExecContext(context.Background(), "SELECT pg_advisory_lock($1)", 0x706c75676d6967)
+		require.NoError(t, err)
+		return func() { conn.Close() }
+	default:
+		conn, err := db.DB.Conn(context.Background())
+		require.NoError(t, err)
+		var got int
+		require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT GET_LOCK('plugmig_apply', 5)").Scan(&got))
+		require.Equal(t, 1, got)
+		return func() { conn.Close() }
+	}
 }
