@@ -87,6 +87,8 @@ type Linter struct {
 	Errors []string
 	// Branches limits the content checks to these branches (default: all).
 	Branches []string
+	refs map[string]map[string]map[string]bool // see references, computed once
+
 	// Base, when set, is a git ref: only files added or changed since it are
 	// linted for content, and edits of files on the base are errors.
 	Base string
@@ -125,12 +127,16 @@ func (l *Linter) Run(ctx context.Context) ([]Finding, error) {
 			if !ok[b+"/"+d] || !scope.branch(b) || len(l.Branches) > 0 && !slices.Contains(l.Branches, b) {
 				continue
 			}
-			fs, err := l.lintBranch(ctx, b, d, scope)
+			fs, created, err := l.lintBranch(ctx, b, d, scope)
 			if err != nil {
 				return nil, err
 			}
 			findings = append(findings, fs...)
-			pd, err := l.Project.Pending(ctx, l.Devs[d], b)
+			if created == nil {
+				continue // the history stopped at a failing statement (PL100)
+			}
+			// The dev database now holds the branch's whole history.
+			pd, err := l.Project.PendingOn(ctx, l.Devs[d], b, created, lintTables...)
 			ownership := slices.ContainsFunc(fs, func(f Finding) bool { return f.Severity == Error && strings.HasPrefix(f.Code, "PL1") })
 			switch {
 			case errors.Is(err, plan.ErrNotOwned) && ownership:
@@ -174,56 +180,61 @@ func HasErrors(fs []Finding) bool {
 	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Severity == Error })
 }
 
+// lintTables are the linter's own tables on a dev database.
+var lintTables = []string{"plugmig_lint_writes"}
+
 // lintBranch replays the histories the branch is spliced on, then walks its
-// own files: those in scope statement by statement, the others at once.
-func (l *Linter) lintBranch(ctx context.Context, branch, dialect string, sc *scope) ([]Finding, error) {
+// own files: those in scope statement by statement, the others at once. It
+// returns which branch's history created each object, or nil when a
+// statement failed and the history could not be completed.
+func (l *Linter) lintBranch(ctx context.Context, branch, dialect string, sc *scope) ([]Finding, map[string]string, error) {
 	dev := l.Devs[dialect]
 	comp := l.Project.Composer
 	b, err := comp.Branch(branch)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pr, err := probeFor(dialect)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := dev.Reset(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w := &walker{l: l, q: dev.DB, drv: dev.Driver, dialect: dialect, probe: pr, branch: branch, created: map[string]string{}}
 	var findings []Finding
 	for _, owner := range b.Owners {
 		dir, err := migdir.Open(l.Project.Root, comp.Plugins(), owner, dialect)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rel, _ := migdir.Path(comp.Plugins(), owner, dialect)
 		files, err := dir.Files()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, f := range files {
 			path := filepath.ToSlash(filepath.Join(rel, f.Name()))
 			if owner == branch && sc.file(path) {
 				fs, err := w.lintFile(ctx, f, path)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				findings = append(findings, fs...)
 				if slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeFails }) {
-					return findings, nil // the history cannot go on
+					return findings, nil, nil // the history cannot go on
 				}
 				continue
 			}
 			if err := plan.Replay(ctx, dev.Driver, single{f}); err != nil {
-				return append(findings, Finding{Code: CodeFails, Severity: Error, Branch: branch, Dialect: dialect, File: path, Message: fmt.Sprintf("replaying %s fails: %v", path, err)}), nil
+				return append(findings, Finding{Code: CodeFails, Severity: Error, Branch: branch, Dialect: dialect, File: path, Message: fmt.Sprintf("replaying %s fails: %v", path, err)}), nil, nil
 			}
 		}
 		if err := w.own(ctx, owner); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return findings, nil
+	return findings, w.created, nil
 }
 
 // single is a one-file directory, to replay a file with Atlas's executor.

@@ -428,7 +428,11 @@ func (l *Linter) breaksPlugins(changes schema.Changes, fb Finding) []Finding {
 // references maps a core table, and each of its columns ("" for the table
 // itself), to the plugins whose tables reference it by foreign key.
 func (l *Linter) references() map[string]map[string]map[string]bool {
+	if l.refs != nil {
+		return l.refs
+	}
 	refs := map[string]map[string]map[string]bool{}
+	defer func() { l.refs = refs }()
 	comp := l.Project.Composer
 	for _, p := range comp.Plugins().Names() {
 		b, err := comp.Branch(p)

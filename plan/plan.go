@@ -59,10 +59,6 @@ func (p *Project) Pending(ctx context.Context, dev *devdb.DB, branch string) (*P
 	if err != nil {
 		return nil, err
 	}
-	rel, err := migdir.Path(p.Composer.Plugins(), branch, d)
-	if err != nil {
-		return nil, err
-	}
 	if err := dev.Reset(ctx); err != nil {
 		return nil, err
 	}
@@ -70,11 +66,28 @@ func (p *Project) Pending(ctx context.Context, dev *devdb.DB, branch string) (*P
 	if err != nil {
 		return nil, fmt.Errorf("branch %q (%s): %w", branch, d, err)
 	}
+	return p.PendingOn(ctx, dev, branch, created)
+}
+
+// PendingOn plans what the branch lacks on a dev database that already
+// holds its whole history (as lint leaves it), without replaying it again.
+// created says which branch's history created each existing object; tables
+// named in ignore (a tool's own) are left out.
+func (p *Project) PendingOn(ctx context.Context, dev *devdb.DB, branch string, created map[string]string, ignore ...string) (*Pending, error) {
+	d := dev.Dialect
+	b, err := p.Composer.Branch(branch)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := migdir.Path(p.Composer.Plugins(), branch, d)
+	if err != nil {
+		return nil, err
+	}
 	want, err := p.Composer.Schema(ctx, b, d)
 	if err != nil {
 		return nil, err
 	}
-	changes, err := compose.Drift(ctx, dev.Driver, want)
+	changes, err := compose.Drift(ctx, dev.Driver, want, ignore...)
 	if err != nil {
 		return nil, fmt.Errorf("branch %q (%s): %w", branch, d, err)
 	}

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -255,4 +257,28 @@ func TestLintWarnings(t *testing.T) {
 			require.Equal(t, lint.Error, f.Severity)
 		}
 	}
+}
+
+// TestLintDrift: a plugin whose migration is missing lags behind its ent
+// schema; lint says which branch and what to run.
+func TestLintDrift(t *testing.T) {
+	root := testdb.CopyRoot(t)
+	e := &applyEnv{t: t, root: root, db: &testdb.DB{Dialect: compose.SQLite}}
+	files, _ := filepath.Glob(filepath.Join(e.folder("image"), "2*.sql"))
+	require.Len(t, files, 1)
+	require.NoError(t, os.Remove(files[0]))
+	e.rehash("image")
+	l := &lint.Linter{Project: project(t, root), Devs: map[string]*devdb.DB{compose.SQLite: testdb.Dev(t, compose.SQLite)}, Dialects: []string{compose.SQLite}}
+	fs, err := l.Run(context.Background())
+	require.NoError(t, err)
+	var drift []lint.Finding
+	for _, f := range fs {
+		if f.Code == lint.CodeDrift {
+			drift = append(drift, f)
+		}
+	}
+	require.Len(t, drift, 1, "%+v", fs)
+	require.Equal(t, "image", drift[0].Branch)
+	require.Contains(t, drift[0].Message, `create table "image__mediadata"`)
+	require.Contains(t, drift[0].Message, "go run ./cmd diff --branch image")
 }
