@@ -87,7 +87,7 @@ type Linter struct {
 	Errors []string
 	// Branches limits the content checks to these branches (default: all).
 	Branches []string
-	refs map[string]map[string]map[string]bool // see references, computed once
+	refs     map[string]map[string]map[string]bool // see references, computed once
 
 	// Base, when set, is a git ref: only files added or changed since it are
 	// linted for content, and edits of files on the base are errors.
