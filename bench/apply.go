@@ -72,7 +72,7 @@ func benchApply(args []string) error {
 		var raw, ours, status []time.Duration
 		var peak uint64
 		for i := 0; i < *runs; i++ {
-			db, target, drop, err := freshDB(ctx, d, *pgURL, root)
+			db, _, drop, err := freshDB(ctx, d, *pgURL, root)
 			if err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ func benchApply(args []string) error {
 			}
 			raw = append(raw, t)
 
-			db, target, drop, err = freshDB(ctx, d, *pgURL, root)
+			db, target, drop, err := freshDB(ctx, d, *pgURL, root)
 			if err != nil {
 				return err
 			}

@@ -56,7 +56,7 @@ func (p *Project) remedy(branch, owner, table string) string {
 	case branch == plugin.Core:
 		return fmt.Sprintf("owned by plugin %q: core's history must not hold plugin tables; move that migration to the plugin's folder", owner)
 	case owner == plugin.Core:
-		return fmt.Sprintf("owned by core: core's ent schema changed but its migration was not generated; run go run ./cmd diff --branch core --name <description> first (or change the plugin's edge if it put a column into a core table)")
+		return "owned by core: core's ent schema changed but its migration was not generated; run go run ./cmd diff --branch core --name <description> first (or change the plugin's edge if it put a column into a core table)"
 	}
 	return fmt.Sprintf("owned by plugin %q: run go run ./cmd diff --branch %s --name <description> first (a plugin never changes another plugin's tables)", owner, owner)
 }
