@@ -107,7 +107,7 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 	if err != nil {
 		return nil, err
 	}
-	bp := &BranchPlan{Branch: branch, Folder: folder, Dir: summedDir{Dir: dir, sums: sums}, Files: files, Revisions: revs}
+	bp := &BranchPlan{Branch: branch, Folder: folder, Dir: dir, Files: files, Revisions: revs}
 	byVersion := map[string]migrate.File{}
 	for _, f := range files {
 		byVersion[f.Version()] = f
@@ -185,13 +185,3 @@ func (m *Migrator) adopted(branch string, existing map[string]bool) string {
 	}
 	return ""
 }
-
-// summedDir is a folder whose checksum was computed once by Plan: the
-// executor asks for it for every file.
-type summedDir struct {
-	migrate.Dir
-	sums migrate.HashFile
-}
-
-// Checksum returns the folder's checksum as computed by Plan.
-func (d summedDir) Checksum() (migrate.HashFile, error) { return d.sums, nil }

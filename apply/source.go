@@ -28,19 +28,27 @@ func (s Sources) Dir(branch, dialect string) (migrate.Dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fsDir{sub}, nil
+	return &fsDir{FS: sub}, nil
 }
 
-// fsDir is a read-only migrate.Dir over an fs.FS.
-type fsDir struct{ fs.FS }
+// fsDir is a read-only migrate.Dir over an fs.FS. It reads its files and
+// computes their checksum once: a run asks for both several times.
+type fsDir struct {
+	fs.FS
+	files []migrate.File
+	sum   migrate.HashFile
+}
 
 var errReadOnly = errors.New("migration folder is read-only during apply")
 
 // WriteFile implements migrate.Dir; apply never writes a folder.
-func (fsDir) WriteFile(string, []byte) error { return errReadOnly }
+func (*fsDir) WriteFile(string, []byte) error { return errReadOnly }
 
 // Files returns the .sql files, sorted by name (that is, by version).
-func (d fsDir) Files() ([]migrate.File, error) {
+func (d *fsDir) Files() ([]migrate.File, error) {
+	if d.files != nil {
+		return d.files, nil
+	}
 	names, err := fs.Glob(d.FS, "*.sql")
 	if err != nil {
 		return nil, err
@@ -54,14 +62,19 @@ func (d fsDir) Files() ([]migrate.File, error) {
 		}
 		files = append(files, migrate.NewLocalFile(n, b))
 	}
+	d.files = files
 	return files, nil
 }
 
 // Checksum computes the folder's atlas.sum from its files.
-func (d fsDir) Checksum() (migrate.HashFile, error) {
+func (d *fsDir) Checksum() (migrate.HashFile, error) {
+	if d.sum != nil {
+		return d.sum, nil
+	}
 	files, err := d.Files()
 	if err != nil {
 		return nil, err
 	}
-	return migrate.NewHashFile(files)
+	d.sum, err = migrate.NewHashFile(files)
+	return d.sum, err
 }
