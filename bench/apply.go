@@ -14,10 +14,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/plugmig/plugmig/apply"
-	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/internal/dbdriver"
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // benchApply compares our apply from empty with the floor: the same SQL run

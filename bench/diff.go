@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/engine/devdb"
 )
 
 // benchDiff measures diff for one plugin while 1, 10 and 50 other plugins,

@@ -7,8 +7,8 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/plugmig/plugmig/devdb"
-	"github.com/plugmig/plugmig/lint"
+	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/lint"
 )
 
 // benchLint measures lint of a 10-file change with --base on histories of

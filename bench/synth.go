@@ -10,11 +10,11 @@ import (
 	entschema "entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 
-	"github.com/plugmig/plugmig/compose"
-	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/devdb"
 	entmigrate "github.com/plugmig/plugmig/ent/migrate"
-	"github.com/plugmig/plugmig/plan"
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/plan"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // synth is a synthetic application: MediaGoblin's 30 core tables and P

@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/plugmig/plugmig/compose"
-	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/internal/app"
-	"github.com/plugmig/plugmig/plan"
+	"github.com/plugmig/plugmig/engine/plan"
 )
 
 // Globals are the flags every command takes. Each may also come from the

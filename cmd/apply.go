@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/plugmig/plugmig/apply"
+	"github.com/plugmig/plugmig/engine/apply"
 )
 
 // ApplyCmd applies core's pending migrations, then each enabled plugin's.

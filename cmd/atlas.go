@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/plugmig/plugmig/atlasenv"
+	"github.com/plugmig/plugmig/engine/atlasenv"
 )
 
 // AtlasCmd groups the commands for teams that drive the workflow with the

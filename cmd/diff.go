@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plugmig/plugmig/devdb"
-	"github.com/plugmig/plugmig/plan"
+	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/plan"
 )
 
 // DiffCmd writes the migrations a branch's ent schema needs, or with --check

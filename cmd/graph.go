@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/plugmig/plugmig/compose"
-	"github.com/plugmig/plugmig/migdir"
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // GraphCmd draws the branches, or one branch's tables, as Mermaid or DOT.

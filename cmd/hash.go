@@ -8,7 +8,7 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 
-	"github.com/plugmig/plugmig/migdir"
+	"github.com/plugmig/plugmig/engine/migdir"
 )
 
 // HashCmd rewrites the atlas.sum of every migration folder.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/plugmig/plugmig/migdir"
+	"github.com/plugmig/plugmig/engine/migdir"
 )
 
 // HeadsCmd lists each branch's newest migration.

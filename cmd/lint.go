@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/plugmig/plugmig/lint"
+	"github.com/plugmig/plugmig/engine/lint"
 )
 
 // LintCmd checks every migration file of every branch and dialect.

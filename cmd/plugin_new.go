@@ -11,8 +11,8 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/plugmig/plugmig/compose"
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // PluginNewCmd scaffolds a plugin folder.
@@ -149,7 +149,7 @@ import (
 	"embed"
 	"io/fs"
 
-	"{{.Module}}/plugin"
+	"{{.Module}}/engine/plugin"
 )
 
 //go:embed all:migrations

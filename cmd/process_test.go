@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/plugmig/plugmig/internal/testdb"
-	"github.com/plugmig/plugmig/migdir"
+	"github.com/plugmig/plugmig/engine/migdir"
 )
 
 // plugmigProcess returns a command that runs this test binary as plugmig.

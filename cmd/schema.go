@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/engine/compose"
 )
 
 // SchemaCmd prints the composed desired schema of a branch as DDL.

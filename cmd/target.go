@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/plugmig/plugmig/apply"
+	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/plugmig/plugmig/entplug"
+	"github.com/plugmig/plugmig/engine/entplug"
 )
 
 func main() {

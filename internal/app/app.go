@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/plugmig/plugmig/apply"
-	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/ent/migrate"
 	"github.com/plugmig/plugmig/migrations"
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/plugin"
 
 	_ "github.com/plugmig/plugmig/plugins" // registers every plugin
 )

@@ -14,11 +14,11 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"github.com/stretchr/testify/require"
 
-	"github.com/plugmig/plugmig/apply"
-	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
-	"github.com/plugmig/plugmig/migdir"
+	"github.com/plugmig/plugmig/engine/migdir"
 )
 
 // applyEnv is one test database and a module root whose migration folders

@@ -11,13 +11,13 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"github.com/stretchr/testify/require"
 
-	"github.com/plugmig/plugmig/atlasenv"
-	"github.com/plugmig/plugmig/compose"
-	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/engine/atlasenv"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
-	"github.com/plugmig/plugmig/migdir"
-	"github.com/plugmig/plugmig/plan"
+	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/plan"
 )
 
 func project(t *testing.T, root string) *plan.Project {

@@ -7,7 +7,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
-	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/ent"
 	"github.com/plugmig/plugmig/ent/mediaentry"
 	"github.com/plugmig/plugmig/ent/mediasecurity"

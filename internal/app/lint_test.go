@@ -11,10 +11,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/plugmig/plugmig/compose"
-	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/internal/testdb"
-	"github.com/plugmig/plugmig/lint"
+	"github.com/plugmig/plugmig/engine/lint"
 )
 
 // violation is one statement (or short file) a plugin must never run, per

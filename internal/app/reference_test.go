@@ -11,7 +11,7 @@ import (
 
 	"ariga.io/atlas/sql/schema"
 
-	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
 )

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plugmig/plugmig/devdb"
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 

@@ -6,7 +6,7 @@ import (
 	"embed"
 	"io/fs"
 
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 //go:embed all:migrations

@@ -16,11 +16,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plugmig/plugmig/compose"
+	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
-	"github.com/plugmig/plugmig/plan"
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/plan"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // Conformance runs the suite for the named plugin.

@@ -10,7 +10,7 @@ import (
 
 	core "github.com/plugmig/plugmig/ent/schema"
 	"github.com/plugmig/plugmig/ent/schema/column"
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // ImageData is image__mediadata: the dimensions and EXIF data of an image

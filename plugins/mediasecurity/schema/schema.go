@@ -11,7 +11,7 @@ import (
 
 	core "github.com/plugmig/plugmig/ent/schema"
 	"github.com/plugmig/plugmig/ent/schema/column"
-	"github.com/plugmig/plugmig/plugin"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // MediaSecurity is mediasecurity__media_security: a security rating per media

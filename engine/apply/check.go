@@ -1,0 +1,187 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/plugmig/plugmig/engine/migdir"
+)
+
+// BranchPlan is what a run would do to one branch.
+type BranchPlan struct {
+	Branch string
+	// Folder is the branch's folder for the dialect, relative to the module
+	// root (for messages).
+	Folder string
+	Dir    migrate.Dir
+	// Files are all the folder's migrations; Revisions the branch's history.
+	Files     []migrate.File
+	Revisions []*migrate.Revision
+	// Pending are the files still to run (the first may be resumed).
+	Pending []migrate.File
+}
+
+// New reports whether the branch has no history in the database yet.
+func (b *BranchPlan) New() bool { return len(b.Revisions) == 0 }
+
+// Applied returns the newest applied (or baselined) revision, or nil.
+func (b *BranchPlan) Applied() *migrate.Revision {
+	for i := len(b.Revisions) - 1; i >= 0; i-- {
+		if r := b.Revisions[i]; r.Applied == r.Total && r.Error == "" {
+			return r
+		}
+	}
+	return nil
+}
+
+// Head returns the folder's newest file, or nil.
+func (b *BranchPlan) Head() migrate.File {
+	if len(b.Files) == 0 {
+		return nil
+	}
+	return b.Files[len(b.Files)-1]
+}
+
+// Plan checks the enabled branches' folders against the database's history
+// and returns what a run would apply. Any refusal wraps ErrIntegrity; Plan
+// changes nothing.
+func (m *Migrator) Plan(ctx context.Context) ([]*BranchPlan, error) {
+	branches, err := m.order()
+	if err != nil {
+		return nil, err
+	}
+	all, err := m.store.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	revs := byBranch(all)
+	var (
+		plans    []*BranchPlan
+		problems []string
+		existing map[string]bool
+	)
+	for _, b := range branches {
+		bp, err := m.planBranch(b, revs[b])
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		if bp.New() {
+			if existing == nil {
+				if existing, err = m.tables(ctx); err != nil {
+					return nil, err
+				}
+			}
+			if t := m.adopted(b, existing); t != "" {
+				problems = append(problems, fmt.Sprintf("branch %q has no history in this database but its table %q exists: if the tables are as its migrations leave them, mark them with go run ./cmd baseline --branch %s --version <version> (see go run ./cmd heads)", b, t, b))
+				continue
+			}
+		}
+		plans = append(plans, bp)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w; nothing was applied:\n  %s", ErrIntegrity, strings.Join(problems, "\n  "))
+	}
+	return plans, nil
+}
+
+func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchPlan, error) {
+	folder, _ := migdir.Path(m.composer.Plugins(), branch, m.dialect)
+	dir, err := m.sources.Dir(branch, m.dialect)
+	if err != nil {
+		return nil, err
+	}
+	if err := migdir.Check(dir, folder); err != nil {
+		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return nil, fmt.Errorf("branch %q: %s: %w", branch, folder, err)
+	}
+	sums, err := dir.Checksum()
+	if err != nil {
+		return nil, err
+	}
+	bp := &BranchPlan{Branch: branch, Folder: folder, Dir: dir, Files: files, Revisions: revs}
+	byVersion := map[string]migrate.File{}
+	for _, f := range files {
+		byVersion[f.Version()] = f
+	}
+	var problems []string
+	baseline, last := "", ""
+	for _, r := range revs {
+		last = r.Version
+		f, ok := byVersion[r.Version]
+		switch {
+		case r.Type == migrate.RevisionTypeBaseline:
+			baseline = r.Version
+			if !ok {
+				problems = append(problems, fmt.Sprintf("baseline version %s is not in %s: restore the file", r.Version, folder))
+			}
+		case !ok:
+			problems = append(problems, fmt.Sprintf("applied file %s_%s.sql is missing from %s: restore it (migrations are never deleted once applied)", r.Version, r.Description, folder))
+		case r.Applied == r.Total && r.Hash != "":
+			if sum, _ := sums.SumByName(f.Name()); sum != r.Hash {
+				problems = append(problems, fmt.Sprintf("%s/%s was edited after it was applied: restore it (git checkout) and put the change in a new migration (go run ./cmd diff)", folder, f.Name()))
+			}
+		}
+	}
+	applied := func(v string) *migrate.Revision {
+		i := slices.IndexFunc(revs, func(r *migrate.Revision) bool { return r.Version == v })
+		if i < 0 {
+			return nil
+		}
+		return revs[i]
+	}
+	for _, f := range files {
+		v := f.Version()
+		r := applied(v)
+		switch {
+		case r != nil && r.Type == migrate.RevisionTypeBaseline:
+		case r != nil && r.Applied == r.Total && r.Error == "":
+		case r != nil:
+			bp.Pending = append(bp.Pending, f) // partially applied, or failed: resume
+		case baseline != "" && v <= baseline:
+		case last != "" && v < last:
+			problems = append(problems, fmt.Sprintf("%s/%s sorts before version %s, the newest already applied: it was merged out of order; give it a newer version (go run ./cmd diff writes one) and rehash", folder, f.Name(), last))
+		default:
+			bp.Pending = append(bp.Pending, f)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("branch %q: %s", branch, strings.Join(problems, "; "))
+	}
+	return bp, nil
+}
+
+// tables returns the names of the database's tables.
+func (m *Migrator) tables(ctx context.Context) (map[string]bool, error) {
+	drv, err := m.baseDriver()
+	if err != nil {
+		return nil, err
+	}
+	s, err := drv.InspectSchema(ctx, "", &schema.InspectOptions{Mode: schema.InspectTables})
+	if err != nil {
+		return nil, fmt.Errorf("inspect the database: %w", err)
+	}
+	names := map[string]bool{}
+	for _, t := range s.Tables {
+		names[t.Name] = true
+	}
+	return names, nil
+}
+
+// adopted returns a table of the branch that already exists, or "".
+func (m *Migrator) adopted(branch string, existing map[string]bool) string {
+	for _, t := range m.composer.Tables(branch) {
+		if existing[t] {
+			return t
+		}
+	}
+	return ""
+}

@@ -1,0 +1,458 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/mysql"
+	"ariga.io/atlas/sql/postgres"
+	"ariga.io/atlas/sql/sqlite"
+
+	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/engine/plugin"
+)
+
+// FileResult is one applied file.
+type FileResult struct {
+	Branch      string        `json:"branch"`
+	Version     string        `json:"version"`
+	Description string        `json:"description"`
+	Statements  int           `json:"statements"`
+	Resumed     int           `json:"resumed_after,omitempty"`
+	Duration    time.Duration `json:"duration_ns"`
+}
+
+// BranchResult is what a run did to one branch.
+type BranchResult struct {
+	Branch string       `json:"branch"`
+	From   string       `json:"from"`
+	To     string       `json:"to"`
+	Files  []FileResult `json:"files"`
+	Seeded int          `json:"seeded_rows,omitempty"`
+}
+
+// Apply runs every pending file of the enabled branches, under the run
+// lock, after Plan's checks; then inserts the seed rows of plugins applied
+// for the first time. It returns what it did per branch, also on error.
+func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
+	var results []BranchResult
+	err := m.withLock(ctx, func() error {
+		plans, err := m.Plan(ctx)
+		if err != nil {
+			return err
+		}
+		if err := m.store.create(ctx); err != nil {
+			return fmt.Errorf("create %s: %w", HistoryTable, err)
+		}
+		for _, bp := range plans {
+			res, err := m.applyBranch(ctx, bp)
+			results = append(results, res)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return results, err
+}
+
+func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResult, error) {
+	res := BranchResult{Branch: bp.Branch}
+	if r := bp.Applied(); r != nil {
+		res.From = r.Version
+	}
+	res.To = res.From
+	for _, f := range bp.Pending {
+		fr, err := m.applyFile(ctx, bp, f)
+		if err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, fr)
+		res.To = f.Version()
+	}
+	if bp.New() && bp.Branch != plugin.Core && len(res.Files) > 0 {
+		n, err := m.seed(ctx, bp.Branch)
+		if err != nil {
+			return res, err
+		}
+		res.Seeded = n
+	}
+	return res, nil
+}
+
+// transactional reports whether a file runs in one transaction: always on
+// SQLite and PostgreSQL, unless the file says "-- atlas:txmode none".
+func (m *Migrator) transactional(f migrate.File) bool {
+	if m.dialect == "mysql" {
+		return false
+	}
+	if lf, ok := f.(*migrate.LocalFile); ok {
+		for _, d := range lf.Directive("txmode") {
+			if d == "none" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File) (FileResult, error) {
+	start := time.Now()
+	fr := FileResult{Branch: bp.Branch, Version: f.Version(), Description: f.Desc()}
+	stmts, err := f.Stmts()
+	if err != nil {
+		return fr, fmt.Errorf("branch %q: %s/%s: %w", bp.Branch, bp.Folder, f.Name(), err)
+	}
+	fr.Statements = len(stmts)
+	sums, err := bp.Dir.Checksum()
+	if err != nil {
+		return fr, err
+	}
+	hash, _ := sums.SumByName(f.Name())
+	for _, r := range bp.Revisions {
+		if r.Version == f.Version() {
+			fr.Resumed = r.Applied
+		}
+	}
+	tx := m.transactional(f)
+	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
+	watched := bp.Branch != plugin.Core && !guard.Trivial(stmts)
+	if watched && !tx {
+		if err := m.preflight(ctx, guard, bp, f); err != nil {
+			return fr, m.explain(bp, f, tx, err)
+		}
+		watched = false
+	}
+	if tx {
+		err = m.execInTx(ctx, bp, f, hash, guard, watched)
+	} else {
+		err = m.exec(ctx, m.db, bp, f, hash, false, nil)
+	}
+	fr.Duration = time.Since(start)
+	if err != nil {
+		return fr, m.explain(bp, f, tx, err)
+	}
+	resumed := ""
+	if fr.Resumed > 0 {
+		resumed = fmt.Sprintf(", resumed after statement %d", fr.Resumed)
+	}
+	fmt.Fprintf(m.progress, "%-14s %s  %d statement(s)%s  %s\n", bp.Branch, f.Name(), len(stmts), resumed, fr.Duration.Round(time.Millisecond))
+	return fr, nil
+}
+
+// execInTx runs a file and its revision in one transaction. On failure the
+// transaction is rolled back and the failure alone is recorded.
+func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
+	tx, err := m.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	var watch *lint.Watch
+	if watched {
+		base, err := m.baseDriver()
+		if err != nil {
+			tx.Rollback()
+			return err
+		}
+		if watch, err = guard.Watch(ctx, tx, connDriver{Driver: base, c: tx}); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	err = m.exec(ctx, tx, bp, f, hash, true, watch)
+	if err == nil && watch != nil {
+		err = watch.Done()
+	}
+	if err != nil {
+		tx.Rollback()
+		var se *migrate.StmtExecError
+		if errors.As(err, &se) {
+			stmts, _ := f.Stmts()
+			rev := &migrate.Revision{
+				Version: f.Version(), Description: f.Desc(), Type: migrate.RevisionTypeExecute,
+				Total: len(stmts), Hash: hash, ExecutedAt: time.Now(), OperatorVersion: m.operator,
+				Error: se.Err.Error(), ErrorStmt: se.Stmt.Text,
+			}
+			if werr := m.store.write(ctx, bp.Branch, rev); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
+		return err
+	}
+	return tx.Commit()
+}
+
+// exec runs one file with Atlas's executor over c. Inside a transaction,
+// only the final revision is written: intermediate ones would roll back
+// with the file anyway.
+func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.File, hash string, inTx bool, watch *lint.Watch) error {
+	base, err := m.baseDriver()
+	if err != nil {
+		return err
+	}
+	var known *migrate.Revision
+	for _, r := range bp.Revisions {
+		if r.Version == f.Version() {
+			known = r
+		}
+	}
+	rrw := &fileRevisions{
+		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
+		hash:            hash, buffered: inTx, known: known,
+	}
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c, watch: watch}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	if err != nil {
+		return err
+	}
+	if err := ex.Execute(ctx, f); err != nil {
+		return err
+	}
+	return rrw.flush(ctx)
+}
+
+// baseDriver returns Atlas's driver on the database, opened once per run
+// (opening it queries the server's version and settings).
+func (m *Migrator) baseDriver() (migrate.Driver, error) {
+	if m.drv != nil {
+		return m.drv, nil
+	}
+	var err error
+	switch m.dialect {
+	case "sqlite":
+		m.drv, err = sqlite.Open(m.db)
+	case "postgres":
+		m.drv, err = postgres.Open(m.db)
+	default:
+		m.drv, err = mysql.Open(m.db)
+	}
+	return m.drv, err
+}
+
+// connDriver is Atlas's driver whose statements run on one connection or
+// transaction: the executor only executes statements through it.
+type connDriver struct {
+	migrate.Driver
+	c     conn
+	watch *lint.Watch // the ownership guard, when the file is watched
+}
+
+// ExecContext runs a statement on the connection, under the guard's watch.
+func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if d.watch == nil {
+		return d.c.ExecContext(ctx, query, args...)
+	}
+	var res sql.Result
+	err := d.watch.Exec(ctx, query, func() (err error) {
+		res, err = d.c.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// QueryContext runs a query on the connection.
+func (d connDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.c.QueryContext(ctx, query, args...)
+}
+
+// preflight checks a plugin file that cannot run in a transaction before
+// it runs: the histories it builds on are replayed on a scratch database on
+// the target's server (SQLite: in memory) and the file is linted there.
+func (m *Migrator) preflight(ctx context.Context, guard *lint.Guard, bp *BranchPlan, f migrate.File) error {
+	if m.dialect != "sqlite" && m.scratchURL == "" {
+		return errors.New("this plugin file runs outside a transaction, so the ownership guard must check it first on a scratch database: configure apply.WithScratchURL (the CLI passes the target's URL)")
+	}
+	dev, err := devdb.Open(ctx, m.dialect, m.scratchURL)
+	if err != nil {
+		return fmt.Errorf("ownership guard: %w (the guard needs to create a scratch database on the server: grant CREATE, or lint the migration and apply it where it may)", err)
+	}
+	defer dev.Close()
+	b, err := m.composer.Branch(bp.Branch)
+	if err != nil {
+		return err
+	}
+	var histories []lint.History
+	for _, owner := range b.Owners {
+		dir, err := m.sources.Dir(owner, m.dialect)
+		if err != nil {
+			return err
+		}
+		files, err := dir.Files()
+		if err != nil {
+			return err
+		}
+		if owner == bp.Branch {
+			files = slices.DeleteFunc(files, func(x migrate.File) bool { return x.Version() >= f.Version() })
+		}
+		histories = append(histories, lint.History{Owner: owner, Files: files})
+	}
+	findings, err := guard.Preflight(ctx, dev, histories, bp.Folder, []migrate.File{f})
+	if err != nil {
+		return err
+	}
+	if len(findings) > 0 {
+		return &lint.GuardError{Findings: findings}
+	}
+	return nil
+}
+
+// explain turns an execution error into one that names the file, the
+// statement and its line, the database's message and what to do.
+func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) error {
+	where := fmt.Sprintf("branch %q: %s/%s", bp.Branch, bp.Folder, f.Name())
+	var ge *lint.GuardError
+	if errors.As(err, &ge) {
+		var lines []string
+		for _, x := range ge.Findings {
+			stmt := x.Statement
+			if x.Line > 0 {
+				stmt = fmt.Sprintf("line %d: %s", x.Line, stmt)
+			}
+			lines = append(lines, fmt.Sprintf("  %s %s\n    in: %s", x.Code, x.Message, stmt))
+		}
+		outcome := "the file was rolled back: nothing of it was applied"
+		if !tx {
+			outcome = "nothing of the file was run"
+		}
+		return fmt.Errorf("%s: refused: plugin %q touches what it does not own; %s. Fix the migration (go run ./cmd lint lists every finding):\n%s", where, bp.Branch, outcome, strings.Join(lines, "\n"))
+	}
+	var se *migrate.StmtExecError
+	if !errors.As(err, &se) {
+		var hc migrate.HistoryChangedError
+		if errors.As(err, &hc) {
+			return fmt.Errorf("%s: statement %d was edited after it was applied in an earlier, interrupted run: restore it; only the statements after it may change", where, hc.Stmt)
+		}
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	line := 1 + bytes.Count(f.Bytes()[:min(se.Stmt.Pos, len(f.Bytes()))], []byte("\n"))
+	stmts, _ := f.Stmts()
+	idx := 0
+	for i, s := range stmts {
+		if s == se.Stmt.Text {
+			idx = i + 1
+			break
+		}
+	}
+	outcome := "the file was rolled back: nothing of it was applied; fix the statement, run go run ./cmd hash, and apply again"
+	if !tx {
+		outcome = fmt.Sprintf("statements 1-%d were applied and recorded (this database commits DDL at once); fix statement %d, run go run ./cmd hash, and apply again: it resumes there", idx-1, idx)
+		if idx <= 1 {
+			outcome = "nothing of the file was applied; fix the statement, run go run ./cmd hash, and apply again"
+		}
+	}
+	return fmt.Errorf("%s: statement %d (line %d) failed: %s\n  database: %v\n  %s", where, idx, line, oneLine(se.Stmt.Text), se.Err, outcome)
+}
+
+func oneLine(s string) string {
+	s = string(bytes.Join(bytes.Fields([]byte(s)), []byte(" ")))
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+// fileRevisions is the revision store of one file's execution: it records
+// the file's current hash (a resumed file may have been fixed since), and
+// inside a transaction keeps only the last revision, written by flush.
+type fileRevisions struct {
+	branchRevisions
+	hash     string
+	buffered bool
+	last     *migrate.Revision
+	start    time.Time
+	known    *migrate.Revision // the file's revision read by Plan, if any
+}
+
+// ReadRevision returns the file's revision as Plan read it, under the run
+// lock, sparing a query per file.
+func (f *fileRevisions) ReadRevision(_ context.Context, version string) (*migrate.Revision, error) {
+	if f.known == nil || f.known.Version != version {
+		return nil, migrate.ErrRevisionNotExist
+	}
+	cp := *f.known
+	return &cp, nil
+}
+
+// WriteRevision implements migrate.RevisionReadWriter.
+func (f *fileRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) error {
+	if f.start.IsZero() {
+		f.start = time.Now()
+	}
+	r.Hash = f.hash
+	r.ExecutedAt, r.ExecutionTime = f.start, time.Since(f.start)
+	if f.buffered {
+		cp := *r
+		f.last = &cp
+		return nil
+	}
+	return f.branchRevisions.WriteRevision(ctx, r)
+}
+
+func (f *fileRevisions) flush(ctx context.Context) error {
+	if f.last == nil {
+		return nil
+	}
+	return f.branchRevisions.WriteRevision(ctx, f.last)
+}
+
+// seed inserts a plugin's seed rows that are not there yet.
+func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
+	p, err := m.composer.Plugins().Get(name)
+	if err != nil || len(p.Seeds) == 0 {
+		return 0, err
+	}
+	s := store{dialect: m.dialect, db: m.db}
+	n := 0
+	for _, seed := range p.Seeds {
+		cols, args := seedColumns(seed)
+		where, quoted, marks := "", "", ""
+		for i, c := range cols {
+			if i > 0 {
+				where, quoted, marks = where+" AND ", quoted+", ", marks+", "
+			}
+			where += m.quote(c) + " = ?"
+			quoted += m.quote(c)
+			marks += "?"
+		}
+		var count int
+		if err := m.db.QueryRowContext(ctx, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" WHERE "+where), args...).Scan(&count); err != nil {
+			return n, fmt.Errorf("plugin %q: seed %s: %w", name, seed.Table, err)
+		}
+		if count > 0 {
+			continue
+		}
+		if _, err := m.db.ExecContext(ctx, s.q("INSERT INTO "+m.quote(seed.Table)+" ("+quoted+") VALUES ("+marks+")"), args...); err != nil {
+			return n, fmt.Errorf("plugin %q: seed %s: %w", name, seed.Table, err)
+		}
+		n++
+		fmt.Fprintf(m.progress, "%-14s seeded a row into %s\n", name, seed.Table)
+	}
+	return n, nil
+}
+
+func seedColumns(s plugin.Seed) ([]string, []any) {
+	cols := make([]string, 0, len(s.Values))
+	for c := range s.Values {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = s.Values[c]
+	}
+	return cols, args
+}
+
+func (m *Migrator) quote(ident string) string {
+	if m.dialect == "mysql" {
+		return "`" + ident + "`"
+	}
+	return `"` + ident + `"`
+}

@@ -1,0 +1,236 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/plugin"
+)
+
+// Branch states in Status.
+const (
+	StateEnabled  = "enabled"
+	StateDisabled = "disabled"
+	// StateUnknown is a branch in the history whose plugin is not in this
+	// build (removed from the code, or its import forgotten).
+	StateUnknown = "unknown"
+)
+
+// BranchStatus is one branch's state in a database.
+type BranchStatus struct {
+	Branch             string `json:"branch"`
+	State              string `json:"state"`
+	Applied            string `json:"applied"`
+	AppliedDescription string `json:"applied_description"`
+	Head               string `json:"head"`
+	HeadDescription    string `json:"head_description"`
+	Pending            int    `json:"pending"`
+	// Failed is the error of the branch's last, failed file, if any.
+	Failed string `json:"failed,omitempty"`
+	// Problem is why apply would refuse the branch, if it would.
+	Problem string `json:"problem,omitempty"`
+}
+
+// NeedsWork reports whether apply has something to do (or refuses) for an
+// enabled branch.
+func (s BranchStatus) NeedsWork() bool {
+	return s.State == StateEnabled && (s.Pending > 0 || s.Failed != "" || s.Problem != "")
+}
+
+// Status returns every branch's state: core and the registered plugins in
+// order, then the branches of the history this build does not know.
+func (m *Migrator) Status(ctx context.Context) ([]BranchStatus, error) {
+	all, err := m.store.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	revs := byBranch(all)
+	ps, err := m.composer.Plugins().Order()
+	if err != nil {
+		return nil, err
+	}
+	branches := []string{plugin.Core}
+	for _, p := range ps {
+		branches = append(branches, p.Name)
+	}
+	var out []BranchStatus
+	for _, b := range branches {
+		st := BranchStatus{Branch: b, State: StateEnabled}
+		if b != plugin.Core && !slices.Contains(m.enabled, b) {
+			st.State = StateDisabled
+		}
+		bp, err := m.planBranch(b, revs[b])
+		if err != nil {
+			st.Problem = err.Error()
+			st.Applied, st.AppliedDescription = lastApplied(revs[b])
+		} else {
+			if r := bp.Applied(); r != nil {
+				st.Applied, st.AppliedDescription = r.Version, r.Description
+			}
+			if h := bp.Head(); h != nil {
+				st.Head, st.HeadDescription = h.Version(), h.Desc()
+			}
+			st.Pending = len(bp.Pending)
+		}
+		if n := len(revs[b]); n > 0 && revs[b][n-1].Error != "" {
+			st.Failed = revs[b][n-1].Error
+		}
+		out = append(out, st)
+	}
+	var unknown []string
+	for b := range revs {
+		if !slices.Contains(branches, b) {
+			unknown = append(unknown, b)
+		}
+	}
+	slices.Sort(unknown)
+	for _, b := range unknown {
+		st := BranchStatus{Branch: b, State: StateUnknown}
+		st.Applied, st.AppliedDescription = lastApplied(revs[b])
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func lastApplied(revs []*migrate.Revision) (string, string) {
+	for i := len(revs) - 1; i >= 0; i-- {
+		if r := revs[i]; r.Applied == r.Total && r.Error == "" {
+			return r.Version, r.Description
+		}
+	}
+	return "", ""
+}
+
+// History returns the history rows, of one branch or ("") of all, in the
+// order they ran.
+func (m *Migrator) History(ctx context.Context, branch string) ([]Revision, error) {
+	all, err := m.store.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Revision
+	for _, r := range all {
+		if branch == "" || r.Branch == branch {
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Revision) int { return a.ExecutedAt.Compare(b.ExecutedAt) })
+	return out, nil
+}
+
+// Baseline records that the database already holds a branch's tables as of
+// version, without running anything: files up to it count as applied.
+func (m *Migrator) Baseline(ctx context.Context, branch, version string) error {
+	if branch != plugin.Core {
+		if _, err := m.composer.Plugins().Get(branch); err != nil {
+			return err
+		}
+	}
+	return m.withLock(ctx, func() error {
+		revs, err := m.store.all(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range revs {
+			if r.Branch == branch {
+				return fmt.Errorf("branch %q already has history in this database (version %s): baseline only adopts a branch with none", branch, r.Version)
+			}
+		}
+		dir, err := m.sources.Dir(branch, m.dialect)
+		if err != nil {
+			return err
+		}
+		files, err := dir.Files()
+		if err != nil {
+			return err
+		}
+		var versions []string
+		for _, f := range files {
+			if f.Version() == version {
+				if err := m.store.create(ctx); err != nil {
+					return err
+				}
+				return m.store.write(ctx, branch, &migrate.Revision{
+					Version: f.Version(), Description: f.Desc(), Type: migrate.RevisionTypeBaseline, OperatorVersion: m.operator,
+				})
+			}
+			versions = append(versions, f.Version())
+		}
+		return fmt.Errorf("branch %q has no migration with version %q: use one of %s", branch, version, strings.Join(versions, ", "))
+	})
+}
+
+// Remove drops a plugin's tables (those named "<plugin>__...", referencing
+// tables first) and its history. It refuses while an enabled plugin depends
+// on it. It returns the dropped tables.
+func (m *Migrator) Remove(ctx context.Context, name string) ([]string, error) {
+	if err := plugin.ValidateName(name); err != nil {
+		return nil, err
+	}
+	for _, e := range m.enabled {
+		if e == name {
+			continue
+		}
+		deps, err := m.composer.Plugins().Closure(e)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(deps, name) {
+			return nil, fmt.Errorf("plugin %q is needed by enabled plugin %q: disable or remove %q first", name, e, e)
+		}
+	}
+	var dropped []string
+	err := m.withLock(ctx, func() error {
+		drv, err := m.baseDriver()
+		if err != nil {
+			return err
+		}
+		s, err := drv.InspectSchema(ctx, "", nil)
+		if err != nil {
+			return err
+		}
+		order, err := dropOrder(s.Tables, plugin.Prefix(name))
+		if err != nil {
+			return err
+		}
+		return m.inTx(ctx, func(c conn) error {
+			for _, t := range order {
+				if _, err := c.ExecContext(ctx, "DROP TABLE "+m.quote(t)); err != nil {
+					return fmt.Errorf("drop %s: %w", t, err)
+				}
+				dropped = append(dropped, t)
+			}
+			st := store{dialect: m.dialect, db: c}
+			ok, err := st.exists(ctx)
+			if err != nil || !ok {
+				return err
+			}
+			return st.delete(ctx, name, "")
+		})
+	})
+	if err != nil && m.dialect != "mysql" {
+		dropped = nil
+	}
+	return dropped, err
+}
+
+// inTx runs fn in a transaction on SQLite and PostgreSQL, committed when
+// fn succeeds; on MySQL, whose DDL commits at once, directly.
+func (m *Migrator) inTx(ctx context.Context, fn func(conn) error) error {
+	if m.dialect == "mysql" {
+		return fn(m.db)
+	}
+	tx, err := m.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

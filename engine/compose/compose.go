@@ -1,0 +1,184 @@
+// Package compose turns an application's ent tables into the desired schema
+// of one branch — core alone, or core plus one plugin and the plugins it
+// depends on — for one SQL dialect, as an Atlas schema or as DDL.
+//
+// It is the first stage of the engine after the plugin registry. It imports
+// ent's table descriptors (entgo.io/ent/dialect/sql/schema) and Atlas, never
+// the application's ent/ or plugins/ packages: the application hands it the
+// tables and owners its code generator produced (ent/migrate.Tables and
+// ent/migrate.Owners).
+package compose
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	entschema "entgo.io/ent/dialect/sql/schema"
+
+	"github.com/plugmig/plugmig/engine/plugin"
+)
+
+// ErrOwnership is wrapped by every error about a table, column or foreign key
+// that crosses the boundary between owners in a way the rules forbid.
+var ErrOwnership = errors.New("ownership violation")
+
+// Composer composes branches from one application's tables.
+type Composer struct {
+	tables  []*entschema.Table
+	byName  map[string]*entschema.Table
+	owners  map[string]string
+	plugins *plugin.Registry
+}
+
+// New checks the tables against their owners and the registered plugins and
+// returns a Composer. owners maps every table name to plugin.Core or a
+// registered plugin's name. It refuses:
+//   - a table without an owner, or owned by a plugin that is not registered;
+//   - a plugin table not named "<plugin>__...";
+//   - a foreign key from a core table to a plugin table (a plugin's edge that
+//     put its column into a core table);
+//   - a foreign key from a plugin table to a plugin it does not depend on.
+func New(tables []*entschema.Table, owners map[string]string, plugins *plugin.Registry) (*Composer, error) {
+	c := &Composer{
+		tables:  tables,
+		byName:  make(map[string]*entschema.Table, len(tables)),
+		owners:  owners,
+		plugins: plugins,
+	}
+	var errs []error
+	for _, t := range tables {
+		c.byName[t.Name] = t
+		if err := c.checkTable(t); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Composer) checkTable(t *entschema.Table) error {
+	owner, ok := c.owners[t.Name]
+	if !ok {
+		return fmt.Errorf("%w: table %q has no owner in the generated owner map: run go generate ./... to regenerate the ent client", ErrOwnership, t.Name)
+	}
+	if owner != plugin.Core {
+		if _, err := c.plugins.Get(owner); err != nil {
+			return fmt.Errorf("table %q belongs to plugin %q: %w", t.Name, owner, err)
+		}
+		if !strings.HasPrefix(t.Name, plugin.Prefix(owner)) {
+			return fmt.Errorf("%w: table %q of plugin %q is not named %s...: set entsql.Annotation{Table: %q} in its schema", ErrOwnership, t.Name, owner, plugin.Prefix(owner), plugin.Prefix(owner)+t.Name)
+		}
+	}
+	for _, fk := range t.ForeignKeys {
+		ref := c.owners[fk.RefTable.Name]
+		if ref == owner || ref == plugin.Core {
+			continue
+		}
+		cols := columnNames(fk.Columns)
+		if owner == plugin.Core {
+			return fmt.Errorf("%w: core table %q has column %s referencing %q of plugin %q: an edge of plugin %q puts its foreign key into a core table; declare the edge in the plugin with Unique() so the column stays in the plugin's table (run go generate ./... for the exact edge)",
+				ErrOwnership, t.Name, strings.Join(cols, ", "), fk.RefTable.Name, ref, ref)
+		}
+		deps, err := c.plugins.Closure(owner)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(deps, ref) {
+			return fmt.Errorf("%w: table %q of plugin %q references %q of plugin %q, which %q does not depend on: add %q to its DependsOn",
+				ErrOwnership, t.Name, owner, fk.RefTable.Name, ref, owner, ref)
+		}
+	}
+	return nil
+}
+
+// Owner returns the owner of a table: plugin.Core, a plugin name, or "" for
+// a table the application does not know.
+func (c *Composer) Owner(table string) string { return c.owners[table] }
+
+// Tables returns the names of the tables owned by owner, sorted.
+func (c *Composer) Tables(owner string) []string {
+	var names []string
+	for _, t := range c.tables {
+		if c.owners[t.Name] == owner {
+			names = append(names, t.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Plugins returns the plugin registry the composer was built with.
+func (c *Composer) Plugins() *plugin.Registry { return c.plugins }
+
+// Branches returns every branch name: core first, then each registered
+// plugin after the plugins it depends on.
+func (c *Composer) Branches() ([]string, error) {
+	ps, err := c.plugins.Order()
+	if err != nil {
+		return nil, err
+	}
+	names := []string{plugin.Core}
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	return names, nil
+}
+
+// Branch is the desired schema of one branch: the tables of its owners.
+type Branch struct {
+	// Name is plugin.Core or a plugin name.
+	Name string
+	// Owners are the owners whose tables make up the branch, in dependency
+	// order: core, then dependencies, then the plugin itself.
+	Owners []string
+	// Tables are the ent tables of those owners.
+	Tables []*entschema.Table
+}
+
+// Branch composes the named branch: core alone, or core, the plugin and
+// every plugin it depends on.
+func (c *Composer) Branch(name string) (*Branch, error) {
+	if name == plugin.Core {
+		return c.Union()
+	}
+	b, err := c.Union(name)
+	if err != nil {
+		return nil, fmt.Errorf("branch %q: %w", name, err)
+	}
+	b.Name = name
+	return b, nil
+}
+
+func columnNames(cols []*entschema.Column) []string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = fmt.Sprintf("%q", c.Name)
+	}
+	return names
+}
+
+// Union composes the schema of core plus the named plugins and everything
+// they depend on: what a database with exactly those plugins enabled holds.
+func (c *Composer) Union(plugins ...string) (*Branch, error) {
+	b := &Branch{Name: strings.Join(append([]string{plugin.Core}, plugins...), "+"), Owners: []string{plugin.Core}}
+	if len(plugins) > 0 {
+		ps, err := c.plugins.Order(plugins...)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			b.Owners = append(b.Owners, p.Name)
+		}
+	}
+	for _, t := range c.tables {
+		if slices.Contains(b.Owners, c.owners[t.Name]) {
+			b.Tables = append(b.Tables, t)
+		}
+	}
+	return b, nil
+}

@@ -1,0 +1,136 @@
+package compose_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	entschema "entgo.io/ent/dialect/sql/schema"
+	"entgo.io/ent/schema/field"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/plugin"
+)
+
+// fixture is a tiny application: core has "core__entries", plugin "rate"
+// has "rate__ratings" referencing it, plugin "extra" depends on nothing.
+func fixture() (core, rating *entschema.Table, reg *plugin.Registry) {
+	id := func() *entschema.Column { return &entschema.Column{Name: "id", Type: field.TypeInt, Increment: true} }
+	coreID := id()
+	core = &entschema.Table{Name: "core__entries", Columns: []*entschema.Column{coreID}, PrimaryKey: []*entschema.Column{coreID}}
+	rid := id()
+	entry := &entschema.Column{Name: "entry", Type: field.TypeInt, Unique: true}
+	rating = &entschema.Table{
+		Name:       "rate__ratings",
+		Columns:    []*entschema.Column{rid, entry},
+		PrimaryKey: []*entschema.Column{rid},
+		ForeignKeys: []*entschema.ForeignKey{{
+			Symbol: "whatever", Columns: []*entschema.Column{entry}, RefTable: core, RefColumns: []*entschema.Column{coreID},
+		}},
+	}
+	reg = &plugin.Registry{}
+	reg.Add(plugin.Plugin{Name: "rate"})
+	reg.Add(plugin.Plugin{Name: "extra"})
+	return core, rating, reg
+}
+
+func TestComposeBranches(t *testing.T) {
+	core, rating, reg := fixture()
+	c, err := compose.New([]*entschema.Table{core, rating}, map[string]string{core.Name: "core", rating.Name: "rate"}, reg)
+	require.NoError(t, err)
+
+	b, err := c.Branch("core")
+	require.NoError(t, err)
+	require.Len(t, b.Tables, 1, "core alone")
+
+	b, err = c.Branch("rate")
+	require.NoError(t, err)
+	require.Equal(t, []string{"core", "rate"}, b.Owners)
+	for _, d := range compose.Dialects {
+		s, err := c.Schema(context.Background(), b, d)
+		require.NoError(t, err)
+		tbl, ok := s.Table("rate__ratings")
+		require.True(t, ok)
+		require.Equal(t, "rate__ratings_entry_fkey", tbl.ForeignKeys[0].Symbol, "FK names are normalized with the table's prefix")
+		for _, idx := range tbl.Indexes {
+			require.True(t, strings.HasPrefix(idx.Name, "rate__"), "%s: index %q carries the prefix", d, idx.Name)
+		}
+		ddl, err := compose.DDL(context.Background(), d, s)
+		require.NoError(t, err)
+		all := strings.Join(ddl, "\n")
+		require.Contains(t, all, "rate__ratings_entry_key", "%s: the unique column's index is named after its table", d)
+		require.Less(t, strings.Index(all, "core__entries"), strings.Index(all, "rate__ratings"), "referenced table first")
+	}
+
+	_, err = c.Branch("nope")
+	require.ErrorIs(t, err, plugin.ErrUnknown)
+}
+
+func TestComposeRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(core, rating *entschema.Table, owners map[string]string, reg *plugin.Registry)
+		want   string
+	}{
+		{
+			name: "unprefixed plugin table",
+			mutate: func(_, rating *entschema.Table, owners map[string]string, _ *plugin.Registry) {
+				delete(owners, rating.Name)
+				rating.Name = "ratings"
+				owners[rating.Name] = "rate"
+			},
+			want: `table "ratings" of plugin "rate" is not named rate__...: set entsql.Annotation{Table: "rate__ratings"} in its schema`,
+		},
+		{
+			name: "plugin column in a core table",
+			mutate: func(core, rating *entschema.Table, _ map[string]string, _ *plugin.Registry) {
+				col := &entschema.Column{Name: "rate_ratings", Type: field.TypeInt, Nullable: true}
+				core.Columns = append(core.Columns, col)
+				core.ForeignKeys = append(core.ForeignKeys, &entschema.ForeignKey{Symbol: "x", Columns: []*entschema.Column{col}, RefTable: rating, RefColumns: rating.PrimaryKey})
+			},
+			want: `core table "core__entries" has column "rate_ratings" referencing "rate__ratings" of plugin "rate"`,
+		},
+		{
+			name: "reference to a plugin it does not depend on",
+			mutate: func(core, rating *entschema.Table, owners map[string]string, _ *plugin.Registry) {
+				rating.ForeignKeys[0].RefTable = &entschema.Table{Name: "extra__things"}
+				owners["extra__things"] = "extra"
+			},
+			want: `table "rate__ratings" of plugin "rate" references "extra__things" of plugin "extra", which "rate" does not depend on: add "extra" to its DependsOn`,
+		},
+		{
+			name: "unregistered plugin",
+			mutate: func(_, rating *entschema.Table, owners map[string]string, _ *plugin.Registry) {
+				owners[rating.Name] = "ghost"
+			},
+			want: `table "rate__ratings" belongs to plugin "ghost": unknown plugin "ghost" (registered: extra, rate): forgotten import of its package?`,
+		},
+		{
+			name: "table without owner",
+			mutate: func(_, rating *entschema.Table, owners map[string]string, _ *plugin.Registry) {
+				delete(owners, rating.Name)
+			},
+			want: `table "rate__ratings" has no owner in the generated owner map: run go generate ./...`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			core, rating, reg := fixture()
+			owners := map[string]string{core.Name: "core", rating.Name: "rate"}
+			tc.mutate(core, rating, owners, reg)
+			_, err := compose.New([]*entschema.Table{core, rating}, owners, reg)
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestIdentifier(t *testing.T) {
+	short := "p__t_col_fkey"
+	require.Equal(t, short, compose.Identifier(short))
+	long := "plugin_with_a_long_name__and_a_table_with_a_long_name_too_column_fkey"
+	got := compose.Identifier(long)
+	require.Len(t, got, 63)
+	require.True(t, strings.HasPrefix(got, "plugin_with_a_long_name__"), got)
+	require.NotEqual(t, got, compose.Identifier(long+"2"), "different names stay different")
+}

@@ -1,0 +1,91 @@
+package entplug_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/engine/entplug"
+)
+
+// lastTarget is the client folder of the last build, where owners.go lands.
+var lastTarget string
+
+func build(t *testing.T, plugins string) (*entplug.Composition, error) {
+	t.Helper()
+	lastTarget = t.TempDir()
+	composed := filepath.Join("testdata", plugins, "composed")
+	t.Cleanup(func() { os.RemoveAll(composed) })
+	c, _, err := entplug.Build(entplug.Config{
+		CoreSchema: "testdata/core",
+		PluginsDir: filepath.Join("testdata", plugins),
+		Composed:   composed,
+		Target:     lastTarget,
+		Package:    "example.com/app/ent",
+	})
+	return c, err
+}
+
+func TestBuildAddsBackReference(t *testing.T) {
+	c, err := build(t, "good")
+	require.NoError(t, err)
+	require.Equal(t, "rate", c.TypeOwner["Rating"])
+	require.Equal(t, []entplug.BackRef{{Name: "ratings", Type: "Rating", Owner: "rate", From: "Rating.entry"}}, c.BackRefs["Entry"])
+	src := string(c.WrapperSource())
+	require.Contains(t, src, `edge.To("ratings", Rating.Type),`, "the core type gets the back-reference, not the core schema file")
+}
+
+func TestBuildRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		dir    string
+		is     error
+		wantIn []string
+	}{
+		{
+			dir: "intocore",
+			is:  entplug.ErrNotOwned,
+			wantIn: []string{
+				`plugin "evil": edge Evil.entries`,
+				`would add the column "evil_entries" to core table "core__entries"`,
+				`edge.To("entry", Entry.Type).Unique() for many Evil per Entry`,
+			},
+		},
+		{
+			dir:    "unprefixed",
+			is:     entplug.ErrPrefix,
+			wantIn: []string{`plugin "loose": type Loose has table "loose_rows"`, `add entsql.Annotation{Table: "loose__loose_rows"}`},
+		},
+		{
+			dir:    "collide",
+			wantIn: []string{`plugin "dup": type Entry`, `has the same name as type Entry of core`, `for example to DupEntry`},
+		},
+		{
+			dir:    "badindex",
+			is:     entplug.ErrPrefix,
+			wantIn: []string{`plugin "idx": index "value_idx" on Idx(value) must be named idx__...`},
+		},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			_, err := build(t, tc.dir)
+			require.Error(t, err)
+			if tc.is != nil {
+				require.ErrorIs(t, err, tc.is)
+			}
+			for _, w := range tc.wantIn {
+				require.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestBuildManyToManyJoinTableIsPrefixed(t *testing.T) {
+	c, err := build(t, "m2m")
+	require.NoError(t, err)
+	require.Equal(t, "tagger__entry_tagger_labels", c.BackRefs["Entry"][0].JoinTable)
+	owners, err := os.ReadFile(filepath.Join(lastTarget, "migrate", "owners.go"))
+	require.NoError(t, err)
+	require.Regexp(t, `"tagger__entry_tagger_labels":\s+"tagger",`, string(owners), "the join table belongs to the plugin")
+	require.Regexp(t, `"core__entries":\s+"core",`, string(owners))
+}

@@ -1,0 +1,324 @@
+package lint
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/plan"
+	"github.com/plugmig/plugmig/engine/plugin"
+)
+
+// GuardError is apply's refusal of a plugin statement that touched (or
+// would touch) what the plugin does not own.
+type GuardError struct {
+	Findings []Finding
+}
+
+// Is makes a refusal for ownership match plan.ErrNotOwned.
+func (e *GuardError) Is(target error) bool {
+	if target != plan.ErrNotOwned {
+		return false
+	}
+	return slices.ContainsFunc(e.Findings, func(f Finding) bool {
+		return slices.Contains([]string{CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence}, f.Code)
+	})
+}
+
+func (e *GuardError) Error() string {
+	msgs := make([]string, len(e.Findings))
+	for i, f := range e.Findings {
+		msgs[i] = f.Code + " " + f.Message
+	}
+	return "refused by the ownership guard: " + strings.Join(msgs, "; ")
+}
+
+// Guard is apply's ownership check of one plugin's files, run on the live
+// database even when lint never ran. Plain DDL on objects named with the
+// plugin's prefix passes at once (Trivial); any other file is watched
+// statement by statement inside its transaction (SQLite, PostgreSQL) or
+// checked beforehand on a scratch database (MySQL, see Preflight).
+type Guard struct {
+	l       *Linter
+	dialect string
+	branch  string
+}
+
+// NewGuard returns the guard of a branch's files in a dialect.
+func NewGuard(comp *compose.Composer, dialect, branch string) *Guard {
+	return &Guard{l: &Linter{Project: &plan.Project{Composer: comp}}, dialect: dialect, branch: branch}
+}
+
+var (
+	identRe   = `(?:"(?:[^"]|"")+"|` + "`[^`]+`" + `|[A-Za-z_][A-Za-z0-9_$]*)`
+	trivialRe = []*regexp.Regexp{
+		regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s*\(`),
+		regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identRe + `)\s`),
+		regexp.MustCompile(`(?is)^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s+ON\s+(?:ONLY\s+)?(` + identRe + `)\s*(?:USING\s+\w+\s*)?\(`),
+		regexp.MustCompile(`(?is)^\s*DROP\s+(?:TABLE|INDEX)\s+(?:IF\s+EXISTS\s+)?(` + identRe + `)\s*;?\s*$`),
+	}
+	// Atlas rebuilds a SQLite table through "new_<table>": copy, drop, rename.
+	rebuildCopyRe   = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
+	rebuildRenameRe = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
+	pragmaFKRe      = regexp.MustCompile(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
+	// Clauses that reach beyond the altered table, or rename it.
+	untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
+)
+
+// Trivial reports whether every statement is plain DDL — CREATE TABLE,
+// ALTER TABLE, CREATE INDEX, DROP TABLE/INDEX — on objects named with the
+// branch's prefix and nothing that reaches beyond them.
+func (g *Guard) Trivial(stmts []string) bool {
+	prefix := plugin.Prefix(g.branch)
+	own := func(id string) bool {
+		n := g.unquote(id)
+		return strings.HasPrefix(n, prefix) || strings.HasPrefix(n, "new_"+prefix)
+	}
+	for _, st := range stmts {
+		st = stripComments(st)
+		if strings.Contains(strings.TrimRight(strings.TrimSpace(st), ";"), ";") {
+			return false // more than one statement: let the watch see them
+		}
+		if g.dialect == "sqlite" {
+			if pragmaFKRe.MatchString(st) {
+				continue
+			}
+			if m := rebuildCopyRe.FindStringSubmatch(st); m != nil && g.unquote(m[1]) == "new_"+g.unquote(m[2]) && own(m[2]) && !strings.Contains(strings.ToUpper(st[strings.Index(strings.ToUpper(st), "SELECT")+6:]), "SELECT") {
+				continue
+			}
+			if m := rebuildRenameRe.FindStringSubmatch(st); m != nil && g.unquote(m[1]) == "new_"+g.unquote(m[2]) && own(m[2]) {
+				continue
+			}
+		}
+		if untrivialRe.MatchString(st) {
+			return false
+		}
+		matched := false
+		for _, re := range trivialRe {
+			m := re.FindStringSubmatch(st)
+			if m == nil {
+				continue
+			}
+			matched = true
+			for _, id := range m[1:] {
+				if !own(id) {
+					return false
+				}
+			}
+			break
+		}
+		if !matched {
+			return false
+		}
+	}
+	return true
+}
+
+// unquote returns the name an identifier denotes: quoted as written,
+// unquoted folded to lower case on PostgreSQL.
+func (g *Guard) unquote(id string) string {
+	switch {
+	case strings.HasPrefix(id, `"`):
+		return strings.ReplaceAll(id[1:len(id)-1], `""`, `"`)
+	case strings.HasPrefix(id, "`"):
+		return id[1 : len(id)-1]
+	case g.dialect == "postgres":
+		return strings.ToLower(id)
+	}
+	return id
+}
+
+// Watch checks the statements of one file as they run on q, a
+// transaction that the caller rolls back on any error.
+type Watch struct {
+	w      *walker
+	before map[string]object
+	wrote  map[string]bool
+}
+
+// Watch starts watching a file's statements on q.
+func (g *Guard) Watch(ctx context.Context, q querier, drv migrate.Driver) (*Watch, error) {
+	pr, err := probeFor(g.dialect)
+	if err != nil {
+		return nil, err
+	}
+	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}}
+	before, err := pr.objects(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
+	}
+	return &Watch{w: w, before: before, wrote: map[string]bool{}}, nil
+}
+
+// Exec runs one statement with exec and returns a *GuardError if it
+// touched what the branch does not own (the caller rolls back).
+func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error {
+	w := wt.w
+	fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, Statement: oneLine(stmt)}
+	writes, err := w.probe.writesBefore(ctx, w.q, stmt, wt.before)
+	if err != nil {
+		return &GuardError{Findings: []Finding{fb.with(CodeUnverifiable, "", "", err.Error())}}
+	}
+	if w.dialect == "postgres" {
+		planned, err := pgPlannedWrites(ctx, w.q, stmt)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, planned...)
+	}
+	if fs := w.checkWrites(writes, fb); len(fs) > 0 {
+		return &GuardError{Findings: fs}
+	}
+	if err := exec(); err != nil {
+		return err
+	}
+	after, err := w.probe.objects(ctx, w.q)
+	if err != nil {
+		return err
+	}
+	fs := w.compare(wt.before, after, fb)
+	if w.dialect == "postgres" {
+		written, err := wt.pgWrites(ctx)
+		if err != nil {
+			return err
+		}
+		fs = append(fs, w.checkWrites(written, fb)...)
+	}
+	wt.before = after
+	w.settle(after)
+	if len(fs) > 0 {
+		return &GuardError{Findings: fs}
+	}
+	return nil
+}
+
+// Done returns a *GuardError for objects the file created without the
+// plugin's prefix and did not drop or rename again. Call it after the
+// file's last statement, before committing.
+func (wt *Watch) Done() error {
+	if fs := wt.w.leftUnprefixed(nil); len(fs) > 0 {
+		return &GuardError{Findings: fs}
+	}
+	return nil
+}
+
+// pgWrites returns the tables whose rows this transaction changed since the
+// last call (PostgreSQL's per-transaction statistics: inserts, updates and
+// deletes, also through functions and CTEs; TRUNCATE changes the table's
+// file, which the catalog comparison sees).
+func (wt *Watch) pgWrites(ctx context.Context) ([]string, error) {
+	rows, err := wt.w.q.QueryContext(ctx, `SELECT relname FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND n_tup_ins + n_tup_upd + n_tup_del > 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var fresh []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		if !wt.wrote[t] {
+			wt.wrote[t] = true
+			fresh = append(fresh, t)
+		}
+	}
+	return fresh, rows.Err()
+}
+
+// History is one owner's already-applied files, replayed by Preflight.
+type History struct {
+	Owner string
+	Files []migrate.File
+}
+
+// Preflight checks pending files of a branch before they run (MySQL, whose
+// DDL cannot be rolled back): it replays the histories on a scratch
+// database and lints the files there. Only ownership errors are returned.
+func (g *Guard) Preflight(ctx context.Context, dev *devdb.DB, histories []History, folder string, pending []migrate.File) ([]Finding, error) {
+	if err := dev.Reset(ctx); err != nil {
+		return nil, err
+	}
+	pr, err := probeFor(g.dialect)
+	if err != nil {
+		return nil, err
+	}
+	w := &walker{l: g.l, q: dev.DB, drv: dev.Driver, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}}
+	for _, h := range histories {
+		for _, f := range h.Files {
+			if err := plan.Replay(ctx, dev.Driver, single{f}); err != nil {
+				return nil, fmt.Errorf("ownership guard: replay %s's %s on a scratch database: %w", h.Owner, f.Name(), err)
+			}
+		}
+		if err := w.own(ctx, h.Owner); err != nil {
+			return nil, err
+		}
+	}
+	var out []Finding
+	for _, f := range pending {
+		fs, err := w.lintFile(ctx, f, folder+"/"+f.Name())
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range fs {
+			if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable}, x.Code) {
+				out = append(out, x)
+			}
+		}
+	}
+	return out, nil
+}
+
+var pgDML = regexp.MustCompile(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|WITH)\b`)
+
+// pgPlannedWrites asks PostgreSQL's planner which tables a data statement
+// modifies (its ModifyTable nodes, data-modifying CTEs included): it sees
+// an UPDATE that would change no row, which the statistics cannot.
+func pgPlannedWrites(ctx context.Context, q querier, stmt string) ([]string, error) {
+	if !pgDML.MatchString(stripComments(stmt)) {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+stmt)
+	if err != nil {
+		return nil, nil // let the statement itself report its error
+	}
+	defer rows.Close()
+	var doc string
+	if rows.Next() {
+		if err := rows.Scan(&doc); err != nil {
+			return nil, err
+		}
+	}
+	var plan any
+	if err := json.Unmarshal([]byte(doc), &plan); err != nil {
+		return nil, err
+	}
+	var tables []string
+	var walk func(any)
+	walk = func(n any) {
+		switch n := n.(type) {
+		case []any:
+			for _, x := range n {
+				walk(x)
+			}
+		case map[string]any:
+			if n["Node Type"] == "ModifyTable" {
+				if t, ok := n["Relation Name"].(string); ok {
+					tables = append(tables, t)
+				}
+			}
+			for _, x := range n {
+				walk(x)
+			}
+		}
+	}
+	walk(plan)
+	return tables, rows.Err()
+}

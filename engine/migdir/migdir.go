@@ -1,0 +1,183 @@
+// Package migdir locates and checks the migration folders of every branch:
+// migrations/<dialect>/ for core, <plugin dir>/migrations/<dialect>/ for a
+// plugin, each an Atlas directory (<version>_<name>.sql files and atlas.sum).
+package migdir
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/plugin"
+)
+
+// CoreDir is the core branch's folder relative to the module root.
+const CoreDir = "migrations"
+
+// Path returns the folder of a branch's migrations for a dialect, relative
+// to the module root.
+func Path(reg *plugin.Registry, branch, dialect string) (string, error) {
+	if branch == plugin.Core {
+		return filepath.Join(CoreDir, dialect), nil
+	}
+	p, err := reg.Get(branch)
+	if err != nil {
+		return "", err
+	}
+	if p.Dir == "" {
+		return "", fmt.Errorf("plugin %q registers no Dir: set Dir: %q in its plugin.Register call", branch, "plugins/"+branch)
+	}
+	return filepath.Join(p.Dir, "migrations", dialect), nil
+}
+
+// Open opens a branch's folder under root for a dialect and checks its
+// atlas.sum. A missing folder is an error that says how to create it.
+func Open(root string, reg *plugin.Registry, branch, dialect string) (*migrate.LocalDir, error) {
+	rel, err := Path(reg, branch, dialect)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(root, rel)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("branch %q: migration folder %s: %w: create it (an empty folder is fine)", branch, rel, err)
+	}
+	dir, err := migrate.NewLocalDir(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := Check(dir, rel); err != nil {
+		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	}
+	return dir, nil
+}
+
+// Check validates a folder's atlas.sum against its files.
+func Check(dir migrate.Dir, rel string) error {
+	err := migrate.Validate(dir)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, migrate.ErrChecksumNotFound):
+		return fmt.Errorf("%s has migration files but no atlas.sum: run go run ./cmd hash if the files are meant to be there", rel)
+	case errors.Is(err, migrate.ErrChecksumMismatch):
+		detail := ""
+		var ce *migrate.ChecksumError
+		if errors.As(err, &ce) && ce.File != "" {
+			detail = fmt.Sprintf(" (first difference: %s)", ce.File)
+		}
+		return fmt.Errorf("%s: atlas.sum does not match the files%s: restore the edited file, or after a deliberate edit run go run ./cmd hash", rel, detail)
+	}
+	return fmt.Errorf("%s: %w", rel, err)
+}
+
+// Last returns the last migration file of a folder, or nil when it has none.
+func Last(dir migrate.Dir) (migrate.File, error) {
+	files, err := dir.Files()
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	return files[len(files)-1], nil
+}
+
+// Rehash rewrites a folder's atlas.sum from its files.
+func Rehash(dir migrate.Dir) error {
+	sum, err := dir.Checksum()
+	if err != nil {
+		return err
+	}
+	return migrate.WriteSumFile(dir, sum)
+}
+
+// Head is the newest migration of a branch.
+type Head struct {
+	Branch string `json:"branch"`
+	// Version and Description are those of the newest file; empty when the
+	// branch has no migration yet.
+	Version     string `json:"version"`
+	Description string `json:"description"`
+	// Files counts the branch's migrations (the same in every dialect).
+	Files int `json:"files"`
+}
+
+// ErrParity is wrapped by the error of a branch whose dialect folders hold
+// different versions.
+var ErrParity = errors.New("dialect folders differ")
+
+// Heads returns the head of each branch, checking every folder's atlas.sum
+// and that the branch's dialect folders hold the same versions.
+func Heads(root string, reg *plugin.Registry, branches, dialects []string) ([]Head, error) {
+	heads := make([]Head, 0, len(branches))
+	var errs []error
+	for _, b := range branches {
+		h, err := branchHead(root, reg, b, dialects)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		heads = append(heads, h)
+	}
+	return heads, errors.Join(errs...)
+}
+
+func branchHead(root string, reg *plugin.Registry, branch string, dialects []string) (Head, error) {
+	h := Head{Branch: branch}
+	var first []migrate.File
+	for i, d := range dialects {
+		dir, err := Open(root, reg, branch, d)
+		if err != nil {
+			return h, err
+		}
+		files, err := dir.Files()
+		if err != nil {
+			return h, fmt.Errorf("branch %q (%s): %w", branch, d, err)
+		}
+		if i == 0 {
+			first = files
+			continue
+		}
+		if err := sameVersions(first, files); err != nil {
+			return h, fmt.Errorf("%w: branch %q: %s and %s: %v: every diff writes one file per dialect with one version; restore the missing file or run the diff again", ErrParity, branch, dialects[0], d, err)
+		}
+	}
+	h.Files = len(first)
+	if len(first) > 0 {
+		last := first[len(first)-1]
+		h.Version, h.Description = last.Version(), last.Desc()
+	}
+	return h, nil
+}
+
+func sameVersions(a, b []migrate.File) error {
+	va, vb := versions(a), versions(b)
+	for v := range va {
+		if !vb[v] {
+			return fmt.Errorf("version %s is only in the first", v)
+		}
+	}
+	for v := range vb {
+		if !va[v] {
+			return fmt.Errorf("version %s is only in the second", v)
+		}
+	}
+	return nil
+}
+
+func versions(files []migrate.File) map[string]bool {
+	m := make(map[string]bool, len(files))
+	for _, f := range files {
+		m[f.Version()] = true
+	}
+	return m
+}
+
+// VersionLess orders migration versions numerically, as Atlas orders its
+// files (its versions are digit strings, usually timestamps).
+func VersionLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}

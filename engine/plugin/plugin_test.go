@@ -1,0 +1,100 @@
+package plugin_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/engine/plugin"
+)
+
+func TestValidateName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"archivalook", true},
+		{"media2", true},
+		{"a_b", true},
+		{strings.Repeat("a", 30), true},
+		{strings.Repeat("a", 31), false},
+		{"", false},
+		{"core", false},
+		{"Archivalook", false},
+		{"2fa", false},
+		{"_x", false},
+		{"bad-name", false},
+		{"two__parts", false},
+		{"trailing_", false},
+		{"ünï", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := plugin.ValidateName(tc.name)
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, plugin.ErrInvalidName)
+			require.Contains(t, err.Error(), "a plugin name starts with a lowercase letter", "the error states the rule")
+		})
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	var r plugin.Registry
+	require.NoError(t, r.Add(plugin.Plugin{Name: "b", DependsOn: []string{"a"}}))
+	require.NoError(t, r.Add(plugin.Plugin{Name: "a"}))
+	require.NoError(t, r.Add(plugin.Plugin{Name: "c", DependsOn: []string{"b"}}))
+
+	err := r.Add(plugin.Plugin{Name: "a"})
+	require.ErrorContains(t, err, `plugin "a" registered twice`)
+	require.ErrorIs(t, r.Add(plugin.Plugin{Name: "core"}), plugin.ErrInvalidName)
+	require.ErrorContains(t, r.Add(plugin.Plugin{Name: "self", DependsOn: []string{"self"}}), "depends on itself")
+
+	ps, err := r.Order()
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b", "c"}, names(ps))
+	deps, err := r.Closure("c")
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b", "c"}, deps)
+
+	_, err = r.Get("nope")
+	require.ErrorIs(t, err, plugin.ErrUnknown)
+	require.ErrorContains(t, err, "forgotten import")
+}
+
+func TestRegistryUnknownDependency(t *testing.T) {
+	var r plugin.Registry
+	require.NoError(t, r.Add(plugin.Plugin{Name: "gallery", DependsOn: []string{"image"}}))
+	_, err := r.Order()
+	require.ErrorIs(t, err, plugin.ErrUnknown)
+	require.ErrorContains(t, err, `plugin "gallery" depends on unknown plugin "image"`)
+}
+
+func TestRegistryCycle(t *testing.T) {
+	var r plugin.Registry
+	require.NoError(t, r.Add(plugin.Plugin{Name: "a", DependsOn: []string{"b"}}))
+	require.NoError(t, r.Add(plugin.Plugin{Name: "b", DependsOn: []string{"c"}}))
+	require.NoError(t, r.Add(plugin.Plugin{Name: "c", DependsOn: []string{"a"}}))
+	_, err := r.Order()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "dependency cycle between plugins: a -> b -> c -> a")
+	require.False(t, errors.Is(err, plugin.ErrUnknown))
+}
+
+func TestRegisterPanicsOnDuplicate(t *testing.T) {
+	plugin.Register(plugin.Plugin{Name: "test_dup"})
+	require.PanicsWithValue(t, `plugin.Register: plugin "test_dup" registered twice: two packages call Register with the same name`, func() {
+		plugin.Register(plugin.Plugin{Name: "test_dup"})
+	})
+}
+
+func names(ps []plugin.Plugin) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	return out
+}
