@@ -47,6 +47,8 @@ const (
 	CodeSequence     = "PL104" // changes a sequence of another owner
 	CodeUnverifiable = "PL105" // a statement whose effect can't be verified, without an allow directive
 	CodeDirective    = "PL106" // a directive without a reason, or malformed
+	CodeEscape       = "PL107" // reaches outside its transaction or database: transaction control, session authorization, ATTACH, a PRAGMA that changes the database, VACUUM
+	CodeLater        = "PL108" // a trigger, rule or event whose body writes a table the branch does not own, without an allow directive
 	CodeBreaksPlugin = "PL201" // warning: a core migration drops or renames what a plugin references
 	CodeSum          = "PL301" // atlas.sum does not match the folder
 	CodeParity       = "PL302" // the branch's dialect folders hold different versions
