@@ -133,6 +133,8 @@ func printSummary(w io.Writer, results []apply.BranchResult, status []apply.Bran
 				seeded = fmt.Sprintf(", %d seed row(s)", r.Seeded)
 			}
 			fmt.Fprintf(tw, "%s\tapplied\t%s -> %s (%d file(s)%s, %s)\n", s.Branch, orDash(r.From), r.To, len(r.Files), seeded, d.Round(time.Millisecond))
+		case r.Seeded > 0:
+			fmt.Fprintf(tw, "%s\tup to date\tat %s, inserted %d missing seed row(s)\n", s.Branch, orDash(s.Applied), r.Seeded)
 		default:
 			fmt.Fprintf(tw, "%s\tup to date\tat %s\n", s.Branch, orDash(s.Applied))
 		}

@@ -162,7 +162,7 @@ func init() {
 		Dir:        "plugins/{{.Name}}",
 		Migrations: sub,
 		// DependsOn: []string{"otherplugin"}, // plugins whose tables yours reference
-		// Seeds: rows inserted into core tables the first time the plugin is applied.
+		// Seeds: rows your plugin needs in core tables, inserted by apply whenever missing.
 	})
 }
 `))

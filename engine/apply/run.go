@@ -40,8 +40,9 @@ type BranchResult struct {
 }
 
 // Apply runs every pending file of the enabled branches, under the run
-// lock, after Plan's checks; then inserts the seed rows of plugins applied
-// for the first time. It returns what it did per branch, also on error.
+// lock, after Plan's checks; after each branch's files it inserts the
+// branch's seed rows that are missing (core's and each plugin's), so a
+// fresh, an adopted and an upgraded database all get them. It returns what it did per branch, also on error.
 func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 	var results []BranchResult
 	err := m.withLock(ctx, func() error {
@@ -78,13 +79,11 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 		res.Files = append(res.Files, fr)
 		res.To = f.Version()
 	}
-	if bp.New() && bp.Branch != plugin.Core && len(res.Files) > 0 {
-		n, err := m.seed(ctx, bp.Branch)
-		if err != nil {
-			return res, err
-		}
-		res.Seeded = n
+	n, err := m.seed(ctx, bp.Branch)
+	if err != nil {
+		return res, err
 	}
+	res.Seeded = n
 	return res, nil
 }
 
@@ -402,15 +401,16 @@ func (f *fileRevisions) flush(ctx context.Context) error {
 	return f.branchRevisions.WriteRevision(ctx, f.last)
 }
 
-// seed inserts a plugin's seed rows that are not there yet.
+// seed inserts the branch's seed rows (core's or a plugin's) that are not
+// there yet.
 func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
-	p, err := m.composer.Plugins().Get(name)
-	if err != nil || len(p.Seeds) == 0 {
+	seeds, err := m.composer.Plugins().Seeds(name)
+	if err != nil || len(seeds) == 0 {
 		return 0, err
 	}
 	s := store{dialect: m.dialect, db: m.db}
 	n := 0
-	for _, seed := range p.Seeds {
+	for _, seed := range seeds {
 		cols, args := seedColumns(seed)
 		where, quoted, marks := "", "", ""
 		for i, c := range cols {
@@ -423,13 +423,13 @@ func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
 		}
 		var count int
 		if err := m.db.QueryRowContext(ctx, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" WHERE "+where), args...).Scan(&count); err != nil {
-			return n, fmt.Errorf("plugin %q: seed %s: %w", name, seed.Table, err)
+			return n, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
 		}
 		if count > 0 {
 			continue
 		}
 		if _, err := m.db.ExecContext(ctx, s.q("INSERT INTO "+m.quote(seed.Table)+" ("+quoted+") VALUES ("+marks+")"), args...); err != nil {
-			return n, fmt.Errorf("plugin %q: seed %s: %w", name, seed.Table, err)
+			return n, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
 		}
 		n++
 		fmt.Fprintf(m.progress, "%-14s seeded a row into %s\n", name, seed.Table)

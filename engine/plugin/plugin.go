@@ -37,13 +37,14 @@ type Plugin struct {
 	// Migrations holds the plugin's migrations/ folder (usually embedded), with
 	// one subfolder per dialect. It is what apply reads at run time.
 	Migrations fs.FS
-	// Seeds are rows the plugin needs in tables it does not own, inserted the
-	// first time the plugin is applied to a database.
+	// Seeds are rows the plugin needs in tables it does not own, inserted by
+	// apply whenever they are missing (the first time the plugin is applied,
+	// and again if they were lost).
 	Seeds []Seed
 }
 
-// Seed is a row a plugin inserts once, when it is first applied. The row is
-// identified by all of its Values: it is inserted only if no row matches them.
+// Seed is a row a branch (core or a plugin) needs. The row is identified by
+// all of its Values: it is inserted only if no row matches them.
 type Seed struct {
 	// Table is the table the row goes into, for example "core__privileges".
 	Table string
@@ -86,8 +87,33 @@ func Prefix(name string) string { return name + "__" }
 // Registry holds a set of plugins by name. The zero value is empty and ready
 // to use; it is safe for concurrent use.
 type Registry struct {
-	mu      sync.RWMutex
-	plugins map[string]Plugin
+	mu        sync.RWMutex
+	plugins   map[string]Plugin
+	coreSeeds []Seed
+}
+
+// AddCoreSeeds registers seed rows of the core branch: rows core's own code
+// needs (MediaGoblin's foundation privileges), inserted like a plugin's
+// Seeds whenever they are missing.
+func (r *Registry) AddCoreSeeds(seeds ...Seed) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.coreSeeds = append(r.coreSeeds, seeds...)
+}
+
+// Seeds returns the seed rows of a branch: core's (AddCoreSeeds) or a
+// registered plugin's (Plugin.Seeds).
+func (r *Registry) Seeds(branch string) ([]Seed, error) {
+	if branch == Core {
+		r.mu.RLock()
+		defer r.mu.RUnlock()
+		return slices.Clone(r.coreSeeds), nil
+	}
+	p, err := r.Get(branch)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(p.Seeds), nil
 }
 
 // Add registers p. It returns an error for an invalid or duplicate name.
@@ -210,6 +236,11 @@ func Register(p Plugin) {
 		panic("plugin.Register: " + err.Error())
 	}
 }
+
+// RegisterCoreSeeds adds core's seed rows to the process-wide registry, the
+// way Register adds a plugin's: meant for the init function of the package
+// that holds core's migrations.
+func RegisterCoreSeeds(seeds ...Seed) { global.AddCoreSeeds(seeds...) }
 
 // Default returns the process-wide registry that Register adds to.
 func Default() *Registry { return &global }

@@ -98,3 +98,17 @@ func names(ps []plugin.Plugin) []string {
 	}
 	return out
 }
+
+func TestSeedsOfCoreAndPlugins(t *testing.T) {
+	var r plugin.Registry
+	require.NoError(t, r.Add(plugin.Plugin{Name: "feat", Seeds: []plugin.Seed{{Table: "core__privileges", Values: map[string]any{"privilege_name": "featurer"}}}}))
+	r.AddCoreSeeds(plugin.Seed{Table: "core__privileges", Values: map[string]any{"privilege_name": "admin"}})
+	core, err := r.Seeds(plugin.Core)
+	require.NoError(t, err)
+	require.Equal(t, "admin", core[0].Values["privilege_name"])
+	feat, err := r.Seeds("feat")
+	require.NoError(t, err)
+	require.Equal(t, "featurer", feat[0].Values["privilege_name"])
+	_, err = r.Seeds("nosuch")
+	require.ErrorIs(t, err, plugin.ErrUnknown)
+}

@@ -147,6 +147,7 @@ func TestApplyFreshThenNothing(t *testing.T) {
 			var featurer int
 			require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM core__privileges WHERE privilege_name = 'featurer'").Scan(&featurer))
 			require.Equal(t, 1, featurer, "archivalook's seed row")
+			require.Equal(t, []string{"admin", "moderator", "uploader", "reporter", "commenter", "active", "featurer"}, e.privileges(), "core's six foundation privileges, then archivalook's")
 
 			before := e.snapshot()
 			res, err = e.migrator().Apply(ctx)
@@ -459,4 +460,20 @@ func holdLock(t *testing.T, db *testdb.DB) (release func()) {
 		require.Equal(t, 1, got)
 		return func() { conn.Close() }
 	}
+}
+
+// privileges returns the privilege names in the order they were inserted.
+func (e *applyEnv) privileges() []string {
+	e.t.Helper()
+	rows, err := e.db.DB.Query("SELECT privilege_name FROM core__privileges ORDER BY id")
+	require.NoError(e.t, err)
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		require.NoError(e.t, rows.Scan(&n))
+		names = append(names, n)
+	}
+	require.NoError(e.t, rows.Err())
+	return names
 }
