@@ -68,7 +68,8 @@ func WithEnabled(plugins ...string) Option {
 }
 
 // WithSQLiteFile names the SQLite database file; its run lock is the file
-// "<path>.lock". Required for SQLite.
+// "<path>.lock" beside the real file (see [SQLiteLockPath]). Required for
+// SQLite.
 func WithSQLiteFile(path string) Option {
 	return func(m *Migrator) error { m.sqliteFile = path; return nil }
 }

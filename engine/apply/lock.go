@@ -2,15 +2,76 @@ package apply
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 )
 
 // lockName identifies the run lock on every server.
 const lockName = "plugmig_apply"
 
+// MySQLLockName is the name of the GET_LOCK run lock of one MySQL database:
+// named locks are server-wide, so the name carries the database's, and a
+// run on one database never waits for a run on another. Names longer than
+// MySQL's 64 characters are shortened to a hash of the database name.
+func MySQLLockName(database string) string {
+	name := lockName + "." + database
+	if len(name) <= 64 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(database))
+	return lockName + ".h" + hex.EncodeToString(sum[:])[:48]
+}
+
+// SQLiteLockPath is the run lock file of a SQLite database: "<file>.lock"
+// beside the real file, symbolic links resolved and the path made absolute,
+// so every spelling of one database (a symlink, "./x/../db", a relative
+// path) takes the same lock.
+func SQLiteLockPath(path string) (string, error) {
+	real, err := realPath(path)
+	if err != nil {
+		return "", fmt.Errorf("sqlite lock: resolve %s: %w", path, err)
+	}
+	return real + ".lock", nil
+}
+
+// realPath is the absolute path of a file with every symbolic link
+// resolved, also when the file (or the last link's target) does not exist
+// yet, as a database about to be created.
+func realPath(path string) (string, error) {
+	for range 40 {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return "", err
+		}
+		dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+		if err != nil {
+			return "", err
+		}
+		path = filepath.Join(dir, filepath.Base(abs))
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path, nil
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(dir, target)
+		}
+		path = target
+	}
+	return "", errors.New("too many levels of symbolic links")
+}
+
 // pgLockKey is the PostgreSQL advisory lock key: "plugmig" as a number.
+// Advisory locks are per database.
 const pgLockKey = 0x706c75676d6967
 
 // ErrLockTimeout is wrapped by the error of a run that could not take the
@@ -24,7 +85,11 @@ func lock(ctx context.Context, dialect string, db *sql.DB, sqliteFile string, ti
 	deadline := time.Now().Add(timeout)
 	switch dialect {
 	case "sqlite":
-		return lockFile(ctx, sqliteFile+".lock", deadline, timeout)
+		path, err := SQLiteLockPath(sqliteFile)
+		if err != nil {
+			return nil, err
+		}
+		return lockFile(ctx, path, deadline, timeout)
 	case "postgres":
 		conn, err := db.Conn(ctx)
 		if err != nil {
@@ -52,16 +117,22 @@ func lock(ctx context.Context, dialect string, db *sql.DB, sqliteFile string, ti
 		if err != nil {
 			return nil, err
 		}
+		var database sql.NullString
+		if err := conn.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&database); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("take the named lock: %w", err)
+		}
+		name := MySQLLockName(database.String)
 		for {
 			// GET_LOCK waits whole seconds; polling with 0 honours any timeout.
 			var got sql.NullInt64
-			if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", lockName).Scan(&got); err != nil {
+			if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", name).Scan(&got); err != nil {
 				conn.Close()
 				return nil, fmt.Errorf("take the named lock: %w", err)
 			}
 			if got.Int64 == 1 {
 				return func() {
-					conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(?)", lockName)
+					conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(?)", name)
 					conn.Close()
 				}, nil
 			}

@@ -16,9 +16,9 @@ import (
 
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
-	"github.com/plugmig/plugmig/engine/migdir"
 )
 
 // applyEnv is one test database and a module root whose migration folders
@@ -442,7 +442,9 @@ func holdLock(t *testing.T, db *testdb.DB) (release func()) {
 	t.Helper()
 	switch db.Dialect {
 	case compose.SQLite:
-		f, err := os.OpenFile(db.Name+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+		path, err := apply.SQLiteLockPath(db.Name)
+		require.NoError(t, err)
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 		require.NoError(t, err)
 		require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX))
 		return func() { f.Close() }
@@ -456,7 +458,7 @@ func holdLock(t *testing.T, db *testdb.DB) (release func()) {
 		conn, err := db.DB.Conn(context.Background())
 		require.NoError(t, err)
 		var got int
-		require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT GET_LOCK('plugmig_apply', 5)").Scan(&got))
+		require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT GET_LOCK(?, 5)", apply.MySQLLockName(db.Name)).Scan(&got))
 		require.Equal(t, 1, got)
 		return func() { conn.Close() }
 	}

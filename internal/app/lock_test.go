@@ -1,0 +1,77 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/testdb"
+)
+
+// lockedMigrator returns a Migrator of db whose SQLite file is named path
+// (another spelling of db's file) and that waits for the lock briefly.
+func lockedMigrator(t *testing.T, e *applyEnv, path string) *apply.Migrator {
+	t.Helper()
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	m, err := apply.New(e.db.DB, e.db.Dialect, comp, app.DiskSources(e.root), apply.WithSQLiteFile(path), apply.WithLockTimeout(200*time.Millisecond))
+	require.NoError(t, err)
+	return m
+}
+
+// TestSQLiteLockIsTheRealFile: a run that names the database through a
+// symbolic link, a relative path or another spelling takes the same lock as
+// a run that names the file itself (issue 11, item 8).
+func TestSQLiteLockIsTheRealFile(t *testing.T) {
+	ctx := context.Background()
+	e := newApplyEnv(t, compose.SQLite)
+	dir := filepath.Dir(e.db.Name)
+	link := filepath.Join(t.TempDir(), "link.db")
+	require.NoError(t, os.Symlink(e.db.Name, link))
+	linkedDir := filepath.Join(t.TempDir(), "dir")
+	require.NoError(t, os.Symlink(dir, linkedDir))
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	rel, err := filepath.Rel(wd, e.db.Name)
+	require.NoError(t, err)
+	release := holdLock(t, e.db)
+	for name, path := range map[string]string{
+		"symlink":               link,
+		"symlinked folder":      filepath.Join(linkedDir, "test.db"),
+		"dot-dot spelling":      filepath.Join(dir, "..", filepath.Base(dir), ".", "test.db"),
+		"relative path":         rel,
+		"double slash spelling": dir + "//test.db",
+	} {
+		_, err := lockedMigrator(t, e, path).Apply(ctx)
+		require.ErrorIs(t, err, apply.ErrLockTimeout, "%s %s took the lock held on %s", name, path, e.db.Name)
+	}
+	require.NotContains(t, e.snapshot(), "core__users", "nothing ran")
+	release()
+	_, err = lockedMigrator(t, e, link).Apply(ctx)
+	require.NoError(t, err)
+}
+
+// TestMySQLLockIsPerDatabase: GET_LOCK names are server-wide; a run on one
+// database never waits for a run on another (issue 11, item 8).
+func TestMySQLLockIsPerDatabase(t *testing.T) {
+	ctx := context.Background()
+	busy := newApplyEnv(t, compose.MySQL)
+	other := &applyEnv{t: t, db: testdb.Open(t, compose.MySQL), root: busy.root}
+	release := holdLock(t, busy.db)
+	defer release()
+	start := time.Now()
+	_, err := lockedMigrator(t, other, "").Apply(ctx)
+	require.NoError(t, err, "a run on another database does not wait")
+	require.Less(t, time.Since(start), 30*time.Second)
+	_, err = lockedMigrator(t, busy, "").Apply(ctx)
+	require.ErrorIs(t, err, apply.ErrLockTimeout, "a run on the same database waits")
+	require.Equal(t, apply.MySQLLockName(busy.db.Name), apply.MySQLLockName(busy.db.Name))
+	require.LessOrEqual(t, len(apply.MySQLLockName(string(make([]byte, 64)))), 64, "GET_LOCK names are at most 64 characters")
+}
