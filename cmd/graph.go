@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"entgo.io/ent/dialect/sql/schema"
+
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
@@ -17,7 +19,13 @@ type GraphCmd struct {
 	Format string `short:"f" default:"mermaid" enum:"mermaid,dot" help:"mermaid (renders in GitHub and the docs) or dot (Graphviz)."`
 }
 
-type edge struct{ from, to, label string }
+// edge is an arrow of the diagram; one marks a foreign key whose columns are
+// also the table's primary key or a unique index (a shared key): at most
+// one row per referenced row, drawn 1:1 rather than many-to-one.
+type edge struct {
+	from, to, label string
+	one             bool
+}
 
 // Run prints the diagram.
 func (c *GraphCmd) Run(app *App) error {
@@ -57,7 +65,7 @@ func (c *GraphCmd) branches(app *App, comp *compose.Composer) error {
 			deps = []string{plugin.Core}
 		}
 		for _, d := range deps {
-			edges = append(edges, edge{b, d, "spliced on"})
+			edges = append(edges, edge{from: b, to: d, label: "spliced on"})
 		}
 	}
 	nodes := make([][2]string, len(branches))
@@ -95,7 +103,7 @@ func (c *GraphCmd) tables(w io.Writer, comp *compose.Composer) error {
 			for _, col := range fk.Columns {
 				cols = append(cols, col.Name)
 			}
-			edges = append(edges, edge{t.Name, fk.RefTable.Name, strings.Join(cols, ", ")})
+			edges = append(edges, edge{from: t.Name, to: fk.RefTable.Name, label: strings.Join(cols, ", "), one: unique(t, cols)})
 			shown[fk.RefTable.Name] = true
 		}
 	}
@@ -126,6 +134,10 @@ func (c *GraphCmd) draw(w io.Writer, kind string, nodes [][2]string, edges []edg
 			fmt.Fprintf(w, "  %q [label=%q];\n", n[0], strings.ReplaceAll(n[1], `\n`, "\n"))
 		}
 		for _, e := range edges {
+			if e.one {
+				fmt.Fprintf(w, "  %q -> %q [label=%q, arrowtail=teeodot, arrowhead=teetee, dir=both];\n", e.from, e.to, e.label+" (1:1)")
+				continue
+			}
 			fmt.Fprintf(w, "  %q -> %q [label=%q];\n", e.from, e.to, e.label)
 		}
 		_, err := fmt.Fprintln(w, "}")
@@ -134,7 +146,11 @@ func (c *GraphCmd) draw(w io.Writer, kind string, nodes [][2]string, edges []edg
 	if kind == "er" {
 		fmt.Fprintln(w, "erDiagram")
 		for _, e := range edges {
-			fmt.Fprintf(w, "  %s }o--|| %s : %q\n", e.from, e.to, e.label)
+			card := "}o--||" // many rows of from may reference one row of to
+			if e.one {
+				card = "|o--||" // at most one row of from per row of to
+			}
+			fmt.Fprintf(w, "  %s %s %s : %q\n", e.from, card, e.to, e.label)
 		}
 		for _, n := range nodes {
 			if !hasEdge(edges, n[0]) {
@@ -151,6 +167,36 @@ func (c *GraphCmd) draw(w io.Writer, kind string, nodes [][2]string, edges []edg
 		fmt.Fprintf(w, "  %s -- %s --> %s\n", e.from, e.label, e.to)
 	}
 	return nil
+}
+
+// unique reports whether cols, a foreign key's columns, are exactly the
+// table's primary key or the columns of one of its unique indexes.
+func unique(t *schema.Table, cols []string) bool {
+	same := func(cs []*schema.Column) bool {
+		if len(cs) != len(cols) {
+			return false
+		}
+		for i, c := range cs {
+			if c.Name != cols[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if same(t.PrimaryKey) {
+		return true
+	}
+	for _, idx := range t.Indexes {
+		if idx.Unique && same(idx.Columns) {
+			return true
+		}
+	}
+	for _, c := range t.Columns {
+		if c.Unique && len(cols) == 1 && c.Name == cols[0] {
+			return true
+		}
+	}
+	return false
 }
 
 func hasEdge(edges []edge, n string) bool {
