@@ -23,6 +23,7 @@ func (c *HashCmd) Run(app *App) error {
 	}
 	comp := proj.Composer
 	changed := 0
+	var problems []error
 	for _, b := range branches {
 		for _, d := range app.Dialects {
 			rel, err := migdir.Path(comp.Plugins(), b, d)
@@ -37,6 +38,10 @@ func (c *HashCmd) Run(app *App) error {
 			if err != nil {
 				return err
 			}
+			if err := migdir.Names(dir, rel); err != nil {
+				problems = append(problems, fmt.Errorf("branch %q: %w", b, err))
+				continue
+			}
 			if migdir.Check(dir, rel) == nil {
 				continue
 			}
@@ -46,6 +51,9 @@ func (c *HashCmd) Run(app *App) error {
 			changed++
 			fmt.Fprintf(app.Stdout, "rewrote %s\n", filepath.ToSlash(filepath.Join(rel, migrate.HashFileName)))
 		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w\nnothing else was rehashed in these folders", errors.Join(problems...))
 	}
 	if changed == 0 {
 		fmt.Fprintln(app.Stdout, "every atlas.sum already matches its folder")

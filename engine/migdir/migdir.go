@@ -6,8 +6,12 @@ package migdir
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
 
 	"ariga.io/atlas/sql/migrate"
 
@@ -54,8 +58,12 @@ func Open(root string, reg *plugin.Registry, branch, dialect string) (*migrate.L
 	return dir, nil
 }
 
-// Check validates a folder's atlas.sum against its files.
+// Check validates a folder: its file names (see [Names]), then its
+// atlas.sum against its files.
 func Check(dir migrate.Dir, rel string) error {
+	if err := Names(dir, rel); err != nil {
+		return err
+	}
 	err := migrate.Validate(dir)
 	switch {
 	case err == nil:
@@ -63,14 +71,133 @@ func Check(dir migrate.Dir, rel string) error {
 	case errors.Is(err, migrate.ErrChecksumNotFound):
 		return fmt.Errorf("%s has migration files but no atlas.sum: run go run ./cmd hash if the files are meant to be there", rel)
 	case errors.Is(err, migrate.ErrChecksumMismatch):
-		detail := ""
-		var ce *migrate.ChecksumError
-		if errors.As(err, &ce) && ce.File != "" {
-			detail = fmt.Sprintf(" (first difference: %s)", ce.File)
-		}
-		return fmt.Errorf("%s: atlas.sum does not match the files%s: restore the edited file, or after a deliberate edit run go run ./cmd hash", rel, detail)
+		return fmt.Errorf("%s: atlas.sum does not match the files (%s): restore the edited file, or after a deliberate edit run go run ./cmd hash", rel, sumDifference(dir))
 	}
 	return fmt.Errorf("%s: %w", rel, err)
+}
+
+// ErrName is wrapped by the error of a folder holding a file whose name is
+// not <version>_<description>.sql, or two files of one version.
+var ErrName = errors.New("invalid migration file names")
+
+// fileName is the rule every migration file name follows: a version of
+// digits (usually a UTC timestamp), an underscore, a description.
+var fileName = regexp.MustCompile(`^[0-9]+_[^\s/\\]+\.sql$`)
+
+// Names checks a folder's file names: each is <version>_<description>.sql
+// with a version of digits, and no two files share a version. Atlas would
+// otherwise run a file named add_caption.sql as version "add" (after which
+// every later file sorts before it) and run both files of one version while
+// the history keeps one.
+func Names(dir migrate.Dir, rel string) error {
+	files, err := dir.Files()
+	if err != nil {
+		return fmt.Errorf("%s: %w", rel, err)
+	}
+	var problems []string
+	seen := map[string]string{}
+	for _, f := range files {
+		if !fileName.MatchString(f.Name()) {
+			problems = append(problems, fmt.Sprintf("%s/%s: a migration file is named <version>_<description>.sql with a version of digits (go run ./cmd diff names them): rename it, e.g. %s_%s, then run go run ./cmd hash", rel, f.Name(), time.Now().UTC().Format("20060102150405"), suggestName(f.Name())))
+			continue
+		}
+		if other, ok := seen[f.Version()]; ok {
+			problems = append(problems, fmt.Sprintf("%s: %s and %s have the same version %s: every file needs its own version; give the newer one a later version (rename it), then run go run ./cmd hash", rel, other, f.Name(), f.Version()))
+			continue
+		}
+		seen[f.Version()] = f.Name()
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrName, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// suggestName turns a bad file name into a description.
+func suggestName(name string) string {
+	d := strings.TrimSuffix(name, ".sql")
+	d = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '/' || r == '\\' || r == '\t' {
+			return '_'
+		}
+		return r
+	}, d)
+	d = strings.TrimLeft(d, "0123456789_")
+	if d == "" {
+		d = "migration"
+	}
+	return d + ".sql"
+}
+
+// sumDifference says how the folder's files differ from its atlas.sum: the
+// files added and deleted since it was written, and the first file whose
+// content changed. atlas.sum's hashes are cumulative (each covers every
+// file before it), so after the first changed file nothing more can be
+// said file by file.
+func sumDifference(dir migrate.Dir) string {
+	b, err := fs.ReadFile(dir, migrate.HashFileName)
+	if err != nil {
+		return err.Error()
+	}
+	var recorded migrate.HashFile
+	if err := recorded.UnmarshalText(b); err != nil {
+		return "atlas.sum is unreadable: " + err.Error()
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return err.Error()
+	}
+	inSum := map[string]string{}
+	for _, e := range recorded {
+		inSum[e.N] = e.H
+	}
+	onDisk := map[string]bool{}
+	var added, deleted []string
+	var keptFiles []migrate.File
+	for _, f := range files {
+		onDisk[f.Name()] = true
+		if _, ok := inSum[f.Name()]; !ok {
+			added = append(added, f.Name())
+			continue
+		}
+		keptFiles = append(keptFiles, f)
+	}
+	firstDeleted := ""
+	for _, e := range recorded {
+		if !onDisk[e.N] {
+			deleted = append(deleted, e.N)
+			if firstDeleted == "" {
+				firstDeleted = e.N
+			}
+		}
+	}
+	// Rehash the files atlas.sum knows, in its order: the first whose hash
+	// differs changed (as long as no file before it was deleted).
+	chain, _ := migrate.NewHashFile(keptFiles)
+	changed := ""
+	for _, e := range chain {
+		if firstDeleted != "" && e.N > firstDeleted {
+			break
+		}
+		if inSum[e.N] != e.H {
+			changed = e.N
+			break
+		}
+	}
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "not in atlas.sum: "+strings.Join(added, ", "))
+	}
+	if len(deleted) > 0 {
+		parts = append(parts, "deleted: "+strings.Join(deleted, ", "))
+	}
+	if changed != "" {
+		parts = append(parts, "changed: "+changed)
+	}
+	if len(parts) == 0 {
+		return "the sum line of atlas.sum differs"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Last returns the last migration file of a folder, or nil when it has none.
