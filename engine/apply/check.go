@@ -114,6 +114,7 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 	}
 	var problems []string
 	baseline, last := "", ""
+	edited := editedFiles(files, sums, revs)
 	for _, r := range revs {
 		last = r.Version
 		f, ok := byVersion[r.Version]
@@ -125,10 +126,8 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 			}
 		case !ok:
 			problems = append(problems, fmt.Sprintf("applied file %s_%s.sql is missing from %s: restore it (migrations are never deleted once applied)", r.Version, r.Description, folder))
-		case r.Applied == r.Total && r.Hash != "":
-			if sum, _ := sums.SumByName(f.Name()); sum != r.Hash {
-				problems = append(problems, fmt.Sprintf("%s/%s was edited after it was applied: restore it (git checkout) and put the change in a new migration (go run ./cmd diff)", folder, f.Name()))
-			}
+		case edited[r.Version]:
+			problems = append(problems, fmt.Sprintf("%s/%s was edited after it was applied: restore it (git checkout) and put the change in a new migration (go run ./cmd diff)", folder, f.Name()))
 		}
 	}
 	applied := func(v string) *migrate.Revision {
@@ -157,6 +156,62 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 		return nil, fmt.Errorf("branch %q: %s", branch, strings.Join(problems, "; "))
 	}
 	return bp, nil
+}
+
+// editedFiles returns the versions of the applied files whose content
+// differs from what was applied. A revision records the file's own hash
+// ([migdir.FileHash]); revisions written before that record Atlas's
+// cumulative atlas.sum hash, which also covers every earlier file: such a
+// revision is unchanged if it matches the folder's cumulative hash, or the
+// cumulative hash of the applied files alone (files added or deleted since
+// do not count). The first legacy revision that matches neither was edited;
+// the legacy revisions after it, or after a deleted applied file, cannot be
+// checked on their own, so they are not named (they are checked again once
+// the file is restored).
+func editedFiles(files []migrate.File, sums migrate.HashFile, revs []*migrate.Revision) map[string]bool {
+	byVersion := make(map[string]migrate.File, len(files))
+	for _, f := range files {
+		byVersion[f.Version()] = f
+	}
+	var appliedFiles []migrate.File
+	for _, r := range revs {
+		if f, ok := byVersion[r.Version]; ok && r.Type != migrate.RevisionTypeBaseline {
+			appliedFiles = append(appliedFiles, f)
+		}
+	}
+	var chain migrate.HashFile
+	edited := map[string]bool{}
+	legacyMismatch := false
+	for _, r := range revs {
+		f, ok := byVersion[r.Version]
+		if !ok && r.Type != migrate.RevisionTypeBaseline {
+			// A deleted applied file (named as missing): the cumulative
+			// hashes after it covered its content, which is gone.
+			legacyMismatch = true
+			continue
+		}
+		if !ok || r.Type == migrate.RevisionTypeBaseline || r.Applied != r.Total || r.Hash == "" {
+			continue
+		}
+		if strings.HasPrefix(r.Hash, migdir.HashPrefix) {
+			edited[r.Version] = migdir.FileHash(f) != r.Hash
+			continue
+		}
+		if legacyMismatch {
+			continue
+		}
+		if sum, _ := sums.SumByName(f.Name()); sum == r.Hash {
+			continue
+		}
+		if chain == nil {
+			chain, _ = migrate.NewHashFile(appliedFiles)
+		}
+		if sum, _ := chain.SumByName(f.Name()); sum == r.Hash {
+			continue
+		}
+		edited[r.Version], legacyMismatch = true, true
+	}
+	return edited
 }
 
 // tables returns the names of the database's tables.

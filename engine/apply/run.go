@@ -17,6 +17,7 @@ import (
 
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 )
 
@@ -111,11 +112,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		return fr, fmt.Errorf("branch %q: %s/%s: %w", bp.Branch, bp.Folder, f.Name(), err)
 	}
 	fr.Statements = len(stmts)
-	sums, err := bp.Dir.Checksum()
-	if err != nil {
-		return fr, err
-	}
-	hash, _ := sums.SumByName(f.Name())
+	hash := migdir.FileHash(f)
 	for _, r := range bp.Revisions {
 		if r.Version == f.Version() {
 			fr.Resumed = r.Applied

@@ -4,6 +4,8 @@
 package migdir
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -216,6 +218,19 @@ func Rehash(dir migrate.Dir) error {
 		return err
 	}
 	return migrate.WriteSumFile(dir, sum)
+}
+
+// HashPrefix starts a hash made by [FileHash]; a hash without it is an
+// Atlas atlas.sum hash, which covers the file and every file before it.
+const HashPrefix = "sha256:"
+
+// FileHash is the hash of one migration file's content alone, as the
+// history records it: unlike atlas.sum's cumulative hashes it changes only
+// when this file changes, so adding, deleting or editing another file never
+// makes this one look edited.
+func FileHash(f migrate.File) string {
+	sum := sha256.Sum256(f.Bytes())
+	return HashPrefix + hex.EncodeToString(sum[:])
 }
 
 // Head is the newest migration of a branch.

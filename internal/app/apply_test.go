@@ -479,3 +479,93 @@ func (e *applyEnv) privileges() []string {
 	require.NoError(e.t, rows.Err())
 	return names
 }
+
+// TestApplyNamesOnlyTheChangedFiles: a file inserted before applied ones,
+// an edited file, a deleted file and a rehash are diagnosed from each
+// file's own hash: exactly the files concerned are named, never an
+// untouched one — also on a history recorded with atlas.sum's cumulative
+// hashes by an earlier plugmig (issue 11, item 6).
+func TestApplyNamesOnlyTheChangedFiles(t *testing.T) {
+	const (
+		one = "29990101000000_one.sql"
+		mid = "29990101500000_mid.sql"
+		two = "29990102000000_two.sql"
+	)
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			e := newApplyEnv(t, d)
+			e.addFile("image", one, "CREATE TABLE image__one (id int);\n", false)
+			e.addFile("image", two, "CREATE TABLE image__two (id int);\n", true)
+			_, err := e.migrator().Apply(ctx)
+			require.NoError(t, err)
+
+			refused := func(want string, never ...string) {
+				t.Helper()
+				_, err := e.migrator().Apply(ctx)
+				require.ErrorIs(t, err, apply.ErrIntegrity)
+				require.ErrorContains(t, err, want)
+				for _, n := range never {
+					require.NotContains(t, err.Error(), n+" was edited")
+				}
+			}
+			clean := func() {
+				t.Helper()
+				_, err := e.migrator().Apply(ctx)
+				require.NoError(t, err)
+			}
+			check := func() {
+				t.Helper()
+				// A rehash alone changes nothing.
+				e.rehash("image")
+				clean()
+
+				// A file inserted between two applied ones: only it is named.
+				e.addFile("image", mid, "CREATE TABLE image__mid (id int);\n", true)
+				refused(mid+" sorts before version 29990102000000", one, two, "initial")
+				require.NoError(t, os.Remove(filepath.Join(e.folder("image"), mid)))
+				e.rehash("image")
+				clean()
+
+				// One edited file: it alone is named.
+				path := filepath.Join(e.folder("image"), one)
+				body, err := os.ReadFile(path)
+				require.NoError(t, err)
+				require.NoError(t, os.WriteFile(path, append(body, "-- edited\n"...), 0o644))
+				e.rehash("image")
+				refused(one+" was edited after it was applied", two, "initial")
+				require.NoError(t, os.WriteFile(path, body, 0o644))
+				e.rehash("image")
+				clean()
+
+				// A deleted applied file: named as missing, the next not as edited.
+				require.NoError(t, os.Remove(path))
+				e.rehash("image")
+				refused("applied file "+one+" is missing", two)
+				require.NoError(t, os.WriteFile(path, body, 0o644))
+				e.rehash("image")
+				clean()
+			}
+			check()
+
+			// The same on a history written with atlas.sum's cumulative hashes.
+			dir, err := migrate.NewLocalDir(e.folder("image"))
+			require.NoError(t, err)
+			sums, err := dir.Checksum()
+			require.NoError(t, err)
+			q := "UPDATE plugmig_history SET hash = ? WHERE branch = 'image' AND version = ?"
+			if d == "postgres" {
+				q = "UPDATE plugmig_history SET hash = $1 WHERE branch = 'image' AND version = $2"
+			}
+			files, err := dir.Files()
+			require.NoError(t, err)
+			for _, f := range files {
+				h, err := sums.SumByName(f.Name())
+				require.NoError(t, err)
+				_, err = e.db.DB.Exec(q, h, f.Version())
+				require.NoError(t, err)
+			}
+			check()
+		})
+	}
+}
