@@ -3,6 +3,7 @@ package dbdriver
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -35,23 +36,29 @@ func ParseURL(raw string) (Target, error) {
 	case "sqlite", "sqlite3", "file":
 		path, query, _ := strings.Cut(rest, "?")
 		if path == "" {
-			return Target{}, fmt.Errorf("database URL %q names no file: use sqlite://path/to/app.db", raw)
+			return Target{}, fmt.Errorf("database URL %q names no file: use sqlite://path/to/app.db", redact(raw))
 		}
 		dsn := SQLiteDSN(path)
 		if query != "" {
 			dsn += "&" + query
 		}
 		return Target{Dialect: "sqlite", Driver: "sqlite3", DSN: dsn, Database: path}, nil
+	case "postgres", "postgresql", "mysql", "mariadb":
+		if ambiguous(raw) {
+			return Target{}, fmt.Errorf("database URL %s is ambiguous: a '#' or an '@' after the host is read differently by each driver: percent-encode special characters of the password (# as %%23, / as %%2F, ? as %%3F, @ as %%40)", redact(raw))
+		}
+	}
+	switch strings.ToLower(scheme) {
 	case "postgres", "postgresql":
 		u, err := url.Parse(raw)
 		if err != nil {
-			return Target{}, fmt.Errorf("database URL %q: %w", redact(raw), err)
+			return Target{}, fmt.Errorf("database URL %s does not parse (%s): percent-encode special characters of the password (e.g. # as %%23, / as %%2F, %% as %%25)", redact(raw), urlProblem(err))
 		}
 		return Target{Dialect: "postgres", Driver: "postgres", DSN: raw, Database: strings.TrimPrefix(u.Path, "/")}, nil
 	case "mysql", "mariadb":
 		u, err := url.Parse(raw)
 		if err != nil {
-			return Target{}, fmt.Errorf("database URL %q: %w", redact(raw), err)
+			return Target{}, fmt.Errorf("database URL %s does not parse (%s): percent-encode special characters of the password (e.g. # as %%23, / as %%2F, %% as %%25)", redact(raw), urlProblem(err))
 		}
 		cfg := mysql.NewConfig()
 		cfg.User = u.User.Username()
@@ -74,35 +81,206 @@ func ParseURL(raw string) (Target, error) {
 	return Target{}, fmt.Errorf("database URL %q: unsupported scheme %q: use sqlite://, postgres:// or mysql://", redact(raw), scheme)
 }
 
-// Open opens and pings the database a URL names.
+// Open opens and pings the database a URL names. Its errors never hold
+// the URL's secrets.
 func Open(ctx context.Context, raw string) (Target, *sql.DB, error) {
 	t, err := ParseURL(raw)
 	if err != nil {
-		return t, nil, err
+		return t, nil, ScrubError(err, raw)
 	}
 	db, err := sql.Open(t.Driver, t.DSN)
 	if err != nil {
-		return t, nil, err
+		return t, nil, fmt.Errorf("open %s: %w", Redact(raw), ScrubError(err, raw))
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return t, nil, fmt.Errorf("connect to %s: %w", Redact(raw), err)
+		return t, nil, fmt.Errorf("connect to %s: %w", Redact(raw), ScrubError(err, raw))
 	}
 	return t, db, nil
 }
 
-// Redact returns the URL with its password replaced by "xxxxx".
+// urlProblem is what url.Parse found wrong, without the URL it quotes.
+func urlProblem(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	msg := err.Error()
+	// url.Parse quotes the offending part, which may be the password.
+	if i := strings.Index(msg, " \""); i >= 0 {
+		msg = msg[:i]
+	}
+	if i := strings.Index(msg, ": "); i >= 0 && strings.Contains(msg[i:], "%") {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// Redact returns the URL with its password, and the values of query
+// parameters that may hold one (password=, sslpassword=, ...), replaced by
+// "xxxxx". It never returns a secret, whatever the input: a URL that does
+// not parse (a password holding '#', '/' or '%zz', a bad port) is redacted
+// by hand, taking everything before the last '@' as the user information.
 func Redact(raw string) string { return redact(raw) }
 
+const mask = "xxxxx"
+
 func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+	if u, err := url.Parse(raw); err == nil && !ambiguous(raw) {
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), mask)
+			}
+		}
+		if u.RawQuery != "" {
+			u.RawQuery = redactQuery(u.RawQuery)
+		}
+		return u.String()
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	return redactByHand(raw)
+}
+
+// ambiguous reports whether url.Parse may misread where the password ends:
+// no "://" (user:password@host reads as scheme "user"), a '#' anywhere, more
+// than one '@' in the authority or one after it (a password holding '@',
+// '/' or '?'): drivers split such URLs differently.
+func ambiguous(raw string) bool {
+	if strings.Contains(raw, "#") || !strings.Contains(raw, "://") {
+		return true
 	}
-	return u.String()
+	rest := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest = raw[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	return strings.Count(rest[:end], "@") > 1 || strings.Contains(rest[end:], "@")
+}
+
+// redactByHand redacts a URL that does not parse: the password is whatever
+// follows the user name up to the last '@'; a query's secret values too.
+func redactByHand(raw string) string {
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		user, _, hasPass := strings.Cut(rest[:at], ":")
+		if hasPass {
+			rest = user + ":" + mask + rest[at:]
+		}
+	}
+	if q := strings.Index(rest, "?"); q >= 0 {
+		rest = rest[:q+1] + redactQuery(rest[q+1:])
+	}
+	return prefix + rest
+}
+
+// redactQuery masks the values of query parameters named like a secret,
+// without decoding the query (it may not decode).
+func redactQuery(q string) string {
+	frag := ""
+	if i := strings.Index(q, "#"); i >= 0 {
+		q, frag = q[:i], mask
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		k, _, ok := strings.Cut(p, "=")
+		if ok && secretKey(k) {
+			parts[i] = k + "=" + mask
+		}
+	}
+	out := strings.Join(parts, "&")
+	if frag != "" {
+		out += "#" + frag
+	}
+	return out
+}
+
+// secretKey reports whether a query parameter may hold a secret.
+func secretKey(k string) bool {
+	if u, err := url.QueryUnescape(k); err == nil {
+		k = u
+	}
+	k = strings.ToLower(k)
+	for _, s := range []string{"pass", "pwd", "secret", "token", "auth", "key"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Secrets returns the secrets a URL holds, as written and decoded: its
+// password and the values of its secret query parameters. It reads URLs
+// that do not parse too.
+func Secrets(raw string) []string {
+	var out []string
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		out = append(out, s)
+		if d, err := url.PathUnescape(s); err == nil && d != s {
+			out = append(out, d)
+		}
+		if d, err := url.QueryUnescape(s); err == nil && d != s {
+			out = append(out, d)
+		}
+	}
+	rest := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest = raw[i+3:]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if _, pass, ok := strings.Cut(rest[:at], ":"); ok {
+			add(pass)
+		}
+	}
+	if q := strings.Index(rest, "?"); q >= 0 {
+		for _, p := range strings.Split(rest[q+1:], "&") {
+			if k, v, ok := strings.Cut(p, "="); ok && secretKey(k) {
+				v, _, _ = strings.Cut(v, "#")
+				add(v)
+			}
+		}
+	}
+	return out
+}
+
+// Scrub replaces every secret of the given URLs in text by "xxxxx".
+func Scrub(text string, urls ...string) string {
+	for _, u := range urls {
+		for _, s := range Secrets(u) {
+			text = strings.ReplaceAll(text, s, mask)
+		}
+	}
+	return text
+}
+
+// scrubbedError is an error whose message has the secrets of a URL masked;
+// errors.Is and errors.As still see the error it wraps.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// ScrubError masks the secrets of the given URLs in err's message (a
+// driver's error may quote the connection string).
+func ScrubError(err error, urls ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := Scrub(err.Error(), urls...)
+	if msg == err.Error() {
+		return err
+	}
+	return &scrubbedError{msg: msg, err: err}
 }

@@ -1,6 +1,7 @@
 package dbdriver
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -37,4 +38,64 @@ func TestParseURLErrors(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("error %v must not show the password", err)
 	}
+}
+
+// malformed are URLs whose password (always "Hunter2secret" in some form)
+// must never be printed, whatever is wrong with them (issue 11, item 9).
+var malformed = []string{
+	"postgres://u:Hunter2secret@127.0.0.1:1/db?sslmode=disable",
+	"postgres://u:Hunter2#secret@127.0.0.1:1/db",
+	"postgres://u:Hunter2/secret@127.0.0.1:1/db",
+	"postgres://u:1234/Hunter2secret@127.0.0.1:1/db",
+	"postgres://u:Hunter2%zzsecret@127.0.0.1:1/db",
+	"postgres://u:Hunter2secret@127.0.0.1:99999/db",
+	"postgres://u:Hunter2secret@127.0.0.1:port/db",
+	"postgres://u:Hunter2?secret@127.0.0.1:1/db",
+	"postgres://u:Hunter2@secret@127.0.0.1:1/db",
+	"postgres://u:Hunter2secret@[::1/db",
+	"postgres://u@127.0.0.1:1/db?sslmode=disable&password=Hunter2secret",
+	"postgres://u@127.0.0.1:1/db?password=Hunter2%zzsecret",
+	"postgres://u@127.0.0.1:1/db?sslpassword=Hunter2secret#frag",
+	"postgresql://u:Hunter2 secret@127.0.0.1:1/db",
+	"mysql://root:Hunter2secret@127.0.0.1:1/app",
+	"mysql://root:Hunter2#secret@127.0.0.1:1/app",
+	"mysql://root:Hunter2/secret@127.0.0.1:1/app",
+	"mysql://root:Hunter2%zzsecret@127.0.0.1:1/app",
+	"mysql://root:Hunter2secret@127.0.0.1:99999/app",
+	"mariadb://root@127.0.0.1:1/app?password=Hunter2secret",
+	"oracle://u:Hunter2secret@h/db",
+	"u:Hunter2secret@127.0.0.1:1/db",
+	"sqlite://x.db?_auth_pass=Hunter2secret",
+	"sqlite://?password=Hunter2secret",
+}
+
+func TestRedactNeverShowsTheSecret(t *testing.T) {
+	for _, raw := range malformed {
+		t.Run(raw, func(t *testing.T) {
+			for _, s := range []string{Redact(raw), Scrub("error: "+raw+" "+decoded(raw), raw)} {
+				for _, part := range []string{"Hunter2", "secret"} {
+					if strings.Contains(s, part) {
+						t.Errorf("%q shows %q", s, part)
+					}
+				}
+			}
+			if _, err := ParseURL(raw); err != nil && strings.Contains(err.Error(), "Hunter2") {
+				t.Errorf("ParseURL error %q shows the password", err)
+			}
+		})
+	}
+	require := func(got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+	require(Redact("postgres://u:pw@h:5432/db?sslmode=disable&password=x"), "postgres://u:xxxxx@h:5432/db?sslmode=disable&password=xxxxx")
+	require(Redact("postgres://u:p#w@h/db"), "postgres://u:xxxxx@h/db")
+	require(Redact("mysql://root@h:3306/app"), "mysql://root@h:3306/app")
+}
+
+func decoded(raw string) string {
+	d, _ := url.PathUnescape(raw)
+	return d
 }
