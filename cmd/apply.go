@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -24,6 +25,8 @@ type applyJSON struct {
 	Branches []apply.BranchResult `json:"applied,omitempty"`
 	Pending  []dryRunBranch       `json:"pending,omitempty"`
 	Status   []apply.BranchStatus `json:"status"`
+	// Error is why the run failed; what it applied before is in Branches.
+	Error string `json:"error,omitempty"`
 }
 
 type dryRunBranch struct {
@@ -36,38 +39,55 @@ type dryRunFile struct {
 	Statements []string `json:"statements"`
 }
 
-// Run applies, or with --dry-run prints, the pending files.
+// Run applies, or with --dry-run prints, the pending files. With --json a
+// failure is a JSON object too: {"database", "error", "applied"}.
 func (c *ApplyCmd) Run(app *App) error {
+	out, err := c.run(app)
+	if err != nil && c.JSON {
+		out.Error = err.Error()
+		if perr := printJSON(app.Stdout, out); perr != nil {
+			return errors.Join(err, perr)
+		}
+	}
+	return err
+}
+
+func (c *ApplyCmd) run(app *App) (applyJSON, error) {
 	ctx := context.Background()
-	m, db, url, err := c.open(ctx, app)
+	missing := createMissing
+	if c.DryRun {
+		missing = memoryMissing
+	}
+	out := applyJSON{DryRun: c.DryRun}
+	m, db, url, err := c.openTarget(ctx, app, missing)
 	if err != nil {
-		return err
+		return out, err
 	}
 	defer db.Close()
-	out := applyJSON{Database: url, DryRun: c.DryRun}
+	out.Database = url
 	if c.DryRun {
 		if out.Pending, err = dryRun(ctx, m); err != nil {
-			return err
+			return out, err
 		}
 	} else {
 		fmt.Fprintf(app.Stderr, "applying to %s\n", url)
 		out.Branches, err = m.Apply(ctx)
 		if err != nil {
-			return err
+			return out, err
 		}
 	}
 	if out.Status, err = m.Status(ctx); err != nil {
-		return err
+		return out, err
 	}
 	if c.JSON {
-		return printJSON(app.Stdout, out)
+		return out, printJSON(app.Stdout, out)
 	}
 	if c.DryRun {
 		printDryRun(app.Stdout, out.Pending)
-		return nil
+		return out, nil
 	}
 	printSummary(app.Stdout, out.Branches, out.Status)
-	return nil
+	return out, nil
 }
 
 func dryRun(ctx context.Context, m *apply.Migrator) ([]dryRunBranch, error) {

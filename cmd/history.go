@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -40,6 +42,11 @@ func (c *HistoryCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
+	if len(revs) == 0 && c.Branch != "" {
+		if err := knownBranch(app, c.Branch); err != nil {
+			return err
+		}
+	}
 	rows := make([]historyJSON, len(revs))
 	for i, r := range revs {
 		rows[i] = historyJSON{
@@ -50,6 +57,13 @@ func (c *HistoryCmd) Run(app *App) error {
 	}
 	if c.JSON {
 		return printJSON(app.Stdout, rows)
+	}
+	if len(rows) == 0 && c.Branch != "" {
+		if err := knownBranch(app, c.Branch); err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Stdout, "branch %s has no history in this database yet: run go run ./cmd apply\n", c.Branch)
+		return nil
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(app.Stdout, "no history yet: run go run ./cmd apply")
@@ -69,4 +83,21 @@ func oneLineErr(s string) string {
 		return s[:80] + "..."
 	}
 	return s
+}
+
+// knownBranch refuses a branch that is neither core nor a registered plugin
+// (one with history in the database is listed whatever its name).
+func knownBranch(app *App, branch string) error {
+	comp, err := app.Composer()
+	if err != nil {
+		return err
+	}
+	branches, err := comp.Branches()
+	if err != nil {
+		return err
+	}
+	if slices.Contains(branches, branch) {
+		return nil
+	}
+	return fmt.Errorf("unknown branch %q: neither core nor a registered plugin, and this database has no history of it (branches: %s)", branch, strings.Join(branches, ", "))
 }

@@ -7,11 +7,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/alecthomas/kong"
 )
@@ -71,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cwd, _ := os.Getwd()
 	root, rootErr := findRoot(cwd)
 	if rootErr == nil {
-		options = append(options, kong.Configuration(kong.JSON, filepath.Join(root, "plugmig.json")))
+		options = append(options, kong.Configuration(strictJSON, filepath.Join(root, "plugmig.json")))
 	}
 	parser, err := kong.New(&cli, options...)
 	if err != nil {
@@ -89,6 +93,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	app := &App{Globals: cli.Globals, Stdout: stdout, Stderr: stderr}
 	if app.Root == "" {
 		app.Root, app.rootErr = root, rootErr
+	} else if err := checkRoot(app.Root); err != nil {
+		fmt.Fprintln(stderr, "plugmig:", err)
+		return 2
+	}
+	if len(app.Dialects) == 0 {
+		fmt.Fprintln(stderr, "plugmig: no dialects: --dialects (or PLUGMIG_DIALECTS, or plugmig.json) is empty: name at least one of sqlite, postgres, mysql")
+		return 2
 	}
 	if err := ctx.Run(app, parser); err != nil {
 		if !errors.Is(err, errSilent) {
@@ -101,4 +112,85 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// checkRoot refuses a --root that is not an existing folder: commands
+// would otherwise create it (and a database in it).
+func checkRoot(root string) error {
+	fi, err := os.Stat(root)
+	switch {
+	case err != nil:
+		return fmt.Errorf("--root %s: %w: pass the application's module root (the folder holding go.mod)", root, err)
+	case !fi.IsDir():
+		return fmt.Errorf("--root %s is not a folder: pass the application's module root (the folder holding go.mod)", root)
+	}
+	return nil
+}
+
+// strictJSON reads plugmig.json like kong.JSON, and refuses a key that is
+// no flag of any command (a typo would otherwise be ignored silently).
+func strictJSON(r io.Reader) (kong.Resolver, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return nil, fmt.Errorf("plugmig.json: %w: it holds one JSON object whose keys are flag names, e.g. {\"dialects\": [\"sqlite\"]}", err)
+	}
+	inner, err := kong.JSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return configResolver{Resolver: inner, keys: keys}, nil
+}
+
+type configResolver struct {
+	kong.Resolver
+	keys map[string]json.RawMessage
+}
+
+// Validate refuses the keys that name no flag.
+func (c configResolver) Validate(app *kong.Application) error {
+	known := map[string]bool{}
+	var names []string
+	var walk func(n *kong.Node)
+	walk = func(n *kong.Node) {
+		for _, f := range n.Flags {
+			name := strings.ReplaceAll(f.Name, "-", "_")
+			if !known[name] {
+				names = append(names, name)
+			}
+			known[name], known[f.Name] = true, true
+			known[lowerCamel(f.Name)] = true
+		}
+		for _, child := range n.Children {
+			walk(child)
+		}
+	}
+	walk(app.Node)
+	var unknown []string
+	for k := range c.keys {
+		if !known[k] {
+			unknown = append(unknown, fmt.Sprintf("%q", k))
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	sort.Strings(names)
+	return fmt.Errorf("plugmig.json: unknown key(s) %s: the keys are flag names (%s); fix or remove them", strings.Join(unknown, ", "), strings.Join(names, ", "))
+}
+
+// lowerCamel is kong's camelCase spelling of a flag name ("dev-url" ->
+// "devUrl"), which its JSON resolver also accepts.
+func lowerCamel(name string) string {
+	parts := strings.Split(name, "-")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }

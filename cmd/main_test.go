@@ -1,11 +1,13 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/plugmig/plugmig/internal/dbdriver"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
@@ -39,6 +41,9 @@ func TestScripts(t *testing.T) {
 			}
 			return false, nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sqlite": sqliteCmd,
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)
 			env.Setenv("DEV_URL_MYSQL", testdb.MySQLDevURL())
@@ -46,4 +51,23 @@ func TestScripts(t *testing.T) {
 			return testdb.CopyMigrations("..", env.WorkDir)
 		},
 	})
+}
+
+// sqliteCmd runs one SQL statement on a SQLite file of the script:
+// sqlite <file> <statement>. Scripts use it to break a database on purpose.
+func sqliteCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sqlite <file> <statement>")
+	}
+	db, err := sql.Open("sqlite3", dbdriver.SQLiteDSN(ts.MkAbs(args[0])))
+	ts.Check(err)
+	defer db.Close()
+	_, err = db.Exec(args[1])
+	if neg {
+		if err == nil {
+			ts.Fatalf("sqlite: %s succeeded", args[1])
+		}
+		return
+	}
+	ts.Check(err)
 }

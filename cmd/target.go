@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/plugmig/plugmig/engine/apply"
@@ -25,9 +28,27 @@ type Target struct {
 	FromRoot    bool          `help:"Read the migration folders under --root instead of those built into the binary."`
 }
 
-// open connects to the target database and builds its Migrator. Close the
+// missingPolicy is what opening a SQLite target does when its file does
+// not exist.
+type missingPolicy int
+
+const (
+	refuseMissing missingPolicy = iota // status, history, baseline, plugin remove: never write
+	createMissing                      // apply creates the database
+	memoryMissing                      // apply --dry-run plans against an empty database in memory
+)
+
+// open connects to the target database and builds its Migrator; a SQLite
+// file that does not exist is an error (nothing is created). Close the
 // returned database when done.
 func (t *Target) open(ctx context.Context, a *App) (*apply.Migrator, *sql.DB, string, error) {
+	return t.openTarget(ctx, a, refuseMissing)
+}
+
+func (t *Target) openTarget(ctx context.Context, a *App, missing missingPolicy) (*apply.Migrator, *sql.DB, string, error) {
+	if t.LockTimeout < 0 {
+		return nil, nil, "", fmt.Errorf("--lock-timeout %s is negative: give how long to wait for another run's lock, e.g. 30s (0 = do not wait)", t.LockTimeout)
+	}
 	url := t.URL
 	if url == "" {
 		root, err := a.ModuleRoot()
@@ -35,12 +56,38 @@ func (t *Target) open(ctx context.Context, a *App) (*apply.Migrator, *sql.DB, st
 			return nil, nil, "", fmt.Errorf("%w (or pass --url)", err)
 		}
 		path := filepath.Join(root, DefaultDatabase)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, nil, "", err
+		if missing == createMissing {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return nil, nil, "", err
+			}
 		}
 		url = "sqlite://" + path
 	}
-	target, db, err := dbdriver.Open(ctx, url)
+	parsed, err := dbdriver.ParseURL(url)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if !slices.Contains(a.Dialects, parsed.Dialect) {
+		return nil, nil, "", fmt.Errorf("%s is a %s database, but this project keeps migrations only for %s (--dialects, PLUGMIG_DIALECTS or plugmig.json): add %s to the dialects, or point --url at a database of one of them", dbdriver.Redact(url), parsed.Dialect, strings.Join(a.Dialects, ", "), parsed.Dialect)
+	}
+	var (
+		target dbdriver.Target
+		db     *sql.DB
+	)
+	if _, statErr := os.Stat(parsed.Database); parsed.Dialect == "sqlite" && errors.Is(statErr, os.ErrNotExist) && missing != createMissing {
+		if missing == refuseMissing {
+			return nil, nil, "", fmt.Errorf("database %s does not exist: nothing has been applied there (go run ./cmd apply creates it); check --url", dbdriver.Redact(url))
+		}
+		// A dry run against a database that does not exist yet: plan
+		// against an empty one in memory, write nothing.
+		target = parsed
+		db, err = sql.Open("sqlite3", "file:plugmig_dry_run?mode=memory&_pragma=foreign_keys(1)")
+		if err == nil {
+			db.SetMaxOpenConns(1)
+		}
+	} else {
+		target, db, err = dbdriver.Open(ctx, url)
+	}
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -141,7 +141,8 @@ func (s store) read(ctx context.Context, branch string) ([]Revision, error) {
 		r.Error, r.ErrorStmt = errMsg.String, stmt.String
 		if partial.String != "" {
 			if err := json.Unmarshal([]byte(partial.String), &r.PartialHashes); err != nil {
-				return nil, fmt.Errorf("%s: branch %q version %s: partial hashes: %w", HistoryTable, r.Branch, r.Version, err)
+				return nil, fmt.Errorf("%w: %s row of branch %q version %s: partial_hashes holds %q, not a JSON list of statement hashes (edited by hand?); nothing was done: clear it with UPDATE %s SET partial_hashes = NULL WHERE branch = '%s' AND version = '%s'",
+					ErrIntegrity, HistoryTable, r.Branch, r.Version, clip(partial.String, 40), HistoryTable, r.Branch, r.Version)
 			}
 		}
 		revs = append(revs, r)
@@ -256,4 +257,12 @@ func byBranch(all []Revision) map[string][]*migrate.Revision {
 		revs[r.Branch] = append(revs[r.Branch], r.Revision)
 	}
 	return revs
+}
+
+// clip shortens s to n bytes for a message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }

@@ -52,6 +52,9 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 			return err
 		}
 		if err := m.store.create(ctx); err != nil {
+			if readOnly(err) {
+				return fmt.Errorf("create %s: %s", HistoryTable, readOnlyAdvice(err, "nothing was applied"))
+			}
 			return fmt.Errorf("create %s: %w", HistoryTable, err)
 		}
 		for _, bp := range plans {
@@ -319,6 +322,13 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		}
 		return fmt.Errorf("%s: refused: plugin %q touches what it does not own; %s. Fix the migration (go run ./cmd lint lists every finding):\n%s", where, bp.Branch, outcome, strings.Join(lines, "\n"))
 	}
+	if readOnly(err) {
+		outcome := "the file was rolled back: nothing of it was applied"
+		if !tx {
+			outcome = "what ran before it is recorded; the next apply resumes there"
+		}
+		return fmt.Errorf("%s: %s", where, readOnlyAdvice(err, outcome))
+	}
 	var se *migrate.StmtExecError
 	if !errors.As(err, &se) {
 		var hc migrate.HistoryChangedError
@@ -344,6 +354,41 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		}
 	}
 	return fmt.Errorf("%s: statement %d (line %d) failed: %s\n  database: %v\n  %s", where, idx, line, oneLine(se.Stmt.Text), se.Err, outcome)
+}
+
+// readOnly reports whether err is a database refusing a write because it
+// is read-only: SQLite's SQLITE_READONLY, PostgreSQL's read-only
+// transaction (SQLSTATE 25006), MySQL's --read-only server (1290, 1836) or
+// read-only transaction (1792).
+func readOnly(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"readonly database", "read-only transaction", "sqlstate 25006", "--read-only option", "error 1290", "error 1792", "error 1836", "read only transaction"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// readOnlyAdvice says that the database is read-only, what happened, and
+// that the migration needs no fix.
+func readOnlyAdvice(err error, outcome string) string {
+	return fmt.Sprintf("the database refuses writes: it is read-only (%v); %s. Nothing is wrong with the migration: apply to a writable database (check the URL's mode=ro or default_transaction_read_only, the file's permissions, the server's read_only setting, or the user's privileges)", rootCause(err), outcome)
+}
+
+// rootCause is the innermost error of a chain (the database's own words).
+func rootCause(err error) error {
+	for {
+		var se *migrate.StmtExecError
+		if errors.As(err, &se) && se.Err != nil {
+			return se.Err
+		}
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 func oneLine(s string) string {

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -197,6 +198,11 @@ func (m *Migrator) Remove(ctx context.Context, name string) ([]string, error) {
 		if err != nil {
 			return err
 		}
+		if len(order) == 0 {
+			if err := m.hasHistory(ctx, name); err != nil {
+				return err
+			}
+		}
 		return m.inTx(ctx, func(c conn) error {
 			for _, t := range order {
 				if _, err := c.ExecContext(ctx, "DROP TABLE "+m.quote(t)); err != nil {
@@ -233,4 +239,27 @@ func (m *Migrator) inTx(ctx context.Context, fn func(conn) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// ErrNothingToRemove is wrapped by Remove's error when the database holds
+// no table and no history of the plugin.
+var ErrNothingToRemove = errors.New("nothing to remove")
+
+// hasHistory returns ErrNothingToRemove unless the database has history
+// rows of the branch.
+func (m *Migrator) hasHistory(ctx context.Context, branch string) error {
+	all, err := m.store.all(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range all {
+		if r.Branch == branch {
+			return nil
+		}
+	}
+	hint := ""
+	if _, err := m.composer.Plugins().Get(branch); err != nil {
+		hint = fmt.Sprintf(" (registered plugins: %s; check the name)", strings.Join(m.composer.Plugins().Names(), ", "))
+	}
+	return fmt.Errorf("plugin %q: %w: this database has no table %s* and no history of it%s", branch, ErrNothingToRemove, plugin.Prefix(branch), hint)
 }
