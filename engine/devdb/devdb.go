@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/mysql"
@@ -79,9 +80,9 @@ func Open(ctx context.Context, dialect, url string) (*DB, error) {
 			return nil, fmt.Errorf("dev URL %s is a %s database, not %s", dbdriver.Redact(url), t.Dialect, dialect)
 		}
 		d.admin, d.target = admin, t
-		b := make([]byte, 6)
-		rand.Read(b)
-		d.scratch = "plugmig_dev_" + hex.EncodeToString(b)
+		d.scratch = scratchName(time.Now())
+		sweepOnce(ctx, dialect, url, admin)
+		track(d)
 	}
 	if err := d.create(ctx); err != nil {
 		d.Close()
@@ -126,6 +127,7 @@ func (d *DB) Reset(ctx context.Context) error {
 func (d *DB) Close() error {
 	err := d.drop(context.Background())
 	if d.admin != nil {
+		untrack(d)
 		d.admin.Close()
 	}
 	return err
