@@ -8,11 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
-	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/engine/plan"
+	"github.com/plugmig/plugmig/internal/app"
 )
 
 // Globals are the flags every command takes. Each may also come from the
@@ -28,17 +29,25 @@ type Globals struct {
 // global flags and the output streams.
 type App struct {
 	Globals
+	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
 
 	rootErr error // why the module root could not be found, if it could not
+
+	compOnce sync.Once // the composer is built once, shared by a fleet's targets
+	comp     *compose.Composer
+	compErr  error
 }
 
 // ModuleRoot returns the module root, or why it is unknown.
 func (a *App) ModuleRoot() (string, error) { return a.Root, a.rootErr }
 
 // Composer builds the composer of this application's branches.
-func (a *App) Composer() (*compose.Composer, error) { return app.Composer() }
+func (a *App) Composer() (*compose.Composer, error) {
+	a.compOnce.Do(func() { a.comp, a.compErr = app.Composer() })
+	return a.comp, a.compErr
+}
 
 // Project returns the application's branches rooted at the module root.
 func (a *App) Project() (*plan.Project, error) {

@@ -14,6 +14,7 @@ import (
 // ApplyCmd applies core's pending migrations, then each enabled plugin's.
 type ApplyCmd struct {
 	Target
+	Fleet
 	DryRun bool `help:"Print the SQL that would run, per branch, and change nothing."`
 	JSON   bool `name:"json" help:"Print the result as JSON."`
 }
@@ -42,6 +43,15 @@ type dryRunFile struct {
 // Run applies, or with --dry-run prints, the pending files. With --json a
 // failure is a JSON object too: {"database", "error", "applied"}.
 func (c *ApplyCmd) Run(app *App) error {
+	if err := checkFleetFlags(c.Fleet, c.Target); err != nil {
+		return err
+	}
+	if c.Targets != "" {
+		if c.DryRun {
+			return &exitError{code: 2, err: errors.New("--dry-run works on one database: use --url")}
+		}
+		return runFleet(app, c.Fleet, "applying to", c.JSON, c.applyTarget(app))
+	}
 	out, err := c.run(app)
 	if err != nil && c.JSON {
 		out.Error = err.Error()

@@ -90,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plugmig:", err)
 		return 2
 	}
-	app := &App{Globals: cli.Globals, Stdout: stdout, Stderr: stderr}
+	app := &App{Globals: cli.Globals, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr}
 	if app.Root == "" {
 		app.Root, app.rootErr = root, rootErr
 	} else if err := checkRoot(app.Root); err != nil {

@@ -9,12 +9,19 @@ import (
 // StatusCmd shows each branch's state in the database.
 type StatusCmd struct {
 	Target
+	Fleet
 	JSON bool `name:"json" help:"Print the status as JSON."`
 }
 
 // Run prints one line per branch; it exits 1 when an enabled branch has
 // pending or failed files (for deploy checks).
 func (c *StatusCmd) Run(app *App) error {
+	if err := checkFleetFlags(c.Fleet, c.Target); err != nil {
+		return err
+	}
+	if c.Targets != "" {
+		return runFleet(app, c.Fleet, "reading the status of", c.JSON, c.statusTarget(app))
+	}
 	ctx := context.Background()
 	m, db, _, err := c.open(ctx, app)
 	if err != nil {

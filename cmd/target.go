@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,12 +64,23 @@ func (t *Target) openTarget(ctx context.Context, a *App, missing missingPolicy) 
 		}
 		url = "sqlite://" + path
 	}
-	parsed, err := dbdriver.ParseURL(url)
+	m, db, err := t.openURL(ctx, a, url, missing, a.Stderr)
 	if err != nil {
 		return nil, nil, "", err
 	}
+	return m, db, dbdriver.Redact(url), nil
+}
+
+// openURL connects to the database url names and builds its Migrator with
+// the target's flags, writing per-file progress to progress. Close the
+// returned database when done.
+func (t *Target) openURL(ctx context.Context, a *App, url string, missing missingPolicy, progress io.Writer) (*apply.Migrator, *sql.DB, error) {
+	parsed, err := dbdriver.ParseURL(url)
+	if err != nil {
+		return nil, nil, err
+	}
 	if !slices.Contains(a.Dialects, parsed.Dialect) {
-		return nil, nil, "", fmt.Errorf("%s is a %s database, but this project keeps migrations only for %s (--dialects, PLUGMIG_DIALECTS or plugmig.json): add %s to the dialects, or point --url at a database of one of them", dbdriver.Redact(url), parsed.Dialect, strings.Join(a.Dialects, ", "), parsed.Dialect)
+		return nil, nil, fmt.Errorf("%s is a %s database, but this project keeps migrations only for %s (--dialects, PLUGMIG_DIALECTS or plugmig.json): add %s to the dialects, or point --url at a database of one of them", dbdriver.Redact(url), parsed.Dialect, strings.Join(a.Dialects, ", "), parsed.Dialect)
 	}
 	var (
 		target dbdriver.Target
@@ -76,7 +88,7 @@ func (t *Target) openTarget(ctx context.Context, a *App, missing missingPolicy) 
 	)
 	if _, statErr := os.Stat(parsed.Database); parsed.Dialect == "sqlite" && errors.Is(statErr, os.ErrNotExist) && missing != createMissing {
 		if missing == refuseMissing {
-			return nil, nil, "", fmt.Errorf("database %s does not exist: nothing has been applied there (go run ./cmd apply creates it); check --url", dbdriver.Redact(url))
+			return nil, nil, fmt.Errorf("database %s does not exist: nothing has been applied there (go run ./cmd apply creates it); check --url", dbdriver.Redact(url))
 		}
 		// A dry run against a database that does not exist yet: plan
 		// against an empty one in memory, write nothing.
@@ -89,25 +101,32 @@ func (t *Target) openTarget(ctx context.Context, a *App, missing missingPolicy) 
 		target, db, err = dbdriver.Open(ctx, url)
 	}
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, err
 	}
-	comp, err := a.Composer()
+	m, err := t.migrator(a, db, target, url, progress)
 	if err != nil {
 		db.Close()
-		return nil, nil, "", err
+		return nil, nil, err
+	}
+	return m, db, nil
+}
+
+func (t *Target) migrator(a *App, db *sql.DB, target dbdriver.Target, url string, progress io.Writer) (*apply.Migrator, error) {
+	comp, err := a.Composer()
+	if err != nil {
+		return nil, err
 	}
 	sources := app.Sources()
 	if t.FromRoot {
 		root, err := a.ModuleRoot()
 		if err != nil {
-			db.Close()
-			return nil, nil, "", err
+			return nil, err
 		}
 		sources = app.DiskSources(root)
 	}
 	opts := []apply.Option{
 		apply.WithLockTimeout(t.LockTimeout),
-		apply.WithProgress(a.Stderr),
+		apply.WithProgress(progress),
 		apply.WithSQLiteFile(target.Database),
 		apply.WithScratchURL(url),
 	}
@@ -118,10 +137,5 @@ func (t *Target) openTarget(ctx context.Context, a *App, missing missingPolicy) 
 		}
 		opts = append(opts, apply.WithEnabled(enabled...))
 	}
-	m, err := apply.New(db, target.Dialect, comp, sources, opts...)
-	if err != nil {
-		db.Close()
-		return nil, nil, "", err
-	}
-	return m, db, dbdriver.Redact(url), nil
+	return apply.New(db, target.Dialect, comp, sources, opts...)
 }

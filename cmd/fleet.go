@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/internal/dbdriver"
+	"github.com/plugmig/plugmig/internal/fleet"
+)
+
+// Fleet is the flags of a command run on many databases at once (apply,
+// status): each target with its own connection, lock and result.
+type Fleet struct {
+	Targets  string `placeholder:"FILE" help:"Work on every database listed in FILE instead of --url: one URL per line, optionally name=URL, # comments; or JSON [\"url\", {\"name\": ..., \"url\": ...}]; - reads stdin."`
+	Parallel int    `placeholder:"N" help:"With --targets: how many databases are worked on at once (default: the number of CPUs)."`
+	FailFast bool   `help:"With --targets: start no new target after one fails (by default every target is attempted)."`
+}
+
+// Target results in fleet output.
+const (
+	resultApplied    = "applied"
+	resultUpToDate   = "up to date"
+	resultPending    = "pending"
+	resultFailed     = "failed"
+	resultNotStarted = "not started"
+)
+
+// fleetTarget is one target's line in a fleet's summary and JSON.
+type fleetTarget struct {
+	Name       string               `json:"name"`
+	URL        string               `json:"url"`
+	Dialect    string               `json:"dialect,omitempty"`
+	Result     string               `json:"result"`
+	DurationNS time.Duration        `json:"duration_ns"`
+	Branches   []branchChange       `json:"branches,omitempty"`
+	Status     []apply.BranchStatus `json:"status,omitempty"`
+	Error      string               `json:"error,omitempty"`
+}
+
+// branchChange is one branch of a target: where it was and where it is
+// (apply), or where it is and its head (status).
+type branchChange struct {
+	Branch  string `json:"branch"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Files   int    `json:"files"`
+	Problem string `json:"problem,omitempty"`
+}
+
+// fleetJSON is the --json output of a command run with --targets.
+type fleetJSON struct {
+	Targets []fleetTarget  `json:"targets"`
+	Summary map[string]int `json:"summary"`
+}
+
+// fleetOutcome is what one target's work produced.
+type fleetOutcome struct {
+	dialect  string
+	result   string
+	branches []branchChange
+	status   []apply.BranchStatus
+}
+
+// runFleet runs work on every target of f.Targets with the target's flags
+// and prints a progress line per target (stderr), then the summary table
+// or JSON (stdout). It fails when a target failed, or (needsWork) when a
+// target has work left.
+func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Context, fleet.Target) (fleetOutcome, error)) error {
+	targets, err := fleet.ReadFile(f.Targets, app.Stdin)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	parallel := f.Parallel
+	if parallel <= 0 {
+		parallel = runtime.NumCPU()
+	}
+	// Build what every target shares once, before the workers start.
+	if _, err := app.Composer(); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stderr, "%s %d target(s), %d at a time\n", verb, len(targets), parallel)
+	width := len(fmt.Sprint(len(targets)))
+	start := time.Now()
+	results := fleet.Run(context.Background(), fleet.Runner{Parallel: parallel, FailFast: f.FailFast}, targets, work,
+		func(done, total int, r fleet.Result[fleetOutcome]) {
+			line := fleetLine(r)
+			fmt.Fprintf(app.Stderr, "[%*d/%d] %s  %s  %s  %s\n", width, done, total, r.Name, line.Result, describe(line), r.Duration.Round(time.Millisecond))
+			if line.Error != "" {
+				fmt.Fprintf(app.Stderr, "    %s\n", strings.ReplaceAll(line.Error, "\n", "\n    "))
+			}
+		})
+	out := fleetJSON{Summary: map[string]int{"targets": len(targets)}}
+	for _, r := range results {
+		line := fleetLine(r)
+		out.Targets = append(out.Targets, line)
+		out.Summary[strings.ReplaceAll(line.Result, " ", "_")]++
+	}
+	if asJSON {
+		if err := printJSON(app.Stdout, out); err != nil {
+			return err
+		}
+	} else {
+		printFleet(app.Stdout, out.Targets)
+		fmt.Fprintf(app.Stdout, "%d target(s) in %s, %d at a time: %s\n", len(targets), time.Since(start).Round(time.Millisecond), parallel, tally(out.Summary))
+	}
+	failed := out.Summary[resultFailed] + out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")]
+	switch {
+	case failed > 0:
+		return fmt.Errorf("%d of %d target(s) failed or were not started (see above); the others are done", failed, len(targets))
+	case out.Summary[resultPending] > 0:
+		if !asJSON {
+			fmt.Fprintln(app.Stdout, "pending work: run go run ./cmd apply --targets", f.Targets)
+		}
+		return errSilent
+	}
+	return nil
+}
+
+// fleetLine turns a target's result into its summary line.
+func fleetLine(r fleet.Result[fleetOutcome]) fleetTarget {
+	line := fleetTarget{
+		Name: r.Name, URL: r.Redacted(), Dialect: r.Value.dialect, Result: r.Value.result,
+		DurationNS: r.Duration, Branches: r.Value.branches, Status: r.Value.status,
+	}
+	if line.Dialect == "" {
+		if t, err := dbdriver.ParseURL(r.URL); err == nil {
+			line.Dialect = t.Dialect
+		}
+	}
+	switch {
+	case !r.Started():
+		line.Result, line.Error = resultNotStarted, r.Err.Error()
+	case r.Err != nil:
+		line.Result, line.Error = resultFailed, r.Err.Error()
+	}
+	return line
+}
+
+// describe is a target's branches in one cell: each changed (or pending)
+// branch's before -> after.
+func describe(t fleetTarget) string {
+	var parts []string
+	for _, b := range t.Branches {
+		if b.From == b.To && b.Problem == "" {
+			continue
+		}
+		p := fmt.Sprintf("%s %s -> %s", b.Branch, orDash(b.From), orDash(b.To))
+		if b.Files > 0 {
+			p += fmt.Sprintf(" (%d)", b.Files)
+		}
+		if b.Problem != "" {
+			p += " refused"
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		if t.Result == resultFailed || t.Result == resultNotStarted {
+			return "-"
+		}
+		return "every branch at its head"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printFleet(w io.Writer, targets []fleetTarget) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tDIALECT\tRESULT\tBRANCHES (BEFORE -> AFTER)\tDURATION\tERROR")
+	for _, t := range targets {
+		msg, _, _ := strings.Cut(t.Error, "\n")
+		if len(msg) > 120 {
+			msg = msg[:117] + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Dialect), t.Result, describe(t), t.DurationNS.Round(time.Millisecond), msg)
+	}
+	tw.Flush()
+}
+
+func tally(summary map[string]int) string {
+	var parts []string
+	for _, k := range []string{resultApplied, resultUpToDate, resultPending, resultFailed, resultNotStarted} {
+		if n := summary[strings.ReplaceAll(k, " ", "_")]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkFleetFlags refuses fleet flags without --targets, and --url with it
+// (DATABASE_URL in the environment is ignored with --targets).
+func checkFleetFlags(f Fleet, t Target) error {
+	if f.Targets == "" {
+		if f.Parallel != 0 || f.FailFast {
+			return &exitError{code: 2, err: errors.New("--parallel and --fail-fast work with --targets")}
+		}
+		return nil
+	}
+	if t.URL != "" && t.URL != os.Getenv("DATABASE_URL") {
+		return &exitError{code: 2, err: errors.New("--url and --targets exclude each other: list the database in the targets file")}
+	}
+	return nil
+}
+
+// applyTarget applies one fleet target.
+func (c *ApplyCmd) applyTarget(app *App) func(context.Context, fleet.Target) (fleetOutcome, error) {
+	return func(ctx context.Context, t fleet.Target) (fleetOutcome, error) {
+		out := fleetOutcome{}
+		if dt, err := dbdriver.ParseURL(t.URL); err == nil {
+			out.dialect = dt.Dialect
+		}
+		m, db, err := c.openURL(ctx, app, t.URL, createMissing, io.Discard)
+		if err != nil {
+			return out, err
+		}
+		defer db.Close()
+		applied, err := m.Apply(ctx)
+		for _, r := range applied {
+			out.branches = append(out.branches, branchChange{Branch: r.Branch, From: r.From, To: r.To, Files: len(r.Files)})
+			if len(r.Files) > 0 {
+				out.result = resultApplied
+			}
+		}
+		if err != nil {
+			return out, err
+		}
+		if out.result == "" {
+			out.result = resultUpToDate
+		}
+		out.status, err = m.Status(ctx)
+		return out, err
+	}
+}
+
+// statusTarget reads one fleet target's status.
+func (c *StatusCmd) statusTarget(app *App) func(context.Context, fleet.Target) (fleetOutcome, error) {
+	return func(ctx context.Context, t fleet.Target) (fleetOutcome, error) {
+		out := fleetOutcome{result: resultUpToDate}
+		if dt, err := dbdriver.ParseURL(t.URL); err == nil {
+			out.dialect = dt.Dialect
+		}
+		m, db, err := c.openURL(ctx, app, t.URL, refuseMissing, io.Discard)
+		if err != nil {
+			return out, err
+		}
+		defer db.Close()
+		if out.status, err = m.Status(ctx); err != nil {
+			return out, err
+		}
+		for _, s := range out.status {
+			if !s.NeedsWork() {
+				continue
+			}
+			out.result = resultPending
+			to := s.Head
+			if s.Problem != "" || s.Failed != "" {
+				to = s.Applied
+			}
+			out.branches = append(out.branches, branchChange{Branch: s.Branch, From: s.Applied, To: to, Files: s.Pending, Problem: s.Problem + s.Failed})
+		}
+		return out, nil
+	}
+}
