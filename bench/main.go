@@ -5,6 +5,7 @@
 //	go run ./bench diff          # diff cost vs number of other plugins (SQLite)
 //	go run ./bench lint          # lint --base cost vs history size; whole-tree lint (SQLite)
 //	go run ./bench apply         # apply vs the raw floor, status latency, peak heap (SQLite, PostgreSQL)
+//	go run ./bench fleet         # apply --targets on 200 SQLite and 40 PostgreSQL databases, --parallel 1, 2, 4, 8
 //
 // Every figure is the median of -runs repetitions.
 package main
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff|apply|lint> [flags]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff|apply|lint|fleet> [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -28,8 +29,10 @@ func main() {
 		err = benchApply(args)
 	case "lint":
 		err = benchLint(args)
+	case "fleet":
+		err = benchFleet(args)
 	default:
-		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff, apply or lint\n", cmd)
+		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff, apply, lint or fleet\n", cmd)
 		os.Exit(2)
 	}
 	if err != nil {

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/dbdriver"
+)
+
+// benchFleet times the built CLI's apply --targets on a fleet of fresh
+// databases (this application's migrations: core and its three plugins,
+// four files) from empty, then again when up to date, for several
+// --parallel values; and, in the same run, the single-database floors: the
+// same files run raw on one database (connect, a transaction per file plus
+// one version insert, close), and for an up-to-date database connecting
+// and reading its version table.
+func benchFleet(args []string) error {
+	fs := newFlags("fleet")
+	nSQLite := fs.Int("sqlite", 200, "SQLite databases in the fleet (0 to skip)")
+	nPostgres := fs.Int("postgres", 40, "PostgreSQL databases in the fleet (0 to skip)")
+	parallelList := fs.String("parallel", "1,2,4,8", "--parallel values")
+	runs := fs.Int("runs", 5, "repetitions of each floor (the median is reported)")
+	pgURL := fs.String("postgres-url", envOr("DEV_URL_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL")
+	fs.Parse(args)
+	var parallel []int
+	for _, p := range strings.Split(*parallelList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-parallel %q: a list of positive numbers", *parallelList)
+		}
+		parallel = append(parallel, n)
+	}
+	ctx := context.Background()
+	work, err := os.MkdirTemp("", "plugmig-bench-fleet-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "plugmig")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd").CombinedOutput(); err != nil {
+		return fmt.Errorf("build the CLI (run from the module root): %w\n%s", err, out)
+	}
+	sources := app.Sources()
+	comp, err := app.Composer()
+	if err != nil {
+		return err
+	}
+	branches, err := comp.Branches()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("apply --targets with a built binary: this application's %d branches (%d files) on every database; floors are the median of %d runs\n\n", len(branches), len(branches), *runs)
+	fmt.Printf("%-9s %5s %8s | %10s %8s %9s %7s | %10s %8s %9s %7s\n", "dialect", "dbs", "parallel",
+		"from empty", "db/s", "per db", "/floor", "up to date", "db/s", "per db", "/floor")
+	for _, fleet := range []struct {
+		dialect string
+		n       int
+	}{{"sqlite", *nSQLite}, {"postgres", *nPostgres}} {
+		if fleet.n == 0 {
+			continue
+		}
+		d := fleet.dialect
+		// Floors on one database, measured now, beside the fleet runs.
+		var emptyFloor, upFloor []time.Duration
+		for range *runs {
+			db, ref, drop, err := freshDB(ctx, d, *pgURL, work)
+			if err != nil {
+				return err
+			}
+			db.Close()
+			url := fleetURL(d, ref, *pgURL)
+			t0 := time.Now()
+			_, db, err = dbdriver.Open(ctx, url)
+			if err == nil {
+				_, err = applyRaw(ctx, db, d, sources, branches)
+				db.Close()
+			}
+			emptyFloor = append(emptyFloor, time.Since(t0))
+			if err == nil {
+				t0 = time.Now()
+				err = connectAndRead(ctx, url)
+				upFloor = append(upFloor, time.Since(t0))
+			}
+			drop()
+			if err != nil {
+				return err
+			}
+		}
+		ef, uf := median(emptyFloor), median(upFloor)
+		for _, p := range parallel {
+			empty, up, err := timeFleet(ctx, bin, work, d, fleet.n, p, *pgURL)
+			if err != nil {
+				return err
+			}
+			n := float64(fleet.n)
+			perEmpty := empty * time.Duration(p) / time.Duration(fleet.n)
+			perUp := up * time.Duration(p) / time.Duration(fleet.n)
+			fmt.Printf("%-9s %5d %8d | %10s %8.1f %9s %6.2fx | %10s %8.1f %9s %6.2fx\n", d, fleet.n, p,
+				empty.Round(time.Millisecond), n/empty.Seconds(), perEmpty.Round(100*time.Microsecond), float64(perEmpty)/float64(ef),
+				up.Round(time.Millisecond), n/up.Seconds(), perUp.Round(100*time.Microsecond), float64(perUp)/float64(uf))
+		}
+		fmt.Printf("%-9s floor per database: from empty %s (connect, %d files raw, close); up to date %s (connect, read the version table, close)\n\n",
+			d, ef.Round(100*time.Microsecond), len(branches), uf.Round(100*time.Microsecond))
+	}
+	fmt.Println("from empty / up to date: wall time of the whole process, plugmig apply --targets FILE --parallel N; db/s = databases / wall;")
+	fmt.Println("per db = wall × parallel / databases (the time one database holds a worker); /floor = per db against the single-database floor.")
+	return nil
+}
+
+// fleetURL is the URL of a database freshDB created.
+func fleetURL(dialect, ref, pgURL string) string {
+	if dialect == "sqlite" {
+		return "sqlite://" + ref
+	}
+	return strings.Replace(pgURL, "/postgres?", "/"+ref+"?", 1)
+}
+
+// connectAndRead is the floor of an up-to-date database: connect, read the
+// version table, close.
+func connectAndRead(ctx context.Context, url string) error {
+	_, db, err := dbdriver.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int
+	return db.QueryRowContext(ctx, "SELECT count(*) FROM raw_versions").Scan(&n)
+}
+
+// timeFleet creates n fresh databases, applies to them all with the CLI,
+// then again, and drops them. It returns both wall times.
+func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, pgURL string) (empty, up time.Duration, err error) {
+	var (
+		lines []string
+		drops []func()
+	)
+	defer func() {
+		for _, d := range drops {
+			d()
+		}
+	}()
+	var admin *sql.DB
+	if dialect == "postgres" {
+		if _, admin, err = dbdriver.Open(ctx, pgURL); err != nil {
+			return 0, 0, err
+		}
+		defer admin.Close()
+	}
+	for i := range n {
+		name := fmt.Sprintf("plugmig_fleet_%d_%d_%d", os.Getpid(), parallel, i)
+		if dialect == "sqlite" {
+			path := filepath.Join(work, name+".db")
+			lines = append(lines, fmt.Sprintf("db%d=sqlite://%s", i, path))
+			drops = append(drops, func() { os.Remove(path); os.Remove(path + ".lock") })
+			continue
+		}
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			return 0, 0, err
+		}
+		drops = append(drops, func() { admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+		lines = append(lines, fmt.Sprintf("db%d=%s", i, fleetURL(dialect, name, pgURL)))
+	}
+	targets := filepath.Join(work, "targets.txt")
+	if err := os.WriteFile(targets, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return 0, 0, err
+	}
+	for i, want := range []string{"applied", "up_to_date"} {
+		t0 := time.Now()
+		cmd := exec.CommandContext(ctx, bin, "apply", "--targets", targets, "--parallel", strconv.Itoa(parallel), "--json")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		runErr := cmd.Run()
+		d := time.Since(t0)
+		var out struct {
+			Summary map[string]int `json:"summary"`
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || runErr != nil || out.Summary[want] != n {
+			return 0, 0, fmt.Errorf("%s fleet of %d, --parallel %d: want %d %s, got %v (%v)\n%s", dialect, n, parallel, n, want, out.Summary, runErr, lastLines(stderr.String(), 5))
+		}
+		if i == 0 {
+			empty = d
+		} else {
+			up = d
+		}
+	}
+	return empty, up, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
