@@ -84,7 +84,7 @@ func TestFleetApply(t *testing.T) {
 		require.Regexp(t, `(?m)^`+name+` +\w+ +applied +core - -> \d{14} \(1\), archivalook`, stdout.String())
 	}
 	for _, name := range []string{"down", "pglocked", "litelocked", "failing"} {
-		require.Regexp(t, `(?m)^`+name+` +\w+ +failed +- +\d+ms +\S`, stdout.String())
+		require.Regexp(t, `(?m)^`+name+` +\w+ +failed +- +[0-9.]+m?s +\S`, stdout.String())
 	}
 	require.Regexp(t, `(?m)^pglocked .*lock timeout`, stdout.String())
 	require.Regexp(t, `(?m)^litelocked .*lock timeout`, stdout.String())
