@@ -5,6 +5,7 @@
 //	go run ./bench diff          # diff cost vs number of other plugins (SQLite)
 //	go run ./bench lint          # lint --base cost vs history size; whole-tree lint (SQLite)
 //	go run ./bench apply         # apply vs the raw floor, status latency, peak heap (SQLite, PostgreSQL)
+//	go run ./bench startup       # whole-process status, heads, --help of the built binary vs a Go hello-world; init time
 //	go run ./bench fleet         # apply --targets on 200 SQLite and 40 PostgreSQL databases, --parallel 1, 2, 4, 8
 //
 // Every figure is the median of -runs repetitions.
@@ -18,7 +19,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff|apply|lint|fleet> [flags]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench <diff|apply|lint|fleet|startup> [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -31,8 +32,10 @@ func main() {
 		err = benchLint(args)
 	case "fleet":
 		err = benchFleet(args)
+	case "startup":
+		err = benchStartup(args)
 	default:
-		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff, apply, lint or fleet\n", cmd)
+		fmt.Fprintf(os.Stderr, "unknown benchmark %q: use diff, apply, lint, fleet or startup\n", cmd)
 		os.Exit(2)
 	}
 	if err != nil {

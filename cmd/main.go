@@ -14,6 +14,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -60,7 +62,6 @@ var errSilent = errors.New("")
 // run parses args, runs the command and returns the process exit code. It is
 // main without the process, so tests run the CLI in-process.
 func run(args []string, stdout, stderr io.Writer) int {
-	var cli CLI
 	exitCode := -1
 	options := []kong.Option{
 		kong.Name("plugmig"),
@@ -74,10 +75,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cwd, _ := os.Getwd()
 	root, rootErr := findRoot(cwd)
+	config := false
 	if rootErr == nil {
-		options = append(options, kong.Configuration(strictJSON, filepath.Join(root, "plugmig.json")))
+		path := filepath.Join(root, "plugmig.json")
+		_, statErr := os.Stat(path)
+		config = statErr == nil
+		options = append(options, kong.Configuration(strictJSON, path))
 	}
-	parser, err := kong.New(&cli, options...)
+	cli, globals := model(args, config)
+	parser, err := kong.New(cli, options...)
 	if err != nil {
 		fmt.Fprintln(stderr, "plugmig:", err)
 		return 2
@@ -90,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plugmig:", err)
 		return 2
 	}
-	app := &App{Globals: cli.Globals, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr}
+	app := &App{Globals: *globals, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr}
 	if app.Root == "" {
 		app.Root, app.rootErr = root, rootErr
 	} else if err := checkRoot(app.Root); err != nil {
@@ -193,4 +199,33 @@ func lowerCamel(name string) string {
 		}
 	}
 	return strings.Join(parts, "")
+}
+
+// quickCommands are parsed with a model of the command alone: building the
+// whole command line's model (every command's flags, tags and help
+// interpolated) costs more than what these commands do.
+var quickCommands = []string{"status", "heads"}
+
+// model returns what kong parses args into, and where the global flags
+// land: the whole CLI, or for a quick command a struct of the global flags
+// and that command alone, whose parsing, errors and behaviour are the
+// same. Help, and a plugmig.json (whose keys are checked against every
+// command's flags), take the whole CLI.
+func model(args []string, config bool) (cli any, globals *Globals) {
+	full := &CLI{}
+	if config || len(args) == 0 || !slices.Contains(quickCommands, args[0]) || slices.ContainsFunc(args, func(a string) bool {
+		return a == "-h" || a == "--help" || a == "--"
+	}) {
+		return full, &full.Globals
+	}
+	t := reflect.TypeOf(CLI{})
+	g, _ := t.FieldByName("Globals")
+	fields := []reflect.StructField{g}
+	for i := range t.NumField() {
+		if f := t.Field(i); strings.EqualFold(f.Name, args[0]) {
+			fields = append(fields, f)
+		}
+	}
+	v := reflect.New(reflect.StructOf(fields))
+	return v.Interface(), v.Elem().Field(0).Addr().Interface().(*Globals)
 }
