@@ -15,8 +15,9 @@ import (
 type ApplyCmd struct {
 	Target
 	Fleet
-	DryRun bool `help:"Print the SQL that would run, per branch, and change nothing."`
-	JSON   bool `name:"json" help:"Print the result as JSON."`
+	DryRun            bool `help:"Print the SQL that would run, per branch, and change nothing."`
+	SingleTransaction bool `help:"Apply every pending file of every branch in one transaction: all or nothing (SQLite, PostgreSQL)."`
+	JSON              bool `name:"json" help:"Print the result as JSON."`
 }
 
 // applyJSON is apply --json.
@@ -45,6 +46,9 @@ type dryRunFile struct {
 func (c *ApplyCmd) Run(app *App) error {
 	if err := checkFleetFlags(c.Fleet, c.Target); err != nil {
 		return err
+	}
+	if c.SingleTransaction {
+		c.options = append(c.options, apply.WithSingleTransaction())
 	}
 	if c.Targets != "" {
 		if c.DryRun {

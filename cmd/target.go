@@ -27,6 +27,8 @@ type Target struct {
 	Plugins     []string      `placeholder:"P" help:"Enabled plugins, in plugmig.json as \"plugins\" (default: every registered plugin; \"none\" for none)."`
 	LockTimeout time.Duration `default:"1m" help:"How long to wait for another run's migration lock."`
 	FromRoot    bool          `help:"Read the migration folders under --root instead of those built into the binary."`
+
+	options []apply.Option // set by the command, e.g. apply --single-transaction
 }
 
 // missingPolicy is what opening a SQLite target does when its file does
@@ -137,5 +139,5 @@ func (t *Target) migrator(a *App, db *sql.DB, target dbdriver.Target, url string
 		}
 		opts = append(opts, apply.WithEnabled(enabled...))
 	}
-	return apply.New(db, target.Dialect, comp, sources, opts...)
+	return apply.New(db, target.Dialect, comp, sources, append(opts, t.options...)...)
 }

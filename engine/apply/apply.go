@@ -47,6 +47,9 @@ type Migrator struct {
 	progress    io.Writer
 	operator    string
 
+	single bool    // WithSingleTransaction
+	shared *sql.Tx // the run's one transaction, while a single-transaction run applies
+
 	drv        migrate.Driver // Atlas's driver on db, opened on first use
 	scratchURL string         // server for the ownership guard's scratch database
 }
@@ -93,6 +96,15 @@ func WithScratchURL(url string) Option {
 	return func(m *Migrator) error { m.scratchURL = url; return nil }
 }
 
+// WithSingleTransaction applies every pending file of every branch, their
+// history rows and seed rows in one transaction: all or nothing. A failure
+// anywhere rolls the whole run back and records nothing. SQLite and
+// PostgreSQL only (MySQL commits DDL implicitly); a pending file marked
+// "-- atlas:txmode none" is refused before anything runs.
+func WithSingleTransaction() Option {
+	return func(m *Migrator) error { m.single = true; return nil }
+}
+
 // WithOperatorVersion records the tool's version in each revision.
 func WithOperatorVersion(v string) Option {
 	return func(m *Migrator) error { m.operator = v; return nil }
@@ -116,6 +128,9 @@ func New(db *sql.DB, dialect string, comp *compose.Composer, sources Sources, op
 		if err := o(m); err != nil {
 			return nil, err
 		}
+	}
+	if m.single && dialect == "mysql" {
+		return nil, errors.New("apply: a single transaction is impossible on MySQL/MariaDB, whose DDL commits implicitly: apply without it (progress is recorded per statement and a rerun resumes)")
 	}
 	if dialect == compose.SQLite && m.sqliteFile == "" {
 		return nil, errors.New("apply: a SQLite database needs WithSQLiteFile (its run lock lives beside it)")

@@ -51,6 +51,10 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 		if err != nil {
 			return err
 		}
+		if m.single {
+			results, err = m.applySingle(ctx, plans)
+			return err
+		}
 		if err := m.store.create(ctx); err != nil {
 			if readOnly(err) {
 				return fmt.Errorf("create %s: %s", HistoryTable, readOnlyAdvice(err, "nothing was applied"))
@@ -67,6 +71,42 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 		return nil
 	})
 	return results, err
+}
+
+// applySingle applies the plans in one transaction, committed only if
+// every file, history row and seed row succeeded.
+func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]BranchResult, error) {
+	for _, bp := range plans {
+		for _, f := range bp.Pending {
+			if !m.transactional(f) {
+				return nil, fmt.Errorf("%w: branch %q: %s/%s says \"-- atlas:txmode none\", so it cannot run inside --single-transaction; nothing was applied: apply without --single-transaction", ErrIntegrity, bp.Branch, bp.Folder, f.Name())
+			}
+		}
+	}
+	tx, err := m.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	m.shared = tx
+	defer func() { m.shared = nil }()
+	var results []BranchResult
+	err = store{dialect: m.dialect, db: tx}.create(ctx)
+	for _, bp := range plans {
+		if err != nil {
+			break
+		}
+		var res BranchResult
+		res, err = m.applyBranch(ctx, bp)
+		results = append(results, res)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("%w\n  single transaction: the whole run was rolled back, nothing was applied or recorded", err)
+	}
+	return results, nil
 }
 
 func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResult, error) {
@@ -150,26 +190,15 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 // execInTx runs a file and its revision in one transaction. On failure the
 // transaction is rolled back and the failure alone is recorded.
 func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
+	if m.shared != nil {
+		// A single-transaction run: its caller commits or rolls back.
+		return m.execIn(ctx, m.shared, bp, f, hash, guard, watched)
+	}
 	tx, err := m.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	var watch *lint.Watch
-	if watched {
-		base, err := m.baseDriver()
-		if err != nil {
-			tx.Rollback()
-			return err
-		}
-		if watch, err = guard.Watch(ctx, tx, connDriver{Driver: base, c: tx}); err != nil {
-			tx.Rollback()
-			return err
-		}
-	}
-	err = m.exec(ctx, tx, bp, f, hash, true, watch)
-	if err == nil && watch != nil {
-		err = watch.Done()
-	}
+	err = m.execIn(ctx, tx, bp, f, hash, guard, watched)
 	if err != nil {
 		tx.Rollback()
 		var se *migrate.StmtExecError
@@ -187,6 +216,26 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		return err
 	}
 	return tx.Commit()
+}
+
+// execIn runs a file and its revision inside the transaction tx, under the
+// ownership guard's watch when watched.
+func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
+	var watch *lint.Watch
+	if watched {
+		base, err := m.baseDriver()
+		if err != nil {
+			return err
+		}
+		if watch, err = guard.Watch(ctx, tx, connDriver{Driver: base, c: tx}); err != nil {
+			return err
+		}
+	}
+	err := m.exec(ctx, tx, bp, f, hash, true, watch)
+	if err == nil && watch != nil {
+		err = watch.Done()
+	}
+	return err
 }
 
 // exec runs one file with Atlas's executor over c. Inside a transaction,
@@ -450,7 +499,11 @@ func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
 	if err != nil || len(seeds) == 0 {
 		return 0, err
 	}
-	s := store{dialect: m.dialect, db: m.db}
+	var c conn = m.db
+	if m.shared != nil {
+		c = m.shared
+	}
+	s := store{dialect: m.dialect, db: c}
 	n := 0
 	for _, seed := range seeds {
 		cols, args := seedColumns(seed)
@@ -464,19 +517,38 @@ func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
 			marks += "?"
 		}
 		var count int
-		if err := m.db.QueryRowContext(ctx, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" WHERE "+where), args...).Scan(&count); err != nil {
+		rows, err := c.QueryContext(ctx, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" WHERE "+where), args...)
+		if err == nil {
+			err = scanOne(rows, &count)
+		}
+		if err != nil {
 			return n, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
 		}
 		if count > 0 {
 			continue
 		}
-		if _, err := m.db.ExecContext(ctx, s.q("INSERT INTO "+m.quote(seed.Table)+" ("+quoted+") VALUES ("+marks+")"), args...); err != nil {
+		if _, err := c.ExecContext(ctx, s.q("INSERT INTO "+m.quote(seed.Table)+" ("+quoted+") VALUES ("+marks+")"), args...); err != nil {
 			return n, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
 		}
 		n++
 		fmt.Fprintf(m.progress, "%-14s seeded a row into %s\n", name, seed.Table)
 	}
 	return n, nil
+}
+
+// scanOne reads the one value of a one-row result and closes it.
+func scanOne(rows *sql.Rows, dest any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 func seedColumns(s plugin.Seed) ([]string, []any) {

@@ -1,0 +1,90 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/testdb"
+)
+
+// TestSingleTransaction: with WithSingleTransaction, a failure in the last
+// file of the last branch leaves the database exactly as it was (no
+// table, no history, no seed row), on a fresh database and on one with
+// history; without the failure every branch is applied at once.
+func TestSingleTransaction(t *testing.T) {
+	t.Parallel()
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newApplyEnv(t, d)
+			single := func(enabled ...string) *apply.Migrator {
+				comp, err := app.Composer()
+				require.NoError(t, err)
+				opts := []apply.Option{apply.WithSQLiteFile(e.db.Name), apply.WithSingleTransaction()}
+				if enabled != nil {
+					opts = append(opts, apply.WithEnabled(enabled...))
+				}
+				m, err := apply.New(e.db.DB, d, comp, app.DiskSources(e.root), opts...)
+				require.NoError(t, err)
+				return m
+			}
+			// The last branch applied is mediasecurity: its new last file fails
+			// at its last statement.
+			e.addFile("mediasecurity", "29990101000000_bad.sql", "CREATE TABLE mediasecurity__extra (id integer);\nINSERT INTO mediasecurity__nope VALUES (1);\n", true)
+			empty := e.snapshot()
+			res, err := single().Apply(ctx)
+			require.ErrorContains(t, err, "29990101000000_bad.sql")
+			require.ErrorContains(t, err, "the whole run was rolled back")
+			require.Empty(t, res)
+			require.Equal(t, empty, e.snapshot(), "a failed single-transaction run leaves the database unchanged")
+			tables, err := testdb.Rows(e.db.DB, map[string]string{
+				"sqlite":   "SELECT name FROM sqlite_master WHERE type = 'table'",
+				"postgres": "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()",
+			}[d])
+			require.NoError(t, err)
+			require.Empty(t, tables, "not even the history table")
+
+			// With history: core alone first, then the rest fails as one.
+			_, err = single("archivalook").Apply(ctx)
+			require.NoError(t, err)
+			before := e.snapshot()
+			_, err = single().Apply(ctx)
+			require.ErrorContains(t, err, "the whole run was rolled back")
+			require.Equal(t, before, e.snapshot())
+
+			// Without the bad file: every pending file in one go.
+			e.addFile("mediasecurity", "29990101000000_bad.sql", "CREATE TABLE mediasecurity__extra (id integer);\n", true)
+			res, err = single().Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 0, "archivalook": 0, "image": 1, "mediasecurity": 2}, appliedFiles(res))
+			status, err := single().Status(ctx)
+			require.NoError(t, err)
+			for _, s := range status {
+				require.False(t, s.NeedsWork(), "%+v", s)
+			}
+		})
+	}
+}
+
+// TestSingleTransactionRefusals: MySQL cannot; a txmode none file refuses
+// the whole run before anything runs.
+func TestSingleTransactionRefusals(t *testing.T) {
+	t.Parallel()
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	e := newApplyEnv(t, "sqlite")
+	_, err = apply.New(e.db.DB, "mysql", comp, app.Sources(), apply.WithSingleTransaction())
+	require.ErrorContains(t, err, "single transaction is impossible on MySQL")
+	e.addFile("image", "29990101000000_notx.sql", "-- atlas:txmode none\n\nCREATE TABLE image__x (id integer);\n", true)
+	m, err := apply.New(e.db.DB, "sqlite", comp, app.DiskSources(e.root), apply.WithSQLiteFile(e.db.Name), apply.WithSingleTransaction())
+	require.NoError(t, err)
+	_, err = m.Apply(context.Background())
+	require.ErrorIs(t, err, apply.ErrIntegrity)
+	require.ErrorContains(t, err, "29990101000000_notx.sql")
+	require.Equal(t, "", e.snapshot())
+}
