@@ -5,16 +5,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"ariga.io/atlas/sql/migrate"
 
 	entschema "entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
-	entmigrate "github.com/plugmig/plugmig/ent/migrate"
+	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
+	entmigrate "github.com/plugmig/plugmig/ent/migrate"
 )
 
 // synth is a synthetic application: MediaGoblin's 30 core tables and P
@@ -169,4 +173,56 @@ func (s *synth) addWithHistory(ctx context.Context, devs []*devdb.DB, name strin
 		}
 	}
 	return nil
+}
+
+// templated generates core's first migration and plugin p00's m migrations
+// with the tool, then clones p00's history for the other plugins under
+// their own prefix: the same statements, far quicker than diffing each
+// plugin (whose replays grow with the history).
+func (s *synth) templated(ctx context.Context, devs []*devdb.DB, plugins, m int) error {
+	if err := s.history(ctx, devs, 1, m); err != nil {
+		return err
+	}
+	for i := 1; i < plugins; i++ {
+		name := fmt.Sprintf("p%02d", i)
+		var dialects []string
+		for _, dev := range devs {
+			dialects = append(dialects, dev.Dialect)
+		}
+		if err := s.addPlugin(name, dialects); err != nil {
+			return err
+		}
+		for range m - 1 {
+			s.grow(name)
+		}
+		for _, d := range dialects {
+			if err := cloneFolder(filepath.Join(s.root, "plugins", "p00", "migrations", d), filepath.Join(s.root, "plugins", name, "migrations", d), "p00__", name+"__"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cloneFolder copies a migration folder's .sql files with old replaced by
+// new, and hashes the copy.
+func cloneFolder(from, to, old, new string) error {
+	files, err := filepath.Glob(filepath.Join(from, "*.sql"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, filepath.Base(f)), []byte(strings.ReplaceAll(string(b), old, new)), 0o644); err != nil {
+			return err
+		}
+	}
+	dir, err := migrate.NewLocalDir(to)
+	if err != nil {
+		return err
+	}
+	return migdir.Rehash(dir)
 }
