@@ -151,6 +151,15 @@ func (s store) read(ctx context.Context, branch string) ([]Revision, error) {
 }
 
 func (s store) write(ctx context.Context, branch string, r *migrate.Revision) error {
+	return s.put(ctx, branch, r, true)
+}
+
+// insert adds a revision the history has no row of.
+func (s store) insert(ctx context.Context, branch string, r *migrate.Revision) error {
+	return s.put(ctx, branch, r, false)
+}
+
+func (s store) put(ctx context.Context, branch string, r *migrate.Revision, upsert bool) error {
 	var partial sql.NullString
 	if len(r.PartialHashes) > 0 {
 		b, _ := json.Marshal(r.PartialHashes)
@@ -167,9 +176,11 @@ func (s store) write(ctx context.Context, branch string, r *migrate.Revision) er
 		}
 	}
 	query := "INSERT INTO plugmig_history (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-	if s.dialect == "mysql" {
+	switch {
+	case !upsert:
+	case s.dialect == "mysql":
 		query += "ON DUPLICATE KEY UPDATE " + strings.Join(set, ", ")
-	} else {
+	default:
 		query += "ON CONFLICT (branch, version) DO UPDATE SET " + strings.Join(set, ", ")
 	}
 	_, err := s.db.ExecContext(ctx, s.q(query), branch, r.Version, r.Description, r.Type.String(), r.Applied, r.Total,

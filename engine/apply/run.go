@@ -485,11 +485,22 @@ func (f *fileRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) 
 	return f.branchRevisions.WriteRevision(ctx, r)
 }
 
+// flush writes the buffered revision: a plain insert for a file the
+// history has no row of (the common case, cheaper than an upsert). A file
+// committed whole in its transaction is never resumed, so its statement
+// hashes are not kept.
 func (f *fileRevisions) flush(ctx context.Context) error {
-	if f.last == nil {
+	r := f.last
+	if r == nil {
 		return nil
 	}
-	return f.branchRevisions.WriteRevision(ctx, f.last)
+	if r.Applied == r.Total && r.Error == "" {
+		r.PartialHashes = nil
+	}
+	if f.known == nil {
+		return f.store.insert(ctx, f.branch, r)
+	}
+	return f.branchRevisions.WriteRevision(ctx, r)
 }
 
 // seed inserts the branch's seed rows (core's or a plugin's) that are not
