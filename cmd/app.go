@@ -68,6 +68,9 @@ func (a *App) Workspace(ctx context.Context) (proj *plan.Project, devs map[strin
 	if proj, err = a.Project(); err != nil {
 		return nil, nil, nil, err
 	}
+	if err := app.CheckGenerated(proj.Root); err != nil {
+		return nil, nil, nil, err
+	}
 	devs, closeDevs, err = a.DevDBs(ctx)
 	return proj, devs, closeDevs, err
 }

@@ -124,6 +124,9 @@ func (t *Target) migrator(a *App, db *sql.DB, target dbdriver.Target, url string
 		if err != nil {
 			return nil, err
 		}
+		if err := app.CheckGenerated(root); err != nil {
+			return nil, err
+		}
 		sources = app.DiskSources(root)
 	}
 	opts := []apply.Option{

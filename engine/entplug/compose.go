@@ -272,7 +272,7 @@ func (c *Composition) checkEdge(n *gen.Type, e *gen.Edge, by string, owners map[
 	return nil
 }
 
-func ownersSource(owners map[string]string) []byte {
+func ownersSource(owners map[string]string, sourceHash string) []byte {
 	tables := make([]string, 0, len(owners))
 	for t := range owners {
 		tables = append(tables, t)
@@ -286,7 +286,11 @@ func ownersSource(owners map[string]string) []byte {
 	for _, t := range tables {
 		fmt.Fprintf(&b, "\t%q: %q,\n", t, owners[t])
 	}
-	b.WriteString("}\n")
+	b.WriteString("}\n\n")
+	b.WriteString("// SchemaSources is the hash of the schema sources this code was generated\n")
+	b.WriteString("// from (engine/schemasrc): a run compares it with the files to refuse\n")
+	b.WriteString("// working from generated code older than the schemas.\n")
+	fmt.Fprintf(&b, "const SchemaSources = %q\n", sourceHash)
 	return b.Bytes()
 }
 

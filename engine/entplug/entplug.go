@@ -32,6 +32,7 @@ import (
 	"entgo.io/ent/entc/load"
 
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/schemasrc"
 )
 
 // Config says where the schemas are and where the client goes. Paths are
@@ -60,7 +61,25 @@ type Source struct {
 }
 
 // Generate runs the whole pipeline described in the package documentation.
+// It is all or nothing: the folders it writes (Composed and Target) are
+// saved first and restored, byte for byte, when any step fails, so a
+// failed generation never leaves a half-written client behind.
 func Generate(cfg Config) error {
+	saved, err := saveTree(cfg.Target, cfg.Composed)
+	if err != nil {
+		return fmt.Errorf("save the generated code before generating: %w", err)
+	}
+	err = generate(cfg)
+	if err == nil {
+		return nil
+	}
+	if rerr := saved.restore(); rerr != nil {
+		return fmt.Errorf("%w\nrestoring the previous generated code also failed: %v: restore it with git checkout -- %s", err, rerr, cfg.Target)
+	}
+	return fmt.Errorf("%w\nnothing was generated: the previous generated code is unchanged", err)
+}
+
+func generate(cfg Config) error {
 	_, graph, err := Build(cfg)
 	if err != nil {
 		return err
@@ -107,7 +126,11 @@ func Build(cfg Config) (*Composition, *gen.Graph, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := writeGo(filepath.Join(cfg.Target, "migrate", "owners.go"), ownersSource(owners)); err != nil {
+	hash, err := schemasrc.Hash(cfg.CoreSchema, cfg.PluginsDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeGo(filepath.Join(cfg.Target, "migrate", "owners.go"), ownersSource(owners, hash)); err != nil {
 		return nil, nil, err
 	}
 	return c, graph, nil

@@ -89,3 +89,42 @@ func TestBuildManyToManyJoinTableIsPrefixed(t *testing.T) {
 	require.Regexp(t, `"tagger__entry_tagger_labels":\s+"tagger",`, string(owners), "the join table belongs to the plugin")
 	require.Regexp(t, `"core__entries":\s+"core",`, string(owners))
 }
+
+// TestGenerateIsAllOrNothing: a generation that fails (an unprefixed
+// plugin table) leaves the composed package and the client folder exactly
+// as they were (issue 11, item 13).
+func TestGenerateIsAllOrNothing(t *testing.T) {
+	target := t.TempDir()
+	composed := filepath.Join("testdata", "unprefixed", "composed")
+	t.Cleanup(func() { os.RemoveAll(composed) })
+	before := map[string]string{
+		filepath.Join(composed, "composed.go"):     "package composed\n\n// the previous, good generation\n",
+		filepath.Join(target, "client.go"):         "package ent\n\n// previous client\n",
+		filepath.Join(target, "migrate/owners.go"): "package migrate\n\n// previous owners\n",
+	}
+	for p, body := range before {
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	err := entplug.Generate(entplug.Config{
+		CoreSchema: "testdata/core",
+		PluginsDir: filepath.Join("testdata", "unprefixed"),
+		Composed:   composed,
+		Target:     target,
+		Package:    "example.com/app/ent",
+	})
+	require.ErrorIs(t, err, entplug.ErrPrefix)
+	require.ErrorContains(t, err, "nothing was generated: the previous generated code is unchanged")
+	after := map[string]string{}
+	for _, root := range []string{composed, target} {
+		require.NoError(t, filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			after[p] = string(b)
+			return err
+		}))
+	}
+	require.Equal(t, before, after)
+}

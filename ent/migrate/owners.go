@@ -39,3 +39,8 @@ var Owners = map[string]string{
 	"image__mediadata":              "image",
 	"mediasecurity__media_security": "mediasecurity",
 }
+
+// SchemaSources is the hash of the schema sources this code was generated
+// from (engine/schemasrc): a run compares it with the files to refuse
+// working from generated code older than the schemas.
+const SchemaSources = "9212eb3ef2c263a3978b563a321c284424d72d9e8d75bf870fc4b36a7b0afd01"

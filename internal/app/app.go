@@ -12,6 +12,7 @@ import (
 	"github.com/plugmig/plugmig/ent/migrate"
 	"github.com/plugmig/plugmig/migrations"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/schemasrc"
 
 	_ "github.com/plugmig/plugmig/plugins" // registers every plugin
 )
@@ -41,4 +42,11 @@ func DiskSources(root string) apply.Sources {
 		src[name] = os.DirFS(filepath.Join(root, p.Dir, "migrations"))
 	}
 	return src
+}
+
+// CheckGenerated refuses generated ent code older than the schema sources
+// under the module root (ent/schema and plugins/*/schema): after a failed or
+// forgotten go generate, the binary would work from the old schemas.
+func CheckGenerated(root string) error {
+	return schemasrc.Check(migrate.SchemaSources, filepath.Join(root, "ent", "schema"), filepath.Join(root, "plugins"))
 }

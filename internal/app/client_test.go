@@ -92,3 +92,11 @@ func createAll(t *testing.T, db *testdb.DB) {
 		}
 	}
 }
+
+// TestGeneratedCodeIsFresh: the committed ent code was generated from the
+// committed schema sources (the hash go generate records matches them).
+func TestGeneratedCodeIsFresh(t *testing.T) {
+	if err := app.CheckGenerated(testdb.Root(t)); err != nil {
+		t.Fatal(err)
+	}
+}
