@@ -9,10 +9,10 @@ import (
 
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
-	"github.com/plugmig/plugmig/ent/migrate"
-	"github.com/plugmig/plugmig/migrations"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/schemasrc"
+	"github.com/plugmig/plugmig/ent/migrate"
+	"github.com/plugmig/plugmig/migrations"
 
 	_ "github.com/plugmig/plugmig/plugins" // registers every plugin
 )
