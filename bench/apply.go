@@ -18,6 +18,7 @@ import (
 
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
@@ -264,7 +265,7 @@ func applyRaw(ctx context.Context, db *sql.DB, dialect string, sources apply.Sou
 			return 0, err
 		}
 		for _, f := range files {
-			stmts, err := f.Stmts()
+			stmts, err := migdir.StmtTexts(dialect, f)
 			if err != nil {
 				return 0, err
 			}

@@ -116,7 +116,7 @@ func dryRun(ctx context.Context, m *apply.Migrator) ([]dryRunBranch, error) {
 		}
 		b := dryRunBranch{Branch: bp.Branch}
 		for _, f := range bp.Pending {
-			stmts, err := f.Stmts()
+			stmts, err := m.Stmts(f)
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: %w", bp.Folder, f.Name(), err)
 			}
