@@ -110,7 +110,7 @@ func (d *DB) Reset(ctx context.Context) error {
 		}
 		rows.Close()
 		for _, n := range schemas {
-			if _, err := d.DB.ExecContext(ctx, `DROP SCHEMA "`+n+`" CASCADE`); err != nil {
+			if _, err := d.DB.ExecContext(ctx, `DROP SCHEMA "`+strings.ReplaceAll(n, `"`, `""`)+`" CASCADE`); err != nil {
 				return err
 			}
 		}
