@@ -27,6 +27,7 @@ import (
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/sqliteauth"
 )
 
 // ErrIntegrity is wrapped by every refusal of the checks that run before
@@ -49,6 +50,8 @@ type Migrator struct {
 
 	single bool    // WithSingleTransaction
 	shared *sql.Tx // the run's one transaction, while a single-transaction run applies
+	// sharedAuth is SQLite's authorizer on the connection of shared.
+	sharedAuth *sqliteauth.Authorizer
 
 	drv        migrate.Driver // Atlas's driver on db, opened on first use
 	scratchURL string         // server for the ownership guard's scratch database

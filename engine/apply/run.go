@@ -83,10 +83,11 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 			}
 		}
 	}
-	tx, err := m.db.BeginTx(ctx, nil)
+	tx, release, err := m.beginShared(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	m.shared = tx
 	defer func() { m.shared = nil }()
 	var results []BranchResult
@@ -150,7 +151,7 @@ func (m *Migrator) transactional(f migrate.File) bool {
 func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File) (FileResult, error) {
 	start := time.Now()
 	fr := FileResult{Branch: bp.Branch, Version: f.Version(), Description: f.Desc()}
-	stmts, err := f.Stmts()
+	stmts, err := migdir.StmtTexts(m.dialect, f)
 	if err != nil {
 		return fr, fmt.Errorf("branch %q: %s/%s: %w", bp.Branch, bp.Folder, f.Name(), err)
 	}
@@ -163,6 +164,11 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	}
 	tx := m.transactional(f)
 	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
+	if bp.Branch != plugin.Core {
+		if err := guard.Check(f); err != nil {
+			return fr, m.explain(bp, f, tx, err)
+		}
+	}
 	watched := bp.Branch != plugin.Core && !guard.Trivial(stmts)
 	if watched && !tx {
 		if err := m.preflight(ctx, guard, bp, f); err != nil {
@@ -173,7 +179,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	if tx {
 		err = m.execInTx(ctx, bp, f, hash, guard, watched)
 	} else {
-		err = m.exec(ctx, m.db, bp, f, hash, false, nil)
+		err = m.exec(ctx, m.db, bp, f, hash, false, nil, nil)
 	}
 	fr.Duration = time.Since(start)
 	if err != nil {
@@ -192,18 +198,22 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
 	if m.shared != nil {
 		// A single-transaction run: its caller commits or rolls back.
+		if bp.Branch != plugin.Core {
+			guard.Authorize(m.sharedAuth)
+		}
 		return m.execIn(ctx, m.shared, bp, f, hash, guard, watched)
 	}
-	tx, err := m.db.BeginTx(ctx, nil)
+	tx, release, err := m.beginFile(ctx, guard, bp.Branch)
 	if err != nil {
 		return err
 	}
 	err = m.execIn(ctx, tx, bp, f, hash, guard, watched)
 	if err != nil {
 		tx.Rollback()
+		release()
 		var se *migrate.StmtExecError
 		if errors.As(err, &se) {
-			stmts, _ := f.Stmts()
+			stmts, _ := migdir.StmtTexts(m.dialect, f)
 			rev := &migrate.Revision{
 				Version: f.Version(), Description: f.Desc(), Type: migrate.RevisionTypeExecute,
 				Total: len(stmts), Hash: hash, ExecutedAt: time.Now(), OperatorVersion: m.operator,
@@ -215,6 +225,7 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		}
 		return err
 	}
+	defer release()
 	return tx.Commit()
 }
 
@@ -231,7 +242,7 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 			return err
 		}
 	}
-	err := m.exec(ctx, tx, bp, f, hash, true, watch)
+	err := m.exec(ctx, tx, bp, f, hash, true, watch, guard)
 	if err == nil && watch != nil {
 		err = watch.Done()
 	}
@@ -241,7 +252,7 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 // exec runs one file with Atlas's executor over c. Inside a transaction,
 // only the final revision is written: intermediate ones would roll back
 // with the file anyway.
-func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.File, hash string, inTx bool, watch *lint.Watch) error {
+func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.File, hash string, inTx bool, watch *lint.Watch, guard *lint.Guard) error {
 	base, err := m.baseDriver()
 	if err != nil {
 		return err
@@ -256,7 +267,7 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
 		hash:            hash, buffered: inTx, known: known,
 	}
-	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c, watch: watch}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c, watch: watch, guard: guard}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
@@ -290,18 +301,25 @@ type connDriver struct {
 	migrate.Driver
 	c     conn
 	watch *lint.Watch // the ownership guard, when the file is watched
+	guard *lint.Guard // SQLite's authorizer for a plugin file not watched
 }
 
 // ExecContext runs a statement on the connection, under the guard's watch.
 func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if d.watch == nil {
-		return d.c.ExecContext(ctx, query, args...)
-	}
 	var res sql.Result
-	err := d.watch.Exec(ctx, query, func() (err error) {
+	exec := func() (err error) {
 		res, err = d.c.ExecContext(ctx, query, args...)
 		return err
-	})
+	}
+	var err error
+	switch {
+	case d.watch != nil:
+		err = d.watch.Exec(ctx, query, exec)
+	case d.guard != nil:
+		err = d.guard.Exec(ctx, d.c, query, exec)
+	default:
+		err = exec()
+	}
 	return res, err
 }
 
@@ -366,7 +384,7 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 			lines = append(lines, fmt.Sprintf("  %s %s\n    in: %s", x.Code, x.Message, stmt))
 		}
 		outcome := "the file was rolled back: nothing of it was applied"
-		if !tx {
+		if !tx || ge.Before {
 			outcome = "nothing of the file was run"
 		}
 		return fmt.Errorf("%s: refused: plugin %q touches what it does not own; %s. Fix the migration (go run ./cmd lint lists every finding):\n%s", where, bp.Branch, outcome, strings.Join(lines, "\n"))
@@ -387,7 +405,7 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	line := 1 + bytes.Count(f.Bytes()[:min(se.Stmt.Pos, len(f.Bytes()))], []byte("\n"))
-	stmts, _ := f.Stmts()
+	stmts, _ := migdir.StmtTexts(m.dialect, f)
 	idx := 0
 	for i, s := range stmts {
 		if s == se.Stmt.Text {
@@ -575,9 +593,11 @@ func seedColumns(s plugin.Seed) ([]string, []any) {
 	return cols, args
 }
 
+// quote quotes an identifier with the dialect's own quoting: a quote
+// character inside it is doubled, so no name can turn into SQL.
 func (m *Migrator) quote(ident string) string {
 	if m.dialect == "mysql" {
-		return "`" + ident + "`"
+		return "`" + strings.ReplaceAll(ident, "`", "``") + "`"
 	}
-	return `"` + ident + `"`
+	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
 }

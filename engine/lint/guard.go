@@ -14,12 +14,15 @@ import (
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/sqliteauth"
 )
 
 // GuardError is apply's refusal of a plugin statement that touched (or
 // would touch) what the plugin does not own.
 type GuardError struct {
 	Findings []Finding
+	// Before is set when the file was refused before any of it ran.
+	Before bool
 }
 
 // Is makes a refusal for ownership match plan.ErrNotOwned.
@@ -49,6 +52,12 @@ type Guard struct {
 	l       *Linter
 	dialect string
 	branch  string
+	// auth is SQLite's authorizer on the file's connection (see Authorize).
+	auth *sqliteauth.Authorizer
+	// existing are the objects before the file, read once (see Exec).
+	existing map[string]object
+	// later holds the statements allowed to write core later (Check).
+	later map[string]bool
 }
 
 // NewGuard returns the guard of a branch's files in a dialect.
@@ -138,9 +147,10 @@ func (g *Guard) unquote(id string) string {
 // Watch checks the statements of one file as they run on q, a
 // transaction that the caller rolls back on any error.
 type Watch struct {
-	w      *walker
-	before map[string]object
-	wrote  map[string]bool
+	w          *walker
+	before     map[string]object
+	wrote      map[string]bool
+	allowLater map[string]bool
 }
 
 // Watch starts watching a file's statements on q.
@@ -149,12 +159,12 @@ func (g *Guard) Watch(ctx context.Context, q querier, drv migrate.Driver) (*Watc
 	if err != nil {
 		return nil, err
 	}
-	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}}
+	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}, auth: g.auth}
 	before, err := pr.objects(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
 	}
-	return &Watch{w: w, before: before, wrote: map[string]bool{}}, nil
+	return &Watch{w: w, before: before, wrote: map[string]bool{}, allowLater: g.later}, nil
 }
 
 // Exec runs one statement with exec and returns a *GuardError if it
@@ -176,7 +186,7 @@ func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error
 	if fs := w.checkWrites(writes, fb); len(fs) > 0 {
 		return &GuardError{Findings: fs}
 	}
-	if err := exec(); err != nil {
+	if err := wt.authorized(stmt, fb, exec); err != nil {
 		return err
 	}
 	after, err := w.probe.objects(ctx, w.q)
@@ -184,6 +194,11 @@ func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error
 		return err
 	}
 	fs := w.compare(wt.before, after, fb)
+	later, err := wt.laterEffects(ctx, stmt, after, fb)
+	if err != nil {
+		return err
+	}
+	fs = append(fs, later...)
 	if w.dialect == "postgres" {
 		written, err := wt.pgWrites(ctx)
 		if err != nil {

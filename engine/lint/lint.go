@@ -36,6 +36,7 @@ import (
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plan"
+	"github.com/plugmig/plugmig/engine/sqliteauth"
 )
 
 // Finding codes. Errors unless noted.
@@ -204,6 +205,12 @@ func (l *Linter) lintBranch(ctx context.Context, branch, dialect string, sc *sco
 		return nil, nil, err
 	}
 	w := &walker{l: l, q: dev.DB, drv: dev.Driver, dialect: dialect, probe: pr, branch: branch, created: map[string]string{}}
+	if dialect == "sqlite" {
+		w.auth = sqliteauth.New()
+		if err := w.auth.InstallPool(ctx, dev.DB); err != nil {
+			return nil, nil, fmt.Errorf("install SQLite's authorizer on the dev database: %w", err)
+		}
+	}
 	var findings []Finding
 	for _, owner := range b.Owners {
 		dir, err := migdir.Open(l.Project.Root, comp.Plugins(), owner, dialect)
@@ -223,12 +230,16 @@ func (l *Linter) lintBranch(ctx context.Context, branch, dialect string, sc *sco
 					return nil, nil, err
 				}
 				findings = append(findings, fs...)
-				if slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeFails }) {
+				if w.stopped || slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeFails }) {
 					return findings, nil, nil // the history cannot go on
 				}
 				continue
 			}
-			if err := plan.Replay(ctx, dev.Driver, single{f}); err != nil {
+			drv, err := w.replayDriver(ctx, owner)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := plan.Replay(ctx, drv, single{f}); err != nil {
 				return append(findings, Finding{Code: CodeFails, Severity: Error, Branch: branch, Dialect: dialect, File: path, Message: fmt.Sprintf("replaying %s fails: %v", path, err)}), nil, nil
 			}
 		}
@@ -251,14 +262,17 @@ func (s single) Checksum() (migrate.HashFile, error) { return migrate.NewHashFil
 
 var (
 	ignoreRe = regexp.MustCompile(`^\s*plugmig:ignore\s+([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)\s*(?::\s*(.*))?$`)
-	allowRe  = regexp.MustCompile(`^\s*plugmig:allow\s+unverifiable\s*(?::\s*(.*))?$`)
+	allowRe  = regexp.MustCompile(`^\s*plugmig:allow\s+(unverifiable|writes-core-later)\s*(?::\s*(.*))?$`)
 )
 
 // directives are a statement's plugmig comments.
 type directives struct {
-	ignore   map[string]bool
-	allow    bool
-	problems []string
+	ignore map[string]bool
+	allow  bool // plugmig:allow unverifiable
+	// allowLater is plugmig:allow writes-core-later: a trigger, rule or
+	// event that writes what the branch does not own, later.
+	allowLater bool
+	problems   []string
 }
 
 func parseDirectives(comments []string) directives {
@@ -280,13 +294,17 @@ func parseDirectives(comments []string) directives {
 			}
 		case allowRe.MatchString(c):
 			m := allowRe.FindStringSubmatch(c)
-			if strings.TrimSpace(m[1]) == "" {
-				d.problems = append(d.problems, fmt.Sprintf("%q has no reason: write -- plugmig:allow unverifiable: <what it does and why>", c))
+			if strings.TrimSpace(m[2]) == "" {
+				d.problems = append(d.problems, fmt.Sprintf("%q has no reason: write -- plugmig:allow %s: <what it does and why>", c, m[1]))
 				continue
 			}
-			d.allow = true
+			if m[1] == "unverifiable" {
+				d.allow = true
+			} else {
+				d.allowLater = true
+			}
 		default:
-			d.problems = append(d.problems, fmt.Sprintf("%q is not a directive: use -- plugmig:ignore <CODE>: <reason> or -- plugmig:allow unverifiable: <reason>", c))
+			d.problems = append(d.problems, fmt.Sprintf("%q is not a directive: use -- plugmig:ignore <CODE>: <reason>, -- plugmig:allow unverifiable: <reason> or -- plugmig:allow writes-core-later: <reason>", c))
 		}
 	}
 	return d

@@ -66,6 +66,17 @@ func (sqliteProbe) writesBefore(ctx context.Context, db querier, stmt string, _ 
 			}
 		case "Clear", "Destroy":
 			page = asInt(vals[2])
+			db := asInt(vals[3]) // Clear: p2 is the database
+			if op == "Destroy" {
+				db = asInt(vals[4]) // Destroy: p3
+			}
+			switch db {
+			case 0:
+			case 1:
+				continue // a temporary table, whose root pages are the temp schema's
+			default:
+				return nil, fmt.Errorf("the statement writes to an attached database")
+			}
 		default:
 			continue
 		}

@@ -2,7 +2,9 @@ package lint
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,7 +13,9 @@ import (
 	"ariga.io/atlas/sql/sqlcheck"
 	entschema "entgo.io/ent/dialect/sql/schema"
 
+	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/sqliteauth"
 )
 
 // walker executes one branch's files on a scratch database and reports
@@ -28,6 +32,14 @@ type walker struct {
 	// current file: reported at its end unless a later statement dropped or
 	// renamed them (Atlas rebuilds a SQLite table through "new_<table>").
 	unprefixed map[string]Finding
+	// auth is SQLite's authorizer on the scratch database's connection
+	// (nil on other dialects): it refuses what the branch may not do.
+	auth *sqliteauth.Authorizer
+	// stopped is set when a file was refused before it could complete: the
+	// branch's history cannot go on.
+	stopped bool
+	// replaying is the owner whose history is being replayed.
+	replaying string
 }
 
 // own records the standalone objects present now, and not yet recorded, as
@@ -58,13 +70,24 @@ func (w *walker) foreign(objs map[string]object) []string {
 }
 
 func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]Finding, error) {
-	lf, ok := f.(*migrate.LocalFile)
-	if !ok {
+	if _, ok := f.(*migrate.LocalFile); !ok {
 		return nil, fmt.Errorf("%s: not a local file", path)
 	}
-	stmts, err := lf.StmtDecls()
+	stmts, err := migdir.Stmts(w.dialect, f)
 	if err != nil {
 		return []Finding{{Code: CodeFails, Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Message: "cannot split into statements: " + err.Error()}}, nil
+	}
+	var findings []Finding
+	if w.branch != plugin.Core {
+		findings = escapes(w.dialect, f, stmts, Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path})
+		if slices.ContainsFunc(findings, func(f Finding) bool { return f.Code == CodeEscape }) {
+			w.stopped = true
+			return findings, nil // nothing of the file runs
+		}
+	}
+	if w.auth != nil {
+		w.auth.Reset()
+		w.replaying = ""
 	}
 	before, err := w.probe.objects(ctx, w.q)
 	if err != nil {
@@ -83,9 +106,8 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		known[t.Name] = t
 	}
 	var (
-		findings []Finding
-		changes  []*sqlcheck.Change
-		ignores  = map[int]directives{}
+		changes []*sqlcheck.Change
+		ignores = map[int]directives{}
 	)
 	for _, st := range stmts {
 		fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Line: lineOf(f.Bytes(), st.Pos), Statement: oneLine(st.Text)}
@@ -102,7 +124,12 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		if err != nil {
 			sf = append(sf, fb.with(CodeUnverifiable, "", "", err.Error()))
 		}
-		if _, err := w.q.ExecContext(ctx, st.Text); err != nil {
+		if err := w.exec(ctx, st.Text, before); err != nil {
+			var d *sqliteauth.Denial
+			if errors.As(err, &d) {
+				w.stopped = true
+				return append(findings, append(sf, w.denied(d, fb))...), nil
+			}
 			sf = append(sf, fb.with(CodeFails, "", "", fmt.Sprintf("fails on the dev database: %v: the branch's history up to this file must run on an empty %s database", err, w.dialect)))
 			return append(findings, sf...), nil
 		}
@@ -116,6 +143,13 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		}
 		sf = append(sf, w.compare(before, after, fb)...)
 		sf = append(sf, w.checkWrites(append(writes, logged...), fb)...)
+		if w.branch != plugin.Core {
+			lf, err := w.later(ctx, before, after, fb, dir.allowLater)
+			if err != nil {
+				return nil, err
+			}
+			sf = append(sf, lf...)
+		}
 		ch, err := w.atlasChanges(ctx, before, after, known)
 		if err != nil {
 			return nil, err
@@ -468,4 +502,17 @@ func colNames(cols []*entschema.Column) []string {
 		names[i] = c.Name
 	}
 	return names
+}
+
+// exec runs one statement of the branch on the scratch database, under
+// SQLite's authorizer when there is one.
+func (w *walker) exec(ctx context.Context, stmt string, before map[string]object) error {
+	run := func() error {
+		_, err := w.q.ExecContext(ctx, stmt)
+		return err
+	}
+	if w.auth == nil || w.branch == plugin.Core {
+		return run()
+	}
+	return w.auth.Run(w.policy(w.branch, before), stmt, run)
 }

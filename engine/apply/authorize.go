@@ -1,0 +1,90 @@
+package apply
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/sqliteauth"
+)
+
+// beginFile starts the transaction one file runs in. A SQLite plugin file
+// runs on a connection of its own with SQLite's authorizer installed (the
+// guard turns it on for each of the file's statements); release removes
+// the authorizer and returns the connection to the pool: call it once the
+// transaction is over.
+func (m *Migrator) beginFile(ctx context.Context, guard *lint.Guard, branch string) (tx *sql.Tx, release func(), err error) {
+	if m.dialect != "sqlite" || branch == plugin.Core {
+		tx, err := m.db.BeginTx(ctx, nil)
+		return tx, func() {}, err
+	}
+	c, err := m.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	release = func() {
+		sqliteauth.Uninstall(c)
+		c.Close()
+	}
+	auth := sqliteauth.New()
+	if err := auth.Install(ctx, c); err != nil {
+		release()
+		return nil, nil, fmt.Errorf("install SQLite's authorizer: %w", err)
+	}
+	guard.Authorize(auth)
+	if tx, err = c.BeginTx(ctx, nil); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return tx, release, nil
+}
+
+// beginShared starts the one transaction of a single-transaction run; on
+// SQLite on a connection of its own with the authorizer installed, which
+// each plugin file's guard turns on for its statements.
+func (m *Migrator) beginShared(ctx context.Context) (tx *sql.Tx, release func(), err error) {
+	if m.dialect != "sqlite" {
+		tx, err := m.db.BeginTx(ctx, nil)
+		return tx, func() {}, err
+	}
+	c, err := m.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	auth := sqliteauth.New()
+	release = func() {
+		m.sharedAuth = nil
+		sqliteauth.Uninstall(c)
+		c.Close()
+	}
+	if err := auth.Install(ctx, c); err != nil {
+		release()
+		return nil, nil, fmt.Errorf("install SQLite's authorizer: %w", err)
+	}
+	if tx, err = c.BeginTx(ctx, nil); err != nil {
+		release()
+		return nil, nil, err
+	}
+	m.sharedAuth = auth
+	return tx, release, nil
+}
+
+// ScanStmts splits a file into statements as the dialect's driver does
+// (a trigger's BEGIN ... END stays one statement).
+func (d connDriver) ScanStmts(input string) ([]*migrate.Stmt, error) {
+	if s, ok := d.Driver.(migrate.StmtScanner); ok {
+		return s.ScanStmts(input)
+	}
+	return migrate.Stmts(input)
+}
+
+// Stmts splits a file into the statements apply runs, as the dialect's
+// driver does (dry runs print them).
+func (m *Migrator) Stmts(f migrate.File) ([]string, error) {
+	return migdir.StmtTexts(m.dialect, f)
+}

@@ -1,0 +1,151 @@
+package lint
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/sqliteauth"
+)
+
+// policy is what branch may do on SQLite: write and change the objects it
+// owns (by name, or created by its history), create objects under names
+// no other owner holds. existing are the objects there now.
+func (w *walker) policy(branch string, existing map[string]object) *sqliteauth.Policy {
+	names := make(map[string]bool, len(existing))
+	for _, o := range existing {
+		names[strings.ToLower(o.Name)] = true
+	}
+	owns := func(name string) bool { return w.l.Project.OwnerOf(name, w.created) == branch }
+	return &sqliteauth.Policy{
+		Owns: owns,
+		Foreign: func(name string) bool {
+			if o := w.l.Project.OwnerOf(name, w.created); o != "" && o != branch {
+				return true
+			}
+			return names[name] && !owns(name)
+		},
+	}
+}
+
+// denied turns SQLite's refusal of a statement into a finding that names
+// the object and its owner.
+func (w *walker) denied(d *sqliteauth.Denial, fb Finding) Finding {
+	owner := ""
+	if d.Object != "" {
+		owner = w.l.Project.OwnerOf(strings.ToLower(d.Object), w.created)
+	}
+	via := ""
+	if d.Trigger != "" {
+		via = fmt.Sprintf(" (through trigger %q, which the statement fires)", d.Trigger)
+	}
+	switch d.Kind {
+	case sqliteauth.Write:
+		return fb.with(CodeForeignWrite, d.Object, owner, fmt.Sprintf("writes rows of table %q%s, owned by %s: refused by SQLite's authorizer; a plugin changes data only in its own tables (seed rows are declared in plugin.Register's Seeds)", d.Object, via, describeOwner(owner)))
+	case sqliteauth.DDL:
+		return fb.with(CodeNotOwned, d.Object, owner, fmt.Sprintf("%s %q, owned by %s: refused by SQLite's authorizer; %s", d.What, d.Object, describeOwner(owner), w.remedy(owner)))
+	case sqliteauth.Name:
+		return fb.with(CodePrefix, d.Object, owner, fmt.Sprintf("creates %q, a name owned by %s: refused by SQLite's authorizer; everything plugin %q creates is named %s...", d.Object, describeOwner(owner), w.branch, w.branch+"__"))
+	case sqliteauth.Sequence:
+		return fb.with(CodeSequence, "sqlite_sequence", "", fmt.Sprintf("%s sqlite_sequence%s (the AUTOINCREMENT counters of every table): refused by SQLite's authorizer; SQLite maintains it", d.What, via))
+	}
+	obj := ""
+	if d.Object != "" {
+		obj = " " + d.Object
+	}
+	return fb.with(CodeEscape, d.Object, "", fmt.Sprintf("%s%s%s: refused by SQLite's authorizer; a plugin file may not attach or detach databases, control the transaction, change the database with a PRAGMA, ANALYZE, or write SQLite's own tables", d.What, obj, via))
+}
+
+// later checks the triggers a statement created or changed: statements
+// that fire them are compiled (never run) with the authorizer on, and a
+// trigger body that writes a table the branch does not own is PL108 — it
+// would change core later, outside any migration — unless allowed.
+func (w *walker) later(ctx context.Context, before, after map[string]object, fb Finding, allowed bool) ([]Finding, error) {
+	if w.auth == nil {
+		return nil, nil
+	}
+	tables := map[string]bool{}
+	for k, a := range after {
+		if a.Kind != "trigger" {
+			continue
+		}
+		if b, ok := before[k]; !ok || b.Sig != a.Sig {
+			tables[a.Table] = true
+		}
+	}
+	if len(tables) == 0 {
+		return nil, nil
+	}
+	names := make([]string, 0, len(tables))
+	for t := range tables {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	p := w.policy(w.branch, after)
+	var out []Finding
+	seen := map[string]bool{}
+	for _, t := range names {
+		found, err := w.auth.Fires(ctx, p, w.q, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range found {
+			key := d.Trigger + " " + d.What + " " + d.Object
+			if seen[key] || allowed {
+				continue
+			}
+			seen[key] = true
+			owner := w.l.Project.OwnerOf(strings.ToLower(d.Object), w.created)
+			out = append(out, fb.with(CodeLater, d.Object, owner, fmt.Sprintf("trigger %q on %q: its body does %s %s, owned by %s: it would change it later, outside any migration and any check; write only the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", d.Trigger, t, d.What, d.Object, describeOwner(owner))))
+		}
+	}
+	return out, nil
+}
+
+// authDriver is Atlas's driver whose statements run under SQLite's
+// authorizer with an owner's policy: replays of plugin histories.
+type authDriver struct {
+	migrate.Driver
+	auth   *sqliteauth.Authorizer
+	policy *sqliteauth.Policy
+}
+
+// ExecContext runs a statement under the policy.
+func (d authDriver) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = d.auth.Run(d.policy, query, func() (err error) {
+		res, err = d.Driver.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// ScanStmts splits files as the underlying driver does.
+func (d authDriver) ScanStmts(input string) ([]*migrate.Stmt, error) {
+	if s, ok := d.Driver.(migrate.StmtScanner); ok {
+		return s.ScanStmts(input)
+	}
+	return migrate.Stmts(input)
+}
+
+// replayDriver is the driver a file of owner's history is replayed with:
+// on SQLite, a plugin's files run under the authorizer with the plugin's
+// policy, as they did when they were linted and applied.
+func (w *walker) replayDriver(ctx context.Context, owner string) (migrate.Driver, error) {
+	if w.auth == nil || owner == plugin.Core {
+		return w.drv, nil
+	}
+	now, err := w.probe.objects(ctx, w.q)
+	if err != nil {
+		return nil, err
+	}
+	if w.replaying != owner {
+		w.auth.Reset() // names an owner's earlier files created stay its own
+		w.replaying = owner
+	}
+	return authDriver{Driver: w.drv, auth: w.auth, policy: w.policy(owner, now)}, nil
+}

@@ -1,0 +1,89 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/sqliteauth"
+)
+
+// Authorize makes SQLite's authorizer a, installed on the connection the
+// branch's file runs on, refuse what the branch may not do while each of
+// its statements runs (see Exec and Watch).
+func (g *Guard) Authorize(a *sqliteauth.Authorizer) {
+	g.auth = a
+	if a != nil {
+		a.Reset()
+	}
+}
+
+// Check refuses, before anything of it runs, a file that controls its
+// transaction or the session's identity (PL107), or creates a MySQL event
+// without -- plugmig:allow writes-core-later (PL108). It also reads the
+// statements' directives for the watch.
+func (g *Guard) Check(f migrate.File) error {
+	stmts, err := migdir.Stmts(g.dialect, f)
+	if err != nil {
+		return err
+	}
+	g.later = map[string]bool{}
+	for _, st := range stmts {
+		if parseDirectives(st.Comments).allowLater {
+			g.later[st.Text] = true
+		}
+	}
+	if fs := escapes(g.dialect, f, stmts, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect}); len(fs) > 0 {
+		return &GuardError{Findings: fs, Before: true}
+	}
+	return nil
+}
+
+// Exec runs one statement of a file the guard does not watch (plain DDL on
+// the branch's own objects) under SQLite's authorizer, if there is one: a
+// refused statement returns a *GuardError and did not run.
+func (g *Guard) Exec(ctx context.Context, q querier, stmt string, exec func() error) error {
+	if g.auth == nil {
+		return exec()
+	}
+	w := &walker{l: g.l, q: q, dialect: g.dialect, probe: sqliteProbe{}, branch: g.branch, created: map[string]string{}}
+	if g.existing == nil {
+		objs, err := w.probe.objects(ctx, q)
+		if err != nil {
+			return err
+		}
+		g.existing = objs
+	}
+	err := g.auth.Run(w.policy(g.branch, g.existing), stmt, exec)
+	var d *sqliteauth.Denial
+	if errors.As(err, &d) {
+		return &GuardError{Findings: []Finding{w.denied(d, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: oneLine(stmt)})}}
+	}
+	return err
+}
+
+// authorized runs a watched statement under the authorizer and, after it,
+// returns SQLite's refusal as a *GuardError.
+func (wt *Watch) authorized(stmt string, fb Finding, exec func() error) error {
+	w := wt.w
+	if w.auth == nil {
+		return exec()
+	}
+	err := w.auth.Run(w.policy(w.branch, wt.before), stmt, exec)
+	var d *sqliteauth.Denial
+	if errors.As(err, &d) {
+		return &GuardError{Findings: []Finding{w.denied(d, fb)}}
+	}
+	return err
+}
+
+// laterEffects is PL108 for the triggers a watched statement created.
+func (wt *Watch) laterEffects(ctx context.Context, stmt string, after map[string]object, fb Finding) ([]Finding, error) {
+	if wt.w.auth == nil {
+		return nil, nil
+	}
+	return wt.w.later(ctx, wt.before, after, fb, wt.allowLater[strings.TrimSpace(stmt)] || wt.allowLater[stmt])
+}

@@ -1,0 +1,384 @@
+// Package sqliteauth lets SQLite itself refuse what a plugin's migration
+// must never do. While a plugin's statement is compiled, SQLite asks an
+// authorizer callback about every table it reads or writes and every
+// object it creates, alters or drops; this package answers from the
+// plugin's ownership and denies the rest: writes and DDL on objects of
+// another owner, ATTACH and DETACH, transaction control, every PRAGMA but
+// the few Atlas's table rebuild uses, ANALYZE, writes to SQLite's own
+// tables (sqlite_sequence, sqlite_master) outside the DDL that maintains
+// them. A denied statement fails before it runs, so nothing of it happens;
+// the [Denial] says what it tried.
+//
+// The callback is on the hot path of every statement: it answers from
+// precomputed sets and a memo of ownership, without queries.
+package sqliteauth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"modernc.org/sqlite"
+)
+
+// Kind classifies a denial.
+type Kind int
+
+// Kinds of denials.
+const (
+	// Write is a row written to a table of another owner.
+	Write Kind = iota
+	// DDL creates, alters or drops an object of another owner.
+	DDL
+	// Name creates an object under a name another owner holds.
+	Name
+	// Sequence writes SQLite's sqlite_sequence (AUTOINCREMENT counters).
+	Sequence
+	// Escape reaches outside the file's transaction or database: ATTACH,
+	// DETACH, transaction control, a PRAGMA, ANALYZE, SQLite's schema table.
+	Escape
+)
+
+// Denial is one operation the authorizer refused (or, when checking what
+// a trigger does, found).
+type Denial struct {
+	Kind Kind
+	// What describes the operation ("DELETE FROM", "ATTACH", "PRAGMA writable_schema").
+	What string
+	// Object is the table, index, trigger or view, or the pragma's argument.
+	Object string
+	// Trigger is the trigger whose body does it, if any.
+	Trigger string
+}
+
+func (d *Denial) Error() string {
+	s := d.What
+	if d.Object != "" {
+		s += " " + d.Object
+	}
+	if d.Trigger != "" {
+		s += " (in the body of trigger " + d.Trigger + ")"
+	}
+	return "refused by SQLite's authorizer: " + s
+}
+
+// Policy is what one branch may do.
+type Policy struct {
+	// Owns reports whether the branch owns a table, view, index or trigger
+	// (names are lower-cased).
+	Owns func(name string) bool
+	// Foreign reports whether a name is held by another owner: an existing
+	// object the branch does not own, or a name with another owner's prefix.
+	Foreign func(name string) bool
+}
+
+// Authorizer is SQLite's authorizer on one connection. Off (no policy) it
+// allows everything: the migrator's own statements run unhindered.
+type Authorizer struct {
+	policy  *Policy
+	ddl     bool            // the statement being compiled is DDL
+	created map[string]bool // objects the branch created while the policy was on
+	owned   map[string]bool // memo of policy.Owns
+	denial  *Denial
+	fire    bool     // recording what trigger bodies write, not denying
+	found   []Denial // trigger-body writes recorded in fire mode
+}
+
+// New returns an authorizer that allows everything until Run is given a
+// policy.
+func New() *Authorizer { return &Authorizer{} }
+
+// Install registers the authorizer on the connection c.
+func (a *Authorizer) Install(ctx context.Context, c *sql.Conn) error {
+	return c.Raw(func(dc any) error {
+		r, ok := dc.(sqlite.AuthorizerRegisterer)
+		if !ok {
+			return fmt.Errorf("the SQLite driver (%T) offers no authorizer", dc)
+		}
+		return r.RegisterAuthorizer(a.decide)
+	})
+}
+
+// Uninstall removes any authorizer from the connection c.
+func Uninstall(c *sql.Conn) error {
+	return c.Raw(func(dc any) error {
+		if r, ok := dc.(sqlite.AuthorizerRegisterer); ok {
+			return r.RegisterAuthorizer(nil)
+		}
+		return nil
+	})
+}
+
+// InstallPool registers the authorizer on the single connection of db, a
+// pool limited to one connection (an in-memory dev database).
+func (a *Authorizer) InstallPool(ctx context.Context, db *sql.DB) error {
+	if db.Stats().MaxOpenConnections != 1 {
+		return errors.New("sqliteauth: the pool must hold exactly one connection")
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return a.Install(ctx, c)
+}
+
+// Reset forgets what the previous file created: call it before each file.
+func (a *Authorizer) Reset() {
+	a.created, a.owned = map[string]bool{}, map[string]bool{}
+}
+
+// Run compiles and runs one statement of a branch under p. A refused
+// statement returns the *Denial (it did not run); any other error is
+// exec's.
+func (a *Authorizer) Run(p *Policy, stmt string, exec func() error) error {
+	a.on(p, stmt)
+	err := exec()
+	d := a.off()
+	if d != nil {
+		return d
+	}
+	return err
+}
+
+// Fires compiles, without running them, statements that fire the
+// triggers of a table or view (INSERT, UPDATE of every column, DELETE,
+// via EXPLAIN) and returns what the trigger bodies would write outside
+// the branch. q must be the connection the authorizer is installed on.
+func (a *Authorizer) Fires(ctx context.Context, p *Policy, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, table string) ([]Denial, error) {
+	cols, _ := columns(ctx, q, table) // a broken view has none: INSERT and DELETE still fire its triggers
+	t := Quote(table)
+	stmts := []string{"INSERT INTO " + t + " DEFAULT VALUES", "DELETE FROM " + t}
+	if len(cols) > 0 {
+		set := make([]string, len(cols))
+		for i, c := range cols {
+			set[i] = Quote(c) + " = " + Quote(c)
+		}
+		stmts = append(stmts, "UPDATE "+t+" SET "+strings.Join(set, ", "))
+		stmts = append(stmts, "INSERT INTO "+t+" ("+Quote(cols[0])+") VALUES (NULL)")
+	}
+	a.found = nil
+	for _, s := range stmts {
+		a.on(p, s)
+		a.fire = true
+		rows, err := q.QueryContext(ctx, "EXPLAIN "+s)
+		if err == nil {
+			for rows.Next() {
+			}
+			rows.Close()
+		}
+		a.fire = false
+		a.off()
+	}
+	found := a.found
+	a.found = nil
+	return found, nil
+}
+
+func columns(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, table string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+// Quote quotes an identifier for SQLite.
+func Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+func (a *Authorizer) on(p *Policy, stmt string) {
+	if a.created == nil {
+		a.Reset()
+	}
+	a.policy, a.denial, a.ddl = p, nil, isDDL(stmt)
+}
+
+func (a *Authorizer) off() *Denial {
+	d := a.denial
+	a.policy, a.denial, a.ddl = nil, nil, false
+	return d
+}
+
+// isDDL reports whether a statement starts with CREATE, DROP or ALTER:
+// SQLite presents the writes to sqlite_master and sqlite_sequence that
+// such a statement makes itself; the object it acts on is checked apart.
+func isDDL(stmt string) bool {
+	s := strings.TrimLeft(stripLeadingComments(stmt), " \t\r\n(")
+	for _, kw := range []string{"CREATE", "DROP", "ALTER"} {
+		if len(s) > len(kw) && strings.EqualFold(s[:len(kw)], kw) && !isIdent(s[len(kw)]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isIdent(b byte) bool {
+	return b == '_' || b == '$' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
+}
+
+func stripLeadingComments(s string) string {
+	for {
+		s = strings.TrimLeft(s, " \t\r\n")
+		switch {
+		case strings.HasPrefix(s, "--"):
+			i := strings.IndexByte(s, '\n')
+			if i < 0 {
+				return ""
+			}
+			s = s[i+1:]
+		case strings.HasPrefix(s, "/*"):
+			i := strings.Index(s[2:], "*/")
+			if i < 0 {
+				return ""
+			}
+			s = s[i+4:]
+		default:
+			return s
+		}
+	}
+}
+
+// pragmas are the PRAGMAs a plugin statement may run: Atlas's table
+// rebuild toggles foreign_keys (a no-op inside a transaction) and checks
+// foreign keys afterwards; the others only read the schema.
+var pragmas = map[string]bool{
+	"foreign_keys": true, "foreign_key_check": true, "foreign_key_list": true,
+	"table_info": true, "table_xinfo": true, "index_list": true, "index_info": true, "index_xinfo": true,
+}
+
+var onOff = map[string]bool{"": true, "on": true, "off": true, "0": true, "1": true, "true": true, "false": true, "yes": true, "no": true}
+
+func (a *Authorizer) owns(name string) bool {
+	if a.created[name] {
+		return true
+	}
+	o, ok := a.owned[name]
+	if !ok {
+		o = a.policy.Owns(name)
+		a.owned[name] = o
+	}
+	return o
+}
+
+func (a *Authorizer) deny(k Kind, what, object, trigger string) sqlite.AuthorizerReturnCode {
+	d := Denial{Kind: k, What: what, Object: object, Trigger: trigger}
+	if a.fire {
+		if trigger != "" {
+			a.found = append(a.found, d)
+		}
+		return sqlite.AuthorizerOK // compiled by EXPLAIN, never run
+	}
+	if a.denial == nil {
+		a.denial = &d
+	}
+	return sqlite.AuthorizerDeny
+}
+
+// decide is the callback SQLite calls while compiling a statement.
+func (a *Authorizer) decide(action sqlite.AuthorizerActionCode, arg1, arg2, dbName, trigger string) sqlite.AuthorizerReturnCode {
+	if a.policy == nil {
+		return sqlite.AuthorizerOK
+	}
+	n1, n2 := strings.ToLower(arg1), strings.ToLower(arg2)
+	switch action {
+	case sqlite.AuthRead, sqlite.AuthSelect, sqlite.AuthRecursive, sqlite.AuthFunction:
+		return sqlite.AuthorizerOK
+	case sqlite.AuthInsert, sqlite.AuthUpdate, sqlite.AuthDelete:
+		what := map[sqlite.AuthorizerActionCode]string{sqlite.AuthInsert: "INSERT INTO", sqlite.AuthUpdate: "UPDATE", sqlite.AuthDelete: "DELETE FROM"}[action]
+		if dbName != "main" && dbName != "temp" {
+			return a.deny(Escape, what, dbName+"."+arg1, trigger)
+		}
+		if strings.HasPrefix(n1, "sqlite_") {
+			if a.ddl && trigger == "" {
+				return sqlite.AuthorizerOK // the schema bookkeeping of a CREATE, DROP or ALTER
+			}
+			if n1 == "sqlite_sequence" {
+				return a.deny(Sequence, what, arg1, trigger)
+			}
+			return a.deny(Escape, what, arg1, trigger)
+		}
+		if a.owns(n1) {
+			return sqlite.AuthorizerOK
+		}
+		return a.deny(Write, what, arg1, trigger)
+	case sqlite.AuthCreateTempTable, sqlite.AuthCreateTempView:
+		// A temporary object shadows a main one of the same name in every
+		// later unqualified statement on the connection: only the
+		// branch's own names.
+		if a.owns(n1) {
+			a.created[n1] = true
+			return sqlite.AuthorizerOK
+		}
+		return a.deny(Name, "CREATE TEMP", arg1, trigger)
+	case sqlite.AuthCreateTable, sqlite.AuthCreateView, sqlite.AuthCreateVTable:
+		if a.owns(n1) || !a.policy.Foreign(n1) {
+			a.created[n1] = true
+			return sqlite.AuthorizerOK
+		}
+		return a.deny(Name, "CREATE", arg1, trigger)
+	case sqlite.AuthCreateIndex, sqlite.AuthCreateTempIndex, sqlite.AuthCreateTrigger, sqlite.AuthCreateTempTrigger:
+		if a.owns(n2) {
+			if !a.policy.Foreign(n1) {
+				a.created[n1] = true
+				return sqlite.AuthorizerOK
+			}
+			return a.deny(Name, "CREATE", arg1, trigger)
+		}
+		return a.deny(DDL, "CREATE "+arg1+" ON", arg2, trigger)
+	case sqlite.AuthDropTable, sqlite.AuthDropTempTable, sqlite.AuthDropView, sqlite.AuthDropTempView, sqlite.AuthDropVTable:
+		if a.owns(n1) {
+			return sqlite.AuthorizerOK
+		}
+		return a.deny(DDL, "DROP", arg1, trigger)
+	case sqlite.AuthDropIndex, sqlite.AuthDropTempIndex, sqlite.AuthDropTrigger, sqlite.AuthDropTempTrigger:
+		if a.owns(n2) {
+			return sqlite.AuthorizerOK
+		}
+		return a.deny(DDL, "DROP "+arg1+" ON", arg2, trigger)
+	case sqlite.AuthAlterTable:
+		if a.owns(n2) {
+			return sqlite.AuthorizerOK
+		}
+		return a.deny(DDL, "ALTER TABLE", arg2, trigger)
+	case sqlite.AuthPragma:
+		if pragmas[n1] && (n1 != "foreign_keys" || onOff[n2]) {
+			return sqlite.AuthorizerOK
+		}
+		what := "PRAGMA " + arg1
+		if arg2 != "" {
+			what += " = " + arg2
+		}
+		return a.deny(Escape, what, "", trigger)
+	case sqlite.AuthAttach:
+		return a.deny(Escape, "ATTACH", arg1, trigger)
+	case sqlite.AuthDetach:
+		return a.deny(Escape, "DETACH", arg1, trigger)
+	case sqlite.AuthTransaction:
+		return a.deny(Escape, arg1+" (transaction control)", "", trigger)
+	case sqlite.AuthSavepoint:
+		return a.deny(Escape, "SAVEPOINT "+arg1, arg2, trigger)
+	case sqlite.AuthAnalyze:
+		return a.deny(Escape, "ANALYZE", arg1, trigger)
+	case sqlite.AuthReindex:
+		if a.owns(n1) {
+			return sqlite.AuthorizerOK
+		}
+		return a.deny(DDL, "REINDEX", arg1, trigger)
+	}
+	return a.deny(Escape, fmt.Sprintf("operation %d", action), arg1, trigger)
+}
