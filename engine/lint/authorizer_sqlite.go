@@ -61,11 +61,15 @@ func (w *walker) denied(d *sqliteauth.Denial, fb Finding) Finding {
 	return fb.with(CodeEscape, d.Object, "", fmt.Sprintf("%s%s%s: refused by SQLite's authorizer; a plugin file may not attach or detach databases, control the transaction, change the database with a PRAGMA, ANALYZE, or write SQLite's own tables", d.What, obj, via))
 }
 
-// later checks the triggers a statement created or changed: statements
+// later checks the triggers a statement created or changed (PostgreSQL
+// and MySQL: see laterText). On SQLite, statements
 // that fire them are compiled (never run) with the authorizer on, and a
 // trigger body that writes a table the branch does not own is PL108 — it
 // would change core later, outside any migration — unless allowed.
 func (w *walker) later(ctx context.Context, before, after map[string]object, fb Finding, allowed bool) ([]Finding, error) {
+	if w.dialect != "sqlite" {
+		return w.laterText(ctx, before, after, fb, allowed)
+	}
 	if w.auth == nil {
 		return nil, nil
 	}

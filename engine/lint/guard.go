@@ -283,7 +283,7 @@ func (g *Guard) Preflight(ctx context.Context, dev *devdb.DB, histories []Histor
 			return nil, err
 		}
 		for _, x := range fs {
-			if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable}, x.Code) {
+			if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable, CodeEscape, CodeLater}, x.Code) {
 				out = append(out, x)
 			}
 		}

@@ -80,10 +80,11 @@ func (wt *Watch) authorized(stmt string, fb Finding, exec func() error) error {
 	return err
 }
 
-// laterEffects is PL108 for the triggers a watched statement created.
+// laterEffects is PL108 for the triggers (and PostgreSQL rules) a watched
+// statement created or changed.
 func (wt *Watch) laterEffects(ctx context.Context, stmt string, after map[string]object, fb Finding) ([]Finding, error) {
-	if wt.w.auth == nil {
-		return nil, nil
+	if wt.w.laterSeen == nil {
+		wt.w.laterSeen = map[string]bool{}
 	}
 	return wt.w.later(ctx, wt.before, after, fb, wt.allowLater[strings.TrimSpace(stmt)] || wt.allowLater[stmt])
 }

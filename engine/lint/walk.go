@@ -40,6 +40,8 @@ type walker struct {
 	stopped bool
 	// replaying is the owner whose history is being replayed.
 	replaying string
+	// laterSeen are the PL108 findings of the current file, reported once.
+	laterSeen map[string]bool
 }
 
 // own records the standalone objects present now, and not yet recorded, as
@@ -78,6 +80,7 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		return []Finding{{Code: CodeFails, Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Message: "cannot split into statements: " + err.Error()}}, nil
 	}
 	var findings []Finding
+	w.laterSeen = map[string]bool{}
 	if w.branch != plugin.Core {
 		findings = escapes(w.dialect, f, stmts, Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path})
 		if slices.ContainsFunc(findings, func(f Finding) bool { return f.Code == CodeEscape }) {

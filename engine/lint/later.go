@@ -1,0 +1,163 @@
+package lint
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Later effects: a trigger, rule or event runs after the migration, on
+// the application's writes, outside any check. A plugin's trigger or rule
+// on its own objects whose body writes a table the plugin does not own is
+// PL108 unless -- plugmig:allow writes-core-later says why. SQLite's
+// bodies are checked by SQLite itself (statements that fire them are
+// compiled under the authorizer, see authorizer_sqlite.go); PostgreSQL's
+// trigger functions and rules, and MySQL's trigger bodies, are read from
+// the catalog and their write targets taken from the text.
+
+var (
+	writeTarget = regexp.MustCompile(`(?i)\b(?:INSERT\s+(?:IGNORE\s+)?INTO|INSERT\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+IGNORE)?(?:\s+ONLY)?|DELETE\s+(?:IGNORE\s+)?FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?|MERGE\s+INTO|COPY)\s+(` + identRe + `(?:\s*\.\s*` + identRe + `)?)`)
+	qualified   = regexp.MustCompile(`(?s)^` + identRe + `\s*\.\s*(` + identRe + `)$`)
+	notTarget   = map[string]bool{"SET": true, "OF": true, "NOWAIT": true, "SKIP": true, "TO": true, "ON": true, "FROM": true}
+	// Dynamic SQL and procedure calls in a body can't be read.
+	dynamicBody = regexp.MustCompile(`(?i)\b(EXECUTE|PREPARE|CALL|dblink\w*)\b`)
+)
+
+// body is one trigger's or rule's code.
+type body struct {
+	kind, name, table, lang, text string
+	fn                            string // a trigger's function, as the catalog names it
+}
+
+// bodyTargets returns the tables a body's statements write, and whether
+// it runs SQL that can't be read (dynamic SQL, another language).
+func bodyTargets(dialect string, b body) (targets []string, opaque bool) {
+	if b.lang != "" && b.lang != "plpgsql" && b.lang != "sql" {
+		return nil, true
+	}
+	code := blankStrings(codeText(dialect, b.text))
+	if dynamicBody.MatchString(code) {
+		opaque = true
+	}
+	for _, m := range writeTarget.FindAllStringSubmatch(code, -1) {
+		id := m[1]
+		if q := qualified.FindStringSubmatch(id); q != nil {
+			id = q[1] // schema.table
+		}
+		if notTarget[strings.ToUpper(id)] {
+			continue
+		}
+		targets = append(targets, unquoteIdent(dialect, id))
+	}
+	return targets, opaque
+}
+
+// blankStrings replaces the contents of string literals with spaces, so
+// a word inside one is not read as code.
+func blankStrings(s string) string {
+	b := []byte(s)
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\'' {
+			continue
+		}
+		for j := i + 1; j < len(b); j++ {
+			if b[j] == '\'' {
+				i = j
+				break
+			}
+			b[j] = ' '
+		}
+	}
+	return string(b)
+}
+
+func unquoteIdent(dialect string, id string) string {
+	switch {
+	case strings.HasPrefix(id, `"`):
+		return strings.ReplaceAll(strings.Trim(id, `"`), `""`, `"`)
+	case strings.HasPrefix(id, "`"):
+		return strings.Trim(id, "`")
+	}
+	return strings.ToLower(id)
+}
+
+const (
+	pgBodies = `SELECT 'trigger', t.tgname, c.relname, l.lanname, p.prosrc, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
+WHERE NOT t.tgisinternal AND n.nspname = current_schema() AND t.tgname <> 'plugmig_lint_w'
+UNION ALL
+SELECT 'rule', rulename, tablename, '', definition, '' FROM pg_rules WHERE schemaname = current_schema()`
+	mysqlBodies = `SELECT 'trigger', TRIGGER_NAME, EVENT_OBJECT_TABLE, '', ACTION_STATEMENT, '' FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()`
+)
+
+// bodies reads the triggers' and rules' code (PostgreSQL, MySQL).
+func bodies(ctx context.Context, q querier, dialect string) ([]body, error) {
+	query := map[string]string{"postgres": pgBodies, "mysql": mysqlBodies}[dialect]
+	if query == "" {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []body
+	for rows.Next() {
+		var b body
+		if err := rows.Scan(&b.kind, &b.name, &b.table, &b.lang, &b.text, &b.fn); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// laterText is PL108 for the triggers and rules on the branch's tables
+// (PostgreSQL, MySQL) whose bodies write what it does not own. It reads
+// them when a statement created or changed a trigger, rule or function.
+func (w *walker) laterText(ctx context.Context, before, after map[string]object, fb Finding, allowed bool) ([]Finding, error) {
+	changed := map[string]bool{} // "kind name" of the triggers, rules and functions the statement changed
+	for k, a := range after {
+		if a.Kind != "trigger" && a.Kind != "rule" && a.Kind != "function" {
+			continue
+		}
+		if b, ok := before[k]; !ok || b.Sig != a.Sig {
+			changed[a.Kind+" "+a.Name] = true
+		}
+	}
+	if len(changed) == 0 || allowed {
+		return nil, nil
+	}
+	bs, err := bodies(ctx, w.q, w.dialect)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].name < bs[j].name })
+	var out []Finding
+	for _, b := range bs {
+		if w.l.Project.OwnerOf(b.table, w.created) != w.branch {
+			continue // on another owner's table: PL101 says so
+		}
+		if !changed[b.kind+" "+b.name] && !changed["function "+b.fn] {
+			continue // checked when it, or its function, changed
+		}
+		targets, opaque := bodyTargets(w.dialect, b)
+		if opaque && !w.laterSeen[b.kind+b.name+"?"] {
+			w.laterSeen[b.kind+b.name+"?"] = true
+			out = append(out, fb.with(CodeLater, b.table, w.branch, fmt.Sprintf("%s %q on %q runs code that can't be read (dynamic SQL, a procedure call, or a language other than SQL and PL/pgSQL): what it writes later, outside any migration, can't be verified; write it as plain statements on the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table)))
+		}
+		for _, t := range targets {
+			owner := w.l.Project.OwnerOf(t, w.created)
+			key := b.kind + b.name + " " + t
+			if owner == w.branch || w.laterSeen[key] {
+				continue
+			}
+			w.laterSeen[key] = true
+			out = append(out, fb.with(CodeLater, t, owner, fmt.Sprintf("%s %q on %q writes table %q, owned by %s: it would change it later, outside any migration and any check; write only the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table, t, describeOwner(owner))))
+		}
+	}
+	return out, nil
+}
