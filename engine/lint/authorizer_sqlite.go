@@ -2,7 +2,6 @@ package lint
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -21,16 +20,7 @@ func (w *walker) policy(branch string, existing map[string]object) *sqliteauth.P
 	for _, o := range existing {
 		names[strings.ToLower(o.Name)] = true
 	}
-	owns := func(name string) bool { return w.l.Project.OwnerOf(name, w.created) == branch }
-	return &sqliteauth.Policy{
-		Owns: owns,
-		Foreign: func(name string) bool {
-			if o := w.l.Project.OwnerOf(name, w.created); o != "" && o != branch {
-				return true
-			}
-			return names[name] && !owns(name)
-		},
-	}
+	return sqliteauth.OwnerPolicy(branch, func(name string) string { return w.l.Project.OwnerOf(name, w.created) }, names)
 }
 
 // denied turns SQLite's refusal of a statement into a finding that names
@@ -111,31 +101,6 @@ func (w *walker) later(ctx context.Context, before, after map[string]object, fb 
 	return out, nil
 }
 
-// authDriver is Atlas's driver whose statements run under SQLite's
-// authorizer with an owner's policy: replays of plugin histories.
-type authDriver struct {
-	migrate.Driver
-	auth   *sqliteauth.Authorizer
-	policy *sqliteauth.Policy
-}
-
-// ExecContext runs a statement under the policy.
-func (d authDriver) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
-	err = d.auth.Run(d.policy, query, func() (err error) {
-		res, err = d.Driver.ExecContext(ctx, query, args...)
-		return err
-	})
-	return res, err
-}
-
-// ScanStmts splits files as the underlying driver does.
-func (d authDriver) ScanStmts(input string) ([]*migrate.Stmt, error) {
-	if s, ok := d.Driver.(migrate.StmtScanner); ok {
-		return s.ScanStmts(input)
-	}
-	return migrate.Stmts(input)
-}
-
 // replayDriver is the driver a file of owner's history is replayed with:
 // on SQLite, a plugin's files run under the authorizer with the plugin's
 // policy, as they did when they were linted and applied.
@@ -151,5 +116,5 @@ func (w *walker) replayDriver(ctx context.Context, owner string) (migrate.Driver
 		w.auth.Reset() // names an owner's earlier files created stay its own
 		w.replaying = owner
 	}
-	return authDriver{Driver: w.drv, auth: w.auth, policy: w.policy(owner, now)}, nil
+	return sqliteauth.Driver{Driver: w.drv, Auth: w.auth, Policy: w.policy(owner, now)}, nil
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/sqliteauth"
 )
 
 // ErrNotOwned is wrapped by the error of a plan that would create, change or
@@ -110,12 +112,30 @@ func (p *Project) PendingOn(ctx context.Context, dev *devdb.DB, branch string, c
 // returns which owner's history created each table.
 func (p *Project) replay(ctx context.Context, dev *devdb.DB, owners []string) (map[string]string, error) {
 	created := map[string]string{}
+	var auth *sqliteauth.Authorizer
+	if dev.Dialect == compose.SQLite {
+		// A plugin's history runs under SQLite's authorizer, as at lint and
+		// apply: a merged file can't reach another database file from here.
+		auth = sqliteauth.New()
+		if err := auth.InstallPool(ctx, dev.DB); err != nil {
+			return nil, fmt.Errorf("install SQLite's authorizer on the dev database: %w", err)
+		}
+	}
 	for _, owner := range owners {
 		dir, err := migdir.Open(p.Root, p.Composer.Plugins(), owner, dev.Dialect)
 		if err != nil {
 			return nil, err
 		}
-		if err := Replay(ctx, dev.Driver, dir); err != nil {
+		drv := dev.Driver
+		if auth != nil && owner != plugin.Core {
+			existing, err := sqliteauth.Existing(ctx, dev.DB)
+			if err != nil {
+				return nil, err
+			}
+			auth.Reset()
+			drv = sqliteauth.Driver{Driver: dev.Driver, Auth: auth, Policy: sqliteauth.OwnerPolicy(owner, func(n string) string { return p.OwnerOf(n, created) }, existing)}
+		}
+		if err := Replay(ctx, drv, dir); err != nil {
 			rel, _ := migdir.Path(p.Composer.Plugins(), owner, dev.Dialect)
 			return nil, fmt.Errorf("replay %s: %w", filepath.ToSlash(rel), err)
 		}

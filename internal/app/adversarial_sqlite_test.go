@@ -148,3 +148,18 @@ func TestAdversarialSQLite(t *testing.T) {
 	}
 	t.Logf("%d adversarial SQLite cases", len(adversarialSQLite))
 }
+
+// TestDiffReplayIsAuthorized: diff replays a plugin's merged history on its
+// scratch database under SQLite's authorizer too: a merged file that
+// attaches another database file fails there and leaves that file alone.
+func TestDiffReplayIsAuthorized(t *testing.T) {
+	victim, victimBytes := victimDB(t)
+	e := &applyEnv{t: t, root: testdb.CopyRoot(t), db: &testdb.DB{Dialect: compose.SQLite}}
+	e.addFile("image", "29990101000000_bad.sql", "ATTACH DATABASE '"+victim+"' AS v;\nDELETE FROM v.core__tags;\n", true)
+	_, err := project(t, e.root).Pending(context.Background(), testdb.Dev(t, compose.SQLite), "image")
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "ATTACH")
+	got, err := os.ReadFile(victim)
+	require.NoError(t, err)
+	require.Equal(t, victimBytes, got)
+}
