@@ -38,7 +38,7 @@ func (w *walker) denied(d *sqliteauth.Denial, fb Finding) Finding {
 	case sqliteauth.Write:
 		return fb.with(CodeForeignWrite, d.Object, owner, fmt.Sprintf("writes rows of table %q%s, owned by %s: refused by SQLite's authorizer; a plugin changes data only in its own tables (seed rows are declared in plugin.Register's Seeds)", d.Object, via, describeOwner(owner)))
 	case sqliteauth.DDL:
-		return fb.with(CodeNotOwned, d.Object, owner, fmt.Sprintf("%s %q, owned by %s: refused by SQLite's authorizer; %s", d.What, d.Object, describeOwner(owner), w.remedy(owner)))
+		return fb.with(CodeNotOwned, d.Object, owner, fmt.Sprintf("%s %q, owned by %s: %s (refused by SQLite's authorizer)", d.What, d.Object, describeOwner(owner), w.remedy(owner)))
 	case sqliteauth.Name:
 		return fb.with(CodePrefix, d.Object, owner, fmt.Sprintf("creates %q, a name owned by %s: refused by SQLite's authorizer; everything plugin %q creates is named %s...", d.Object, describeOwner(owner), w.branch, w.branch+"__"))
 	case sqliteauth.Sequence:
