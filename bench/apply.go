@@ -317,7 +317,7 @@ func applyRawOneTx(ctx context.Context, db *sql.DB, dialect string, sources appl
 			return 0, err
 		}
 		for _, f := range files {
-			stmts, err := f.Stmts()
+			stmts, err := migdir.StmtTexts(dialect, f)
 			if err != nil {
 				return 0, err
 			}
