@@ -11,8 +11,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
@@ -133,6 +135,12 @@ func TestAdversarialSQLite(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, victimBytes, got, "lint left the other database file alone")
 
+			// In a single-transaction run too (one connection, one authorizer
+			// for the whole run), then in the ordinary run.
+			_, err = e.single().Apply(ctx)
+			require.Error(t, err, "a single-transaction apply must refuse it")
+			require.Contains(t, err.Error(), "29990101000000_bad.sql")
+			require.Equal(t, before, sqliteDump(t, e.db.DB), "the database is unchanged")
 			_, err = e.migrator().Apply(ctx)
 			require.Error(t, err, "apply must refuse it")
 			require.Contains(t, err.Error(), "29990101000000_bad.sql")
@@ -162,4 +170,14 @@ func TestDiffReplayIsAuthorized(t *testing.T) {
 	got, err := os.ReadFile(victim)
 	require.NoError(t, err)
 	require.Equal(t, victimBytes, got)
+}
+
+// single is the test database's migrator for a single-transaction run.
+func (e *applyEnv) single() *apply.Migrator {
+	e.t.Helper()
+	comp, err := app.Composer()
+	require.NoError(e.t, err)
+	m, err := apply.New(e.db.DB, e.db.Dialect, comp, app.DiskSources(e.root), apply.WithSQLiteFile(e.db.Name), apply.WithSingleTransaction())
+	require.NoError(e.t, err)
+	return m
 }
