@@ -31,6 +31,8 @@ type CLI struct {
 	Status     StatusCmd     `cmd:"" help:"Show each branch's applied version, head and pending files; exit 1 when something is pending."`
 	History    HistoryCmd    `cmd:"" help:"List the applied migrations of every branch (or one)."`
 	Baseline   BaselineCmd   `cmd:"" help:"Mark existing tables as a branch's given version, without running anything."`
+	Adopt      AdoptCmd      `cmd:"" help:"Adopt existing tables: record, per branch without history, the newest version they match (unowned tables and other tools' histories are left untouched)."`
+	Drift      DriftCmd      `cmd:"" help:"Compare the database with what its history says it holds; exit 1 on drift."`
 	Plugin     PluginCmd     `cmd:"" help:"Create a plugin (new), or drop one from a database (remove)."`
 	Lint       LintCmd       `cmd:"" help:"Check every migration: a plugin never touches what it does not own; sums, dialect parity, drift, Atlas's analyzers."`
 	Atlas      AtlasCmd      `cmd:"" help:"Work with the atlas CLI: write atlas.hcl and its inputs, import what atlas migrate diff wrote."`

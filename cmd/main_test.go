@@ -2,7 +2,10 @@ package main
 
 import (
 	"database/sql"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -48,13 +51,20 @@ func TestScripts(t *testing.T) {
 			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)
 			env.Setenv("DEV_URL_MYSQL", testdb.MySQLDevURL())
 			env.Setenv("NO_COLOR", "1")
+			mg, err := filepath.Abs("../internal/app/testdata/mediagoblin_v0.15_default_plus_yourplugin.sqlite")
+			if err != nil {
+				return err
+			}
+			env.Setenv("MEDIAGOBLIN_DB", mg) // a real MediaGoblin v0.15 database: copy it, never write it
 			return testdb.CopyMigrations("..", env.WorkDir)
 		},
 	})
 }
 
 // sqliteCmd runs one SQL statement on a SQLite file of the script:
-// sqlite <file> <statement>. Scripts use it to break a database on purpose.
+// sqlite <file> <statement>. Scripts use it to break a database on purpose,
+// or to read it: the rows a query returns go to stdout, one line each, the
+// values separated by "|".
 func sqliteCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: sqlite <file> <statement>")
@@ -62,7 +72,32 @@ func sqliteCmd(ts *testscript.TestScript, neg bool, args []string) {
 	db, err := sql.Open("sqlite3", dbdriver.SQLiteDSN(ts.MkAbs(args[0])))
 	ts.Check(err)
 	defer db.Close()
-	_, err = db.Exec(args[1])
+	rows, err := db.Query(args[1])
+	if err == nil {
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err = rows.Scan(ptrs...); err != nil {
+				break
+			}
+			line := make([]string, len(vals))
+			for i, v := range vals {
+				line[i] = fmt.Sprintf("%v", v)
+				if b, ok := v.([]byte); ok {
+					line[i] = string(b)
+				}
+			}
+			fmt.Fprintln(ts.Stdout(), strings.Join(line, "|"))
+		}
+		if err == nil {
+			err = rows.Err()
+		}
+		rows.Close()
+	}
 	if neg {
 		if err == nil {
 			ts.Fatalf("sqlite: %s succeeded", args[1])

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"text/tabwriter"
+
+	"github.com/plugmig/plugmig/engine/apply"
 )
 
 // StatusCmd shows each branch's state in the database.
@@ -54,6 +57,10 @@ func (c *StatusCmd) Run(app *App) error {
 			if s.Problem != "" {
 				fmt.Fprintf(app.Stdout, "%s: apply would refuse: %s\n", s.Branch, s.Problem)
 			}
+		}
+		applied := slices.ContainsFunc(status, func(s apply.BranchStatus) bool { return s.Applied != "" })
+		if err := printDriftStatus(ctx, app.Stdout, app, &c.Target, db, applied); err != nil {
+			return err
 		}
 		if work {
 			fmt.Fprintln(app.Stdout, "pending work: run go run ./cmd apply")

@@ -27,6 +27,8 @@ type refTable struct {
 
 type refColumn struct {
 	name     string
+	sqliteT  string // the SQLite DDL type
+	pgT      string // the PostgreSQL DDL type (SERIAL for an integer key)
 	nullable bool
 	fk       string // "table.column" or ""
 }
@@ -72,6 +74,8 @@ func readReference(t *testing.T) []*refTable {
 			cells := strings.Split(line, "|")
 			cur.cols = append(cur.cols, refColumn{
 				name:     strings.Trim(strings.TrimSpace(cells[1]), "`"),
+				sqliteT:  strings.TrimSpace(cells[3]),
+				pgT:      strings.TrimSpace(cells[4]),
 				nullable: strings.TrimSpace(cells[5]) == "yes",
 				fk:       strings.TrimSpace(cells[10]),
 			})

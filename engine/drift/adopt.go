@@ -1,0 +1,143 @@
+package drift
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/plugmig/plugmig/engine/plugin"
+)
+
+// AdoptOptions are adopt's choices.
+type AdoptOptions struct {
+	// Accept adopts a branch whose tables match none of its versions at the
+	// closest one, recording the differences as accepted (shown by status
+	// and drift from then on) instead of refusing.
+	Accept bool
+	// DryRun reports what would be recorded and records nothing.
+	DryRun bool
+}
+
+// Adopt finds, for every registered branch that has tables in the database
+// and no history, the newest version whose schema its tables match, and
+// records it as the branch's baseline (apply then runs only later files).
+// Core's version is the one the atlas CLI recorded, when its revisions
+// table is there. If a branch matches no version, Adopt reports the
+// differences against the closest one and records nothing (wrapping
+// ErrDifferences), unless opts.Accept. It never changes a table.
+func (c *Checker) Adopt(ctx context.Context, t Target, opts AdoptOptions) (*Report, error) {
+	s, err := c.open(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	defer s.dev.Close()
+	r := &Report{}
+	foreign, err := ForeignHistories(ctx, t.DB, t.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	branches, err := c.branches()
+	if err != nil {
+		return nil, err
+	}
+	var refused []string
+	for _, b := range branches {
+		br, err := s.adoptBranch(ctx, b, foreign, opts, r)
+		if err != nil {
+			return nil, err
+		}
+		if br.State == StateRefused {
+			refused = append(refused, fmt.Sprintf("branch %q: closest version %s, %d difference(s)", b, br.Version, len(br.Differences)))
+		}
+		r.Branches = append(r.Branches, br)
+	}
+	if err := s.finish(ctx, r); err != nil {
+		return nil, err
+	}
+	if len(refused) > 0 {
+		return r, fmt.Errorf("%w (%s); nothing was recorded: make the tables match (the differences are listed above), or record them as accepted with go run ./cmd adopt --accept", ErrDifferences, strings.Join(refused, "; "))
+	}
+	for i, br := range r.Branches {
+		if br.State != StateWouldAdopt || opts.DryRun {
+			continue
+		}
+		if err := t.Migrator.Baseline(ctx, br.Branch, br.Version); err != nil {
+			return r, fmt.Errorf("branch %q: record baseline %s: %w", br.Branch, br.Version, err)
+		}
+		rec := Record{Branch: br.Branch, Version: br.Version, Accepted: br.Accepted, CheckedAt: now()}
+		if err := (recorder{db: t.DB, dialect: t.Dialect}).write(ctx, rec); err != nil {
+			return r, err
+		}
+		r.Branches[i].State = StateAdopted
+	}
+	return r, nil
+}
+
+// adoptBranch replays the branch and, if it needs adopting, chooses its
+// version.
+func (s *session) adoptBranch(ctx context.Context, b string, foreign []ForeignHistory, opts AdoptOptions, r *Report) (BranchReport, error) {
+	br := BranchReport{Branch: b}
+	if len(s.revs[b]) > 0 {
+		v, desc := s.applied(b)
+		if _, _, err := s.replay(ctx, b, v, false); err != nil {
+			return br, err
+		}
+		br.State, br.Version, br.Description = StateHasHistory, v, desc
+		return br, nil
+	}
+	versions, _, err := s.replay(ctx, b, allVersions, true)
+	if err != nil {
+		return br, err
+	}
+	if len(s.liveTables(s.owned(b))) == 0 || len(versions) == 0 {
+		br.State = StateNoTables
+		return br, nil
+	}
+	pin, source := "", "match"
+	if b == plugin.Core {
+		for _, f := range foreign {
+			if f.System != "atlas" || f.Latest == "" {
+				continue
+			}
+			for _, v := range versions {
+				if v.file.Version() == f.Latest {
+					pin, source = f.Latest, f.Table
+				}
+			}
+			if pin == "" {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: its latest version %s is not one of core's versions: core is matched by its tables instead", f.Table, f.Latest))
+			}
+		}
+	}
+	var (
+		best        = -1
+		notes, rest []Difference
+	)
+	for i, v := range versions {
+		if pin != "" && v.file.Version() != pin {
+			continue
+		}
+		ds, err := s.compareAt(b, v.schema)
+		if err != nil {
+			return br, err
+		}
+		n, x := split(ds)
+		if best < 0 || len(x) <= len(rest) { // the newest of the closest
+			best, notes, rest = i, n, x
+		}
+	}
+	f := versions[best].file
+	br.Version, br.Description, br.Notes, br.Source = f.Version(), f.Desc(), notes, source
+	switch {
+	case len(rest) == 0:
+		br.State = StateWouldAdopt
+	case opts.Accept:
+		br.State, br.Accepted = StateWouldAdopt, rest
+		if pin == "" {
+			br.Source = "closest"
+		}
+	default:
+		br.State, br.Differences = StateRefused, rest
+	}
+	return br, nil
+}

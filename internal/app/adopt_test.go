@@ -1,0 +1,171 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/drift"
+)
+
+// TestAdoptMediaGoblin adopts a MediaGoblin database on every dialect (the
+// real one on SQLite), applies, and checks for drift: every row is kept,
+// every branch gets a history, the missing plugin tables and seed rows are
+// created, unowned tables and alembic_version are listed and untouched;
+// drift finds nothing, then finds a hand-made change.
+func TestAdoptMediaGoblin(t *testing.T) {
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newAdoptEnv(t, mediagoblin(t, d, mgOptions{}), nil)
+			before := dumpRows(t, e.db)
+
+			_, err := e.m.Apply(ctx)
+			require.ErrorIs(t, err, apply.ErrIntegrity)
+			require.ErrorContains(t, err, "go run ./cmd adopt")
+
+			dry, err := e.chk.Adopt(ctx, e.target, drift.AdoptOptions{DryRun: true})
+			require.NoError(t, err)
+			require.Equal(t, drift.StateWouldAdopt, branchReport(t, dry, "core").State)
+			hist, err := e.m.History(ctx, "")
+			require.NoError(t, err)
+			require.Empty(t, hist, "--dry-run records nothing")
+
+			rep, err := e.chk.Adopt(ctx, e.target, drift.AdoptOptions{})
+			require.NoError(t, err)
+			for b, want := range map[string]string{"core": drift.StateAdopted, "image": drift.StateAdopted, "archivalook": drift.StateNoTables, "mediasecurity": drift.StateNoTables} {
+				br := branchReport(t, rep, b)
+				require.Equal(t, want, br.State, b)
+				require.Empty(t, br.Differences, b)
+				if want == drift.StateAdopted {
+					require.Equal(t, e.head(t, b), br.Version, b)
+				}
+			}
+			require.NotEmpty(t, branchReport(t, rep, "core").Notes, "MediaGoblin's schema differs in behaviour-neutral ways")
+			require.Equal(t, []string{"core__subtitle_files", "yourplugin__media_security"}, rep.Unowned)
+			require.Len(t, rep.Foreign, 1)
+			require.Equal(t, "alembic", rep.Foreign[0].System)
+			require.Equal(t, []string{"a98c1a320e88", "afd3d1da5e29", "bcd2fbf24bfb", "cc3651803714"}, rep.Foreign[0].Revisions)
+
+			res, err := e.m.Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 0, "archivalook": 1, "image": 0, "mediasecurity": 1}, appliedFiles(res))
+			after := dumpRows(t, e.db)
+			for table, rows := range before {
+				if table == "core__privileges" {
+					require.Subset(t, after[table], rows, "existing privileges kept")
+					continue
+				}
+				require.Equal(t, rows, after[table], "rows of %s", table)
+			}
+			require.Contains(t, after, "archivalook__featured_media")
+			require.Contains(t, after, "mediasecurity__media_security")
+			names := (&applyEnv{t: t, db: e.db}).privileges()
+			require.ElementsMatch(t, []string{"admin", "moderator", "uploader", "reporter", "commenter", "active", "featurer"}, names)
+			st, err := e.m.Status(ctx)
+			require.NoError(t, err)
+			for _, s := range st {
+				require.NotEmpty(t, s.Applied, "branch %s has a history", s.Branch)
+				require.False(t, s.NeedsWork(), "%+v", s)
+			}
+
+			chk, err := e.chk.Check(ctx, e.target)
+			require.NoError(t, err)
+			require.False(t, chk.Drift(), "no drift right after adopt and apply: %+v", chk.Branches)
+			require.Equal(t, []string{"core__subtitle_files", "yourplugin__media_security"}, chk.Unowned)
+			recs, err := drift.Records(ctx, e.db.DB, d)
+			require.NoError(t, err)
+			require.Len(t, recs, 4, "every branch's check is recorded")
+
+			hand := []string{"ALTER TABLE core__users ADD COLUMN x integer", "DROP INDEX ix_core__media_entries_created"}
+			want := []string{`core__users: extra column "x" (integer NULL)`, `core__media_entries: index "ix_core__media_entries_created" missing (want INDEX (created))`}
+			switch d {
+			case "mysql":
+				hand[1] = "DROP INDEX ix_core__media_entries_created ON core__media_entries"
+				want[0] = `core__users: extra column "x" (int(11) NULL)`
+				hand = append(hand, "ALTER TABLE core__media_entries ALTER COLUMN remote SET DEFAULT true")
+				want = append(want, `core__media_entries: column "remote": default: want 0, live 1`)
+			case "postgres":
+				hand = append(hand, "ALTER TABLE core__media_entries ALTER COLUMN remote SET DEFAULT true")
+				want = append(want, `core__media_entries: column "remote": default: want false, live true`)
+			}
+			for _, stmt := range hand {
+				_, err := e.db.DB.Exec(stmt)
+				require.NoError(t, err, stmt)
+			}
+			chk, err = e.chk.Check(ctx, e.target)
+			require.NoError(t, err)
+			require.True(t, chk.Drift())
+			core := branchReport(t, chk, "core")
+			require.Equal(t, drift.StateDrift, core.State)
+			require.ElementsMatch(t, want, strs(core.Differences))
+			recs, err = drift.Records(ctx, e.db.DB, d)
+			require.NoError(t, err)
+			require.Equal(t, len(want), recs["core"].Differences, "status sees the drift")
+		})
+	}
+}
+
+// TestAdoptAccept: a branch whose tables match no version is refused with
+// the differences and nothing recorded; --accept records them, and drift
+// shows them as accepted, not as drift.
+func TestAdoptAccept(t *testing.T) {
+	cases := map[string]struct {
+		dialect string
+		opts    mgOptions
+		hand    []string
+		want    []string
+	}{
+		"sqlite": {
+			dialect: "sqlite",
+			hand:    []string{"ALTER TABLE core__users ADD COLUMN nickname varchar", "DROP INDEX ix_core__notifications_seen"},
+			want:    []string{`core__users: extra column "nickname" (varchar NULL)`, `core__notifications: index "ix_core__notifications_seen" missing (want INDEX (seen))`},
+		},
+		"postgres: transcoding_progress as MediaGoblin's migration made it": {
+			dialect: "postgres",
+			opts:    mgOptions{smallintProgress: true},
+			want:    []string{`core__media_entries: column "transcoding_progress": type: want double precision, live smallint`},
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newAdoptEnv(t, mediagoblin(t, c.dialect, c.opts), nil)
+			for _, stmt := range c.hand {
+				_, err := e.db.DB.Exec(stmt)
+				require.NoError(t, err, stmt)
+			}
+			rep, err := e.chk.Adopt(ctx, e.target, drift.AdoptOptions{})
+			require.ErrorIs(t, err, drift.ErrDifferences)
+			require.ErrorContains(t, err, "go run ./cmd adopt --accept")
+			core := branchReport(t, rep, "core")
+			require.Equal(t, drift.StateRefused, core.State)
+			require.ElementsMatch(t, c.want, strs(core.Differences))
+			hist, err := e.m.History(ctx, "")
+			require.NoError(t, err)
+			require.Empty(t, hist, "a refusal records nothing, not even the branches that match")
+
+			rep, err = e.chk.Adopt(ctx, e.target, drift.AdoptOptions{Accept: true})
+			require.NoError(t, err)
+			core = branchReport(t, rep, "core")
+			require.Equal(t, drift.StateAdopted, core.State)
+			require.Equal(t, "closest", core.Source)
+			require.ElementsMatch(t, c.want, strs(core.Accepted))
+
+			_, err = e.m.Apply(ctx)
+			require.NoError(t, err)
+			chk, err := e.chk.Check(ctx, e.target)
+			require.NoError(t, err)
+			require.False(t, chk.Drift(), "accepted differences are not drift")
+			require.ElementsMatch(t, c.want, strs(branchReport(t, chk, "core").Accepted))
+			recs, err := drift.Records(ctx, e.db.DB, c.dialect)
+			require.NoError(t, err)
+			require.Len(t, recs["core"].Accepted, len(c.want), "status shows the accepted differences")
+		})
+	}
+}
