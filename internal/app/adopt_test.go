@@ -9,6 +9,7 @@ import (
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/drift"
+	"github.com/plugmig/plugmig/internal/app"
 )
 
 // TestAdoptMediaGoblin adopts a MediaGoblin database on every dialect (the
@@ -166,6 +167,105 @@ func TestAdoptAccept(t *testing.T) {
 			recs, err := drift.Records(ctx, e.db.DB, c.dialect)
 			require.NoError(t, err)
 			require.Len(t, recs["core"].Accepted, len(c.want), "status shows the accepted differences")
+		})
+	}
+}
+
+// TestDeviationsOnTheRealDatabase re-checks docs/ent-deviations.md against
+// the real MediaGoblin database: adopting it finds no difference, and its
+// notes are exactly the documented deviations, each one observed.
+func TestDeviationsOnTheRealDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newAdoptEnv(t, mediagoblin(t, "sqlite", mgOptions{}), nil)
+	rep, err := e.chk.Adopt(ctx, e.target, drift.AdoptOptions{DryRun: true})
+	require.NoError(t, err)
+	core := branchReport(t, rep, "core")
+	require.Empty(t, core.Differences)
+	count := map[string]int{}
+	for _, n := range core.Notes {
+		count[n.What]++
+	}
+	require.Equal(t, map[string]int{
+		"form":          15, // unique constraints: UNIQUE (...) instead of unique indexes of the same columns
+		"autoincrement": 20, // SQLite integer keys without AUTOINCREMENT
+		"default":       8,  // boolean defaults the application sets itself
+		"nullable":      1,  // core__clients.id
+		"type":          1,  // transcoding_progress
+		"columns":       1,  // core__nonce_timestamps' primary key
+	}, count)
+	require.Subset(t, strs(core.Notes), []string{
+		`core__nonce_timestamps: primary key: columns: want (nonce), live (nonce, timestamp)`,
+		`core__clients: column "id": nullable: want NOT NULL, live NULL`,
+		`core__media_entries: column "transcoding_progress": type: want float, live smallint`,
+		`core__media_entries: column "remote": default: want false, live none`,
+		`core__users: column "id": autoincrement: want yes, live no`,
+		`core__privileges: index "core__privileges_privilege_name_key": form: want UNIQUE INDEX (privilege_name), live UNIQUE (privilege_name)`,
+	})
+	image := branchReport(t, rep, "image")
+	require.Empty(t, image.Differences)
+	require.Empty(t, image.Notes, "image__mediadata is exactly as MediaGoblin made it")
+}
+
+// TestAdoptAtlasCLI: a core history the atlas CLI applied is adopted at
+// exactly the version atlas recorded, even where a newer version's schema
+// matches the tables too.
+func TestAdoptAtlasCLI(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			env := newApplyEnv(t, d)
+			// A second core version that changes no table: the tables match both.
+			env.addFile("core", "29990101000000_touch.sql", "UPDATE core__users SET bio = bio WHERE 1 = 0;\n", true)
+			e := newAdoptEnv(t, env.db, app.DiskSources(env.root))
+			first := ""
+			dir, err := e.sources.Dir("core", d)
+			require.NoError(t, err)
+			files, err := dir.Files()
+			require.NoError(t, err)
+			first = files[0].Version()
+			stmts, err := files[0].Stmts()
+			require.NoError(t, err)
+			for _, s := range stmts { // what atlas migrate apply --env core ran
+				_, err := e.db.DB.Exec(s)
+				require.NoError(t, err)
+			}
+
+			rep, err := e.chk.Adopt(ctx, e.target, drift.AdoptOptions{DryRun: true})
+			require.NoError(t, err)
+			require.Equal(t, "29990101000000", branchReport(t, rep, "core").Version, "without atlas's history: the newest matching version")
+
+			table := "atlas_schema_revisions"
+			if d == "postgres" { // the atlas CLI's default place on PostgreSQL
+				_, err := e.db.DB.Exec("CREATE SCHEMA atlas_schema_revisions")
+				require.NoError(t, err)
+				table = "atlas_schema_revisions.atlas_schema_revisions"
+			}
+			for _, s := range []string{
+				"CREATE TABLE " + table + " (version varchar(255) NOT NULL PRIMARY KEY, description varchar(255) NOT NULL, type bigint NOT NULL DEFAULT 2, applied bigint NOT NULL DEFAULT 0, total bigint NOT NULL DEFAULT 0, executed_at timestamp NOT NULL, execution_time bigint NOT NULL, error text NULL, error_stmt text NULL, hash varchar(255) NOT NULL, partial_hashes text NULL, operator_version varchar(255) NOT NULL)",
+				"INSERT INTO " + table + " (version, description, type, applied, total, executed_at, execution_time, hash, operator_version) VALUES ('.atlas_cloud_identifiers', '', 0, 0, 0, '2026-01-01 00:00:00', 0, '', 'Atlas CLI v0.38.0')",
+				"INSERT INTO " + table + " (version, description, type, applied, total, executed_at, execution_time, hash, operator_version) VALUES ('" + first + "', 'initial', 2, 54, 54, '2026-01-01 00:00:00', 1000, 'x', 'Atlas CLI v0.38.0')",
+			} {
+				_, err := e.db.DB.Exec(s)
+				require.NoError(t, err, s)
+			}
+			rep, err = e.chk.Adopt(ctx, e.target, drift.AdoptOptions{})
+			require.NoError(t, err)
+			core := branchReport(t, rep, "core")
+			require.Equal(t, drift.StateAdopted, core.State)
+			require.Equal(t, first, core.Version, "the version atlas recorded")
+			require.Equal(t, table, core.Source)
+			require.Empty(t, core.Differences)
+			require.Len(t, rep.Foreign, 1)
+			require.Equal(t, first, rep.Foreign[0].Latest)
+
+			res, err := e.m.Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, 1, appliedFiles(res)["core"], "apply runs core's file after atlas's version")
+			var n int
+			require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM "+table).Scan(&n))
+			require.Equal(t, 2, n, "atlas's history is untouched")
 		})
 	}
 }
