@@ -13,7 +13,7 @@ import (
 // atlas CLI.
 type AtlasCmd struct {
 	Sync   AtlasSyncCmd   `cmd:"" help:"Write atlas.hcl and, under .atlas/, each branch's desired schema and each plugin's composed migration directory."`
-	Import AtlasImportCmd `cmd:"" help:"Move the file atlas migrate diff --env <plugin> wrote into the plugin's own folders, rehashing both."`
+	Import AtlasImportCmd `cmd:"" help:"Move the file atlas migrate diff --env <plugin> wrote into the plugin's own folders; for core, give the files --env core wrote one version across dialects. Rehashes."`
 }
 
 // AtlasSyncCmd writes what the atlas CLI reads.
@@ -34,7 +34,7 @@ func (c *AtlasSyncCmd) Run(app *App) error {
 
 // AtlasImportCmd moves atlas-written files into a plugin's folders.
 type AtlasImportCmd struct {
-	Branch string `short:"b" required:"" help:"Plugin whose env atlas migrate diff ran for."`
+	Branch string `short:"b" required:"" help:"Branch (core or a plugin) whose env atlas migrate diff ran for."`
 }
 
 // Run imports the new files of every configured dialect.

@@ -59,7 +59,9 @@ func HCL(branches []string) []byte {
 # plugin a migration directory holding core's history as one base file
 # followed by the plugin's own files. After "atlas migrate diff --env <plugin>",
 # run "go run ./cmd atlas import --branch <plugin>" to move the new file into
-# the plugin's folder. See README.md, "Using the atlas CLI".
+# the plugin's folder; after "atlas migrate diff --env core" (once per
+# dialect), "go run ./cmd atlas import --branch core" gives the new files one
+# version. See README.md, "Using the atlas CLI".
 
 variable "dialect" {
   type        = string
@@ -70,7 +72,7 @@ variable "dialect" {
 variable "dev_url" {
   type        = string
   default     = "sqlite://dev?mode=memory"
-  description = "An empty dev database of the dialect, e.g. postgres://postgres@127.0.0.1:5432/dev?search_path=public&sslmode=disable"
+  description = "An empty dev database of the dialect, created once (CREATE DATABASE atlas_dev), e.g. postgres://postgres@127.0.0.1:5432/atlas_dev?search_path=public&sslmode=disable"
 }
 `)
 	for _, br := range branches {

@@ -24,7 +24,7 @@ import (
 // It returns the files written, relative to the root.
 func Import(ctx context.Context, p *plan.Project, devs map[string]*devdb.DB, branch string, dialects []string) ([]string, error) {
 	if branch == plugin.Core {
-		return nil, errors.New("core's env migrates migrations/<dialect> directly: there is nothing to import")
+		return importCore(ctx, p, devs, dialects)
 	}
 	found := map[string]migrate.File{}
 	version := ""
@@ -151,6 +151,124 @@ func check(ctx context.Context, p *plan.Project, dev *devdb.DB, branch string, f
 	}
 	crel, _ := ComposedPath(p.Composer.Plugins(), branch, dev.Dialect)
 	findings, err := lint.NewGuard(p.Composer, dev.Dialect, branch).Preflight(ctx, dev, histories, filepath.ToSlash(crel), []migrate.File{f})
+	if err != nil {
+		return err
+	}
+	if len(findings) > 0 {
+		return &lint.GuardError{Findings: findings}
+	}
+	return nil
+}
+
+// importCore normalizes what `atlas migrate diff --env core` wrote straight
+// into migrations/<dialect>/: one run per dialect writes one file per
+// dialect, each with the version of its own second. The new files (those
+// after the newest version every dialect folder has) get the newest of
+// their versions, so the change has one version across dialects, and each
+// folder is rehashed. Each file is first checked on the dev database, on
+// top of core's history, to change only core's objects.
+func importCore(ctx context.Context, p *plan.Project, devs map[string]*devdb.DB, dialects []string) ([]string, error) {
+	dirs := map[string]*migrate.LocalDir{}
+	files := map[string][]migrate.File{}
+	for _, d := range dialects {
+		dir, err := migdir.Open(p.Root, p.Composer.Plugins(), plugin.Core, d)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := dir.Files()
+		if err != nil {
+			return nil, err
+		}
+		dirs[d], files[d] = dir, fs
+	}
+	common := ""
+	for _, f := range files[dialects[0]] {
+		inAll := true
+		for _, d := range dialects[1:] {
+			inAll = inAll && slices.ContainsFunc(files[d], func(g migrate.File) bool { return g.Version() == f.Version() })
+		}
+		if inAll && (common == "" || migdir.VersionLess(common, f.Version())) {
+			common = f.Version()
+		}
+	}
+	found := map[string]migrate.File{}
+	version, desc := "", ""
+	var missing []string
+	for _, d := range dialects {
+		var fresh []migrate.File
+		for _, f := range files[d] {
+			if common == "" || migdir.VersionLess(common, f.Version()) {
+				fresh = append(fresh, f)
+			}
+		}
+		rel, _ := migdir.Path(p.Composer.Plugins(), plugin.Core, d)
+		switch len(fresh) {
+		case 0:
+			missing = append(missing, d)
+			continue
+		case 1:
+		default:
+			return nil, fmt.Errorf("branch \"core\": %s holds %d files after %s, the newest version every dialect has; import expects one per dialect: import after each round of atlas migrate diff --env core (one per dialect)", filepath.ToSlash(rel), len(fresh), common)
+		}
+		f := fresh[0]
+		if desc != "" && f.Desc() != desc {
+			return nil, fmt.Errorf("branch \"core\": the new files are named differently (%q, %q): give every dialect's atlas migrate diff the same name", desc, f.Desc())
+		}
+		found[d], desc = f, f.Desc()
+		if version == "" || migdir.VersionLess(version, f.Version()) {
+			version = f.Version()
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return nil, fmt.Errorf("branch \"core\": no new file in migrations/<dialect> after %s: run atlas migrate diff <name> --env core --var dialect=<dialect> first", common)
+	case len(missing) > 0:
+		return nil, fmt.Errorf("branch \"core\": atlas wrote a new file for some dialects but not for %v: run atlas migrate diff --env core --var dialect=<dialect> for those too (every version exists in every dialect folder), then import again", missing)
+	}
+	for _, d := range dialects {
+		if err := checkCore(ctx, p, devs[d], found[d]); err != nil {
+			return nil, fmt.Errorf("%s: %w", found[d].Name(), err)
+		}
+	}
+	var written []string
+	for _, d := range dialects {
+		f, dir := found[d], dirs[d]
+		rel, _ := migdir.Path(p.Composer.Plugins(), plugin.Core, d)
+		name := version + "_" + desc + ".sql"
+		if name != f.Name() {
+			if err := dir.WriteFile(name, f.Bytes()); err != nil {
+				return written, err
+			}
+			if err := os.Remove(filepath.Join(dir.Path(), f.Name())); err != nil {
+				return written, err
+			}
+		}
+		if err := migdir.Rehash(dir); err != nil {
+			return written, err
+		}
+		written = append(written, filepath.ToSlash(filepath.Join(rel, name)))
+	}
+	return written, nil
+}
+
+// checkCore runs a new core file on core's history (without it) on the dev
+// database, as apply's guard does for a plugin: it must change, and write,
+// only core's objects.
+func checkCore(ctx context.Context, p *plan.Project, dev *devdb.DB, f migrate.File) error {
+	if dev == nil {
+		return errors.New("no dev database for its dialect: pass --dev-url or set DEV_URL_POSTGRES / DEV_URL_MYSQL")
+	}
+	dir, err := migdir.Open(p.Root, p.Composer.Plugins(), plugin.Core, dev.Dialect)
+	if err != nil {
+		return err
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return err
+	}
+	files = slices.DeleteFunc(slices.Clone(files), func(x migrate.File) bool { return x.Version() == f.Version() })
+	rel, _ := migdir.Path(p.Composer.Plugins(), plugin.Core, dev.Dialect)
+	findings, err := lint.NewGuard(p.Composer, dev.Dialect, plugin.Core).Preflight(ctx, dev, []lint.History{{Owner: plugin.Core, Files: files}}, filepath.ToSlash(rel), []migrate.File{f})
 	if err != nil {
 		return err
 	}
