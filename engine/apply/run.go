@@ -560,7 +560,11 @@ func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
 			return n, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
 		}
 		n++
-		fmt.Fprintf(m.progress, "%-14s seeded a row into %s\n", name, seed.Table)
+		vals := make([]string, len(cols))
+		for i, c := range cols {
+			vals[i] = fmt.Sprintf("%s=%v", c, args[i])
+		}
+		fmt.Fprintf(m.progress, "%-14s seeded a row into %s (%s)\n", name, seed.Table, strings.Join(vals, ", "))
 	}
 	return n, nil
 }
