@@ -46,7 +46,7 @@ func (c *Checker) Check(ctx context.Context, t Target) (*Report, error) {
 	}
 	at := now()
 	for _, br := range r.Branches {
-		if br.State != StateOK && br.State != StateDrift {
+		if br.State == StateNotApplied {
 			continue
 		}
 		err := rec.write(ctx, Record{Branch: br.Branch, Version: br.Version, Accepted: records[br.Branch].Accepted, CheckedAt: at,
