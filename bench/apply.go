@@ -37,7 +37,7 @@ func benchApply(args []string) error {
 	pgURL := fs.String("postgres", envOr("DEV_URL_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL (\"\" to skip PostgreSQL)")
 	fs.Parse(args)
 	ctx := context.Background()
-	fmt.Printf("apply from empty, median of %d runs, each side on fresh databases, runs interleaved (load %s)\n\n", *runs, loadavg())
+	fmt.Printf("apply from empty, median of %d runs, each side on fresh databases, runs interleaved, the side that goes first alternating (load %s)\n\n", *runs, loadavg())
 	fmt.Printf("%5s %-9s %10s %10s %6s | %10s %10s %6s | %8s %9s %9s\n", "files", "dialect",
 		"raw floor", "plugmig", "ratio", "1-tx floor", "single-tx", "ratio", "status", "peak heap", "peak RSS")
 	for _, size := range strings.Split(*sizes, ",") {
@@ -49,8 +49,8 @@ func benchApply(args []string) error {
 			return err
 		}
 	}
-	fmt.Println(`
-raw floor: each file's statements in one transaction plus one INSERT into a version table; 1-tx floor: every file's
+	fmt.Printf("\n(load at the end: %s)\n", loadavg())
+	fmt.Println(`raw floor: each file's statements in one transaction plus one INSERT into a version table; 1-tx floor: every file's
 statements and version INSERTs in one transaction. plugmig: apply.Migrator.Apply (lock, checks, ownership guard,
 Atlas executor, history), single-tx: the same with apply.WithSingleTransaction. status: Migrator.Status on the
 migrated database. peak heap / RSS: one more apply, after runtime/debug.FreeOSMemory and a reset of the
@@ -136,19 +136,30 @@ func benchApplySize(ctx context.Context, plugins, migrations, runs int, pgURL, c
 			}
 			return applyRaw(ctx, db, d, sources, branches)
 		}
-		for range runs {
+		for i := range runs {
 			for _, single := range []bool{false, true} {
-				t, err := rawApply(single)
-				if err != nil {
-					return err
-				}
-				o, db, drop, err := ourApply(single)
-				if db != nil {
-					db.Close()
-					drop()
-				}
-				if err != nil {
-					return err
+				// Alternate which side goes first, so neither always meets
+				// a warmer (or busier) disk and server.
+				var t, o time.Duration
+				var err error
+				for _, ourTurn := range []bool{i%2 == 1, i%2 == 0} {
+					if !ourTurn {
+						t, err = rawApply(single)
+						if err != nil {
+							return err
+						}
+						continue
+					}
+					var db *sql.DB
+					var drop func()
+					o, db, drop, err = ourApply(single)
+					if db != nil {
+						db.Close()
+						drop()
+					}
+					if err != nil {
+						return err
+					}
 				}
 				if single {
 					raw1, ours1 = append(raw1, t), append(ours1, o)
