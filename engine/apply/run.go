@@ -138,7 +138,7 @@ func (m *Migrator) transactional(f migrate.File) bool {
 	if m.dialect == "mysql" {
 		return false
 	}
-	if lf, ok := f.(*migrate.LocalFile); ok {
+	if lf, ok := f.(interface{ Directive(string) []string }); ok {
 		for _, d := range lf.Directive("txmode") {
 			if d == "none" {
 				return false
@@ -357,9 +357,9 @@ func (m *Migrator) preflight(ctx context.Context, guard *lint.Guard, bp *BranchP
 		if owner == bp.Branch {
 			files = slices.DeleteFunc(files, func(x migrate.File) bool { return x.Version() >= f.Version() })
 		}
-		histories = append(histories, lint.History{Owner: owner, Files: files})
+		histories = append(histories, lint.History{Owner: owner, Files: localFiles(files)})
 	}
-	findings, err := guard.Preflight(ctx, dev, histories, bp.Folder, []migrate.File{f})
+	findings, err := guard.Preflight(ctx, dev, histories, bp.Folder, []migrate.File{localFile(f)})
 	if err != nil {
 		return err
 	}
@@ -522,18 +522,43 @@ func (f *fileRevisions) flush(ctx context.Context) error {
 }
 
 // seed inserts the branch's seed rows (core's or a plugin's) that are not
-// there yet.
-func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
+// there yet, all in one transaction (one commit, not one per row, on
+// SQLite and PostgreSQL), begun only when a row is missing.
+func (m *Migrator) seed(ctx context.Context, name string) (n int, err error) {
 	seeds, err := m.composer.Plugins().Seeds(name)
 	if err != nil || len(seeds) == 0 {
 		return 0, err
 	}
-	var c conn = m.db
-	if m.shared != nil {
+	var (
+		c     conn = m.db
+		tx    *sql.Tx
+		write = func() (conn, error) { return c, nil }
+	)
+	switch {
+	case m.shared != nil:
 		c = m.shared
+	case m.dialect != "mysql":
+		write = func() (conn, error) {
+			if tx == nil {
+				var err error
+				if tx, err = m.db.BeginTx(ctx, nil); err != nil {
+					return nil, err
+				}
+			}
+			return tx, nil
+		}
+		defer func() {
+			switch {
+			case tx == nil:
+			case err != nil:
+				tx.Rollback()
+				n = 0
+			default:
+				err = tx.Commit()
+			}
+		}()
 	}
 	s := store{dialect: m.dialect, db: c}
-	n := 0
 	for _, seed := range seeds {
 		cols, args := seedColumns(seed)
 		where, quoted, marks := "", "", ""
@@ -546,7 +571,11 @@ func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
 			marks += "?"
 		}
 		var count int
-		rows, err := c.QueryContext(ctx, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" WHERE "+where), args...)
+		var read conn = c
+		if tx != nil {
+			read = tx // once the transaction began, its connection reads too
+		}
+		rows, err := read.QueryContext(ctx, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" WHERE "+where), args...)
 		if err == nil {
 			err = scanOne(rows, &count)
 		}
@@ -556,7 +585,11 @@ func (m *Migrator) seed(ctx context.Context, name string) (int, error) {
 		if count > 0 {
 			continue
 		}
-		if _, err := c.ExecContext(ctx, s.q("INSERT INTO "+m.quote(seed.Table)+" ("+quoted+") VALUES ("+marks+")"), args...); err != nil {
+		w, err := write()
+		if err != nil {
+			return n, err
+		}
+		if _, err := w.ExecContext(ctx, s.q("INSERT INTO "+m.quote(seed.Table)+" ("+quoted+") VALUES ("+marks+")"), args...); err != nil {
 			return n, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
 		}
 		n++

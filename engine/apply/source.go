@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"sync"
 
 	"ariga.io/atlas/sql/migrate"
 )
@@ -60,7 +61,7 @@ func (d *fsDir) Files() ([]migrate.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, migrate.NewLocalFile(n, b))
+		files = append(files, &parsedFile{LocalFile: migrate.NewLocalFile(n, b)})
 	}
 	d.files = files
 	return files, nil
@@ -77,4 +78,50 @@ func (d *fsDir) Checksum() (migrate.HashFile, error) {
 	}
 	d.sum, err = migrate.NewHashFile(files)
 	return d.sum, err
+}
+
+// parsedFile is a migration file whose statements are split once: a run
+// asks for them several times (apply, the guard, Atlas's executor), and
+// splitting a long file costs more than executing it on SQLite.
+type parsedFile struct {
+	*migrate.LocalFile
+	once  sync.Once
+	decls []*migrate.Stmt
+	err   error
+}
+
+// StmtDecls returns the file's statements, split on the first call.
+func (f *parsedFile) StmtDecls() ([]*migrate.Stmt, error) {
+	f.once.Do(func() { f.decls, f.err = f.LocalFile.StmtDecls() })
+	return f.decls, f.err
+}
+
+// Stmts returns the text of the file's statements.
+func (f *parsedFile) Stmts() ([]string, error) {
+	decls, err := f.StmtDecls()
+	if err != nil {
+		return nil, err
+	}
+	stmts := make([]string, len(decls))
+	for i, d := range decls {
+		stmts[i] = d.Text
+	}
+	return stmts, nil
+}
+
+// localFile returns Atlas's own file of f, for code that needs one (lint).
+func localFile(f migrate.File) migrate.File {
+	if p, ok := f.(*parsedFile); ok {
+		return p.LocalFile
+	}
+	return f
+}
+
+// localFiles maps localFile over files.
+func localFiles(files []migrate.File) []migrate.File {
+	out := make([]migrate.File, len(files))
+	for i, f := range files {
+		out[i] = localFile(f)
+	}
+	return out
 }
