@@ -165,7 +165,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	tx := m.transactional(f)
 	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
 	if bp.Branch != plugin.Core {
-		if err := guard.Check(f); err != nil {
+		if err := guard.Check(localFile(f)); err != nil {
 			return fr, m.explain(bp, f, tx, err)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/migdir"
 )
 
 // Sources maps each branch to the file system holding its migration
@@ -29,15 +31,16 @@ func (s Sources) Dir(branch, dialect string) (migrate.Dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fsDir{FS: sub}, nil
+	return &fsDir{FS: sub, dialect: dialect}, nil
 }
 
 // fsDir is a read-only migrate.Dir over an fs.FS. It reads its files and
 // computes their checksum once: a run asks for both several times.
 type fsDir struct {
 	fs.FS
-	files []migrate.File
-	sum   migrate.HashFile
+	dialect string
+	files   []migrate.File
+	sum     migrate.HashFile
 }
 
 var errReadOnly = errors.New("migration folder is read-only during apply")
@@ -61,7 +64,7 @@ func (d *fsDir) Files() ([]migrate.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, &parsedFile{LocalFile: migrate.NewLocalFile(n, b)})
+		files = append(files, &parsedFile{LocalFile: migrate.NewLocalFile(n, b), dialect: d.dialect})
 	}
 	d.files = files
 	return files, nil
@@ -80,19 +83,22 @@ func (d *fsDir) Checksum() (migrate.HashFile, error) {
 	return d.sum, err
 }
 
-// parsedFile is a migration file whose statements are split once: a run
-// asks for them several times (apply, the guard, Atlas's executor), and
-// splitting a long file costs more than executing it on SQLite.
+// parsedFile is a migration file whose statements are split once, as the
+// dialect's driver splits them (migdir.Stmts): a run asks for them several
+// times (apply, the guard, Atlas's executor), and splitting a long file
+// costs more than executing it on SQLite. Code that needs Atlas's own file
+// (lint) gets it from localFile.
 type parsedFile struct {
 	*migrate.LocalFile
-	once  sync.Once
-	decls []*migrate.Stmt
-	err   error
+	dialect string
+	once    sync.Once
+	decls   []*migrate.Stmt
+	err     error
 }
 
 // StmtDecls returns the file's statements, split on the first call.
 func (f *parsedFile) StmtDecls() ([]*migrate.Stmt, error) {
-	f.once.Do(func() { f.decls, f.err = f.LocalFile.StmtDecls() })
+	f.once.Do(func() { f.decls, f.err = migdir.Stmts(f.dialect, f.LocalFile) })
 	return f.decls, f.err
 }
 
