@@ -308,21 +308,26 @@ func (s *session) finish(ctx context.Context, r *Report) error {
 
 // Unowned returns the tables of a database that no registered branch
 // declares, other than plugmig's and other tools' history tables: a cheap
-// check for status (it replays nothing).
+// check for status (one catalog query; it replays nothing).
 func Unowned(ctx context.Context, db *sql.DB, dialect string, comp *compose.Composer) ([]string, error) {
-	drv, err := compose.Open(dialect, db)
-	if err != nil {
-		return nil, err
+	var query string
+	switch dialect {
+	case "sqlite":
+		query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+	case "postgres":
+		query = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+	default:
+		query = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
 	}
-	live, err := drv.InspectSchema(ctx, "", &schema.InspectOptions{Mode: schema.InspectTables})
+	names, err := strings1(ctx, db, query)
 	if err != nil {
-		return nil, fmt.Errorf("inspect the database: %w", err)
+		return nil, fmt.Errorf("list the database's tables: %w", err)
 	}
 	skip := []string{apply.HistoryTable, Table, AlembicTable, AtlasTable}
 	var out []string
-	for _, t := range live.Tables {
-		if !slices.Contains(skip, t.Name) && comp.Owner(t.Name) == "" {
-			out = append(out, t.Name)
+	for _, t := range names {
+		if !slices.Contains(skip, t) && comp.Owner(t) == "" {
+			out = append(out, t)
 		}
 	}
 	slices.Sort(out)
