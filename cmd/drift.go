@@ -15,11 +15,13 @@ import (
 	"github.com/plugmig/plugmig/engine/drift"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/dbdriver"
+	"github.com/plugmig/plugmig/internal/fleet"
 )
 
 // DriftCmd compares a database with what its history says it holds.
 type DriftCmd struct {
 	Target
+	Fleet
 	JSON bool `name:"json" help:"Print the result as JSON."`
 }
 
@@ -33,6 +35,12 @@ type driftJSON struct {
 // Run replays each branch's applied files on a scratch database, compares,
 // prints per branch and exits 1 on drift.
 func (c *DriftCmd) Run(a *App) error {
+	if err := checkFleetFlags(c.Fleet, c.Target); err != nil {
+		return err
+	}
+	if c.Targets != "" {
+		return runFleet(a, c.Fleet, "checking drift of", c.JSON, c.driftTarget(a))
+	}
 	ctx := context.Background()
 	chk, target, closeDB, url, err := c.openDrift(ctx, a)
 	if err != nil {
@@ -54,6 +62,59 @@ func (c *DriftCmd) Run(a *App) error {
 		return &exitError{code: 1, err: errSilent}
 	}
 	return nil
+}
+
+// driftTarget checks one fleet target for drift.
+func (c *DriftCmd) driftTarget(a *App) func(context.Context, fleet.Target) (fleetOutcome, error) {
+	return func(ctx context.Context, t fleet.Target) (fleetOutcome, error) {
+		out := fleetOutcome{result: resultNoDrift}
+		parsed, err := dbdriver.ParseURL(t.URL)
+		if err != nil {
+			return out, err
+		}
+		out.dialect = parsed.Dialect
+		m, db, err := c.openURL(ctx, a, t.URL, refuseMissing, io.Discard)
+		if err != nil {
+			return out, err
+		}
+		defer db.Close()
+		comp, err := a.Composer()
+		if err != nil {
+			return out, err
+		}
+		sources := app.Sources()
+		if c.FromRoot {
+			root, err := a.ModuleRoot()
+			if err != nil {
+				return out, err
+			}
+			sources = app.DiskSources(root)
+		}
+		chk, err := drift.New(comp, sources, drift.WithDeviations(app.Deviations()...))
+		if err != nil {
+			return out, err
+		}
+		report, err := chk.Check(ctx, drift.Target{DB: db, Dialect: parsed.Dialect, Migrator: m, ScratchURL: t.URL})
+		if err != nil {
+			return out, err
+		}
+		if report.Drift() {
+			out.result = resultDrift
+		}
+		for _, b := range report.Branches {
+			bc := branchChange{Branch: b.Branch, From: b.Version, To: b.Version}
+			switch b.State {
+			case drift.StateDrift:
+				bc.Note = fmt.Sprintf("DRIFT: %d difference(s)", len(b.Differences))
+			case drift.StateNotAdopted:
+				bc.Note = "not adopted"
+			case drift.StateRefused:
+				bc.Note = "refused"
+			}
+			out.branches = append(out.branches, bc)
+		}
+		return out, nil
+	}
 }
 
 func printDrift(w io.Writer, url string, r *drift.Report) {

@@ -31,6 +31,8 @@ const (
 	resultPending    = "pending"
 	resultFailed     = "failed"
 	resultNotStarted = "not started"
+	resultNoDrift    = "no drift"
+	resultDrift      = "drift"
 )
 
 // fleetTarget is one target's line in a fleet's summary and JSON.
@@ -53,6 +55,8 @@ type branchChange struct {
 	To      string `json:"to"`
 	Files   int    `json:"files"`
 	Problem string `json:"problem,omitempty"`
+	// Note is what drift --targets found in the branch.
+	Note string `json:"note,omitempty"`
 }
 
 // fleetJSON is the --json output of a command run with --targets.
@@ -120,6 +124,11 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 			fmt.Fprintln(app.Stdout, "pending work: run go run ./cmd apply --targets", f.Targets)
 		}
 		return errSilent
+	case out.Summary[resultDrift] > 0:
+		if !asJSON {
+			fmt.Fprintln(app.Stdout, "drift found: go run ./cmd drift --url <target> lists the differences of one target")
+		}
+		return errSilent
 	}
 	return nil
 }
@@ -149,10 +158,13 @@ func fleetLine(r fleet.Result[fleetOutcome]) fleetTarget {
 func describe(t fleetTarget) string {
 	var parts []string
 	for _, b := range t.Branches {
-		if b.From == b.To && b.Problem == "" {
+		if b.From == b.To && b.Problem == "" && b.Note == "" {
 			continue
 		}
 		p := fmt.Sprintf("%s %s -> %s", b.Branch, orDash(b.From), orDash(b.To))
+		if b.Note != "" {
+			p = fmt.Sprintf("%s at %s: %s", b.Branch, orDash(b.From), b.Note)
+		}
 		if b.Files > 0 {
 			p += fmt.Sprintf(" (%d)", b.Files)
 		}
@@ -162,8 +174,11 @@ func describe(t fleetTarget) string {
 		parts = append(parts, p)
 	}
 	if len(parts) == 0 {
-		if t.Result == resultFailed || t.Result == resultNotStarted {
+		switch t.Result {
+		case resultFailed, resultNotStarted:
 			return "-"
+		case resultNoDrift:
+			return "every branch as its migrations say"
 		}
 		return "every branch at its head"
 	}
@@ -185,7 +200,7 @@ func printFleet(w io.Writer, targets []fleetTarget) {
 
 func tally(summary map[string]int) string {
 	var parts []string
-	for _, k := range []string{resultApplied, resultUpToDate, resultPending, resultFailed, resultNotStarted} {
+	for _, k := range []string{resultApplied, resultUpToDate, resultPending, resultNoDrift, resultDrift, resultFailed, resultNotStarted} {
 		if n := summary[strings.ReplaceAll(k, " ", "_")]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, k))
 		}

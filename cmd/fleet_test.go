@@ -141,3 +141,33 @@ func TestFleetFailFast(t *testing.T) {
 		require.True(t, os.IsNotExist(err), "target %d was not touched", i)
 	}
 }
+
+// TestFleetDrift: drift --targets checks every target; a database changed
+// outside its migrations is reported as drifting, the others not, and the
+// exit code is 1.
+func TestFleetDrift(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	clean, changed := testdb.SQLite(t), testdb.SQLite(t)
+	targets := filepath.Join(dir, "targets")
+	require.NoError(t, os.WriteFile(targets, []byte("clean="+clean.URL+"\nchanged="+changed.URL+"\n"), 0o644))
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{"apply", "--root", testdb.Root(t), "--targets", targets}, &stdout, &stderr), "%s", &stderr)
+	_, err := changed.DB.Exec("ALTER TABLE core__users ADD COLUMN nickname text")
+	require.NoError(t, err)
+
+	stdout.Reset()
+	stderr.Reset()
+	code := run([]string{"drift", "--root", testdb.Root(t), "--targets", targets}, &stdout, &stderr)
+	require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+	require.Regexp(t, `(?m)^clean +sqlite +no drift +every branch as its migrations say`, stdout.String())
+	require.Regexp(t, `(?m)^changed +sqlite +drift +core at \d{14}: DRIFT: 1 difference\(s\)`, stdout.String())
+	require.Contains(t, stdout.String(), "1 no drift, 1 drift")
+
+	stdout.Reset()
+	code = run([]string{"drift", "--root", testdb.Root(t), "--targets", targets, "--json"}, &stdout, &stderr)
+	require.Equal(t, 1, code)
+	var out fleetJSON
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), stdout.String())
+	require.Equal(t, map[string]int{"targets": 2, "no_drift": 1, "drift": 1}, out.Summary)
+}
