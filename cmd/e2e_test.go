@@ -22,6 +22,7 @@ import (
 // a plugin, generate, diff, lint, apply on SQLite and PostgreSQL, change
 // the schema, and remove the plugin. Skipped with -short.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("SKIPPED: end-to-end scripts build the repository copy with the go command; run without -short")
 	}

@@ -13,6 +13,7 @@ import (
 // with the same command, subcommands, arguments and flags (flag values may
 // differ).
 func TestGuideCommandsAreTested(t *testing.T) {
+	t.Parallel()
 	guide, err := os.ReadFile("../docs/plugin-guide.md")
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,7 @@ func scratchOf(t *testing.T, pg, my *sql.DB, pid int) []string {
 // SIGTERM) while its scratch databases exist on PostgreSQL and MariaDB:
 // the process drops them before it ends (issue 11, item 11).
 func TestInterruptDropsScratchDatabases(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts lint processes")
 	}

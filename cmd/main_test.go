@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 		// The test binary acts as plugmig for tests that need processes.
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
+	if filepath.Base(os.Args[0]) != "plugmig" { // not a script's exec plugmig
+		testdb.RaiseParallel()
+	}
 	testscript.Main(m, map[string]func(){
 		"plugmig": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
@@ -29,6 +32,7 @@ func TestMain(m *testing.M) {
 // migration folders, with the dev URLs pointing at the local servers.
 // Scripts that need the servers start with "[!servers] skip".
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	servers, reason := testdb.Servers()
 	if !servers {
 		if os.Getenv("CI") == "true" {

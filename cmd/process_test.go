@@ -49,6 +49,7 @@ func readHistory(t *testing.T, db *testdb.DB) []historyRow {
 // TestConcurrentApply starts 8 apply processes at once on one fresh
 // database: every file is applied exactly once and every process exits 0.
 func TestConcurrentApply(t *testing.T) {
+	t.Parallel()
 	for _, d := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(d, func(t *testing.T) {
 			db := testdb.Open(t, d)
@@ -94,6 +95,7 @@ func TestConcurrentApply(t *testing.T) {
 // TestKilledApply kills an apply process with SIGKILL in the middle of a
 // slow file: the history holds no torn revision, and a rerun completes.
 func TestKilledApply(t *testing.T) {
+	t.Parallel()
 	slow := map[string]string{
 		"sqlite":   "CREATE TABLE core__slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 12000000) SELECT max(x) AS x FROM c;\n",
 		"postgres": "CREATE TABLE core__slow AS SELECT 1 AS x FROM pg_sleep(3);\n",

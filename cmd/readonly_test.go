@@ -15,6 +15,7 @@ import (
 // so, and that the migration needs no fix — not "fix the statement, run
 // hash" — on every dialect; nothing is recorded (issue 11, item 10).
 func TestReadOnlyDatabase(t *testing.T) {
+	t.Parallel()
 	readOnly := map[string]func(string) string{
 		"sqlite":   func(u string) string { return u + "?mode=ro" },
 		"postgres": func(u string) string { return u + "&default_transaction_read_only=on" },

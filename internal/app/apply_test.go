@@ -135,8 +135,10 @@ func appliedFiles(rs []apply.BranchResult) map[string]int {
 }
 
 func TestApplyFreshThenNothing(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newApplyEnv(t, d)
 			res, err := e.migrator().Apply(ctx)
@@ -165,8 +167,10 @@ func TestApplyFreshThenNothing(t *testing.T) {
 }
 
 func TestApplyPluginsEnabledLater(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newApplyEnv(t, d)
 			res, err := e.migrator("none").Apply(ctx)
@@ -208,6 +212,7 @@ func TestApplyPluginsEnabledLater(t *testing.T) {
 }
 
 func TestApplyRefusesBeforeAnySQL(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		break_ func(e *applyEnv)
@@ -238,6 +243,7 @@ func TestApplyRefusesBeforeAnySQL(t *testing.T) {
 	for _, d := range compose.Dialects {
 		for _, c := range cases {
 			t.Run(d+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
 				ctx := context.Background()
 				e := newApplyEnv(t, d)
 				_, err := e.migrator().Apply(ctx)
@@ -258,8 +264,10 @@ func TestApplyRefusesBeforeAnySQL(t *testing.T) {
 }
 
 func TestApplyAdoptsWithBaseline(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newApplyEnv(t, d)
 			// The tables exist (created by hand, as before this tool) but no history.
@@ -293,8 +301,10 @@ func TestApplyAdoptsWithBaseline(t *testing.T) {
 }
 
 func TestApplyFailingStatement(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newApplyEnv(t, d)
 			_, err := e.migrator().Apply(ctx)
@@ -357,8 +367,10 @@ func TestApplyFailingStatement(t *testing.T) {
 }
 
 func TestPluginRemove(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newApplyEnv(t, d)
 			_, err := e.migrator().Apply(ctx)
@@ -389,6 +401,7 @@ func TestPluginRemove(t *testing.T) {
 // TestUnknownBranchInHistory: a branch whose plugin left the code is
 // reported, never a crash (MediaGoblin: "Can't locate revision").
 func TestUnknownBranchInHistory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newApplyEnv(t, compose.SQLite)
 	_, err := e.migrator().Apply(ctx)
@@ -415,8 +428,10 @@ func TestUnknownBranchInHistory(t *testing.T) {
 // apply waits at most its lock timeout and then refuses, untouched; once
 // the lock is free it proceeds.
 func TestApplyWaitsForTheLock(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newApplyEnv(t, d)
 			release := holdLock(t, e.db)
@@ -486,6 +501,7 @@ func (e *applyEnv) privileges() []string {
 // untouched one — also on a history recorded with atlas.sum's cumulative
 // hashes by an earlier plugmig (issue 11, item 6).
 func TestApplyNamesOnlyTheChangedFiles(t *testing.T) {
+	t.Parallel()
 	const (
 		one = "29990101000000_one.sql"
 		mid = "29990101500000_mid.sql"
@@ -493,6 +509,7 @@ func TestApplyNamesOnlyTheChangedFiles(t *testing.T) {
 	)
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newApplyEnv(t, d)
 			e.addFile("image", one, "CREATE TABLE image__one (id int);\n", false)

@@ -29,6 +29,7 @@ func project(t *testing.T, root string) *plan.Project {
 
 // TestAtlasHCLIsCurrent: the committed atlas.hcl has one env per branch.
 func TestAtlasHCLIsCurrent(t *testing.T) {
+	t.Parallel()
 	p := project(t, testdb.Root(t))
 	branches, err := p.Composer.Branches()
 	require.NoError(t, err)
@@ -41,6 +42,7 @@ func TestAtlasHCLIsCurrent(t *testing.T) {
 // for every dialect, and each composed migration directory is intact and
 // replays to exactly its branch's desired schema.
 func TestAtlasEnvPaths(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := testdb.CopyRoot(t)
 	p := project(t, root)
@@ -52,6 +54,7 @@ func TestAtlasEnvPaths(t *testing.T) {
 	require.Len(t, envs, len(branches))
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			dev := testdb.Dev(t, d)
 			for _, env := range envs {
 				branch := env[1]
@@ -90,6 +93,7 @@ func requireReplays(t *testing.T, p *plan.Project, dev *devdb.DB, branch, path s
 // directory moves into the plugin's folders with one version; a file that
 // changes core is refused and nothing moves.
 func TestAtlasImport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := testdb.CopyRoot(t)
 	p := project(t, root)

@@ -20,8 +20,10 @@ import (
 // entry, and a media entry reaches its plugin rows (security_rating,
 // image_data, archivalook_featured) — with no core schema naming a plugin.
 func TestPluginReachesCore(t *testing.T) {
+	t.Parallel()
 	for _, d := range []string{compose.SQLite, compose.Postgres, compose.MySQL} {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := testdb.Open(t, d)
 			createAll(t, db)
@@ -96,6 +98,7 @@ func createAll(t *testing.T, db *testdb.DB) {
 // TestGeneratedCodeIsFresh: the committed ent code was generated from the
 // committed schema sources (the hash go generate records matches them).
 func TestGeneratedCodeIsFresh(t *testing.T) {
+	t.Parallel()
 	if err := app.CheckGenerated(testdb.Root(t)); err != nil {
 		t.Fatal(err)
 	}

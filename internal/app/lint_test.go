@@ -148,8 +148,10 @@ func (e *applyEnv) coreDump() string {
 }
 
 func TestOwnershipCorpus(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			dev := testdb.Dev(t, d)
 			e := newApplyEnv(t, d)
@@ -209,8 +211,10 @@ func TestOwnershipCorpus(t *testing.T) {
 }
 
 func TestLintRepositoryIsClean(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			dev := testdb.Dev(t, d)
 			l := &lint.Linter{Project: project(t, testdb.Root(t)), Devs: map[string]*devdb.DB{d: dev}, Dialects: []string{d}}
 			fs, err := l.Run(context.Background())
@@ -224,6 +228,7 @@ func TestLintRepositoryIsClean(t *testing.T) {
 // is a warning naming them; Atlas's analyzers report a destructive change
 // as a warning, an error with --error.
 func TestLintWarnings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dev := testdb.Dev(t, compose.SQLite)
 	root := testdb.CopyRoot(t)
@@ -262,6 +267,7 @@ func TestLintWarnings(t *testing.T) {
 // TestLintDrift: a plugin whose migration is missing lags behind its ent
 // schema; lint says which branch and what to run.
 func TestLintDrift(t *testing.T) {
+	t.Parallel()
 	root := testdb.CopyRoot(t)
 	e := &applyEnv{t: t, root: root, db: &testdb.DB{Dialect: compose.SQLite}}
 	files, _ := filepath.Glob(filepath.Join(e.folder("image"), "2*.sql"))

@@ -30,6 +30,7 @@ func lockedMigrator(t *testing.T, e *applyEnv, path string) *apply.Migrator {
 // symbolic link, a relative path or another spelling takes the same lock as
 // a run that names the file itself (issue 11, item 8).
 func TestSQLiteLockIsTheRealFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newApplyEnv(t, compose.SQLite)
 	dir := filepath.Dir(e.db.Name)
@@ -61,6 +62,7 @@ func TestSQLiteLockIsTheRealFile(t *testing.T) {
 // TestMySQLLockIsPerDatabase: GET_LOCK names are server-wide; a run on one
 // database never waits for a run on another (issue 11, item 8).
 func TestMySQLLockIsPerDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	busy := newApplyEnv(t, compose.MySQL)
 	other := &applyEnv{t: t, db: testdb.Open(t, compose.MySQL), root: busy.root}

@@ -102,6 +102,7 @@ var deviations = map[string]string{
 // named index and foreign key of the MediaGoblin reference against what the
 // database reports.
 func TestReferenceSchema(t *testing.T) {
+	t.Parallel()
 	ref := readReference(t)
 	if n := len(ref); n != 32 {
 		t.Fatalf("reference has %d tables, want 30 core + 2 plugin tables", n)
@@ -115,6 +116,7 @@ func TestReferenceSchema(t *testing.T) {
 	}
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := testdb.Open(t, d)
 			b, err := comp.Union(comp.Plugins().Names()...)
