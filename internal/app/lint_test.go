@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,6 +16,8 @@ import (
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/engine/plan"
+	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
@@ -114,9 +118,23 @@ COMMENT ON TABLE image__notes IS 'notes';
 // drift.
 func lintRoot(t *testing.T, root string, dev *devdb.DB) []lint.Finding {
 	t.Helper()
-	l := &lint.Linter{Project: project(t, root), Devs: map[string]*devdb.DB{dev.Dialect: dev}, Dialects: []string{dev.Dialect}, Branches: []string{"image"}}
-	fs, err := l.Run(context.Background())
+	errs, err := lintErrors(root, dev)
 	require.NoError(t, err)
+	return errs
+}
+
+// lintErrors lints the image branch under root on dev and returns the
+// errors but drift. It may run on any goroutine.
+func lintErrors(root string, dev *devdb.DB) ([]lint.Finding, error) {
+	comp, err := app.Composer()
+	if err != nil {
+		return nil, err
+	}
+	l := &lint.Linter{Project: &plan.Project{Root: root, Composer: comp}, Devs: map[string]*devdb.DB{dev.Dialect: dev}, Dialects: []string{dev.Dialect}, Branches: []string{"image"}}
+	fs, err := l.Run(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	var errs []lint.Finding
 	for _, f := range fs {
 		// The corpora are hand-written, not in the ent schema: drift is expected.
@@ -124,7 +142,7 @@ func lintRoot(t *testing.T, root string, dev *devdb.DB) []lint.Finding {
 			errs = append(errs, f)
 		}
 	}
-	return errs
+	return errs, nil
 }
 
 // coreDump is every core table's schema and rows.
@@ -161,7 +179,13 @@ func TestOwnershipCorpus(t *testing.T) {
 			_, err = e.db.DB.Exec("INSERT INTO core__users (id, bio, created, updated) VALUES (1, 'bio', '2020-01-01 00:00:00', '2020-01-01 00:00:00')")
 			require.NoError(t, err)
 			core := e.coreDump()
-			n := 0
+
+			// Each violation in its own copy of the module root.
+			type violationCase struct {
+				v    violation
+				root string
+			}
+			var cases []violationCase
 			for _, v := range violations {
 				body, ok := v.sql[d]
 				if !ok {
@@ -170,13 +194,44 @@ func TestOwnershipCorpus(t *testing.T) {
 				if !ok {
 					continue
 				}
-				n++
-				t.Run(v.name, func(t *testing.T) {
-					root := testdb.CopyRoot(t)
-					e.root = root
-					e.addFile("image", "29990101000000_bad.sql", body+"\n", true)
+				e.root = testdb.CopyRoot(t)
+				e.addFile("image", "29990101000000_bad.sql", body+"\n", true)
+				cases = append(cases, violationCase{v, e.root})
+			}
+			n := len(cases)
+			// Lint them all first, a few at a time, each worker on its own
+			// scratch database: every lint replays the histories, and on a
+			// server most of that is the server's I/O, which overlaps.
+			workers := min(3, n)
+			devs := []*devdb.DB{dev}
+			for range workers - 1 {
+				devs = append(devs, testdb.Dev(t, d))
+			}
+			type linted struct {
+				findings []lint.Finding
+				err      error
+			}
+			results := make([]linted, n)
+			var (
+				wg   sync.WaitGroup
+				next atomic.Int64
+			)
+			for _, w := range devs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+						results[i].findings, results[i].err = lintErrors(cases[i].root, w)
+					}
+				}()
+			}
+			wg.Wait()
 
-					errs := lintRoot(t, root, dev)
+			for i, c := range cases {
+				t.Run(c.v.name, func(t *testing.T) {
+					e.root = c.root
+					require.NoError(t, results[i].err)
+					errs := results[i].findings
 					var codes []string
 					for _, f := range errs {
 						if f.File == "plugins/image/migrations/"+d+"/29990101000000_bad.sql" {
@@ -184,8 +239,8 @@ func TestOwnershipCorpus(t *testing.T) {
 						}
 					}
 					require.NotEmpty(t, codes, "lint must catch it in the file: %+v", errs)
-					if v.code != "" {
-						require.Contains(t, codes, v.code, "%+v", errs)
+					if c.v.code != "" {
+						require.Contains(t, codes, c.v.code, "%+v", errs)
 					}
 
 					_, err := e.migrator().Apply(ctx)
