@@ -18,6 +18,7 @@ import (
 // created, unowned tables and alembic_version are listed and untouched;
 // drift finds nothing, then finds a hand-made change.
 func TestAdoptMediaGoblin(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
@@ -120,6 +121,7 @@ func TestAdoptMediaGoblin(t *testing.T) {
 // the differences and nothing recorded; --accept records them, and drift
 // shows them as accepted, not as drift.
 func TestAdoptAccept(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		dialect string
 		opts    mgOptions
@@ -216,6 +218,7 @@ func TestDeviationsOnTheRealDatabase(t *testing.T) {
 // exactly the version atlas recorded, even where a newer version's schema
 // matches the tables too.
 func TestAdoptAtlasCLI(t *testing.T) {
+	t.Parallel()
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()

@@ -106,6 +106,7 @@ func victimDB(t *testing.T) (path string, bytes []byte) {
 // with the right code, refused by apply, and leaves the database and any
 // other file it names exactly as they were.
 func TestAdversarialSQLite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dev := testdb.Dev(t, compose.SQLite)
 	e := newApplyEnv(t, compose.SQLite)
@@ -161,6 +162,7 @@ func TestAdversarialSQLite(t *testing.T) {
 // scratch database under SQLite's authorizer too: a merged file that
 // attaches another database file fails there and leaves that file alone.
 func TestDiffReplayIsAuthorized(t *testing.T) {
+	t.Parallel()
 	victim, victimBytes := victimDB(t)
 	e := &applyEnv{t: t, root: testdb.CopyRoot(t), db: &testdb.DB{Dialect: compose.SQLite}}
 	e.addFile("image", "29990101000000_bad.sql", "ATTACH DATABASE '"+victim+"' AS v;\nDELETE FROM v.core__tags;\n", true)

@@ -35,6 +35,7 @@ var laterCases = map[string][]struct{ name, body string }{
 // writes core is PL108 at lint and refused by apply with core unchanged;
 // with -- plugmig:allow writes-core-later: <reason> it passes both.
 func TestLaterEffects(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()

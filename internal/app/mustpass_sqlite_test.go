@@ -60,6 +60,7 @@ DROP TABLE image__tmp;`},
 // TestMustPassSQLite: each file alone, and all of them in one fresh run,
 // pass lint and apply.
 func TestMustPassSQLite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dev := testdb.Dev(t, compose.SQLite)
 	run := func(t *testing.T, files ...int) {

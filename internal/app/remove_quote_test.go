@@ -13,6 +13,7 @@ import (
 // dialect's quote character is dropped as one name; it never turns into
 // SQL that drops a core table.
 func TestPluginRemoveQuotesNames(t *testing.T) {
+	t.Parallel()
 	for d, c := range map[string]struct{ create, name string }{
 		compose.SQLite:   {`CREATE TABLE "image__x""; DROP TABLE core__reports; --" (id integer)`, `image__x"; DROP TABLE core__reports; --`},
 		compose.Postgres: {`CREATE TABLE "image__x""; DROP TABLE core__reports; --" (id integer)`, `image__x"; DROP TABLE core__reports; --`},

@@ -70,6 +70,7 @@ var txNotEscapes = map[string]string{
 // and the words inside strings are not transaction control. The cases of
 // a dialect form one file, so lint and apply run once per dialect.
 func TestTransactionControl(t *testing.T) {
+	t.Parallel()
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
