@@ -54,8 +54,9 @@ type Guard struct {
 	branch  string
 	// auth is SQLite's authorizer on the file's connection (see Authorize).
 	auth *sqliteauth.Authorizer
-	// existing are the objects before the file, read once (see Exec).
-	existing map[string]object
+	// policy is the authorizer's policy for statements not watched, from
+	// the objects there before the file, read once (see Exec).
+	policy *sqliteauth.Policy
 	// later holds the statements allowed to write core later (Check).
 	later map[string]bool
 }

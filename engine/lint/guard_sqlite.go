@@ -50,14 +50,14 @@ func (g *Guard) Exec(ctx context.Context, q querier, stmt string, exec func() er
 		return exec()
 	}
 	w := &walker{l: g.l, q: q, dialect: g.dialect, probe: sqliteProbe{}, branch: g.branch, created: map[string]string{}}
-	if g.existing == nil {
+	if g.policy == nil {
 		objs, err := w.probe.objects(ctx, q)
 		if err != nil {
 			return err
 		}
-		g.existing = objs
+		g.policy = w.policy(g.branch, objs) // the names there before the file, read once
 	}
-	err := g.auth.Run(w.policy(g.branch, g.existing), stmt, exec)
+	err := g.auth.Run(g.policy, stmt, exec)
 	var d *sqliteauth.Denial
 	if errors.As(err, &d) {
 		return &GuardError{Findings: []Finding{w.denied(d, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: oneLine(stmt)})}}

@@ -306,7 +306,13 @@ func (a *Authorizer) decide(action sqlite.AuthorizerActionCode, arg1, arg2, dbNa
 	case sqlite.AuthRead, sqlite.AuthSelect, sqlite.AuthRecursive, sqlite.AuthFunction:
 		return sqlite.AuthorizerOK
 	case sqlite.AuthInsert, sqlite.AuthUpdate, sqlite.AuthDelete:
-		what := map[sqlite.AuthorizerActionCode]string{sqlite.AuthInsert: "INSERT INTO", sqlite.AuthUpdate: "UPDATE", sqlite.AuthDelete: "DELETE FROM"}[action]
+		what := "INSERT INTO"
+		switch action {
+		case sqlite.AuthUpdate:
+			what = "UPDATE"
+		case sqlite.AuthDelete:
+			what = "DELETE FROM"
+		}
 		if dbName != "main" && dbName != "temp" {
 			return a.deny(Escape, what, dbName+"."+arg1, trigger)
 		}
