@@ -51,11 +51,11 @@ func (g *Guard) Exec(ctx context.Context, q querier, stmt string, exec func() er
 	}
 	w := &walker{l: g.l, q: q, dialect: g.dialect, probe: sqliteProbe{}, branch: g.branch, created: map[string]string{}}
 	if g.policy == nil {
-		objs, err := w.probe.objects(ctx, q)
+		names, err := sqliteauth.Existing(ctx, q) // the names there before the file, read once
 		if err != nil {
 			return err
 		}
-		g.policy = w.policy(g.branch, objs) // the names there before the file, read once
+		g.policy = sqliteauth.OwnerPolicy(g.branch, func(n string) string { return g.l.Project.OwnerOf(n, nil) }, names)
 	}
 	err := g.auth.Run(g.policy, stmt, exec)
 	var d *sqliteauth.Denial
