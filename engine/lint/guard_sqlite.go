@@ -8,6 +8,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 
 	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
 )
 
@@ -51,11 +52,19 @@ func (g *Guard) Exec(ctx context.Context, q querier, stmt string, exec func() er
 	}
 	w := &walker{l: g.l, q: q, dialect: g.dialect, probe: sqliteProbe{}, branch: g.branch, created: map[string]string{}}
 	if g.policy == nil {
-		names, err := sqliteauth.Existing(ctx, q) // the names there before the file, read once
-		if err != nil {
-			return err
+		// A file not watched is plain DDL on names with the branch's prefix
+		// (Trivial), and "new_<prefix>..." for Atlas's rebuild: any other
+		// name no branch owns is refused, with no catalog read (this is the
+		// hot path of every plain plugin file).
+		ownerOf := func(n string) string { return g.l.Project.OwnerOf(n, nil) }
+		rebuild := "new_" + strings.ToLower(plugin.Prefix(g.branch))
+		g.policy = &sqliteauth.Policy{
+			Owns: func(n string) bool { return ownerOf(n) == g.branch },
+			Foreign: func(n string) bool {
+				o := ownerOf(n)
+				return o != g.branch && (o != "" || !strings.HasPrefix(n, rebuild))
+			},
 		}
-		g.policy = sqliteauth.OwnerPolicy(g.branch, func(n string) string { return g.l.Project.OwnerOf(n, nil) }, names)
 	}
 	err := g.auth.Run(g.policy, stmt, exec)
 	var d *sqliteauth.Denial
