@@ -50,7 +50,7 @@ func (c *HistoryCmd) Run(app *App) error {
 	rows := make([]historyJSON, len(revs))
 	for i, r := range revs {
 		rows[i] = historyJSON{
-			Branch: r.Branch, Version: r.Version, Description: r.Description, Type: r.Type.String(),
+			Branch: r.Branch, Version: r.Version, Description: r.Description, Type: r.TypeName(),
 			Applied: r.Applied, Total: r.Total, ExecutedAt: r.ExecutedAt.UTC(),
 			DurationMS: float64(r.ExecutionTime.Microseconds()) / 1000, Hash: r.Hash, Error: r.Error, ErrorStmt: r.ErrorStmt,
 		}

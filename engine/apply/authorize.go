@@ -11,6 +11,7 @@ import (
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
+	"github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
 // beginFile starts the transaction one file runs in. A SQLite plugin file
@@ -18,8 +19,8 @@ import (
 // guard turns it on for each of the file's statements); release removes
 // the authorizer and returns the connection to the pool: call it once the
 // transaction is over.
-func (m *Migrator) beginFile(ctx context.Context, guard *lint.Guard, branch string) (tx *sql.Tx, release func(), err error) {
-	if m.dialect != "sqlite" || branch == plugin.Core {
+func (m *Migrator) beginFile(ctx context.Context, guard *lint.Guard, branch string, fk bool) (tx *sql.Tx, release func(), err error) {
+	if m.dialect != "sqlite" || (branch == plugin.Core && !fk) {
 		tx, err := m.db.BeginTx(ctx, nil)
 		return tx, func() {}, err
 	}
@@ -27,16 +28,34 @@ func (m *Migrator) beginFile(ctx context.Context, guard *lint.Guard, branch stri
 	if err != nil {
 		return nil, nil, err
 	}
+	var auth *sqliteauth.Authorizer
 	release = func() {
-		sqliteauth.Uninstall(c)
+		if auth != nil {
+			sqliteauth.Uninstall(c)
+		}
+		if fk {
+			restoreForeignKeys(c) // and closes c
+			return
+		}
 		c.Close()
 	}
-	auth := sqliteauth.New()
-	if err := auth.Install(ctx, c); err != nil {
-		release()
-		return nil, nil, fmt.Errorf("install SQLite's authorizer: %w", err)
+	if fk {
+		// SQLite's procedure for schema changes: foreign keys off on the
+		// connection before the transaction (see package sqlitefk).
+		if err := sqlitefk.Off(ctx, c); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
 	}
-	guard.Authorize(auth)
+	if branch != plugin.Core {
+		a := sqliteauth.New()
+		if err := a.Install(ctx, c); err != nil {
+			release()
+			return nil, nil, fmt.Errorf("install SQLite's authorizer: %w", err)
+		}
+		auth = a
+		guard.Authorize(auth)
+	}
 	if tx, err = c.BeginTx(ctx, nil); err != nil {
 		release()
 		return nil, nil, err
@@ -46,8 +65,9 @@ func (m *Migrator) beginFile(ctx context.Context, guard *lint.Guard, branch stri
 
 // beginShared starts the one transaction of a single-transaction run; on
 // SQLite on a connection of its own with the authorizer installed, which
-// each plugin file's guard turns on for its statements.
-func (m *Migrator) beginShared(ctx context.Context) (tx *sql.Tx, release func(), err error) {
+// each plugin file's guard turns on for its statements, and foreign keys
+// off when a pending file rebuilds a table (fk).
+func (m *Migrator) beginShared(ctx context.Context, fk bool) (tx *sql.Tx, release func(), err error) {
 	if m.dialect != "sqlite" {
 		tx, err := m.db.BeginTx(ctx, nil)
 		return tx, func() {}, err
@@ -56,10 +76,20 @@ func (m *Migrator) beginShared(ctx context.Context) (tx *sql.Tx, release func(),
 	if err != nil {
 		return nil, nil, err
 	}
+	if fk {
+		if err := sqlitefk.Off(ctx, c); err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+	}
 	auth := sqliteauth.New()
 	release = func() {
 		m.sharedAuth = nil
 		sqliteauth.Uninstall(c)
+		if fk {
+			restoreForeignKeys(c)
+			return
+		}
 		c.Close()
 	}
 	if err := auth.Install(ctx, c); err != nil {

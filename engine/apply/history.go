@@ -183,7 +183,7 @@ func (s store) put(ctx context.Context, branch string, r *migrate.Revision, upse
 	default:
 		query += "ON CONFLICT (branch, version) DO UPDATE SET " + strings.Join(set, ", ")
 	}
-	_, err := s.db.ExecContext(ctx, s.q(query), branch, r.Version, r.Description, r.Type.String(), r.Applied, r.Total,
+	_, err := s.db.ExecContext(ctx, s.q(query), branch, r.Version, r.Description, typeName(r), r.Applied, r.Total,
 		r.ExecutedAt.UTC().Format(timeFormat), r.ExecutionTime.Microseconds(), r.Hash, partial,
 		nullString(r.Error), nullString(r.ErrorStmt), r.OperatorVersion)
 	if err != nil {
@@ -202,9 +202,41 @@ func (s store) delete(ctx context.Context, branch, version string) error {
 	return err
 }
 
+// Type names of the history's TYPE column besides Atlas's ("applied",
+// "baseline"): a failed attempt is never recorded as applied.
+const (
+	// TypeFailed is a file whose last attempt failed: on SQLite and
+	// PostgreSQL nothing of it was applied; on MySQL the statements before
+	// the failing one were.
+	TypeFailed = "failed"
+	// TypePartial is a file that started and did not finish (MySQL, whose
+	// DDL commits statement by statement: a run that was killed).
+	TypePartial = "partial"
+)
+
+// typeName is the TYPE recorded for a revision.
+func typeName(r *migrate.Revision) string {
+	if r.Type == migrate.RevisionTypeExecute {
+		switch {
+		case r.Error != "":
+			return TypeFailed
+		case r.Applied < r.Total:
+			return TypePartial
+		}
+	}
+	return r.Type.String()
+}
+
+// TypeName is the revision's TYPE as the history records it: "applied",
+// "baseline", "failed" or "partial".
+func (r Revision) TypeName() string { return typeName(r.Revision) }
+
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 func parseType(s string) migrate.RevisionType {
+	if s == TypeFailed || s == TypePartial {
+		return migrate.RevisionTypeExecute
+	}
 	for _, t := range []migrate.RevisionType{migrate.RevisionTypeBaseline, migrate.RevisionTypeExecute, migrate.RevisionTypeResolved, migrate.RevisionTypeExecute | migrate.RevisionTypeResolved} {
 		if t.String() == s {
 			return t

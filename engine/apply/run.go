@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
 // FileResult is one applied file.
@@ -83,7 +85,7 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 			}
 		}
 	}
-	tx, release, err := m.beginShared(ctx)
+	tx, release, err := m.beginShared(ctx, m.dialect == "sqlite" && rebuilds(plans))
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +110,19 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 		return nil, fmt.Errorf("%w\n  single transaction: the whole run was rolled back, nothing was applied or recorded", err)
 	}
 	return results, nil
+}
+
+// rebuilds reports whether a pending file needs SQLite's schema-change
+// procedure (see package sqlitefk).
+func rebuilds(plans []*BranchPlan) bool {
+	for _, bp := range plans {
+		for _, f := range bp.Pending {
+			if stmts, err := f.Stmts(); err == nil && sqlitefk.Needed(stmts) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResult, error) {
@@ -196,32 +211,35 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 // execInTx runs a file and its revision in one transaction. On failure the
 // transaction is rolled back and the failure alone is recorded.
 func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
+	stmts, err := migdir.StmtTexts(m.dialect, f)
+	if err != nil {
+		return err
+	}
+	fk := m.dialect == "sqlite" && sqlitefk.Needed(stmts)
 	if m.shared != nil {
 		// A single-transaction run: its caller commits or rolls back.
 		if bp.Branch != plugin.Core {
 			guard.Authorize(m.sharedAuth)
 		}
-		return m.execIn(ctx, m.shared, bp, f, hash, guard, watched)
+		err := m.execIn(ctx, m.shared, bp, f, hash, guard, watched)
+		if err == nil && fk {
+			err = sqlitefk.Check(ctx, m.shared)
+		}
+		return err
 	}
-	tx, release, err := m.beginFile(ctx, guard, bp.Branch)
+	tx, release, err := m.beginFile(ctx, guard, bp.Branch, fk)
 	if err != nil {
 		return err
 	}
 	err = m.execIn(ctx, tx, bp, f, hash, guard, watched)
+	if err == nil && fk {
+		err = sqlitefk.Check(ctx, tx)
+	}
 	if err != nil {
 		tx.Rollback()
 		release()
-		var se *migrate.StmtExecError
-		if errors.As(err, &se) {
-			stmts, _ := migdir.StmtTexts(m.dialect, f)
-			rev := &migrate.Revision{
-				Version: f.Version(), Description: f.Desc(), Type: migrate.RevisionTypeExecute,
-				Total: len(stmts), Hash: hash, ExecutedAt: time.Now(), OperatorVersion: m.operator,
-				Error: se.Err.Error(), ErrorStmt: se.Stmt.Text,
-			}
-			if werr := m.store.write(ctx, bp.Branch, rev); werr != nil {
-				err = errors.Join(err, werr)
-			}
+		if werr := m.recordFailure(ctx, bp, f, hash, len(stmts), err); werr != nil {
+			err = errors.Join(err, werr)
 		}
 		return err
 	}
@@ -249,6 +267,39 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 	return err
 }
 
+// restoreForeignKeys turns SQLite's foreign keys on again on a connection
+// pinned for a schema change and returns it to the pool; a connection that
+// cannot be restored is discarded, never reused with foreign keys off.
+func restoreForeignKeys(c *sql.Conn) {
+	if err := sqlitefk.On(context.Background(), c); err != nil {
+		c.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	c.Close()
+}
+
+// recordFailure records a file's failed attempt after its transaction was
+// rolled back: a failure (nothing of the file applied), never an applied
+// revision, with the statement that failed when there is one.
+func (m *Migrator) recordFailure(ctx context.Context, bp *BranchPlan, f migrate.File, hash string, total int, err error) error {
+	rev := &migrate.Revision{
+		Version: f.Version(), Description: f.Desc(), Type: migrate.RevisionTypeExecute,
+		Total: total, Hash: hash, ExecutedAt: time.Now(), OperatorVersion: m.operator,
+		Error: err.Error(),
+	}
+	var (
+		se *migrate.StmtExecError
+		fe *sqlitefk.Error
+	)
+	switch {
+	case errors.As(err, &se):
+		rev.Error, rev.ErrorStmt = se.Err.Error(), se.Stmt.Text
+	case errors.As(err, &fe):
+	default:
+		return nil // not the file's doing (a lost connection): nothing to record
+	}
+	return m.store.write(ctx, bp.Branch, rev)
+}
+
 // exec runs one file with Atlas's executor over c. Inside a transaction,
 // only the final revision is written: intermediate ones would roll back
 // with the file anyway.
@@ -259,13 +310,17 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 	}
 	var known *migrate.Revision
 	for _, r := range bp.Revisions {
-		if r.Version == f.Version() {
-			known = r
+		if r.Version == f.Version() && r.Applied > 0 {
+			known = r // resumed after its last applied statement
 		}
+	}
+	stmts, err := f.Stmts()
+	if err != nil {
+		return err
 	}
 	rrw := &fileRevisions{
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
-		hash:            hash, buffered: inTx, known: known,
+		hash:            hash, total: len(stmts), buffered: inTx, known: known,
 	}
 	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c, watch: watch, guard: guard}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
@@ -396,6 +451,10 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		}
 		return fmt.Errorf("%s: %s", where, readOnlyAdvice(err, outcome))
 	}
+	var fe *sqlitefk.Error
+	if errors.As(err, &fe) {
+		return fmt.Errorf("%s: refused: %w\n  the file was rolled back: nothing of it was applied; make it keep (or remove) the rows those reference, run go run ./cmd hash, and apply again", where, err)
+	}
 	var se *migrate.StmtExecError
 	if !errors.As(err, &se) {
 		var hc migrate.HistoryChangedError
@@ -472,6 +531,7 @@ func oneLine(s string) string {
 type fileRevisions struct {
 	branchRevisions
 	hash     string
+	total    int // the file's statements now (a failed file may have been fixed since)
 	buffered bool
 	last     *migrate.Revision
 	start    time.Time
@@ -493,7 +553,10 @@ func (f *fileRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) 
 	if f.start.IsZero() {
 		f.start = time.Now()
 	}
-	r.Hash = f.hash
+	r.Hash, r.Total = f.hash, f.total
+	if r.Applied >= r.Total {
+		r.Error, r.ErrorStmt = "", "" // an earlier attempt's error is over
+	}
 	r.ExecutedAt, r.ExecutionTime = f.start, time.Since(f.start)
 	if f.buffered {
 		cp := *r

@@ -16,6 +16,7 @@ import (
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
+	"github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
 // walker executes one branch's files on a scratch database and reports
@@ -71,13 +72,30 @@ func (w *walker) foreign(objs map[string]object) []string {
 	return ts
 }
 
-func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]Finding, error) {
+func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) (found []Finding, rerr error) {
 	if _, ok := f.(*migrate.LocalFile); !ok {
 		return nil, fmt.Errorf("%s: not a local file", path)
 	}
 	stmts, err := migdir.Stmts(w.dialect, f)
 	if err != nil {
 		return []Finding{{Code: CodeFails, Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Message: "cannot split into statements: " + err.Error()}}, nil
+	}
+	if w.dialect == "sqlite" && sqlitefk.Needed(stmtTexts(stmts)) {
+		// As apply does: SQLite's schema-change procedure, so a rebuild
+		// linted on a history holding rows behaves as it will on a database.
+		if err := sqlitefk.Off(ctx, w.q); err != nil {
+			return nil, err
+		}
+		defer sqlitefk.On(ctx, w.q)
+		defer func() {
+			if rerr != nil || slices.ContainsFunc(found, func(f Finding) bool { return f.Code == CodeFails }) {
+				return
+			}
+			if err := sqlitefk.Check(ctx, w.q); err != nil {
+				found = append(found, Finding{Code: CodeFails, Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path,
+					Message: fmt.Sprintf("fails on a database with rows: %v: apply refuses it", err)})
+			}
+		}()
 	}
 	var findings []Finding
 	w.laterSeen = map[string]bool{}
@@ -197,6 +215,14 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) ([]F
 		}
 	}
 	return findings, nil
+}
+
+func stmtTexts(stmts []*migrate.Stmt) []string {
+	out := make([]string, len(stmts))
+	for i, s := range stmts {
+		out[i] = s.Text
+	}
+	return out
 }
 
 // atlasChanges returns Atlas's changes of a statement, inspecting only the

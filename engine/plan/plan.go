@@ -15,12 +15,14 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlite"
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
+	"github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
 // ErrNotOwned is wrapped by the error of a plan that would create, change or
@@ -153,6 +155,9 @@ func (p *Project) replay(ctx context.Context, dev *devdb.DB, owners []string) (m
 }
 
 // Replay executes every file of dir on drv, without recording revisions.
+// On SQLite a file that rebuilds, drops or renames a table runs as SQLite's
+// schema-change procedure says (see package sqlitefk): foreign keys off,
+// the file, PRAGMA foreign_key_check, foreign keys on.
 func Replay(ctx context.Context, drv migrate.Driver, dir migrate.Dir) error {
 	files, err := dir.Files()
 	if err != nil || len(files) == 0 {
@@ -162,7 +167,47 @@ func Replay(ctx context.Context, drv migrate.Driver, dir migrate.Dir) error {
 	if err != nil {
 		return err
 	}
-	return ex.ExecuteFiles(ctx, files)
+	if !isSQLite(drv) {
+		return ex.ExecuteFiles(ctx, files)
+	}
+	for _, f := range files {
+		if err := replaySQLite(ctx, drv, ex, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isSQLite reports whether drv is Atlas's SQLite driver, possibly under
+// SQLite's authorizer.
+func isSQLite(drv migrate.Driver) bool {
+	switch d := drv.(type) {
+	case *sqlite.Driver:
+		return true
+	case sqliteauth.Driver:
+		return isSQLite(d.Driver)
+	}
+	return false
+}
+
+func replaySQLite(ctx context.Context, drv migrate.Driver, ex *migrate.Executor, f migrate.File) error {
+	stmts, err := f.Stmts()
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	if !sqlitefk.Needed(stmts) {
+		return ex.Execute(ctx, f)
+	}
+	if err := sqlitefk.Off(ctx, drv); err != nil {
+		return err
+	}
+	err = ex.Execute(ctx, f)
+	if err == nil {
+		if err = sqlitefk.Check(ctx, drv); err != nil {
+			err = fmt.Errorf("%s: %w", f.Name(), err)
+		}
+	}
+	return errors.Join(err, sqlitefk.On(ctx, drv))
 }
 
 // unqualified plans statements without a schema name, so a file applies to

@@ -586,3 +586,10 @@ func TestApplyNamesOnlyTheChangedFiles(t *testing.T) {
 		})
 	}
 }
+
+// removeFile deletes a migration file of a branch and rehashes its folder.
+func (e *applyEnv) removeFile(branch, name string) {
+	e.t.Helper()
+	require.NoError(e.t, os.Remove(filepath.Join(e.folder(branch), name)))
+	e.rehash(branch)
+}
