@@ -18,6 +18,8 @@ type ApplyCmd struct {
 	DryRun            bool `help:"Print the SQL that would run, per branch, and change nothing."`
 	SingleTransaction bool `help:"Apply every pending file of every branch in one transaction: all or nothing (SQLite, PostgreSQL)."`
 	JSON              bool `name:"json" help:"Print the result as JSON."`
+	// Interrupted settles a statement an interrupted run left undecided.
+	Interrupted string `placeholder:"ran|rerun" help:"MySQL/MariaDB: what became of the statement an interrupted (killed) run was executing, when apply cannot tell from the schema and says so: ran (record it as applied) or rerun (run it again)."`
 }
 
 // applyJSON is apply --json.
@@ -50,6 +52,7 @@ func (c *ApplyCmd) Run(app *App) error {
 	if c.SingleTransaction {
 		c.options = append(c.options, apply.WithSingleTransaction())
 	}
+	c.options = append(c.options, c.applyOptions()...)
 	if c.Targets != "" {
 		if c.DryRun {
 			return &exitError{code: 2, err: errors.New("--dry-run works on one database: use --url")}
@@ -64,6 +67,11 @@ func (c *ApplyCmd) Run(app *App) error {
 		}
 	}
 	return err
+}
+
+// applyOptions are the Migrator options of apply's own flags.
+func (c *ApplyCmd) applyOptions() []apply.Option {
+	return []apply.Option{apply.WithInterrupted(c.Interrupted)}
 }
 
 func (c *ApplyCmd) run(app *App) (applyJSON, error) {

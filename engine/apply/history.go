@@ -205,6 +205,8 @@ func (s store) delete(ctx context.Context, branch, version string) error {
 // Type names of the history's TYPE column besides Atlas's ("applied",
 // "baseline"): a failed attempt is never recorded as applied.
 const (
+	// TypeApplied is a file that ran to its end (Atlas's name).
+	TypeApplied = "applied"
 	// TypeFailed is a file whose last attempt failed: on SQLite and
 	// PostgreSQL nothing of it was applied; on MySQL the statements before
 	// the failing one were.

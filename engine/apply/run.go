@@ -172,12 +172,21 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	}
 	fr.Statements = len(stmts)
 	hash := migdir.FileHash(f)
+	tx := m.transactional(f)
+	if !tx {
+		note, err := m.settleInterrupted(ctx, bp, f)
+		if err != nil {
+			return fr, fmt.Errorf("branch %q: %s/%s: %w", bp.Branch, bp.Folder, f.Name(), err)
+		}
+		if note != "" {
+			fmt.Fprintf(m.progress, "%-14s %s  interrupted earlier: %s\n", bp.Branch, f.Name(), note)
+		}
+	}
 	for _, r := range bp.Revisions {
 		if r.Version == f.Version() {
 			fr.Resumed = r.Applied
 		}
 	}
-	tx := m.transactional(f)
 	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
 	if bp.Branch != plugin.Core {
 		if err := guard.Check(localFile(f)); err != nil {
