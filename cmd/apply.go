@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -19,7 +20,8 @@ type ApplyCmd struct {
 	SingleTransaction bool `help:"Apply every pending file of every branch in one transaction: all or nothing (SQLite, PostgreSQL)."`
 	JSON              bool `name:"json" help:"Print the result as JSON."`
 	// Interrupted settles a statement an interrupted run left undecided.
-	Interrupted string `placeholder:"ran|rerun" help:"MySQL/MariaDB: what became of the statement an interrupted (killed) run was executing, when apply cannot tell from the schema and says so: ran (record it as applied) or rerun (run it again)."`
+	AllowDataLoss bool   `help:"Run files that drop a table or column holding data (refused by default, naming the object and its rows; or mark the statement with -- plugmig:allow data-loss: <reason>)."`
+	Interrupted   string `placeholder:"ran|rerun" help:"MySQL/MariaDB: what became of the statement an interrupted (killed) run was executing, when apply cannot tell from the schema and says so: ran (record it as applied) or rerun (run it again)."`
 }
 
 // applyJSON is apply --json.
@@ -41,6 +43,8 @@ type dryRunBranch struct {
 type dryRunFile struct {
 	Name       string   `json:"name"`
 	Statements []string `json:"statements"`
+	// Refused is why apply would refuse the file before running it.
+	Refused string `json:"refused,omitempty"`
 }
 
 // Run applies, or with --dry-run prints, the pending files. With --json a
@@ -71,7 +75,7 @@ func (c *ApplyCmd) Run(app *App) error {
 
 // applyOptions are the Migrator options of apply's own flags.
 func (c *ApplyCmd) applyOptions() []apply.Option {
-	return []apply.Option{apply.WithInterrupted(c.Interrupted)}
+	return []apply.Option{apply.WithInterrupted(c.Interrupted), apply.WithAllowDataLoss(c.AllowDataLoss)}
 }
 
 func (c *ApplyCmd) run(app *App) (applyJSON, error) {
@@ -128,7 +132,11 @@ func dryRun(ctx context.Context, m *apply.Migrator) ([]dryRunBranch, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: %w", bp.Folder, f.Name(), err)
 			}
-			b.Files = append(b.Files, dryRunFile{Name: bp.Folder + "/" + f.Name(), Statements: stmts})
+			df := dryRunFile{Name: bp.Folder + "/" + f.Name(), Statements: stmts}
+			if err := m.CheckDataLoss(ctx, bp, f); err != nil {
+				df.Refused = err.Error()
+			}
+			b.Files = append(b.Files, df)
 		}
 		out = append(out, b)
 	}
@@ -143,6 +151,9 @@ func printDryRun(w io.Writer, branches []dryRunBranch) {
 	for _, b := range branches {
 		for _, f := range b.Files {
 			fmt.Fprintf(w, "-- branch %s: %s\n", b.Branch, f.Name)
+			if f.Refused != "" {
+				fmt.Fprintf(w, "-- apply would refuse this file: %s\n", strings.ReplaceAll(f.Refused, "\n", "\n-- "))
+			}
 			for _, s := range f.Statements {
 				fmt.Fprintln(w, s)
 			}

@@ -53,9 +53,10 @@ type Migrator struct {
 	// sharedAuth is SQLite's authorizer on the connection of shared.
 	sharedAuth *sqliteauth.Authorizer
 
-	drv         migrate.Driver // Atlas's driver on db, opened on first use
-	scratchURL  string         // server for the ownership guard's scratch database
-	interrupted string         // the user's decision on an interrupted statement (WithInterrupted)
+	drv           migrate.Driver // Atlas's driver on db, opened on first use
+	scratchURL    string         // server for the ownership guard's scratch database
+	interrupted   string         // the user's decision on an interrupted statement (WithInterrupted)
+	allowDataLoss bool           // run files that drop data (WithAllowDataLoss)
 }
 
 // Option configures a Migrator.

@@ -187,6 +187,9 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 			fr.Resumed = r.Applied
 		}
 	}
+	if err := m.checkDataLoss(ctx, bp, f); err != nil {
+		return fr, fmt.Errorf("branch %q: %s/%s: %w", bp.Branch, bp.Folder, f.Name(), err)
+	}
 	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
 	if bp.Branch != plugin.Core {
 		if err := guard.Check(localFile(f)); err != nil {

@@ -261,8 +261,9 @@ func (s single) Checksum() (migrate.HashFile, error) { return migrate.NewHashFil
 // owners and directives ----------------------------------------------------
 
 var (
-	ignoreRe = regexp.MustCompile(`^\s*plugmig:ignore\s+([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)\s*(?::\s*(.*))?$`)
-	allowRe  = regexp.MustCompile(`^\s*plugmig:allow\s+(unverifiable|writes-core-later)\s*(?::\s*(.*))?$`)
+	ignoreRe   = regexp.MustCompile(`^\s*plugmig:ignore\s+([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)\s*(?::\s*(.*))?$`)
+	allowRe    = regexp.MustCompile(`^\s*plugmig:allow\s+(unverifiable|writes-core-later)\s*(?::\s*(.*))?$`)
+	dataLossRe = regexp.MustCompile(`^\s*plugmig:allow\s+data-loss\s*(?::\s*(.*))?$`)
 )
 
 // directives are a statement's plugmig comments.
@@ -302,6 +303,11 @@ func parseDirectives(comments []string) directives {
 				d.allow = true
 			} else {
 				d.allowLater = true
+			}
+		case dataLossRe.MatchString(c):
+			// Apply's directive: lint only checks that it gives a reason.
+			if m := dataLossRe.FindStringSubmatch(c); strings.TrimSpace(m[1]) == "" {
+				d.problems = append(d.problems, fmt.Sprintf("%q has no reason: write -- plugmig:allow data-loss: <why the data may go>", c))
 			}
 		default:
 			d.problems = append(d.problems, fmt.Sprintf("%q is not a directive: use -- plugmig:ignore <CODE>: <reason>, -- plugmig:allow unverifiable: <reason> or -- plugmig:allow writes-core-later: <reason>", c))
