@@ -131,19 +131,37 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 		res.From = r.Version
 	}
 	res.To = res.From
-	for _, f := range bp.Pending {
-		fr, err := m.applyFile(ctx, bp, f)
+	seeded := false
+	for i, f := range bp.Pending {
+		var seed afterFile
+		if i == len(bp.Pending)-1 {
+			// The branch's seed rows go in with its last file: in its
+			// transaction where the dialect has one.
+			seed = func(ctx context.Context, c conn) (err error) {
+				res.Seeded, err = m.seedOn(ctx, c, bp.Branch)
+				seeded = err == nil
+				return err
+			}
+		}
+		fr, err := m.applyFile(ctx, bp, f, seed)
 		if err != nil {
 			return res, err
 		}
 		res.Files = append(res.Files, fr)
 		res.To = f.Version()
 	}
-	n, err := m.seed(ctx, bp.Branch)
-	if err != nil {
-		return res, err
+	if !seeded {
+		// Nothing to apply: still reconcile (insert what is missing).
+		var c conn = m.db
+		if m.shared != nil {
+			c = m.shared
+		}
+		n, err := m.seedOn(ctx, c, bp.Branch)
+		if err != nil {
+			return res, err
+		}
+		res.Seeded = n
 	}
-	res.Seeded = n
 	return res, nil
 }
 
@@ -163,7 +181,11 @@ func (m *Migrator) transactional(f migrate.File) bool {
 	return true
 }
 
-func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File) (FileResult, error) {
+// afterFile runs after a file's statements, on the connection or
+// transaction the file ran on, before the transaction commits.
+type afterFile func(ctx context.Context, c conn) error
+
+func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File, after afterFile) (FileResult, error) {
 	start := time.Now()
 	fr := FileResult{Branch: bp.Branch, Version: f.Version(), Description: f.Desc()}
 	stmts, err := migdir.StmtTexts(m.dialect, f)
@@ -204,9 +226,12 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		watched = false
 	}
 	if tx {
-		err = m.execInTx(ctx, bp, f, hash, guard, watched)
+		err = m.execInTx(ctx, bp, f, hash, guard, watched, after)
 	} else {
 		err = m.exec(ctx, m.db, bp, f, hash, false, nil, nil)
+		if err == nil && after != nil {
+			err = after(ctx, m.db)
+		}
 	}
 	fr.Duration = time.Since(start)
 	if err != nil {
@@ -222,7 +247,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 
 // execInTx runs a file and its revision in one transaction. On failure the
 // transaction is rolled back and the failure alone is recorded.
-func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
+func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool, after afterFile) error {
 	stmts, err := migdir.StmtTexts(m.dialect, f)
 	if err != nil {
 		return err
@@ -234,6 +259,9 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 			guard.Authorize(m.sharedAuth)
 		}
 		err := m.execIn(ctx, m.shared, bp, f, hash, guard, watched)
+		if err == nil && after != nil {
+			err = after(ctx, m.shared)
+		}
 		if err == nil && fk {
 			err = sqlitefk.Check(ctx, m.shared)
 		}
@@ -244,6 +272,9 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		return err
 	}
 	err = m.execIn(ctx, tx, bp, f, hash, guard, watched)
+	if err == nil && after != nil {
+		err = after(ctx, tx) // after the guard's watch: seed rows are the engine's, not the file's
+	}
 	if err == nil && fk {
 		err = sqlitefk.Check(ctx, tx)
 	}
@@ -596,87 +627,6 @@ func (f *fileRevisions) flush(ctx context.Context) error {
 	return f.branchRevisions.WriteRevision(ctx, r)
 }
 
-// seed inserts the branch's seed rows (core's or a plugin's) that are not
-// there yet, all in one transaction (one commit, not one per row, on
-// SQLite and PostgreSQL), begun only when a row is missing.
-func (m *Migrator) seed(ctx context.Context, name string) (n int, err error) {
-	seeds, err := m.composer.Plugins().Seeds(name)
-	if err != nil || len(seeds) == 0 {
-		return 0, err
-	}
-	var (
-		c     conn = m.db
-		tx    *sql.Tx
-		write = func() (conn, error) { return c, nil }
-	)
-	switch {
-	case m.shared != nil:
-		c = m.shared
-	case m.dialect != "mysql":
-		write = func() (conn, error) {
-			if tx == nil {
-				var err error
-				if tx, err = m.db.BeginTx(ctx, nil); err != nil {
-					return nil, err
-				}
-			}
-			return tx, nil
-		}
-		defer func() {
-			switch {
-			case tx == nil:
-			case err != nil:
-				tx.Rollback()
-				n = 0
-			default:
-				err = tx.Commit()
-			}
-		}()
-	}
-	s := store{dialect: m.dialect, db: c}
-	for _, seed := range seeds {
-		cols, args := seedColumns(seed)
-		where, quoted, marks := "", "", ""
-		for i, c := range cols {
-			if i > 0 {
-				where, quoted, marks = where+" AND ", quoted+", ", marks+", "
-			}
-			where += m.quote(c) + " = ?"
-			quoted += m.quote(c)
-			marks += "?"
-		}
-		var count int
-		var read conn = c
-		if tx != nil {
-			read = tx // once the transaction began, its connection reads too
-		}
-		rows, err := read.QueryContext(ctx, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" WHERE "+where), args...)
-		if err == nil {
-			err = scanOne(rows, &count)
-		}
-		if err != nil {
-			return n, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
-		}
-		if count > 0 {
-			continue
-		}
-		w, err := write()
-		if err != nil {
-			return n, err
-		}
-		if _, err := w.ExecContext(ctx, s.q("INSERT INTO "+m.quote(seed.Table)+" ("+quoted+") VALUES ("+marks+")"), args...); err != nil {
-			return n, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
-		}
-		n++
-		vals := make([]string, len(cols))
-		for i, c := range cols {
-			vals[i] = fmt.Sprintf("%s=%v", c, args[i])
-		}
-		fmt.Fprintf(m.progress, "%-14s seeded a row into %s (%s)\n", name, seed.Table, strings.Join(vals, ", "))
-	}
-	return n, nil
-}
-
 // scanOne reads the one value of a one-row result and closes it.
 func scanOne(rows *sql.Rows, dest any) error {
 	defer rows.Close()
@@ -690,19 +640,6 @@ func scanOne(rows *sql.Rows, dest any) error {
 		return err
 	}
 	return rows.Close()
-}
-
-func seedColumns(s plugin.Seed) ([]string, []any) {
-	cols := make([]string, 0, len(s.Values))
-	for c := range s.Values {
-		cols = append(cols, c)
-	}
-	slices.Sort(cols)
-	args := make([]any, len(cols))
-	for i, c := range cols {
-		args[i] = s.Values[c]
-	}
-	return cols, args
 }
 
 // quote quotes an identifier with the dialect's own quoting: a quote
