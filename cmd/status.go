@@ -50,6 +50,7 @@ func (c *StatusCmd) Run(app *App) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.Branch, s.State, orDash(s.Applied), orDash(s.Head), s.Pending)
 		}
 		tw.Flush()
+		onlyApply := true
 		for _, s := range status {
 			if s.State == "enabled" && s.Failed != "" {
 				fmt.Fprintf(app.Stdout, "%s: the last file failed: %s\n", s.Branch, s.Failed)
@@ -57,12 +58,23 @@ func (c *StatusCmd) Run(app *App) error {
 			if s.Problem != "" {
 				fmt.Fprintf(app.Stdout, "%s: apply would refuse: %s\n", s.Branch, s.Problem)
 			}
+			if s.NeedsWork() && s.Next != "go run ./cmd apply" {
+				onlyApply = false
+				next := s.Next
+				if next == "" {
+					next = "the edit the message above describes"
+				}
+				fmt.Fprintf(app.Stdout, "%s: next: %s\n", s.Branch, next)
+			}
+			if s.State == "unknown" {
+				fmt.Fprintf(app.Stdout, "%s: in the history but not in this build: restore the plugin, or %s\n", s.Branch, s.Next)
+			}
 		}
 		applied := slices.ContainsFunc(status, func(s apply.BranchStatus) bool { return s.Applied != "" })
 		if err := printDriftStatus(ctx, app.Stdout, app, &c.Target, db, applied); err != nil {
 			return err
 		}
-		if work {
+		if work && onlyApply {
 			fmt.Fprintln(app.Stdout, "pending work: run go run ./cmd apply")
 		}
 	}

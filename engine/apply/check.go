@@ -2,7 +2,9 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -97,7 +99,11 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 		return nil, err
 	}
 	if err := migdir.Check(dir, folder); err != nil {
-		return nil, fmt.Errorf("branch %q: %w", branch, err)
+		next := "go run ./cmd hash"
+		if errors.Is(err, migdir.ErrName) {
+			next = "" // files to rename by hand, as the message says
+		}
+		return nil, &BranchProblem{err: fmt.Errorf("branch %q: %w", branch, err), Next: next}
 	}
 	files, err := dir.Files()
 	if err != nil {
@@ -112,22 +118,35 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 	for _, f := range files {
 		byVersion[f.Version()] = f
 	}
-	var problems []string
+	var (
+		problems []string
+		next     string // the command out of the first problem
+	)
+	problem := func(cmd, msg string) {
+		if len(problems) == 0 {
+			next = cmd
+		}
+		problems = append(problems, msg)
+	}
 	baseline, last := "", ""
 	edited := editedFiles(files, sums, revs)
 	for _, r := range revs {
-		last = r.Version
 		f, ok := byVersion[r.Version]
+		if !ok && failedAttempt(r) {
+			continue // a failed attempt of a file since removed: nothing of it was applied
+		}
+		last = r.Version
+		restore := "git checkout -- " + path.Join(folder, r.Version+"_"+r.Description+".sql")
 		switch {
 		case r.Type == migrate.RevisionTypeBaseline:
 			baseline = r.Version
 			if !ok {
-				problems = append(problems, fmt.Sprintf("baseline version %s is not in %s: restore the file", r.Version, folder))
+				problem(restore, fmt.Sprintf("baseline version %s is not in %s: restore the file", r.Version, folder))
 			}
 		case !ok:
-			problems = append(problems, fmt.Sprintf("applied file %s_%s.sql is missing from %s: restore it (migrations are never deleted once applied)", r.Version, r.Description, folder))
+			problem(restore, fmt.Sprintf("applied file %s_%s.sql is missing from %s: restore it (migrations are never deleted once applied)", r.Version, r.Description, folder))
 		case edited[r.Version]:
-			problems = append(problems, fmt.Sprintf("%s/%s was edited after it was applied: restore it (git checkout) and put the change in a new migration (go run ./cmd diff)", folder, f.Name()))
+			problem("git checkout -- "+path.Join(folder, f.Name()), fmt.Sprintf("%s/%s was edited after it was applied: restore it (git checkout) and put the change in a new migration (go run ./cmd diff)", folder, f.Name()))
 		}
 	}
 	applied := func(v string) *migrate.Revision {
@@ -147,13 +166,15 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 			bp.Pending = append(bp.Pending, f) // partially applied, or failed: resume
 		case baseline != "" && v <= baseline:
 		case last != "" && v < last:
-			problems = append(problems, fmt.Sprintf("%s/%s sorts before version %s, the newest already applied: it was merged out of order; give it a newer version (go run ./cmd diff writes one) and rehash", folder, f.Name(), last))
+			renamed := path.Join(folder, newerVersion(last)+"_"+f.Desc()+".sql")
+			problem("mv "+path.Join(folder, f.Name())+" "+renamed+" && go run ./cmd hash",
+				fmt.Sprintf("%s/%s sorts before version %s, the newest already applied: it was merged out of order; give it a newer version (go run ./cmd diff writes one) and rehash", folder, f.Name(), last))
 		default:
 			bp.Pending = append(bp.Pending, f)
 		}
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("branch %q: %s", branch, strings.Join(problems, "; "))
+		return nil, &BranchProblem{err: fmt.Errorf("branch %q: %s", branch, strings.Join(problems, "; ")), Next: next}
 	}
 	return bp, nil
 }

@@ -34,6 +34,9 @@ type BranchStatus struct {
 	Failed string `json:"failed,omitempty"`
 	// Problem is why apply would refuse the branch, if it would.
 	Problem string `json:"problem,omitempty"`
+	// Next is the one command that gets out of the branch's state ("" when
+	// there is nothing to do, or the way out is an edit Problem describes).
+	Next string `json:"next,omitempty"`
 }
 
 // NeedsWork reports whether apply has something to do (or refuses) for an
@@ -58,7 +61,17 @@ func (m *Migrator) Status(ctx context.Context) ([]BranchStatus, error) {
 	for _, p := range ps {
 		branches = append(branches, p.Name)
 	}
-	var out []BranchStatus
+	var (
+		out    []BranchStatus
+		tables map[string]bool
+	)
+	existing := func() (map[string]bool, error) {
+		var err error
+		if tables == nil {
+			tables, err = m.tables(ctx)
+		}
+		return tables, err
+	}
 	for _, b := range branches {
 		st := BranchStatus{Branch: b, State: StateEnabled}
 		if b != plugin.Core && !slices.Contains(m.enabled, b) {
@@ -77,8 +90,8 @@ func (m *Migrator) Status(ctx context.Context) ([]BranchStatus, error) {
 			}
 			st.Pending = len(bp.Pending)
 		}
-		if n := len(revs[b]); n > 0 && revs[b][n-1].Error != "" {
-			st.Failed = revs[b][n-1].Error
+		if err := m.nextStep(ctx, &st, bp, err, existing); err != nil {
+			return nil, err
 		}
 		out = append(out, st)
 	}
@@ -92,6 +105,7 @@ func (m *Migrator) Status(ctx context.Context) ([]BranchStatus, error) {
 	for _, b := range unknown {
 		st := BranchStatus{Branch: b, State: StateUnknown}
 		st.Applied, st.AppliedDescription = lastApplied(revs[b])
+		st.Next = fmt.Sprintf("go run ./cmd plugin remove %s --yes", b)
 		out = append(out, st)
 	}
 	return out, nil

@@ -415,7 +415,7 @@ func TestUnknownBranchInHistory(t *testing.T) {
 	st, err := e.migrator().Status(ctx)
 	require.NoError(t, err)
 	last := st[len(st)-1]
-	require.Equal(t, apply.BranchStatus{Branch: "oldplugin", State: apply.StateUnknown, Applied: "20200101000000", AppliedDescription: "initial"}, last)
+	require.Equal(t, apply.BranchStatus{Branch: "oldplugin", State: apply.StateUnknown, Applied: "20200101000000", AppliedDescription: "initial", Next: "go run ./cmd plugin remove oldplugin --yes"}, last)
 	require.False(t, last.NeedsWork())
 	dropped, err := e.migrator().Remove(ctx, "oldplugin")
 	require.NoError(t, err)
