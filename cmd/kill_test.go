@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestKillNineRecovery(t *testing.T) {
 			out, err := plugmigProcess(ctx, "apply", "--url", clean.URL).CombinedOutput()
 			require.NoError(t, err, "%s", out)
 			took := time.Since(start)
-			recovered, killedMidway := 0, 0
+			recovered, killedMidway, settled := 0, 0, 0
 			for i := range runs {
 				ok := t.Run(strconv.Itoa(i), func(t *testing.T) {
 					db := testdb.Open(t, d)
@@ -66,6 +67,9 @@ func TestKillNineRecovery(t *testing.T) {
 					}
 					out, err := plugmigProcess(ctx, "apply", "--url", db.URL).CombinedOutput()
 					require.NoError(t, err, "killed after %s:\n%s\nrerun:\n%s", after, stderr.String(), out)
+					if strings.Contains(string(out), "interrupted earlier: statement") {
+						settled++
+					}
 					out, err = plugmigProcess(ctx, "status", "--url", db.URL).CombinedOutput()
 					require.NoError(t, err, "status after the rerun:\n%s", out)
 					rows := readHistory(t, db)
@@ -79,7 +83,7 @@ func TestKillNineRecovery(t *testing.T) {
 					recovered++
 				}
 			}
-			t.Log(fmt.Sprintf("kill -9 recoveries on %s: %d/%d (%d killed mid-apply; a clean apply takes %s)", d, recovered, runs, killedMidway, took.Round(time.Millisecond)))
+			t.Log(fmt.Sprintf("kill -9 recoveries on %s: %d/%d (%d killed mid-apply, %d reruns decided an interrupted statement; a clean apply takes %s)", d, recovered, runs, killedMidway, settled, took.Round(time.Millisecond)))
 		})
 	}
 }

@@ -92,7 +92,7 @@ func (m *Migrator) DataLoss(ctx context.Context, bp *BranchPlan, f migrate.File)
 	}
 	from := 0
 	for _, r := range bp.Revisions {
-		if r.Version == f.Version() && r.Error == "" && r.Applied < len(decls) {
+		if r.Version == f.Version() && r.Applied < len(decls) {
 			from = r.Applied
 		}
 	}

@@ -352,9 +352,13 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		return err
 	}
 	var known *migrate.Revision
+	recorded := false // the history has a row of the file (a failed attempt)
 	for _, r := range bp.Revisions {
-		if r.Version == f.Version() && r.Applied > 0 {
-			known = r // resumed after its last applied statement
+		if r.Version == f.Version() {
+			recorded = true
+			if r.Applied > 0 {
+				known = r // resumed after its last applied statement
+			}
 		}
 	}
 	stmts, err := f.Stmts()
@@ -363,7 +367,7 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 	}
 	rrw := &fileRevisions{
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
-		hash:            hash, total: len(stmts), buffered: inTx, known: known,
+		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 	}
 	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c, watch: watch, guard: guard}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
@@ -578,7 +582,8 @@ type fileRevisions struct {
 	buffered bool
 	last     *migrate.Revision
 	start    time.Time
-	known    *migrate.Revision // the file's revision read by Plan, if any
+	known    *migrate.Revision // the file's revision read by Plan, if resumed
+	recorded bool              // the history has a row of the file
 }
 
 // ReadRevision returns the file's revision as Plan read it, under the run
@@ -621,7 +626,7 @@ func (f *fileRevisions) flush(ctx context.Context) error {
 	if r.Applied == r.Total && r.Error == "" {
 		r.PartialHashes = nil
 	}
-	if f.known == nil {
+	if f.known == nil && !f.recorded {
 		return f.store.insert(ctx, f.branch, r)
 	}
 	return f.branchRevisions.WriteRevision(ctx, r)
