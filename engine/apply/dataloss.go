@@ -62,7 +62,7 @@ var (
 	alterRe        = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?((?:[` + "`" + `"]?[^\s` + "`" + `"]+[` + "`" + `"]?\.)?[` + "`" + `"]?[^\s` + "`" + `"]+[` + "`" + `"]?)\s+(.*?)\s*;?\s*$`)
 	dropColRe      = regexp.MustCompile(`(?is)^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?([` + "`" + `"]?[^\s` + "`" + `",;]+[` + "`" + `"]?)\s*(?:CASCADE|RESTRICT)?$`)
 	dropNotColRe   = regexp.MustCompile(`(?i)^DROP\s+(PRIMARY|INDEX|KEY|FOREIGN|CONSTRAINT|CHECK|DEFAULT|PARTITION|SYSTEM|PERIOD)\b`)
-	copyIntoRe     = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\S+)\s*\(([^)]*)\)\s*SELECT\s+(.*?)\s+FROM\s+(\S+?)\s*;?\s*$`)
+	copyIntoRe     = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\S+)\s*\(([^)]*)\)\s*SELECT\s+(.*?)\s+FROM\s+(\S+?)(\s+WHERE\s+.*?)?\s*;?\s*$`)
 	renameBackRe   = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(\S+)\s+RENAME\s+TO\s+(\S+?)\s*;?\s*$`)
 	allowDataLoss  = regexp.MustCompile(`^\s*(?:--|#)\s*plugmig:allow\s+data-loss\s*(?::\s*(.*?))?\s*$`)
 	identQuoteTrim = "`\"[] "
@@ -99,6 +99,7 @@ func (m *Migrator) DataLoss(ctx context.Context, bp *BranchPlan, f migrate.File)
 	// Rebuilds: new_t copied from t, then renamed back to t.
 	copied := map[string][]string{} // t → the columns copied into new_t
 	renamedBack := map[string]bool{}
+	filtered := map[string]string{} // t → the WHERE its copy keeps rows by
 	for _, d := range decls {
 		text := stripLeadingComments(d.Text)
 		if g := copyIntoRe.FindStringSubmatch(text); g != nil {
@@ -107,6 +108,9 @@ func (m *Migrator) DataLoss(ctx context.Context, bp *BranchPlan, f migrate.File)
 				cols = append(cols, unquote(c))
 			}
 			copied[unquote(g[4])+"\x00"+unquote(g[1])] = cols
+			if g[5] != "" {
+				filtered[unquote(g[4])] = strings.TrimSpace(g[5])
+			}
 		}
 		if g := renameBackRe.FindStringSubmatch(text); g != nil {
 			renamedBack[unquote(g[1])+"\x00"+unquote(g[2])] = true
@@ -129,6 +133,14 @@ func (m *Migrator) DataLoss(ctx context.Context, bp *BranchPlan, f migrate.File)
 			for _, t := range splitTopLevel(g[1]) {
 				t = unquote(t)
 				if cols, ok := m.rebuild(t, copied, renamedBack); ok {
+					if where, ok := filtered[t]; ok {
+						n, err := m.count(ctx, t, "")
+						if err != nil {
+							return nil, err
+						}
+						add(fmt.Sprintf("rows of table %s (the rebuild copies only those matching %s)", t, oneLine(where)), n)
+						continue
+					}
 					for _, c := range m.omitted(ctx, t, cols) {
 						n, err := m.count(ctx, t, c)
 						if err != nil {

@@ -10,9 +10,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
@@ -151,6 +153,12 @@ func TestSQLiteRebuildLeavingOrphansIsRefused(t *testing.T) {
 	snap := e.snapshot()
 	e.addFile("core", "29990101000000_title_optional.sql", rebuildMediaEntries(t, e, " WHERE `id` <> 2"), true)
 	_, err = e.migrator().Apply(ctx)
+	require.ErrorContains(t, err, "drops rows of table core__media_entries (the rebuild copies only those matching WHERE `id` <> 2), which holds 2 row(s)", "copying only some rows is data loss")
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	allow, err := apply.New(e.db.DB, compose.SQLite, comp, app.DiskSources(e.root), apply.WithSQLiteFile(e.db.Name), apply.WithAllowDataLoss(true))
+	require.NoError(t, err)
+	_, err = allow.Apply(ctx)
 	require.ErrorContains(t, err, "PRAGMA foreign_key_check")
 	require.ErrorContains(t, err, "mediasecurity__media_security rowid")
 	require.ErrorContains(t, err, "-> core__media_entries")
