@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/migdir"
 )
 
 // ErrDataLoss is wrapped by the refusal of a file that drops a table or a
@@ -82,11 +84,7 @@ func unquote(ident string) string {
 // An Atlas SQLite rebuild (copy into new_t, drop t, rename new_t to t)
 // drops data only when it leaves out a column holding values.
 func (m *Migrator) DataLoss(ctx context.Context, bp *BranchPlan, f migrate.File) ([]Loss, error) {
-	lf, ok := f.(*migrate.LocalFile)
-	if !ok {
-		return nil, nil
-	}
-	decls, err := lf.StmtDecls()
+	decls, err := migdir.Stmts(m.dialect, f)
 	if err != nil {
 		return nil, err
 	}
