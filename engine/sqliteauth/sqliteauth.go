@@ -346,7 +346,10 @@ func (a *Authorizer) decide(action sqlite.AuthorizerActionCode, arg1, arg2, dbNa
 		return a.deny(Name, "CREATE", arg1, trigger)
 	case sqlite.AuthCreateIndex, sqlite.AuthCreateTempIndex, sqlite.AuthCreateTrigger, sqlite.AuthCreateTempTrigger:
 		if a.owns(n2) {
-			if !a.policy.Foreign(n1) {
+			// SQLite names the index of a UNIQUE or non-integer PRIMARY KEY
+			// constraint itself (sqlite_autoindex_<table>_N): it belongs
+			// to the table's owner, already checked.
+			if strings.HasPrefix(n1, "sqlite_autoindex_") || !a.policy.Foreign(n1) {
 				a.created[n1] = true
 				return sqlite.AuthorizerOK
 			}
