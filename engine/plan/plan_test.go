@@ -14,9 +14,9 @@ import (
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
-	"github.com/plugmig/plugmig/internal/testdb"
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/internal/testdb"
 )
 
 // fixture is a small application whose schema a test changes between
