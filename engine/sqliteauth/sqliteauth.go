@@ -339,6 +339,11 @@ func (a *Authorizer) decide(action sqlite.AuthorizerActionCode, arg1, arg2, dbNa
 		}
 		return a.deny(Name, "CREATE TEMP", arg1, trigger)
 	case sqlite.AuthCreateTable, sqlite.AuthCreateView, sqlite.AuthCreateVTable:
+		if strings.HasPrefix(n1, "sqlite_") && a.ddl && trigger == "" {
+			// SQLite creating its own table: sqlite_sequence for the first
+			// AUTOINCREMENT column (a statement can't name sqlite_*).
+			return sqlite.AuthorizerOK
+		}
 		if a.owns(n1) || !a.policy.Foreign(n1) {
 			a.created[n1] = true
 			return sqlite.AuthorizerOK
