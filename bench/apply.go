@@ -20,6 +20,7 @@ import (
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 
@@ -250,6 +251,7 @@ func freshDB(ctx context.Context, dialect, pgURL, root string) (*sql.DB, string,
 	_, db, err := dbdriver.Open(ctx, url)
 	drop := func() {
 		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		roles.PGDropAll(ctx, admin, name)
 		admin.Close()
 	}
 	return db, name, drop, err

@@ -57,6 +57,10 @@ type Migrator struct {
 	scratchURL    string         // server for the ownership guard's scratch database
 	interrupted   string         // the user's decision on an interrupted statement (WithInterrupted)
 	allowDataLoss bool           // run files that drop data (WithAllowDataLoss)
+
+	guard    string  // GuardEnforce (default) or GuardObserve
+	database string  // the target's database name, read by prepareIdentities
+	plugDB   *sql.DB // MySQL: the current plugin branch's connection as its account
 }
 
 // Option configures a Migrator.
@@ -125,6 +129,7 @@ func New(db *sql.DB, dialect string, comp *compose.Composer, sources Sources, op
 		lockTimeout: time.Minute,
 		progress:    io.Discard,
 		operator:    "plugmig",
+		guard:       GuardEnforce,
 	}
 	if !slices.Contains(compose.Dialects, dialect) {
 		return nil, fmt.Errorf("unknown dialect %q", dialect)

@@ -53,6 +53,9 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 		if err != nil {
 			return err
 		}
+		if err := m.prepareIdentities(ctx, plans); err != nil {
+			return err
+		}
 		if m.single {
 			results, err = m.applySingle(ctx, plans)
 			return err
@@ -131,6 +134,10 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 		res.From = r.Version
 	}
 	res.To = res.From
+	if err := m.enterBranch(ctx, bp); err != nil {
+		return res, err
+	}
+	defer m.leaveBranch()
 	seeded := false
 	for i, f := range bp.Pending {
 		var seed afterFile
@@ -293,6 +300,9 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 // execIn runs a file and its revision inside the transaction tx, under the
 // ownership guard's watch when watched.
 func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
+	if err := m.enterFile(ctx, tx, bp); err != nil {
+		return err
+	}
 	var watch *lint.Watch
 	if watched {
 		base, err := m.baseDriver()
@@ -369,12 +379,17 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 	}
-	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: c, watch: watch, guard: guard}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
 	if err := ex.Execute(ctx, f); err != nil {
 		return err
+	}
+	if inTx {
+		if err := m.leaveFile(ctx, c, bp); err != nil {
+			return fmt.Errorf("after the file's last statement: %w", err)
+		}
 	}
 	return rrw.flush(ctx)
 }
@@ -525,6 +540,9 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		if idx <= 1 {
 			outcome = "nothing of the file was applied; fix the statement, run go run ./cmd hash, and apply again"
 		}
+	}
+	if r, ok := lint.Denied(m.dialect, se.Stmt.Text, se.Err, m.ownerOf); ok && bp.Branch != plugin.Core {
+		return m.refused(where, bp, idx, line, se.Stmt.Text, r, outcome)
 	}
 	return fmt.Errorf("%s: statement %d (line %d) failed: %s\n  database: %v\n  %s", where, idx, line, oneLine(se.Stmt.Text), se.Err, outcome)
 }

@@ -100,6 +100,7 @@ func SweepStale(ctx context.Context, dialect string, admin *sql.DB, olderThan ti
 		// database stays.
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteName(dialect, n)); err == nil {
 			dropped = append(dropped, n)
+			dropIdentities(ctx, dialect, admin, n) // its login and plugin roles/accounts
 		}
 	}
 	return dropped, nil

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -65,6 +66,13 @@ type DB struct {
 	rawURL  string
 	scratch string
 	created bool // the PostgreSQL scratch database exists
+
+	// login is the identity DB connects as: a role (PostgreSQL) or account
+	// (MySQL) created for this scratch database, which owns or may reach
+	// nothing else on the server. Its password is generated per run.
+	login    string
+	password string
+	host     string // MySQL: the host of the login account
 }
 
 // Open creates a scratch database of the dialect. url is ignored for SQLite.
@@ -82,6 +90,10 @@ func Open(ctx context.Context, dialect, url string) (*DB, error) {
 		d.admin, d.target = admin, t
 		d.scratch = scratchName(time.Now())
 		sweepOnce(ctx, dialect, url, admin)
+		if err := d.createLogin(ctx); err != nil {
+			admin.Close()
+			return nil, err
+		}
 		track(d)
 	}
 	if err := d.create(ctx); err != nil {
@@ -123,11 +135,13 @@ func (d *DB) Reset(ctx context.Context) error {
 	return d.create(ctx)
 }
 
-// Close drops the scratch database and closes every connection.
+// Close drops the scratch database, the identities created for it, and
+// closes every connection.
 func (d *DB) Close() error {
 	err := d.drop(context.Background())
 	if d.admin != nil {
 		untrack(d)
+		err = errors.Join(err, d.dropLogins(context.Background()))
 		d.admin.Close()
 	}
 	return err
@@ -152,13 +166,14 @@ func (d *DB) create(ctx context.Context) error {
 		}
 	case "postgres":
 		if d.DB == nil && !d.created {
-			if _, err := d.admin.ExecContext(ctx, "CREATE DATABASE "+d.scratch); err != nil {
+			if _, err := d.admin.ExecContext(ctx, "CREATE DATABASE "+d.scratch+" OWNER "+d.login); err != nil {
 				return fmt.Errorf("create scratch database on dev server %s: %w", dbdriver.Redact(d.rawURL), err)
 			}
 			d.created = true
 		}
 		u, _ := url.Parse(d.rawURL)
 		u.Path = "/" + d.scratch
+		u.User = url.UserPassword(d.login, d.password)
 		// A scratch database needs no durability: commits skip the WAL flush.
 		db, err = sql.Open("postgres", withQuery(u.String(), "synchronous_commit", "off"))
 	case "mysql":
@@ -167,6 +182,7 @@ func (d *DB) create(ctx context.Context) error {
 		}
 		u, _ := url.Parse(d.rawURL)
 		u.Path = "/" + d.scratch
+		u.User = url.UserPassword(d.login, d.password)
 		var t dbdriver.Target
 		if t, err = dbdriver.ParseURL(u.String()); err == nil {
 			db, err = sql.Open(t.Driver, t.DSN)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
@@ -152,6 +153,10 @@ type Watch struct {
 	before     map[string]object
 	wrote      map[string]bool
 	allowLater map[string]bool
+	// counts are PostgreSQL's row counters per table when the watch began:
+	// pg_stat_xact_* also count earlier transactions of the session whose
+	// statistics were not flushed yet, so only an increase is this file's.
+	counts map[string]int64
 }
 
 // Watch starts watching a file's statements on q.
@@ -165,7 +170,33 @@ func (g *Guard) Watch(ctx context.Context, q querier, drv migrate.Driver) (*Watc
 	if err != nil {
 		return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
 	}
-	return &Watch{w: w, before: before, wrote: map[string]bool{}, allowLater: g.later}, nil
+	wt := &Watch{w: w, before: before, wrote: map[string]bool{}, allowLater: g.later}
+	if g.dialect == "postgres" {
+		if wt.counts, err = pgCounts(ctx, q); err != nil {
+			return nil, fmt.Errorf("ownership guard: read the row statistics: %w", err)
+		}
+	}
+	return wt, nil
+}
+
+// pgCounts returns each table's inserted, updated and deleted row count as
+// this session's statistics see them.
+func pgCounts(ctx context.Context, q querier) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND n_tup_ins + n_tup_upd + n_tup_del > 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[string]int64{}
+	for rows.Next() {
+		var t string
+		var n int64
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		counts[t] = n
+	}
+	return counts, rows.Err()
 }
 
 // Exec runs one statement with exec and returns a *GuardError if it
@@ -230,23 +261,19 @@ func (wt *Watch) Done() error {
 // deletes, also through functions and CTEs; TRUNCATE changes the table's
 // file, which the catalog comparison sees).
 func (wt *Watch) pgWrites(ctx context.Context) ([]string, error) {
-	rows, err := wt.w.q.QueryContext(ctx, `SELECT relname FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() AND n_tup_ins + n_tup_upd + n_tup_del > 0`)
+	counts, err := pgCounts(ctx, wt.w.q)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var fresh []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		if !wt.wrote[t] {
+	for t, n := range counts {
+		if n > wt.counts[t] && !wt.wrote[t] {
 			wt.wrote[t] = true
 			fresh = append(fresh, t)
 		}
 	}
-	return fresh, rows.Err()
+	sort.Strings(fresh)
+	return fresh, nil
 }
 
 // History is one owner's already-applied files, replayed by Preflight.
@@ -266,7 +293,7 @@ func (g *Guard) Preflight(ctx context.Context, dev *devdb.DB, histories []Histor
 	if err != nil {
 		return nil, err
 	}
-	w := &walker{l: g.l, q: dev.DB, drv: dev.Driver, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}}
+	w := &walker{l: g.l, q: dev.DB, drv: dev.Driver, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}, dev: dev}
 	for _, h := range histories {
 		for _, f := range h.Files {
 			if err := plan.Replay(ctx, dev.Driver, single{f}); err != nil {

@@ -204,7 +204,7 @@ func (l *Linter) lintBranch(ctx context.Context, branch, dialect string, sc *sco
 	if err := dev.Reset(ctx); err != nil {
 		return nil, nil, err
 	}
-	w := &walker{l: l, q: dev.DB, drv: dev.Driver, dialect: dialect, probe: pr, branch: branch, created: map[string]string{}}
+	w := &walker{l: l, q: dev.DB, drv: dev.Driver, dialect: dialect, probe: pr, branch: branch, created: map[string]string{}, dev: dev}
 	if dialect == "sqlite" {
 		w.auth = sqliteauth.New()
 		if err := w.auth.InstallPool(ctx, dev.DB); err != nil {

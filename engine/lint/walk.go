@@ -13,6 +13,7 @@ import (
 	"ariga.io/atlas/sql/sqlcheck"
 	entschema "entgo.io/ent/dialect/sql/schema"
 
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
@@ -43,7 +44,28 @@ type walker struct {
 	replaying string
 	// laterSeen are the PL108 findings of the current file, reported once.
 	laterSeen map[string]bool
+	// dev, when set, runs a plugin's files as the plugin's own identity:
+	// run is the session of the current file.
+	dev *devdb.DB
+	run querier
 }
+
+// deps returns the plugins the branch depends on.
+func (w *walker) deps() []string {
+	b, err := w.l.Project.Composer.Branch(w.branch)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, o := range b.Owners {
+		if o != plugin.Core && o != w.branch {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (w *walker) owner(name string) string { return w.l.Project.OwnerOf(name, w.created) }
 
 // own records the standalone objects present now, and not yet recorded, as
 // created by owner's history.
@@ -110,6 +132,17 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) (fou
 		w.auth.Reset()
 		w.replaying = ""
 	}
+	if w.dev != nil && w.branch != plugin.Core {
+		// The file runs as the plugin's own identity (PostgreSQL role, MySQL
+		// account) on the scratch database: the database refuses the rest.
+		sess, err := w.dev.PluginSession(ctx, w.branch, w.deps(), w.owner, string(f.Bytes()))
+		if err != nil {
+			return nil, fmt.Errorf("%s: run as plugin %q's own identity on the dev database: %w", path, w.branch, err)
+		}
+		defer sess.Close()
+		w.run = sess.Q
+		defer func() { w.run = nil }()
+	}
 	before, err := w.probe.objects(ctx, w.q)
 	if err != nil {
 		return nil, err
@@ -163,6 +196,12 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) (fou
 				findings = append(findings, append(sf, w.denied(d, fb))...)
 				continue
 			}
+		}
+		if r, ok := Denied(w.dialect, st.Text, err, w.owner); err != nil && ok && w.branch != plugin.Core {
+			// The plugin's identity may not do it: the database refused.
+			w.stopped = true
+			findings = append(findings, dir.filter(append(sf, fb.with(r.Code, r.Object, r.Owner, r.Message)))...)
+			continue
 		}
 		if err != nil {
 			sf = append(sf, fb.with(CodeFails, "", "", fmt.Sprintf("fails on the dev database: %v: the branch's history up to this file must run on an empty %s database", err, w.dialect)))
@@ -552,7 +591,11 @@ func colNames(cols []*entschema.Column) []string {
 // statement whose finding a directive ignores) but not escapes (PL107).
 func (w *walker) exec(ctx context.Context, stmt string, before map[string]object, lenient bool) error {
 	run := func() error {
-		_, err := w.q.ExecContext(ctx, stmt)
+		q := w.q
+		if w.run != nil {
+			q = w.run
+		}
+		_, err := q.ExecContext(ctx, stmt)
 		return err
 	}
 	if w.auth == nil || w.branch == plugin.Core {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 
@@ -68,6 +69,9 @@ func Postgres(t testing.TB) *DB {
 		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
 			t.Errorf("drop PostgreSQL database %s: %v", name, err)
 		}
+		if err := roles.PGDropAll(context.Background(), admin, name); err != nil {
+			t.Errorf("drop the plugin roles of %s: %v", name, err)
+		}
 		admin.Close()
 	})
 	return &DB{Dialect: "postgres", URL: url, Name: name, DB: db}
@@ -87,6 +91,9 @@ func MySQL(t testing.TB) *DB {
 		db.Close()
 		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
 			t.Errorf("drop MySQL database %s: %v", name, err)
+		}
+		if err := roles.MyDropAll(context.Background(), admin, name); err != nil {
+			t.Errorf("drop the plugin accounts of %s: %v", name, err)
 		}
 		admin.Close()
 	})

@@ -1,0 +1,73 @@
+package apply
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/plugmig/plugmig/engine/roles"
+	"github.com/plugmig/plugmig/internal/dbdriver"
+)
+
+// openAccount gives a MySQL plugin branch its account for this run — a new
+// random password, grants reset to exactly SELECT and REFERENCES on core's
+// and its dependencies' tables and all privileges on the plugin's tables
+// (those that exist and every plugin-prefixed name its pending files
+// mention) — and opens the connection its files run on.
+func (m *Migrator) openAccount(ctx context.Context, bp *BranchPlan, deps []string) error {
+	if m.scratchURL == "" {
+		return fmt.Errorf("branch %q: plugin files run as a per-plugin account on the target's server: configure apply.WithScratchURL (the CLI passes the target's URL)", bp.Branch)
+	}
+	a, err := roles.MyAccount(ctx, m.db, roles.Name(m.database, bp.Branch))
+	if err != nil {
+		return fmt.Errorf("branch %q: %w (the migrator needs CREATE USER and GRANT OPTION; or apply with --guard=observe, weaker)", bp.Branch, err)
+	}
+	tables, err := m.tables(ctx)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for t := range tables {
+		names = append(names, t)
+	}
+	cl := roles.Classify(bp.Branch, deps, names, m.ownerOf)
+	own := cl.Own
+	for _, f := range bp.Pending {
+		own = append(own, roles.PrefixedNames(bp.Branch, string(f.Bytes()))...)
+	}
+	if err := roles.MyGrant(ctx, m.db, a, m.database, cl.Read, own); err != nil {
+		return fmt.Errorf("branch %q: %w", bp.Branch, err)
+	}
+	db, err := accountDB(m.scratchURL, m.database, a)
+	if err != nil {
+		return fmt.Errorf("branch %q: connect as its account %s: %w", bp.Branch, a, err)
+	}
+	m.plugDB = db
+	return nil
+}
+
+// accountDB opens a pool on database db of the server rawURL names, as
+// account a.
+func accountDB(rawURL, db string, a roles.Account) (*sql.DB, error) {
+	t, err := dbdriver.ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := mysql.ParseDSN(t.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("the target's URL: %s", dbdriver.Redact(rawURL))
+	}
+	cfg.User, cfg.Passwd, cfg.DBName = a.User, a.Password(), db
+	pool, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return nil, err
+	}
+	pool.SetMaxOpenConns(1)
+	if err := pool.Ping(); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}

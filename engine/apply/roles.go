@@ -1,0 +1,208 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/engine/plan"
+	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/roles"
+)
+
+// Guard modes (WithGuard).
+const (
+	// GuardEnforce runs every plugin file under the plugin's own database
+	// identity (PostgreSQL role, MySQL account), so the database refuses
+	// what the plugin does not own; the observer explains refusals. The
+	// default.
+	GuardEnforce = "enforce"
+	// GuardObserve runs plugin files with the migrator's privileges and only
+	// the observer (catalog and row statistics before and after) checks
+	// them: weaker, for a migrator that may not create roles or accounts.
+	GuardObserve = "observe"
+)
+
+// ErrRoles is wrapped by the refusal to apply when the plugin roles are
+// missing and the migrator may not create them. Nothing was run.
+var ErrRoles = errors.New("plugin roles missing")
+
+// WithGuard sets how plugin files are kept to what they own: GuardEnforce
+// (default) or GuardObserve.
+func WithGuard(mode string) Option {
+	return func(m *Migrator) error {
+		if mode != GuardEnforce && mode != GuardObserve {
+			return fmt.Errorf("guard %q: use %q or %q", mode, GuardEnforce, GuardObserve)
+		}
+		m.guard = mode
+		return nil
+	}
+}
+
+// enforcing reports whether plugin files run under a database identity.
+func (m *Migrator) enforcing() bool {
+	return m.guard != GuardObserve && (m.dialect == "postgres" || m.dialect == "mysql")
+}
+
+// pendingPlugins returns the plugin branches with files to apply.
+func pendingPlugins(plans []*BranchPlan) []string {
+	var out []string
+	for _, bp := range plans {
+		if bp.Branch != plugin.Core && len(bp.Pending) > 0 {
+			out = append(out, bp.Branch)
+		}
+	}
+	return out
+}
+
+// RolesSQL returns the SQL a database administrator runs once so that the
+// connected user can apply the enabled plugins with PostgreSQL roles (empty
+// when everything is in place), and whether the connected user could run it
+// itself.
+func (m *Migrator) RolesSQL(ctx context.Context) (string, bool, error) {
+	if m.dialect != "postgres" {
+		return "", true, fmt.Errorf("plugin roles are PostgreSQL's; on %s apply manages per-plugin accounts itself", m.dialect)
+	}
+	branches, err := m.order()
+	if err != nil {
+		return "", false, err
+	}
+	stmts, can, err := roles.PGSetupSQL(ctx, m.db, slices.DeleteFunc(branches, func(b string) bool { return b == plugin.Core }))
+	if err != nil || len(stmts) == 0 {
+		return "", can, err
+	}
+	var db string
+	if err := m.db.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		return "", can, err
+	}
+	return roles.PGDBAScript(db, stmts), can, nil
+}
+
+// prepareIdentities runs before any SQL of a run: on PostgreSQL it creates
+// the missing roles of the plugins with pending files (or refuses, printing
+// the SQL a DBA runs); in observe mode it says loudly that the guard is
+// weaker.
+func (m *Migrator) prepareIdentities(ctx context.Context, plans []*BranchPlan) error {
+	ps := pendingPlugins(plans)
+	if len(ps) == 0 || m.dialect == "sqlite" {
+		return nil
+	}
+	if m.guard == GuardObserve {
+		fmt.Fprintf(m.progress, "WARNING: --guard=observe: plugin files run with the migrator's full privileges and only the observer checks them; it is weaker than the database's own access control (see SECURITY.md)\n")
+		return nil
+	}
+	if err := m.db.QueryRowContext(ctx, map[string]string{"postgres": `SELECT current_database()`, "mysql": `SELECT DATABASE()`}[m.dialect]).Scan(&m.database); err != nil {
+		return err
+	}
+	if m.dialect != "postgres" {
+		return nil
+	}
+	stmts, can, err := roles.PGSetupSQL(ctx, m.db, ps)
+	if err != nil {
+		return err
+	}
+	if len(stmts) > 0 && !can {
+		return fmt.Errorf("%w: plugin files run under one role per plugin, and the connected user may not create roles; nothing was run. Have a database administrator run once (also printed by go run ./cmd roles --print):\n\n%s\nor apply with --guard=observe (weaker: the observer only)", ErrRoles, roles.PGDBAScript(m.database, stmts))
+	}
+	for _, s := range stmts {
+		if _, err := m.db.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("create plugin roles: %s: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// deps returns the plugins a plugin depends on, transitively.
+func (m *Migrator) deps(name string) ([]string, error) {
+	b, err := m.composer.Branch(name)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(slices.Clone(b.Owners), func(o string) bool { return o == plugin.Core || o == name }), nil
+}
+
+func (m *Migrator) ownerOf(table string) string {
+	return (&plan.Project{Composer: m.composer}).OwnerOf(table, nil)
+}
+
+// enterBranch prepares a plugin branch's identity before its first pending
+// file: PostgreSQL grants reconciled and ownership moved; MySQL an account
+// with this run's password and a connection as it.
+func (m *Migrator) enterBranch(ctx context.Context, bp *BranchPlan) error {
+	if !m.enforcing() || bp.Branch == plugin.Core || len(bp.Pending) == 0 {
+		return nil
+	}
+	deps, err := m.deps(bp.Branch)
+	if err != nil {
+		return err
+	}
+	if m.dialect == "postgres" {
+		var q roles.Querier = m.db
+		if m.shared != nil {
+			q = m.shared // a single-transaction run: core's new tables are only there
+		}
+		moved, err := roles.PGReconcile(ctx, q, bp.Branch, deps, m.ownerOf)
+		if err != nil {
+			return fmt.Errorf("branch %q: reconcile its role: %w", bp.Branch, err)
+		}
+		if len(moved) > 0 {
+			fmt.Fprintf(m.progress, "%-14s moved %d object(s) to role %s, which runs the plugin's migrations from now on: %s\n", bp.Branch, len(moved), roles.Name(m.database, bp.Branch), strings.Join(moved, ", "))
+		}
+		return nil
+	}
+	return m.openAccount(ctx, bp, deps)
+}
+
+// leaveBranch closes a MySQL plugin connection.
+func (m *Migrator) leaveBranch() {
+	if m.plugDB != nil {
+		m.plugDB.Close()
+		m.plugDB = nil
+	}
+}
+
+// enterFile switches a plugin file's transaction to the plugin's role.
+func (m *Migrator) enterFile(ctx context.Context, c conn, bp *BranchPlan) error {
+	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core {
+		return nil
+	}
+	return roles.PGEnter(ctx, c.(roles.Querier), m.database, bp.Branch)
+}
+
+// leaveFile switches back to the migrator after a plugin file's
+// statements, before its revision is written.
+func (m *Migrator) leaveFile(ctx context.Context, c conn, bp *BranchPlan) error {
+	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core {
+		return nil
+	}
+	q, ok := c.(roles.Querier)
+	if !ok {
+		return nil
+	}
+	return roles.PGLeave(ctx, q, m.database, bp.Branch)
+}
+
+// stmtConn is where a file's statements run: on MySQL, a plugin's
+// connection as its account.
+func (m *Migrator) stmtConn(bp *BranchPlan, c conn) conn {
+	if m.plugDB != nil && bp.Branch != plugin.Core {
+		return m.plugDB
+	}
+	return c
+}
+
+// refused explains the database's refusal of a plugin statement: the
+// finding code, the object and its owner, the statement and its line.
+func (m *Migrator) refused(where string, bp *BranchPlan, idx, line int, stmt string, r lint.Refusal, outcome string) error {
+	ge := &lint.GuardError{Findings: []lint.Finding{{Code: r.Code, Severity: lint.Error, Branch: bp.Branch, Dialect: m.dialect, Line: line, Statement: oneLine(stmt), Object: r.Object, Owner: r.Owner, Message: r.Message}}}
+	return fmt.Errorf("%s: refused: plugin %q touches what it does not own, and the database refused statement %d (line %d) under the plugin's own identity; %s. Fix the migration (go run ./cmd lint lists every finding):\n  %s %s\n    in: line %d: %s\n%w", where, bp.Branch, idx, line, outcome, r.Code, r.Message, line, oneLine(stmt), errOnly{ge})
+}
+
+// errOnly wraps an error for errors.Is/As without repeating its text.
+type errOnly struct{ err error }
+
+func (e errOnly) Error() string { return "" }
+func (e errOnly) Unwrap() error { return e.err }

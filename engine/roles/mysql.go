@@ -1,0 +1,90 @@
+package roles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Account is a MySQL/MariaDB account and its password for this run.
+type Account struct {
+	User, Host string
+	password   string
+}
+
+// Password returns the account's password for this run. Never print it.
+func (a Account) Password() string { return a.password }
+
+// String names the account, without its password.
+func (a Account) String() string { return quoteMyString(a.User) + "@" + quoteMyString(a.Host) }
+
+// MyAccount creates (or re-keys) an account with a new random password.
+// Its host is that of the connected account, so it connects from wherever
+// the migrator does. Any privilege it held is revoked: grant with MyGrant.
+func MyAccount(ctx context.Context, admin Querier, user string) (Account, error) {
+	var cur string
+	if err := admin.QueryRowContext(ctx, `SELECT CURRENT_USER()`).Scan(&cur); err != nil {
+		return Account{}, err
+	}
+	host := cur[strings.LastIndex(cur, "@")+1:]
+	a := Account{User: user, Host: host, password: Password()}
+	pw := quoteMyString(a.password)
+	for _, s := range []string{
+		"CREATE USER IF NOT EXISTS " + a.String() + " IDENTIFIED BY " + pw,
+		"ALTER USER " + a.String() + " IDENTIFIED BY " + pw,
+		"REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + a.String(),
+	} {
+		if _, err := admin.ExecContext(ctx, s); err != nil {
+			return Account{}, fmt.Errorf("account %s: %s: %w", a, redactPassword(s, a.password), err)
+		}
+	}
+	return a, nil
+}
+
+// MyGrant grants an account SELECT and REFERENCES on the tables read and
+// all privileges on the tables own (which need not exist yet), in database
+// db, and nothing else.
+func MyGrant(ctx context.Context, admin Querier, a Account, db string, read, own []string) error {
+	var stmts []string
+	for _, t := range read {
+		stmts = append(stmts, "GRANT SELECT, REFERENCES ON "+QuoteMy(db)+"."+QuoteMy(t)+" TO "+a.String())
+	}
+	for _, t := range own {
+		stmts = append(stmts, "GRANT ALL PRIVILEGES ON "+QuoteMy(db)+"."+QuoteMy(t)+" TO "+a.String())
+	}
+	for _, s := range stmts {
+		if _, err := admin.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("account %s: %s: %w", a, s, err)
+		}
+	}
+	return nil
+}
+
+// MyDropAll drops every plugin account of a database. For tests and
+// scratch databases.
+func MyDropAll(ctx context.Context, admin Querier, database string) error {
+	rows, err := admin.QueryContext(ctx, `SELECT User, Host FROM mysql.user WHERE User LIKE CONCAT('plugmig\_%\_', ?)`, DatabaseTag(database))
+	if err != nil {
+		return err
+	}
+	var accts []Account
+	for rows.Next() {
+		var a Account
+		if err := rows.Scan(&a.User, &a.Host); err != nil {
+			rows.Close()
+			return err
+		}
+		accts = append(accts, a)
+	}
+	rows.Close()
+	var errs []error
+	for _, a := range accts {
+		if _, err := admin.ExecContext(ctx, "DROP USER IF EXISTS "+a.String()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func redactPassword(s, pw string) string { return strings.ReplaceAll(s, pw, "xxxxx") }
