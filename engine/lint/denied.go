@@ -85,3 +85,35 @@ func Denied(dialect, stmt string, err error, owner func(string) string) (Refusal
 	r.Message = fmt.Sprintf("the database refused it: %s (a plugin's migrations reach only the plugin's own objects: no roles, server programs, database settings or other databases)", msg)
 	return r, true
 }
+
+var grantRe = regexp.MustCompile(`(?is)^\s*(?:GRANT|REVOKE)\s.*?\bON\s+(?:(?:TABLE|SEQUENCE|VIEW)\s+)?(ALL\s+(?:TABLES|SEQUENCES)\s+IN\s+SCHEMA\s+)?(.+?)\s+(?:TO|FROM)\s`)
+
+// grants reports a GRANT or REVOKE on objects the branch does not own. A
+// role without the grant option is not refused by PostgreSQL: the statement
+// succeeds with a warning and grants nothing, so the observer says it.
+func (w *walker) grants(stmt string, fb Finding) []Finding {
+	m := grantRe.FindStringSubmatch(stripComments(stmt))
+	if m == nil {
+		return nil
+	}
+	var out []Finding
+	for _, id := range strings.Split(m[2], ",") {
+		id = strings.TrimSpace(id)
+		name := id
+		if i := strings.LastIndex(name, "."); i >= 0 {
+			name = name[i+1:]
+		}
+		name = strings.Trim(name, "`\"")
+		if w.dialect == "postgres" && !strings.HasPrefix(strings.TrimSpace(id), `"`) {
+			name = strings.ToLower(name)
+		}
+		if m[1] != "" {
+			out = append(out, fb.with(CodeNotOwned, name, "", fmt.Sprintf("grants or revokes privileges on every table of schema %q: a plugin grants only on what it owns", name)))
+			continue
+		}
+		if o := w.owner(name); o != w.branch {
+			out = append(out, fb.with(CodeNotOwned, name, o, fmt.Sprintf("grants or revokes privileges on %q, owned by %s: %s", name, describeOwner(o), w.remedy(o))))
+		}
+	}
+	return out
+}

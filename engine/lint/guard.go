@@ -204,6 +204,9 @@ func pgCounts(ctx context.Context, q querier) (map[string]int64, error) {
 func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error {
 	w := wt.w
 	fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, Statement: oneLine(stmt)}
+	if fs := w.grants(stmt, fb); len(fs) > 0 {
+		return &GuardError{Findings: fs}
+	}
 	writes, err := w.probe.writesBefore(ctx, w.q, stmt, wt.before)
 	if err != nil {
 		return &GuardError{Findings: []Finding{fb.with(CodeUnverifiable, "", "", err.Error())}}

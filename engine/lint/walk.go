@@ -174,6 +174,9 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) (fou
 		if re := unverifiable[w.dialect]; re.MatchString(st.Text) && !dir.allow {
 			sf = append(sf, fb.with(CodeUnverifiable, "", "", "what this statement changes can't be verified by running it on an empty database (a DO block, dynamic SQL, a procedure call): rewrite it as plain statements, or after checking it by hand add -- plugmig:allow unverifiable: <reason>"))
 		}
+		if w.branch != plugin.Core {
+			sf = append(sf, w.grants(st.Text, fb)...)
+		}
 		writes, err := w.probe.writesBefore(ctx, w.q, st.Text, before)
 		if err != nil {
 			sf = append(sf, fb.with(CodeUnverifiable, "", "", err.Error()))

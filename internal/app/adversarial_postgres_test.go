@@ -2,10 +2,91 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/internal/testdb"
 )
+
+// pgState is what no plugin file may change on PostgreSQL beyond rows and
+// columns: owners, privileges, replica identity, storage and statistics
+// targets, triggers' enabled state, inheritance, clustering, sequences,
+// extended statistics, publications, event triggers, extensions, large
+// objects, database settings and comments, default privileges and roles.
+const pgState = `
+SELECT concat_ws(' ', 'rel', c.relname, c.relkind, pg_get_userbyid(c.relowner), c.relacl::text, c.relreplident, c.reloptions::text,
+  (SELECT string_agg(concat_ws(':', a.attname, a.attstattarget, a.attstorage, pg_get_expr(d.adbin, d.adrelid)), ',' ORDER BY a.attnum)
+     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped))
+  FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relname NOT LIKE 'image\_\_%'
+UNION ALL SELECT concat_ws(' ', 'trigger', tgname, tgrelid::regclass::text, tgenabled::text) FROM pg_trigger
+UNION ALL SELECT concat_ws(' ', 'inherits', inhrelid::regclass::text, inhparent::regclass::text) FROM pg_inherits
+UNION ALL SELECT concat_ws(' ', 'index', indexrelid::regclass::text, indisclustered::text) FROM pg_index WHERE indrelid::regclass::text LIKE 'core\_\_%'
+UNION ALL SELECT concat_ws(' ', 'sequence', sequencename, last_value::text) FROM pg_sequences
+UNION ALL SELECT concat_ws(' ', 'statistics', stxname) FROM pg_statistic_ext
+UNION ALL SELECT concat_ws(' ', 'publication', pubname) FROM pg_publication
+UNION ALL SELECT concat_ws(' ', 'event trigger', evtname) FROM pg_event_trigger
+UNION ALL SELECT concat_ws(' ', 'extension', extname) FROM pg_extension
+UNION ALL SELECT concat_ws(' ', 'large objects', count(*)::text) FROM pg_largeobject_metadata
+UNION ALL SELECT concat_ws(' ', 'setting', setrole::text, setconfig::text) FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+UNION ALL SELECT concat_ws(' ', 'database', datname, pg_get_userbyid(datdba), datacl::text, shobj_description(oid, 'pg_database')) FROM pg_database WHERE datname = current_database()
+UNION ALL SELECT concat_ws(' ', 'default acl', defaclrole::regrole::text, defaclacl::text) FROM pg_default_acl
+UNION ALL SELECT concat_ws(' ', 'role', rolname, rolsuper, rolcreaterole, rolcanlogin) FROM pg_roles WHERE rolname LIKE 'image%' OR rolname LIKE 'evil%'
+UNION ALL SELECT concat_ws(' ', 'function', proname, pg_get_userbyid(proowner)) FROM pg_proc WHERE pronamespace = 'public'::regnamespace`
+
+func postgresState(a *adversary) string {
+	rows, err := testdb.Rows(a.e.db.DB, pgState)
+	require.NoError(a.t, err)
+	return strings.Join(rows, "\n")
+}
+
+// pgAttacks are the PostgreSQL cases of issue 10 and more: each is refused
+// by the database itself under the plugin's role.
+var pgAttacks = []attack{
+	{"disable every trigger of core", "ALTER TABLE core__users DISABLE TRIGGER ALL;"},
+	{"setval in a column default", "CREATE TABLE image__x (id integer, v bigint DEFAULT setval('core__users_id_seq', 100000));\nINSERT INTO image__x (id) VALUES (1);"},
+	{"setval in a check constraint", "CREATE TABLE image__x (id integer CHECK (setval('core__users_id_seq', 100000) > 0));\nINSERT INTO image__x (id) VALUES (1);"},
+	{"nextval of core in a default", "CREATE TABLE image__x (id integer, v bigint DEFAULT nextval('core__users_id_seq'));\nINSERT INTO image__x (id) VALUES (1);"},
+	{"setval of core", "SELECT setval('core__users_id_seq', 100000);"},
+	{"restart a core sequence", "ALTER SEQUENCE core__users_id_seq RESTART WITH 5000;"},
+	{"default calling a function that deletes core rows", "CREATE FUNCTION image__wipe() RETURNS integer LANGUAGE sql AS $$ DELETE FROM core__privileges; SELECT 1 $$;\nCREATE TABLE image__x (id integer, v integer DEFAULT image__wipe());\nINSERT INTO image__x (id) VALUES (1);"},
+	{"COPY TO PROGRAM", "COPY (SELECT 1) TO PROGRAM 'touch {{marker}}';"},
+	{"dblink into another database", "CREATE EXTENSION IF NOT EXISTS dblink;\nSELECT dblink_exec('dbname={{other}}', 'DELETE FROM victim');"},
+	{"create a role", "CREATE ROLE evil_role LOGIN SUPERUSER;"},
+	{"alter the database's search_path", "ALTER DATABASE {{db}} SET search_path = image__shadow, public;"},
+	{"comment on the database", "COMMENT ON DATABASE {{db}} IS 'mine';"},
+	{"event trigger", "CREATE FUNCTION image__et() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;\nCREATE EVENT TRIGGER image__et ON ddl_command_start EXECUTE FUNCTION image__et();"},
+	{"table inheriting core", "CREATE TABLE image__child (x integer) INHERITS (core__tags);"},
+	{"core inheriting a plugin table", "CREATE TABLE image__p (x integer);\nALTER TABLE core__tags INHERIT image__p;"},
+	{"core table given away", "ALTER TABLE core__tags OWNER TO CURRENT_USER;"},
+	{"own table given to the migrator", "CREATE TABLE image__x (id integer);\nALTER TABLE image__x OWNER TO SESSION_USER;"},
+	{"default privileges of another role", "ALTER DEFAULT PRIVILEGES FOR ROLE SESSION_USER GRANT ALL ON TABLES TO PUBLIC;"},
+	{"replica identity of core", "ALTER TABLE core__users REPLICA IDENTITY FULL;"},
+	{"statistics target of a core column", "ALTER TABLE core__users ALTER COLUMN bio SET STATISTICS 1000;"},
+	{"storage of a core column", "ALTER TABLE core__users ALTER COLUMN bio SET STORAGE EXTERNAL;"},
+	{"cluster core on an index", "ALTER TABLE core__users CLUSTER ON core__users_pkey;"},
+	{"extended statistics on core", "CREATE STATISTICS image__s ON id, bio FROM core__users;"},
+	{"publication of core", "CREATE PUBLICATION image__pub FOR TABLE core__users;"},
+	{"write core through a view", "CREATE VIEW image__v AS SELECT * FROM core__users;\nUPDATE image__v SET bio = 'x';"},
+	{"sequence owned by a core column", "CREATE SEQUENCE image__s OWNED BY core__users.id;"},
+	{"large object from a server file", "SELECT lo_import('/etc/hostname');"},
+	{"grant on core", "GRANT SELECT ON core__users TO PUBLIC;"},
+	{"trusted extension", "CREATE EXTENSION IF NOT EXISTS pgcrypto;"},
+	{"schema of its own", "CREATE SCHEMA image__s;"},
+	{"truncate core", "TRUNCATE core__nonce_timestamps;"},
+}
+
+// TestAdversarialPostgres: every attack is reported by lint (which runs it
+// on its scratch database as the plugin's role) and refused by apply, and
+// nothing changes: the target, the other database, the server's roles and
+// settings, the file system.
+func TestAdversarialPostgres(t *testing.T) {
+	t.Parallel()
+	a := newAdversary(t, "postgres", postgresState)
+	a.run(pgAttacks)
+	t.Logf("%d PostgreSQL attacks refused", len(pgAttacks))
+}
 
 // TestPostgresOwnTableInsertInOneRun: a plugin file that creates its own
 // table and inserts into it passes when applied in the same run as core's
@@ -17,4 +98,17 @@ func TestPostgresOwnTableInsertInOneRun(t *testing.T) {
 	e.addFile("image", "29990101000000_notes.sql", "CREATE TABLE image__notes (id integer NOT NULL PRIMARY KEY, body text NULL);\nINSERT INTO image__notes (id, body) VALUES (1, 'x');\nUPDATE image__notes SET body = 'y';\n", true)
 	_, err := e.migrator().Apply(context.Background())
 	require.NoError(t, err)
+}
+
+// TestMustPassPostgres: what a plugin may do passes lint and apply, each
+// file alone and all together in one fresh run.
+func TestMustPassPostgres(t *testing.T) {
+	t.Parallel()
+	mustPass(t, "postgres", []attack{
+		{"own table ddl and dml", "CREATE TABLE image__notes (id serial PRIMARY KEY, media_entry integer NOT NULL REFERENCES core__media_entries (id), body text NULL);\nCREATE INDEX image__notes_media ON image__notes (media_entry);\nINSERT INTO image__notes (media_entry, body) SELECT id, title FROM core__media_entries;\nUPDATE image__notes SET body = 'x' WHERE id > 0;\nDELETE FROM image__notes WHERE body IS NULL;\nALTER TABLE image__notes RENAME COLUMN body TO text;\nCOMMENT ON TABLE image__notes IS 'notes';\n"},
+		{"own trigger and function", "CREATE TABLE image__log (id integer);\nCREATE FUNCTION image__touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.id := coalesce(NEW.id, 0); RETURN NEW; END $$;\nCREATE TRIGGER image__log_touch BEFORE INSERT ON image__log FOR EACH ROW EXECUTE FUNCTION image__touch();\nINSERT INTO image__log VALUES (NULL);\n"},
+		{"own view over core", "CREATE VIEW image__recent AS SELECT id, title FROM core__media_entries;\n"},
+		{"backfill reading core", "ALTER TABLE image__mediadata ADD COLUMN image__seen boolean NOT NULL DEFAULT false;\nUPDATE image__mediadata SET image__seen = true WHERE media_entry IN (SELECT id FROM core__media_entries);\n"},
+		{"own sequence", "CREATE SEQUENCE image__counter;\nSELECT setval('image__counter', 10);\nSELECT nextval('image__counter');\n"},
+	})
 }
