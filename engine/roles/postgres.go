@@ -24,15 +24,19 @@ var ErrNoCreateRole = errors.New("the migrator may not create roles")
 // member of each; none when everything is in place. canRun reports whether
 // the connected user may run them itself (superuser or CREATEROLE).
 func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []string, canRun bool, err error) {
-	var db, me string
-	if err := q.QueryRowContext(ctx, `SELECT current_database(), current_user, (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user)`).Scan(&db, &me, &canRun); err != nil {
+	var db, me, schema string
+	var grantable bool
+	if err := q.QueryRowContext(ctx, `SELECT current_database(), current_user, current_schema(),
+		(SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user),
+		has_schema_privilege(current_user, current_schema(), 'CREATE WITH GRANT OPTION') AND has_schema_privilege(current_user, current_schema(), 'USAGE WITH GRANT OPTION')`).Scan(&db, &me, &schema, &canRun, &grantable); err != nil {
 		return nil, false, fmt.Errorf("read the current role: %w", err)
 	}
 	for _, p := range plugins {
 		role := Name(db, p)
-		var exists, member bool
+		var exists, member, onSchema bool
 		if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1),
-			EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = $1 AND u.rolname = current_user)`, role).Scan(&exists, &member); err != nil {
+			EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = $1 AND u.rolname = current_user),
+			EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 AND has_schema_privilege(oid, current_schema(), 'CREATE') AND has_schema_privilege(oid, current_schema(), 'USAGE'))`, role).Scan(&exists, &member, &onSchema); err != nil {
 			return nil, false, fmt.Errorf("read role %s: %w", role, err)
 		}
 		if !exists {
@@ -40,6 +44,10 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 		}
 		if !member {
 			stmts = append(stmts, "GRANT "+QuotePG(role)+" TO "+QuotePG(me))
+		}
+		if !onSchema {
+			stmts = append(stmts, "GRANT USAGE, CREATE ON SCHEMA "+QuotePG(schema)+" TO "+QuotePG(role))
+			canRun = canRun && grantable
 		}
 	}
 	return stmts, canRun, nil

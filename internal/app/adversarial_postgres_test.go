@@ -7,6 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/roles"
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/dbdriver"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
@@ -111,4 +115,54 @@ func TestMustPassPostgres(t *testing.T) {
 		{"backfill reading core", "ALTER TABLE image__mediadata ADD COLUMN image__seen boolean NOT NULL DEFAULT false;\nUPDATE image__mediadata SET image__seen = true WHERE media_entry IN (SELECT id FROM core__media_entries);\n"},
 		{"own sequence", "CREATE SEQUENCE image__counter;\nSELECT setval('image__counter', 10);\nSELECT nextval('image__counter');\n"},
 	})
+}
+
+// TestPostgresRolesByDBA: a migrator that may not create roles is stopped
+// before any SQL with the exact SQL a DBA runs; once a DBA ran it, apply
+// works; --guard=observe works without it, saying it is weaker.
+func TestPostgresRolesByDBA(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	admin := testdb.Postgres(t) // an admin connection; its database is unused
+	user := "t_migrator_" + strings.ToLower(roles.Password()[:8])
+	_, err := admin.DB.Exec("CREATE ROLE " + user + " LOGIN NOCREATEROLE")
+	require.NoError(t, err)
+	t.Cleanup(func() { admin.DB.Exec("DROP ROLE IF EXISTS " + user) })
+	for _, mode := range []string{apply.GuardEnforce, apply.GuardObserve} {
+		t.Run(mode, func(t *testing.T) {
+			e := newApplyEnv(t, "postgres")
+			_, err := e.db.DB.Exec("GRANT ALL ON SCHEMA public TO " + user)
+			require.NoError(t, err)
+			url := strings.Replace(e.db.URL, "postgres@", user+"@", 1)
+			_, db, err := dbdriver.Open(ctx, url)
+			require.NoError(t, err)
+			defer db.Close()
+			comp, err := app.Composer()
+			require.NoError(t, err)
+			var progress strings.Builder
+			m, err := apply.New(db, "postgres", comp, app.DiskSources(e.root), apply.WithGuard(mode), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
+			require.NoError(t, err)
+			_, err = m.Apply(ctx)
+			if mode == apply.GuardObserve {
+				require.NoError(t, err)
+				require.Contains(t, progress.String(), "WARNING: --guard=observe")
+				return
+			}
+			require.ErrorIs(t, err, apply.ErrRoles)
+			refusal := err.Error()
+			tables, err := testdb.Rows(e.db.DB, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+			require.NoError(t, err)
+			require.Empty(t, tables, "nothing ran")
+			script, _, err := m.RolesSQL(ctx)
+			require.NoError(t, err)
+			require.Contains(t, refusal, script, "the refusal prints the exact SQL of roles --print")
+			_, err = e.db.DB.Exec(script) // the DBA runs it
+			require.NoError(t, err)
+			_, err = m.Apply(ctx)
+			require.NoError(t, err)
+			var owner string
+			require.NoError(t, e.db.DB.QueryRow("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'image__mediadata'").Scan(&owner))
+			require.Equal(t, roles.Name(e.db.Name, "image"), owner)
+		})
+	}
 }
