@@ -70,10 +70,16 @@ var (
 func (mysqlProbe) writesBefore(_ context.Context, _ querier, stmt string, objs map[string]object) ([]string, error) {
 	stmt = stripComments(stmt)
 	var written []string
-	for _, re := range myTargets {
+	for i, re := range myTargets {
 		m := re.FindStringSubmatch(stmt)
 		if m == nil {
 			continue
+		}
+		if i == 1 {
+			if ts, ok := updateTargets(stmt, m[1], objs); ok {
+				written = append(written, ts...)
+				continue
+			}
 		}
 		for _, part := range m[1:] {
 			for _, id := range myIdentRe.FindAllString(part, -1) {
@@ -115,4 +121,52 @@ func stripComments(s string) string {
 		lines = append(lines, l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+var (
+	mySetQualified = regexp.MustCompile("(?is)(?:\\bSET\\s+|,\\s*)(`[^`]+`|[A-Za-z0-9_$]+)\\s*\\.\\s*(?:`[^`]+`|[A-Za-z0-9_$]+)\\s*=")
+	myRefSplit     = regexp.MustCompile(`(?is)\s*(?:,|\b(?:(?:NATURAL\s+)?(?:LEFT|RIGHT|INNER|CROSS|STRAIGHT_JOIN)?\s*(?:OUTER\s+)?JOIN)\b)\s*`)
+	myUpdateTail   = regexp.MustCompile(`(?is)\s(WHERE|ORDER\s+BY|LIMIT)\s`)
+	myRefAlias     = regexp.MustCompile("(?is)^(" + myIdent + ")(?:\\s+(?:AS\\s+)?(`[^`]+`|[A-Za-z0-9_$]+))?")
+)
+
+// updateTargets reads a multi-table UPDATE's written tables: those whose
+// name or alias qualifies a column assigned in SET. ok is false when an
+// assignment is unqualified (every table in the list then counts).
+func updateTargets(stmt, refs string, objs map[string]object) ([]string, bool) {
+	set := stmt[strings.Index(strings.ToUpper(stmt), strings.ToUpper(refs))+len(refs):]
+	if loc := myUpdateTail.FindStringIndex(set); loc != nil {
+		set = set[:loc[0]]
+	}
+	quals := mySetQualified.FindAllStringSubmatch(set, -1)
+	if len(quals) == 0 || strings.Count(set, "=") != len(quals) {
+		return nil, false // an unqualified or unusual assignment: every table counts
+	}
+	alias := map[string]string{}
+	for _, ref := range myRefSplit.Split(refs, -1) {
+		ref = strings.TrimSpace(ref)
+		if i := strings.Index(strings.ToUpper(ref), " ON "); i >= 0 {
+			ref = ref[:i]
+		}
+		m := myRefAlias.FindStringSubmatch(ref)
+		if m == nil {
+			return nil, false
+		}
+		t := resolveTable(m[1], objs)
+		alias[strings.ToLower(strings.Trim(m[1], "`"))] = t
+		if m[2] != "" {
+			alias[strings.ToLower(strings.Trim(m[2], "`"))] = t
+		}
+	}
+	var out []string
+	for _, q := range quals {
+		t, ok := alias[strings.ToLower(strings.Trim(q[1], "`"))]
+		if !ok {
+			return nil, false
+		}
+		if t != "" {
+			out = append(out, t)
+		}
+	}
+	return out, true
 }

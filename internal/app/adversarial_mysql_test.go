@@ -1,0 +1,78 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/internal/testdb"
+)
+
+// myState is what no plugin file may change on MySQL/MariaDB beyond core's
+// rows and columns: tables and their options, triggers, events, routines,
+// the server's accounts of this test, and a global setting.
+func mysqlState(a *adversary) string {
+	var out []string
+	for _, q := range []string{
+		"SELECT CONCAT_WS(' ', 'table', TABLE_NAME, ENGINE, AUTO_INCREMENT, TABLE_COMMENT) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'image\\_\\_%'",
+		"SELECT CONCAT_WS(' ', 'trigger', TRIGGER_NAME, EVENT_OBJECT_TABLE) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
+		"SELECT CONCAT_WS(' ', 'event', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()",
+		"SELECT CONCAT_WS(' ', 'routine', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()",
+		"SELECT CONCAT_WS(' ', 'account', User, Host) FROM mysql.user WHERE User LIKE 'evil%' OR User LIKE 'image%'",
+		"SELECT CONCAT_WS(' ', 'database', SCHEMA_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'evil%'",
+		"SELECT CONCAT_WS(' ', 'global', @@global.max_connections)",
+	} {
+		rows, err := testdb.Rows(a.e.db.DB, q)
+		require.NoError(a.t, err, q)
+		out = append(out, rows...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// myAttacks are the MySQL/MariaDB cases of issue 10 and more: each is
+// refused by the server under the plugin's account.
+var myAttacks = []attack{
+	{"update with a comment for a space", "UPDATE/**/core__media_entries SET title = 'x';"},
+	{"delete with a comment for a space", "DELETE/**/FROM core__privileges;"},
+	{"insert select with a comment for a space", "INSERT/**/INTO core__privileges (privilege_name) SELECT 'hacker';"},
+	{"replace with a comment for a space", "REPLACE/**/INTO core__privileges (privilege_name) VALUES ('featurer');"},
+	{"event", "CREATE EVENT image__ev ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 HOUR DO DELETE FROM core__privileges;"},
+	{"trigger on core", "CREATE TRIGGER image__t BEFORE INSERT ON core__users FOR EACH ROW SET @x = 1;"},
+	{"procedure", "CREATE PROCEDURE image__p() DELETE FROM core__privileges;"},
+	{"the target database by name", "DELETE FROM {{db}}.core__notifications;"},
+	{"another database by name", "DELETE FROM {{other}}.victim;"},
+	{"create an account", "CREATE USER evil_user IDENTIFIED BY 'x';"},
+	{"create a database", "CREATE DATABASE evil_db;"},
+	{"server setting", "SET GLOBAL max_connections = @@global.max_connections;"},
+	{"core auto-increment", "ALTER TABLE core__users AUTO_INCREMENT = 1000;"},
+	{"multi-table update writing core", "UPDATE core__users u JOIN image__mediadata m ON m.media_entry = u.id SET u.bio = 'x';"},
+	{"rename a core table into the plugin's", "RENAME TABLE core__tags TO image__tags;"},
+	{"truncate core", "TRUNCATE TABLE core__nonce_timestamps;"},
+	{"drop core", "DROP TABLE core__nonce_timestamps;"},
+	{"write core through a view", "CREATE VIEW image__v AS SELECT * FROM core__users;\nUPDATE image__v SET bio = 'x';"},
+	{"upsert into core", "INSERT INTO core__privileges (privilege_name) VALUES ('featurer') ON DUPLICATE KEY UPDATE privilege_name = 'x';"},
+	{"select into a server file", "SELECT id FROM core__users INTO OUTFILE '{{marker}}';"},
+}
+
+// TestAdversarialMySQL: every attack is reported by lint (run on its
+// scratch database as the plugin's account), refused by apply (pre-flight
+// and account), and nothing changes anywhere.
+func TestAdversarialMySQL(t *testing.T) {
+	t.Parallel()
+	a := newAdversary(t, "mysql", mysqlState)
+	a.run(myAttacks)
+	t.Logf("%d MySQL/MariaDB attacks refused", len(myAttacks))
+}
+
+// TestMustPassMySQL: what a plugin may do passes, alone and together; the
+// multi-table UPDATE of the plugin's own table joined to core among them.
+func TestMustPassMySQL(t *testing.T) {
+	t.Parallel()
+	mustPass(t, "mysql", []attack{
+		{"own table ddl and dml", "CREATE TABLE image__notes (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, media_entry int NOT NULL, body text NULL, CONSTRAINT image__notes_media_fkey FOREIGN KEY (media_entry) REFERENCES core__media_entries (id));\nINSERT INTO image__notes (media_entry, body) SELECT id, title FROM core__media_entries;\nUPDATE image__notes SET body = 'x' WHERE id > 0;\nDELETE FROM image__notes WHERE body IS NULL;\n"},
+		{"own trigger", "CREATE TABLE image__log (id int NULL);\nCREATE TRIGGER image__log_touch BEFORE INSERT ON image__log FOR EACH ROW SET NEW.id = COALESCE(NEW.id, 0);\nINSERT INTO image__log VALUES (NULL);\n"},
+		{"own view over core", "CREATE VIEW image__recent AS SELECT id, title FROM core__media_entries;\n"},
+		{"multi-table update of its own table", "UPDATE image__mediadata s JOIN core__media_entries e ON e.id = s.media_entry SET s.width = 1 WHERE e.id > 0;\n"},
+	})
+}
