@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -188,10 +189,40 @@ func (m *Migrator) leaveFile(ctx context.Context, c conn, bp *BranchPlan) error 
 // stmtConn is where a file's statements run: on MySQL, a plugin's
 // connection as its account.
 func (m *Migrator) stmtConn(bp *BranchPlan, c conn) conn {
-	if m.plugDB != nil && bp.Branch != plugin.Core {
+	switch {
+	case bp.Branch == plugin.Core:
+	case m.plugConn != nil:
+		return m.plugConn
+	case m.plugDB != nil:
 		return m.plugDB
 	}
 	return c
+}
+
+// underRole runs fn, a PostgreSQL plugin file outside a transaction
+// ("-- atlas:txmode none"), with its statements on one session under the
+// plugin's role (SET ROLE, reset afterwards); other cases run fn as is.
+func (m *Migrator) underRole(ctx context.Context, bp *BranchPlan, fn func() error) error {
+	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core {
+		return fn()
+	}
+	c, err := m.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	role := roles.Name(m.database, bp.Branch)
+	if _, err := c.ExecContext(ctx, "SET ROLE "+roles.QuotePG(role)); err != nil {
+		return err
+	}
+	m.plugConn = c
+	err = fn()
+	m.plugConn = nil
+	if lerr := roles.PGLeave(ctx, c, m.database, bp.Branch); lerr != nil {
+		c.Raw(func(any) error { return driver.ErrBadConn }) // never reuse a session left in another role
+		return errors.Join(err, lerr)
+	}
+	return err
 }
 
 // refused explains the database's refusal of a plugin statement: the

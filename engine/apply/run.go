@@ -235,7 +235,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	if tx {
 		err = m.execInTx(ctx, bp, f, hash, guard, watched, after)
 	} else {
-		err = m.exec(ctx, m.db, bp, f, hash, false, nil, nil)
+		err = m.underRole(ctx, bp, func() error { return m.exec(ctx, m.db, bp, f, hash, false, nil, nil) })
 		if err == nil && after != nil {
 			err = after(ctx, m.db)
 		}

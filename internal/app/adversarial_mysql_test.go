@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
@@ -75,4 +77,43 @@ func TestMustPassMySQL(t *testing.T) {
 		{"own view over core", "CREATE VIEW image__recent AS SELECT id, title FROM core__media_entries;\n"},
 		{"multi-table update of its own table", "UPDATE image__mediadata s JOIN core__media_entries e ON e.id = s.media_entry SET s.width = 1 WHERE e.id > 0;\n"},
 	})
+}
+
+// TestMySQLRefusalExplained: a statement the plugin's account may not run
+// is refused before anything runs, naming file, line, statement, code,
+// object and owner.
+func TestMySQLRefusalExplained(t *testing.T) {
+	t.Parallel()
+	e := newApplyEnv(t, "mysql")
+	e.addFile("image", "29990101000000_bad.sql", "CREATE TABLE image__ok (id int);\nUPDATE/**/core__media_entries SET title = 'x';\n", true)
+	_, err := e.migrator().Apply(context.Background())
+	require.Error(t, err)
+	for _, want := range []string{"plugins/image/migrations/mysql/29990101000000_bad.sql", "line 2", "UPDATE/**/core__media_entries", lint.CodeForeignWrite, `table "core__media_entries" is owned by core`, "nothing of the file was run"} {
+		require.Contains(t, err.Error(), want)
+	}
+	tables, err := testdb.Rows(e.db.DB, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'image__ok'")
+	require.NoError(t, err)
+	require.Empty(t, tables, "the pre-flight refused the file before its first statement ran")
+}
+
+// TestMySQLPreflightReachesOnlyScratch: a file deleting rows of the target
+// database by its qualified name is refused by the pre-flight without
+// touching the target (the pre-flight's account reaches only its scratch
+// database).
+func TestMySQLPreflightReachesOnlyScratch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "mysql")
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	_, err = e.db.DB.Exec("INSERT INTO core__users (id, bio, created, updated) VALUES (1, 'bio', '2020-01-01 00:00:00', '2020-01-01 00:00:00')")
+	require.NoError(t, err)
+	_, err = e.db.DB.Exec("INSERT INTO core__notifications (id, created, seen, user_id) VALUES (1, '2020-01-01 00:00:00', 0, 1)")
+	require.NoError(t, err)
+	e.addFile("image", "29990101000000_bad.sql", "CREATE TABLE image__ok (id int);\nDELETE FROM "+e.db.Name+".core__notifications;\n", true)
+	_, err = e.migrator().Apply(ctx)
+	require.Error(t, err)
+	rows, err := testdb.Rows(e.db.DB, "SELECT id FROM core__notifications")
+	require.NoError(t, err)
+	require.Equal(t, []string{"1"}, rows)
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/dbdriver"
@@ -79,6 +81,7 @@ var pgAttacks = []attack{
 	{"trusted extension", "CREATE EXTENSION IF NOT EXISTS pgcrypto;"},
 	{"schema of its own", "CREATE SCHEMA image__s;"},
 	{"truncate core", "TRUNCATE core__nonce_timestamps;"},
+	{"outside a transaction", "-- atlas:txmode none\n\nALTER TABLE core__users DISABLE TRIGGER ALL;"},
 }
 
 // TestAdversarialPostgres: every attack is reported by lint (which runs it
@@ -165,4 +168,59 @@ func TestPostgresRolesByDBA(t *testing.T) {
 			require.Equal(t, roles.Name(e.db.Name, "image"), owner)
 		})
 	}
+}
+
+// TestPostgresOwnershipMovedOnce: plugin tables created by the migrator
+// (here with --guard=observe, as before roles existed) move to the
+// plugin's role before its next file runs, once, with a line saying so.
+func TestPostgresOwnershipMovedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	migrator := func(progress *strings.Builder, mode string) *apply.Migrator {
+		m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithGuard(mode), apply.WithProgress(progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
+		require.NoError(t, err)
+		return m
+	}
+	owner := func() string {
+		var o string
+		require.NoError(t, e.db.DB.QueryRow("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'image__mediadata'").Scan(&o))
+		return o
+	}
+	var out strings.Builder
+	_, err = migrator(&out, apply.GuardObserve).Apply(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "postgres", owner())
+
+	e.addFile("image", "29990101000000_a.sql", "ALTER TABLE image__mediadata ADD COLUMN a integer NULL;\n", true)
+	out.Reset()
+	_, err = migrator(&out, apply.GuardEnforce).Apply(ctx)
+	require.NoError(t, err)
+	role := roles.Name(e.db.Name, "image")
+	require.Equal(t, role, owner())
+	require.Contains(t, out.String(), "moved 1 object(s) to role "+role)
+	require.Contains(t, out.String(), "image__mediadata")
+
+	e.addFile("image", "29990101000001_b.sql", "ALTER TABLE image__mediadata ADD COLUMN b integer NULL;\n", true)
+	out.Reset()
+	_, err = migrator(&out, apply.GuardEnforce).Apply(ctx)
+	require.NoError(t, err)
+	require.NotContains(t, out.String(), "moved")
+}
+
+// TestPostgresRefusalExplained: when the database refuses a plugin
+// statement, apply's error still names the file, line, statement, code,
+// object and owner.
+func TestPostgresRefusalExplained(t *testing.T) {
+	t.Parallel()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_bad.sql", "CREATE TABLE image__ok (id integer);\nALTER TABLE core__users DISABLE TRIGGER ALL;\n", true)
+	_, err := e.migrator().Apply(context.Background())
+	require.Error(t, err)
+	for _, want := range []string{"plugins/image/migrations/postgres/29990101000000_bad.sql", "line 2", "ALTER TABLE core__users DISABLE TRIGGER ALL", lint.CodeNotOwned, `table "core__users" is owned by core`, "rolled back"} {
+		require.Contains(t, err.Error(), want)
+	}
+	require.ErrorIs(t, err, plan.ErrNotOwned)
 }
