@@ -72,8 +72,12 @@ func Denied(dialect, stmt string, err error, owner func(string) string) (Refusal
 	if m := myDenied.FindStringSubmatch(msg); m != nil {
 		verb, name := strings.ToUpper(m[1]), m[2]
 		r.Object, r.Owner = name, describeOwner(owner(name))
-		if verb == "INSERT" || verb == "UPDATE" || verb == "DELETE" || verb == "DELETE HISTORY" {
+		switch {
+		case verb == "INSERT" || verb == "UPDATE" || verb == "DELETE" || verb == "DELETE HISTORY" || data:
 			r.Code = CodeForeignWrite
+		case verb == "CREATE" || verb == "CREATE VIEW":
+			// The plugin's account may create every name with its prefix.
+			r.Code = CodePrefix
 		}
 		r.Message = fmt.Sprintf("the database refused it: %s (table %q is owned by %s; a plugin's account may only read and reference core and its dependencies, and change its own tables)", msg, name, r.Owner)
 		return r, true
