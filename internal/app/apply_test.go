@@ -437,7 +437,7 @@ func TestApplyWaitsForTheLock(t *testing.T) {
 			release := holdLock(t, e.db)
 			comp, err := app.Composer()
 			require.NoError(t, err)
-			m, err := apply.New(e.db.DB, d, comp, app.DiskSources(e.root), apply.WithSQLiteFile(e.db.Name), apply.WithLockTimeout(300*time.Millisecond))
+			m, err := apply.New(e.db.DB, d, comp, app.DiskSources(e.root), apply.WithSQLiteFile(e.db.Name), apply.WithLockTimeout(300*time.Millisecond), apply.WithScratchURL(testdb.DevURL(t, d)))
 			require.NoError(t, err)
 			start := time.Now()
 			_, err = m.Apply(ctx)

@@ -21,7 +21,7 @@ func lockedMigrator(t *testing.T, e *applyEnv, path string) *apply.Migrator {
 	t.Helper()
 	comp, err := app.Composer()
 	require.NoError(t, err)
-	m, err := apply.New(e.db.DB, e.db.Dialect, comp, app.DiskSources(e.root), apply.WithSQLiteFile(path), apply.WithLockTimeout(200*time.Millisecond))
+	m, err := apply.New(e.db.DB, e.db.Dialect, comp, app.DiskSources(e.root), apply.WithSQLiteFile(path), apply.WithLockTimeout(200*time.Millisecond), apply.WithScratchURL(testdb.DevURL(t, e.db.Dialect)))
 	require.NoError(t, err)
 	return m
 }
