@@ -28,6 +28,9 @@ var (
 // owns): which object, whose, and the finding code the observer would have
 // given. ok is false for any other error. owner maps a name to its branch.
 func Denied(dialect, stmt string, err error, owner func(string) string) (Refusal, bool) {
+	if err == nil {
+		return Refusal{}, false
+	}
 	var msg string
 	var pe *pgconn.PgError
 	var me *mysql.MySQLError
