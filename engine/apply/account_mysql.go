@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -34,10 +35,15 @@ func (m *Migrator) openAccount(ctx context.Context, bp *BranchPlan, deps []strin
 	}
 	cl := roles.Classify(bp.Branch, deps, names, m.ownerOf)
 	own := cl.Own
+	var text strings.Builder
 	for _, f := range bp.Pending {
 		own = append(own, roles.PrefixedNames(bp.Branch, string(f.Bytes()))...)
+		text.Write(f.Bytes())
 	}
 	if err := roles.MyGrant(ctx, m.db, a, m.database, cl.Read, own); err != nil {
+		return fmt.Errorf("branch %q: %w", bp.Branch, err)
+	}
+	if err := roles.MyGrantEvents(ctx, m.db, a, m.database, text.String()); err != nil {
 		return fmt.Errorf("branch %q: %w", bp.Branch, err)
 	}
 	db, err := accountDB(m.scratchURL, m.database, a)

@@ -151,6 +151,9 @@ func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, ow
 		if err := roles.MyGrant(ctx, d.admin, a, d.scratch, cl.Read, append(cl.Own, roles.PrefixedNames(plugin, text)...)); err != nil {
 			return nil, err
 		}
+		if err := roles.MyGrantEvents(ctx, d.admin, a, d.scratch, text); err != nil {
+			return nil, err
+		}
 		cfg, err := mysql.ParseDSN(d.target.DSN)
 		if err != nil {
 			return nil, err
