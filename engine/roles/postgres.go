@@ -31,13 +31,24 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 		has_schema_privilege(current_user, current_schema(), 'CREATE WITH GRANT OPTION') AND has_schema_privilege(current_user, current_schema(), 'USAGE WITH GRANT OPTION')`).Scan(&db, &me, &schema, &canRun, &grantable); err != nil {
 		return nil, false, fmt.Errorf("read the current role: %w", err)
 	}
-	for _, p := range plugins {
-		role := Name(db, p)
+	names := make([]string, len(plugins))
+	for i, p := range plugins {
+		names[i] = Name(db, p)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT r.name,
+		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name),
+		EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = r.name AND u.rolname = current_user),
+		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name AND has_schema_privilege(oid, current_schema(), 'CREATE') AND has_schema_privilege(oid, current_schema(), 'USAGE'))
+		FROM unnest($1::text[]) WITH ORDINALITY AS r(name, n) ORDER BY r.n`, names)
+	if err != nil {
+		return nil, false, fmt.Errorf("read the plugin roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var role string
 		var exists, member, onSchema bool
-		if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1),
-			EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = $1 AND u.rolname = current_user),
-			EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 AND has_schema_privilege(oid, current_schema(), 'CREATE') AND has_schema_privilege(oid, current_schema(), 'USAGE'))`, role).Scan(&exists, &member, &onSchema); err != nil {
-			return nil, false, fmt.Errorf("read role %s: %w", role, err)
+		if err := rows.Scan(&role, &exists, &member, &onSchema); err != nil {
+			return nil, false, err
 		}
 		if !exists {
 			stmts = append(stmts, "CREATE ROLE "+QuotePG(role)+" NOLOGIN")
@@ -49,6 +60,9 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 			stmts = append(stmts, "GRANT USAGE, CREATE ON SCHEMA "+QuotePG(schema)+" TO "+QuotePG(role))
 			canRun = canRun && grantable
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
 	}
 	return stmts, canRun, nil
 }
@@ -64,14 +78,7 @@ func PGReconcile(ctx context.Context, q Querier, plugin string, deps []string, o
 		return nil, err
 	}
 	role := Name(db, plugin)
-	var schemaOK bool
-	if err := q.QueryRowContext(ctx, `SELECT has_schema_privilege($1, current_schema(), 'USAGE') AND has_schema_privilege($1, current_schema(), 'CREATE')`, role).Scan(&schemaOK); err != nil {
-		return nil, fmt.Errorf("role %s: %w", role, err)
-	}
 	var stmts []string
-	if !schemaOK {
-		stmts = append(stmts, "GRANT USAGE, CREATE ON SCHEMA "+QuotePG(schema)+" TO "+QuotePG(role))
-	}
 	rows, err := q.QueryContext(ctx, `
 SELECT c.relname, c.relkind::text, c.relowner = (SELECT oid FROM pg_roles WHERE rolname = $1),
   CASE WHEN c.relkind <> 'S' THEN has_table_privilege($1, c.oid, 'SELECT') AND has_table_privilege($1, c.oid, 'REFERENCES') ELSE true END
@@ -83,7 +90,9 @@ SELECT p.oid::regprocedure::text, 'function', p.proowner = (SELECT oid FROM pg_r
 FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE $2
 UNION ALL
 SELECT format('%I', t.typname), 'type', t.typowner = (SELECT oid FROM pg_roles WHERE rolname = $1), true
-FROM pg_type t WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r') AND t.typname LIKE $2`,
+FROM pg_type t WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r') AND t.typname LIKE $2
+UNION ALL
+SELECT current_schema()::text, 'schema', has_schema_privilege($1, current_schema(), 'USAGE') AND has_schema_privilege($1, current_schema(), 'CREATE'), true`,
 		role, strings.ReplaceAll(plugin, "_", `\_`)+`\_\_%`)
 	if err != nil {
 		return nil, fmt.Errorf("role %s: read the catalog: %w", role, err)
@@ -95,6 +104,12 @@ FROM pg_type t WHERE t.typnamespace = current_schema()::regnamespace AND t.typty
 		if err := rows.Scan(&name, &kind, &owns, &reads); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		if kind == "schema" {
+			if !owns {
+				stmts = append([]string{"GRANT USAGE, CREATE ON SCHEMA " + QuotePG(schema) + " TO " + QuotePG(role)}, stmts...)
+			}
+			continue
 		}
 		if kind == "function" || kind == "type" {
 			if !owns {
@@ -118,9 +133,10 @@ FROM pg_type t WHERE t.typnamespace = current_schema()::regnamespace AND t.typty
 	if len(grant) > 0 {
 		stmts = append(stmts, "GRANT SELECT, REFERENCES ON TABLE "+strings.Join(grant, ", ")+" TO "+QuotePG(role))
 	}
-	for _, s := range stmts {
-		if _, err := q.ExecContext(ctx, s); err != nil {
-			return nil, fmt.Errorf("role %s: %s: %w", role, s, err)
+	if len(stmts) > 0 {
+		// One round trip (no arguments: the simple protocol runs them all).
+		if _, err := q.ExecContext(ctx, strings.Join(stmts, ";\n")); err != nil {
+			return nil, fmt.Errorf("role %s: %s: %w", role, strings.Join(stmts, "; "), err)
 		}
 	}
 	return moved, nil
