@@ -194,14 +194,16 @@ func PGEnter(ctx context.Context, q Querier, database, plugin string) error {
 // PGLeave returns to the session's own role after a plugin file. It fails
 // when the role in force is not the plugin's any more: the file escaped it.
 func PGLeave(ctx context.Context, q Querier, database, plugin string) error {
-	var cur string
-	if err := q.QueryRowContext(ctx, `SELECT current_user`).Scan(&cur); err != nil {
-		return err
-	}
-	if want := Name(database, plugin); cur != want {
+	// One round trip: the check and the reset as one simple-protocol query.
+	want := Name(database, plugin)
+	_, err := q.ExecContext(ctx, `DO $plugmig$ BEGIN IF current_user <> `+quotePGString(want)+` THEN RAISE EXCEPTION 'plugmig: role %', current_user; END IF; END $plugmig$; RESET ROLE`)
+	if err != nil && strings.Contains(err.Error(), "plugmig: role ") {
+		cur := err.Error()[strings.Index(err.Error(), "plugmig: role ")+len("plugmig: role "):]
+		if i := strings.IndexAny(cur, " ("); i >= 0 {
+			cur = cur[:i]
+		}
 		return fmt.Errorf("the file changed the role it runs as (now %q, expected %q): a plugin file never sets roles", cur, want)
 	}
-	_, err := q.ExecContext(ctx, "RESET ROLE")
 	return err
 }
 
@@ -217,4 +219,3 @@ func PGDBAScript(database string, stmts []string) string {
 	return b.String()
 }
 
-var _ = quotePGString

@@ -224,3 +224,17 @@ func TestPostgresRefusalExplained(t *testing.T) {
 	}
 	require.ErrorIs(t, err, plan.ErrNotOwned)
 }
+
+// TestPostgresRoleEscapeRefused: a file that leaves the plugin's role
+// (here through set_config, which no text check names) is rolled back.
+func TestPostgresRoleEscapeRefused(t *testing.T) {
+	t.Parallel()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_bad.sql", "CREATE TABLE image__ok (id integer);\nSELECT set_config('role', 'none', true);\n", true)
+	_, err := e.migrator().Apply(context.Background())
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "29990101000000_bad.sql")
+	tables, err := testdb.Rows(e.db.DB, "SELECT tablename FROM pg_tables WHERE tablename = 'image__ok'")
+	require.NoError(t, err)
+	require.Empty(t, tables, "rolled back")
+}
