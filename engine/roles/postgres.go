@@ -218,4 +218,3 @@ func PGDBAScript(database string, stmts []string) string {
 	}
 	return b.String()
 }
-
