@@ -15,8 +15,8 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"github.com/stretchr/testify/require"
 
-	"github.com/plugmig/plugmig/internal/testdb"
 	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/internal/testdb"
 )
 
 // plugmigProcess returns a command that runs this test binary as plugmig.

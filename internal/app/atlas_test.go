@@ -14,10 +14,10 @@ import (
 	"github.com/plugmig/plugmig/engine/atlasenv"
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
-	"github.com/plugmig/plugmig/internal/app"
-	"github.com/plugmig/plugmig/internal/testdb"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plan"
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/testdb"
 )
 
 func project(t *testing.T, root string) *plan.Project {

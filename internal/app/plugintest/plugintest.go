@@ -17,10 +17,10 @@ import (
 	"testing"
 
 	"github.com/plugmig/plugmig/engine/compose"
-	"github.com/plugmig/plugmig/internal/app"
-	"github.com/plugmig/plugmig/internal/testdb"
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/testdb"
 )
 
 // Conformance runs the suite for the named plugin.

@@ -8,9 +8,9 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
+	"github.com/plugmig/plugmig/engine/plugin"
 	core "github.com/plugmig/plugmig/ent/schema"
 	"github.com/plugmig/plugmig/ent/schema/column"
-	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // ImageData is image__mediadata: the dimensions and EXIF data of an image

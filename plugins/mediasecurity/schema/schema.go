@@ -9,9 +9,9 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
+	"github.com/plugmig/plugmig/engine/plugin"
 	core "github.com/plugmig/plugmig/ent/schema"
 	"github.com/plugmig/plugmig/ent/schema/column"
-	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // MediaSecurity is mediasecurity__media_security: a security rating per media
