@@ -55,8 +55,12 @@ type store struct {
 	db      conn
 }
 
-func (s store) q(query string) string {
-	if s.dialect != "postgres" {
+func (s store) q(query string) string { return Rebind(s.dialect, query) }
+
+// Rebind rewrites a query's "?" placeholders as "$1", "$2", ... on
+// PostgreSQL; other dialects take "?" as written.
+func Rebind(dialect, query string) string {
+	if dialect != "postgres" {
 		return query
 	}
 	var b strings.Builder

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/plugmig/plugmig/engine/apply"
 )
 
 // Table records, per branch, the differences adopt accepted and the result
@@ -47,22 +49,7 @@ type recorder struct {
 	dialect string
 }
 
-func (r recorder) q(query string) string {
-	if r.dialect != "postgres" {
-		return query
-	}
-	n := 0
-	var b strings.Builder
-	for _, c := range query {
-		if c == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func (r recorder) q(query string) string { return apply.Rebind(r.dialect, query) }
 
 func (r recorder) exists(ctx context.Context) (bool, error) {
 	return tableExists(ctx, r.db, r.dialect, "", Table)
