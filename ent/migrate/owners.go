@@ -43,4 +43,4 @@ var Owners = map[string]string{
 // SchemaSources is the hash of the schema sources this code was generated
 // from (engine/schemasrc): a run compares it with the files to refuse
 // working from generated code older than the schemas.
-const SchemaSources = "9212eb3ef2c263a3978b563a321c284424d72d9e8d75bf870fc4b36a7b0afd01"
+const SchemaSources = "a144daee63b60bb6c23b4a008ec96501d80c58073348318c218fd122f18a08d8"
