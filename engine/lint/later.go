@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -136,6 +137,12 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 		return nil, err
 	}
 	sort.Slice(bs, func(i, j int) bool { return bs[i].name < bs[j].name })
+	var fns map[string][]body
+	if w.dialect == "postgres" {
+		if fns, err = functionBodies(ctx, w.q); err != nil {
+			return nil, err
+		}
+	}
 	var out []Finding
 	for _, b := range bs {
 		if w.l.Project.OwnerOf(b.table, w.created) != w.branch {
@@ -145,6 +152,17 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 			continue // checked when it, or its function, changed
 		}
 		targets, opaque := bodyTargets(w.dialect, b)
+		via := map[string]string{} // a target written by a function the body calls: which
+		if fns != nil {
+			called, op := followCalls(b, fns)
+			opaque = opaque || op
+			for _, c := range called {
+				if _, ok := via[c.table]; !ok && !slices.Contains(targets, c.table) {
+					via[c.table] = c.via
+					targets = append(targets, c.table)
+				}
+			}
+		}
 		if opaque && !w.laterSeen[b.kind+b.name+"?"] {
 			w.laterSeen[b.kind+b.name+"?"] = true
 			out = append(out, fb.with(CodeLater, b.table, w.branch, fmt.Sprintf("%s %q on %q runs code that can't be read (dynamic SQL, a procedure call, or a language other than SQL and PL/pgSQL): what it writes later, outside any migration, can't be verified; write it as plain statements on the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table)))
@@ -156,7 +174,11 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 				continue
 			}
 			w.laterSeen[key] = true
-			out = append(out, fb.with(CodeLater, t, owner, fmt.Sprintf("%s %q on %q writes table %q, owned by %s: it would change it later, outside any migration and any check; write only the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table, t, describeOwner(owner))))
+			through := ""
+			if f := via[t]; f != "" {
+				through = fmt.Sprintf(" (through function %q, which it calls)", f)
+			}
+			out = append(out, fb.with(CodeLater, t, owner, fmt.Sprintf("%s %q on %q writes table %q%s, owned by %s: it would change it later, outside any migration and any check; write only the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table, t, through, describeOwner(owner))))
 		}
 	}
 	return out, nil
