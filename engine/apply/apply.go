@@ -58,10 +58,11 @@ type Migrator struct {
 	interrupted   string         // the user's decision on an interrupted statement (WithInterrupted)
 	allowDataLoss bool           // run files that drop data (WithAllowDataLoss)
 
-	guard    string    // GuardEnforce (default) or GuardObserve
-	database string    // the target's database name, read by prepareIdentities
-	plugDB   *sql.DB   // MySQL: the current plugin branch's connection as its account
-	plugConn *sql.Conn // PostgreSQL: a session under the plugin's role, for a file outside a transaction
+	guard      string    // GuardEnforce (default) or GuardObserve
+	database   string    // the target's database name, read by prepareIdentities
+	plugDB     *sql.DB   // the current plugin branch's session as its own role (PostgreSQL) or account (MySQL)
+	plugConn   *sql.Conn // PostgreSQL: plugDB's session, for a file outside a transaction
+	searchPath []string  // PostgreSQL: the migrator's schemas, for plugin sessions
 }
 
 // Option configures a Migrator.

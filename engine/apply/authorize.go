@@ -20,6 +20,10 @@ import (
 // the authorizer and returns the connection to the pool: call it once the
 // transaction is over.
 func (m *Migrator) beginFile(ctx context.Context, guard *lint.Guard, branch string, fk bool) (tx *sql.Tx, release func(), err error) {
+	if m.dialect == "postgres" && branch != plugin.Core && m.plugDB != nil {
+		tx, err := m.plugDB.BeginTx(ctx, nil) // the plugin's own session
+		return tx, func() {}, err
+	}
 	if m.dialect != "sqlite" || (branch == plugin.Core && !fk) {
 		tx, err := m.db.BeginTx(ctx, nil)
 		return tx, func() {}, err

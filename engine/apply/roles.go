@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/roles"
+	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 
 // Guard modes (WithGuard).
@@ -113,6 +113,9 @@ func (m *Migrator) prepareIdentities(ctx context.Context, plans []*BranchPlan) e
 			return fmt.Errorf("create plugin roles: %s: %w", s, err)
 		}
 	}
+	if m.single {
+		fmt.Fprintf(m.progress, "WARNING: --single-transaction: plugin files run in the run's one transaction after SET LOCAL ROLE, not on a login of their own; a file could set the role back, which only the observer would see (see SECURITY.md). Apply without --single-transaction for the full guard\n")
+	}
 	return nil
 }
 
@@ -130,8 +133,9 @@ func (m *Migrator) ownerOf(table string) string {
 }
 
 // enterBranch prepares a plugin branch's identity before its first pending
-// file: PostgreSQL grants reconciled and ownership moved; MySQL an account
-// with this run's password and a connection as it.
+// file: PostgreSQL grants reconciled, ownership moved, a password for this
+// run and a session logged in as the role; MySQL an account with this
+// run's password and a connection as it.
 func (m *Migrator) enterBranch(ctx context.Context, bp *BranchPlan) error {
 	if !m.enforcing() || bp.Branch == plugin.Core || len(bp.Pending) == 0 {
 		return nil
@@ -152,31 +156,75 @@ func (m *Migrator) enterBranch(ctx context.Context, bp *BranchPlan) error {
 		if len(moved) > 0 {
 			fmt.Fprintf(m.progress, "%-14s moved %d object(s) to role %s, which runs the plugin's migrations from now on: %s\n", bp.Branch, len(moved), roles.Name(m.database, bp.Branch), strings.Join(moved, ", "))
 		}
-		return nil
+		if m.shared != nil {
+			return nil // one transaction: its files run after SET LOCAL ROLE (see prepareIdentities)
+		}
+		return m.openLogin(ctx, bp)
 	}
 	return m.openAccount(ctx, bp, deps)
 }
 
-// leaveBranch closes a MySQL plugin connection.
-func (m *Migrator) leaveBranch() {
-	if m.plugDB != nil {
-		m.plugDB.Close()
-		m.plugDB = nil
+// openLogin opens the session a PostgreSQL plugin branch's files run on,
+// logged in as the plugin's role with a password set for this run.
+func (m *Migrator) openLogin(ctx context.Context, bp *BranchPlan) error {
+	if m.scratchURL == "" {
+		return fmt.Errorf("branch %q: plugin files run on a session logged in as the plugin's role: configure apply.WithScratchURL with the server's URL (the CLI passes the target's URL)", bp.Branch)
+	}
+	t, err := dbdriver.ParseURL(m.scratchURL)
+	if err != nil {
+		return err
+	}
+	if m.searchPath == nil {
+		if m.searchPath, err = roles.PGSearchPath(ctx, m.db); err != nil {
+			return err
+		}
+	}
+	password, err := roles.PGLogin(ctx, m.db, m.database, bp.Branch)
+	if err != nil {
+		return fmt.Errorf("branch %q: %w", bp.Branch, err)
+	}
+	db, err := roles.PGOpen(ctx, t.DSN, m.database, roles.Name(m.database, bp.Branch), password, m.searchPath)
+	if err != nil {
+		roles.PGLogout(ctx, m.db, m.database, bp.Branch)
+		return fmt.Errorf("branch %q: %w", bp.Branch, err)
+	}
+	m.plugDB = db
+	return nil
+}
+
+// leaveBranch closes a plugin branch's session; on PostgreSQL the role's
+// password is removed again.
+func (m *Migrator) leaveBranch(bp *BranchPlan) {
+	if m.plugDB == nil {
+		return
+	}
+	m.plugDB.Close()
+	m.plugDB = nil
+	if m.dialect == "postgres" {
+		roles.PGLogout(context.Background(), m.db, m.database, bp.Branch) // best effort: the next run sets a new one
 	}
 }
 
-// enterFile switches a plugin file's transaction to the plugin's role.
+// onLogin reports whether a branch's files run on its own login (a
+// PostgreSQL plugin branch outside a single-transaction run).
+func (m *Migrator) onLogin(bp *BranchPlan) bool {
+	return m.dialect == "postgres" && bp.Branch != plugin.Core && m.plugDB != nil
+}
+
+// enterFile switches a plugin file's transaction to the plugin's role in a
+// single-transaction run on PostgreSQL (otherwise the file's session is
+// logged in as the role already).
 func (m *Migrator) enterFile(ctx context.Context, c conn, bp *BranchPlan) error {
-	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core {
+	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core || m.shared == nil {
 		return nil
 	}
 	return roles.PGEnter(ctx, c.(roles.Querier), m.database, bp.Branch)
 }
 
 // leaveFile switches back to the migrator after a plugin file's
-// statements, before its revision is written.
+// statements in a single-transaction run, before its revision is written.
 func (m *Migrator) leaveFile(ctx context.Context, c conn, bp *BranchPlan) error {
-	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core {
+	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core || m.shared == nil {
 		return nil
 	}
 	q, ok := c.(roles.Querier)
@@ -187,42 +235,34 @@ func (m *Migrator) leaveFile(ctx context.Context, c conn, bp *BranchPlan) error 
 }
 
 // stmtConn is where a file's statements run: on MySQL, a plugin's
-// connection as its account.
+// connection as its account; on PostgreSQL, for a file outside a
+// transaction, the plugin's session.
 func (m *Migrator) stmtConn(bp *BranchPlan, c conn) conn {
 	switch {
 	case bp.Branch == plugin.Core:
 	case m.plugConn != nil:
 		return m.plugConn
-	case m.plugDB != nil:
+	case m.plugDB != nil && m.dialect == "mysql":
 		return m.plugDB
 	}
 	return c
 }
 
 // underRole runs fn, a PostgreSQL plugin file outside a transaction
-// ("-- atlas:txmode none"), with its statements on one session under the
-// plugin's role (SET ROLE, reset afterwards); other cases run fn as is.
+// ("-- atlas:txmode none"), with its statements on the plugin's own
+// session; other cases run fn as is.
 func (m *Migrator) underRole(ctx context.Context, bp *BranchPlan, fn func() error) error {
-	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core {
+	if !m.onLogin(bp) {
 		return fn()
 	}
-	c, err := m.db.Conn(ctx)
+	c, err := m.plugDB.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	role := roles.Name(m.database, bp.Branch)
-	if _, err := c.ExecContext(ctx, "SET ROLE "+roles.QuotePG(role)); err != nil {
-		return err
-	}
 	m.plugConn = c
-	err = fn()
-	m.plugConn = nil
-	if lerr := roles.PGLeave(ctx, c, m.database, bp.Branch); lerr != nil {
-		c.Raw(func(any) error { return driver.ErrBadConn }) // never reuse a session left in another role
-		return errors.Join(err, lerr)
-	}
-	return err
+	defer func() { m.plugConn = nil }()
+	return fn()
 }
 
 // refused explains the database's refusal of a plugin statement: the
@@ -237,3 +277,51 @@ type errOnly struct{ err error }
 
 func (e errOnly) Error() string { return "" }
 func (e errOnly) Unwrap() error { return e.err }
+
+// dropIdentity removes a removed plugin's database identity over c, after
+// its tables: its PostgreSQL role (what it still owns, its privileges and
+// history policy, then the role) or its MySQL accounts. A migrator that
+// may not drop roles drops the rest and prints the one statement a DBA
+// runs.
+func (m *Migrator) dropIdentity(ctx context.Context, c conn, name string) error {
+	q, ok := c.(roles.Querier)
+	if !ok {
+		return nil
+	}
+	var stmts []string
+	switch m.dialect {
+	case "postgres":
+		s, canDrop, err := roles.PGDropSQL(ctx, q, name)
+		if err != nil {
+			return fmt.Errorf("plugin %q: read its role: %w", name, err)
+		}
+		if len(s) > 0 && !canDrop {
+			fmt.Fprintf(m.progress, "%s: the connected user may not drop roles; have a database administrator run: %s;\n", name, s[len(s)-1])
+			s = s[:len(s)-1]
+		}
+		stmts = s
+	case "mysql":
+		s, err := roles.MyDropSQL(ctx, q, name)
+		if err != nil {
+			fmt.Fprintf(m.progress, "%s: could not read its accounts (%v); drop the accounts named %s with DROP USER\n", name, err, roles.Name(m.databaseName(ctx), name))
+			return nil
+		}
+		stmts = s
+	}
+	for _, s := range stmts {
+		if _, err := c.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("plugin %q: %s: %w", name, s, err)
+		}
+	}
+	if len(stmts) > 0 {
+		fmt.Fprintf(m.progress, "%s: removed its database identity (%s)\n", name, strings.Join(stmts, "; "))
+	}
+	return nil
+}
+
+// databaseName is the connected database's name ("" if it cannot be read).
+func (m *Migrator) databaseName(ctx context.Context) string {
+	var db string
+	m.db.QueryRowContext(ctx, map[string]string{"postgres": `SELECT current_database()`, "mysql": `SELECT DATABASE()`, "sqlite": `SELECT 'main'`}[m.dialect]).Scan(&db)
+	return db
+}

@@ -137,7 +137,7 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 	if err := m.enterBranch(ctx, bp); err != nil {
 		return res, err
 	}
-	defer m.leaveBranch()
+	defer m.leaveBranch(bp)
 	seeded := false
 	for i, f := range bp.Pending {
 		var seed afterFile
@@ -279,13 +279,21 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		return err
 	}
 	err = m.execIn(ctx, tx, bp, f, hash, guard, watched)
+	var seedTx *sql.Tx // the migrator's transaction of the seed rows of a file run on its plugin's login
 	if err == nil && after != nil {
-		err = after(ctx, tx) // after the guard's watch: seed rows are the engine's, not the file's
+		if m.onLogin(bp) {
+			seedTx, err = m.seedBeside(ctx, after)
+		} else {
+			err = after(ctx, tx) // after the guard's watch: seed rows are the engine's, not the file's
+		}
 	}
 	if err == nil && fk {
 		err = sqlitefk.Check(ctx, tx)
 	}
 	if err != nil {
+		if seedTx != nil {
+			seedTx.Rollback()
+		}
 		tx.Rollback()
 		release()
 		if werr := m.recordFailure(ctx, bp, f, hash, len(stmts), err); werr != nil {
@@ -294,7 +302,47 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		return err
 	}
 	defer release()
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		if seedTx != nil {
+			seedTx.Rollback()
+		}
+		return err
+	}
+	switch {
+	case seedTx != nil:
+		if err := seedTx.Commit(); err != nil {
+			return fmt.Errorf("the file is applied and recorded, its seed rows are not (%w): run apply again, it inserts the missing ones", err)
+		}
+	case after != nil && m.onLogin(bp):
+		return after(ctx, m.db) // seedBeside gave way to the file's locks
+	}
+	return nil
+}
+
+// seedBeside inserts a plugin's seed rows in a transaction of the
+// migrator's, beside the file's transaction on the plugin's own login
+// (which may not write core's tables), to be committed right after it: a
+// seed row that fails rolls the file back with it. If the file's
+// transaction holds a lock the insert needs (it references the seed's
+// table), it gives way: nil, and the caller inserts them after the file
+// commits.
+func (m *Migrator) seedBeside(ctx context.Context, after afterFile) (*sql.Tx, error) {
+	tx, err := m.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '2s'"); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	if err := after(ctx, tx); err != nil {
+		tx.Rollback()
+		if strings.Contains(err.Error(), "SQLSTATE 55P03") {
+			return nil, nil // lock_not_available
+		}
+		return nil, err
+	}
+	return tx, nil
 }
 
 // execIn runs a file and its revision inside the transaction tx, under the

@@ -226,10 +226,13 @@ func (m *Migrator) Remove(ctx context.Context, name string) ([]string, error) {
 			}
 			st := store{dialect: m.dialect, db: c}
 			ok, err := st.exists(ctx)
-			if err != nil || !ok {
+			if err == nil && ok {
+				err = st.delete(ctx, name, "")
+			}
+			if err != nil {
 				return err
 			}
-			return st.delete(ctx, name, "")
+			return m.dropIdentity(ctx, c, name)
 		})
 	})
 	if err != nil && m.dialect != "mysql" {

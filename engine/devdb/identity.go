@@ -106,7 +106,7 @@ func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, ow
 			return nil, err
 		}
 		if !exists {
-			if _, err := d.admin.ExecContext(ctx, "CREATE ROLE "+roles.QuotePG(role)+" NOLOGIN"); err != nil {
+			if _, err := d.admin.ExecContext(ctx, "CREATE ROLE "+roles.QuotePG(role)+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"); err != nil {
 				return nil, fmt.Errorf("create role %s: %w", role, err)
 			}
 			if _, err := d.admin.ExecContext(ctx, "GRANT "+roles.QuotePG(role)+" TO "+d.login); err != nil {
@@ -116,18 +116,21 @@ func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, ow
 		if _, err := roles.PGReconcile(ctx, d.DB, plugin, deps, owner); err != nil {
 			return nil, err
 		}
-		c, err := d.DB.Conn(ctx)
+		// A session logged in as the role, as apply runs plugin files: a
+		// session that only SET ROLE could set it back.
+		password, err := roles.PGLogin(ctx, d.DB, d.scratch, plugin)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := c.ExecContext(ctx, "SET ROLE "+roles.QuotePG(role)); err != nil {
-			c.Close()
+		searchPath, err := roles.PGSearchPath(ctx, d.DB)
+		if err != nil {
 			return nil, err
 		}
-		return &Session{Q: c, close: func() error {
-			_, err := c.ExecContext(context.Background(), "RESET ROLE")
-			return errors.Join(err, c.Close())
-		}}, nil
+		pool, err := roles.PGOpen(ctx, d.target.DSN, d.scratch, role, password, searchPath)
+		if err != nil {
+			return nil, err
+		}
+		return &Session{Q: pool, close: pool.Close}, nil
 	case "mysql":
 		a, err := roles.MyAccount(ctx, d.admin, roles.Name(d.scratch, plugin))
 		if err != nil {

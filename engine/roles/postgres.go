@@ -20,8 +20,8 @@ type Querier interface {
 var ErrNoCreateRole = errors.New("the migrator may not create roles")
 
 // PGSetupSQL returns the statements that create the plugins' missing roles
-// in the connected database and make the connected user (the migrator) a
-// member of each; none when everything is in place. canRun reports whether
+// (LOGIN, with no password until a run sets one) and make the connected
+// user (the migrator) a member of each; none when everything is in place. canRun reports whether
 // the connected user may run them itself (superuser or CREATEROLE).
 func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []string, canRun bool, err error) {
 	var db, me, schema string
@@ -38,7 +38,8 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 	rows, err := q.QueryContext(ctx, `SELECT r.name,
 		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name),
 		EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = r.name AND u.rolname = current_user),
-		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name AND has_schema_privilege(oid, current_schema(), 'CREATE') AND has_schema_privilege(oid, current_schema(), 'USAGE'))
+		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name AND has_schema_privilege(oid, current_schema(), 'CREATE') AND has_schema_privilege(oid, current_schema(), 'USAGE')),
+		coalesce((SELECT rolcanlogin FROM pg_roles WHERE rolname = r.name), false)
 		FROM unnest($1::text[]) WITH ORDINALITY AS r(name, n) ORDER BY r.n`, names)
 	if err != nil {
 		return nil, false, fmt.Errorf("read the plugin roles: %w", err)
@@ -46,12 +47,17 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 	defer rows.Close()
 	for rows.Next() {
 		var role string
-		var exists, member, onSchema bool
-		if err := rows.Scan(&role, &exists, &member, &onSchema); err != nil {
+		var exists, member, onSchema, login bool
+		if err := rows.Scan(&role, &exists, &member, &onSchema, &login); err != nil {
 			return nil, false, err
 		}
-		if !exists {
-			stmts = append(stmts, "CREATE ROLE "+QuotePG(role)+" NOLOGIN")
+		switch {
+		case !exists:
+			// LOGIN without a password: apply sets one for each run
+			// (PGLogin) and removes it afterwards.
+			stmts = append(stmts, "CREATE ROLE "+QuotePG(role)+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
+		case !login:
+			stmts = append(stmts, "ALTER ROLE "+QuotePG(role)+" LOGIN") // a role of an earlier version
 		}
 		if !member {
 			stmts = append(stmts, "GRANT "+QuotePG(role)+" TO "+QuotePG(me))
@@ -67,63 +73,127 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 	return stmts, canRun, nil
 }
 
+// HistoryTable is the table apply records revisions in. A plugin's role
+// may read and write its own branch's rows of it and no others (row-level
+// security), so that a plugin file and its revision commit together in the
+// plugin's own session.
+const HistoryTable = "plugmig_history"
+
 // PGReconcile brings a plugin role's privileges in the current schema to
-// what the plugin may do: USAGE and CREATE on the schema; SELECT and
-// REFERENCES on core's and its dependencies' tables; ownership of its own
-// relations, functions and types (moved from whoever owns them). It returns
-// the objects whose ownership it moved. owner maps a table to its branch.
+// exactly what the plugin may do: USAGE and CREATE on the schema; SELECT
+// and REFERENCES on core's and its dependencies' tables and nothing more
+// on them; no privilege on any other relation (other plugins' tables,
+// sequences it does not own); its own branch's rows of the history table
+// (row-level security); ownership of its own relations, functions and
+// types (moved from whoever owns them); no role attribute and no
+// membership that would give it more. Privileges granted by hand are
+// revoked. It returns the objects whose ownership it moved. owner maps a
+// table to its branch.
 func PGReconcile(ctx context.Context, q Querier, plugin string, deps []string, owner func(string) string) (moved []string, err error) {
 	var db, schema string
 	if err := q.QueryRowContext(ctx, `SELECT current_database(), current_schema()`).Scan(&db, &schema); err != nil {
 		return nil, err
 	}
 	role := Name(db, plugin)
+	r := QuotePG(role)
 	var stmts []string
 	rows, err := q.QueryContext(ctx, `
-SELECT c.relname, c.relkind::text, c.relowner = (SELECT oid FROM pg_roles WHERE rolname = $1),
-  CASE WHEN c.relkind <> 'S' THEN has_table_privilege($1, c.oid, 'SELECT') AND has_table_privilege($1, c.oid, 'REFERENCES') ELSE true END
-FROM pg_class c
+WITH me AS (SELECT oid FROM pg_roles WHERE rolname = $1)
+SELECT c.relname, c.relkind::text, c.relowner = me.oid,
+  coalesce((SELECT string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) FROM aclexplode(c.relacl) a WHERE a.grantee = me.oid), ''),
+  c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'plugmig_read'),
+  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = $1),
+  c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+FROM pg_class c, me
 WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-  AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
 UNION ALL
-SELECT p.oid::regprocedure::text, 'function', p.proowner = (SELECT oid FROM pg_roles WHERE rolname = $1), true
-FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE $2
+SELECT p.oid::regprocedure::text, 'function', p.proowner = me.oid, '', false, false, false
+FROM pg_proc p, me WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE $2
 UNION ALL
-SELECT format('%I', t.typname), 'type', t.typowner = (SELECT oid FROM pg_roles WHERE rolname = $1), true
-FROM pg_type t WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r') AND t.typname LIKE $2
+SELECT format('%I', t.typname), 'type', t.typowner = me.oid, '', false, false, false
+FROM pg_type t, me WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r') AND t.typname LIKE $2
 UNION ALL
-SELECT current_schema()::text, 'schema', has_schema_privilege($1, current_schema(), 'USAGE') AND has_schema_privilege($1, current_schema(), 'CREATE'), true`,
+SELECT current_schema()::text, 'schema', has_schema_privilege($1, current_schema(), 'USAGE') AND has_schema_privilege($1, current_schema(), 'CREATE'), '', false, false, false
+UNION ALL
+SELECT g.rolname, 'member of', false, '', false, false, false FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, me WHERE m.member = me.oid
+UNION ALL
+SELECT rolname, 'attributes', false, '', false, false, false FROM pg_roles WHERE rolname = $1 AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)`,
 		role, strings.ReplaceAll(plugin, "_", `\_`)+`\_\_%`)
 	if err != nil {
 		return nil, fmt.Errorf("role %s: read the catalog: %w", role, err)
 	}
 	var grant []string
 	for rows.Next() {
-		var name, kind string
-		var owns, reads bool
-		if err := rows.Scan(&name, &kind, &owns, &reads); err != nil {
+		var name, kind, privs string
+		var owns, rls, policy, serial bool
+		if err := rows.Scan(&name, &kind, &owns, &privs, &rls, &policy, &serial); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if kind == "schema" {
+		switch kind {
+		case "schema":
 			if !owns {
-				stmts = append([]string{"GRANT USAGE, CREATE ON SCHEMA " + QuotePG(schema) + " TO " + QuotePG(role)}, stmts...)
+				stmts = append([]string{"GRANT USAGE, CREATE ON SCHEMA " + QuotePG(schema) + " TO " + r}, stmts...)
 			}
 			continue
-		}
-		if kind == "function" || kind == "type" {
+		case "member of":
+			stmts = append(stmts, "REVOKE "+QuotePG(name)+" FROM "+r)
+			continue
+		case "attributes":
+			stmts = append(stmts, "ALTER ROLE "+r+" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
+			continue
+		case "function", "type":
 			if !owns {
-				stmts = append(stmts, "ALTER "+strings.ToUpper(kind)+" "+name+" OWNER TO "+QuotePG(role))
+				stmts = append(stmts, "ALTER "+strings.ToUpper(kind)+" "+name+" OWNER TO "+r)
 				moved = append(moved, name)
 			}
 			continue
 		}
-		switch o := owner(name); {
-		case o == plugin && !owns:
-			stmts = append(stmts, "ALTER "+pgKind(kind)+" "+QuotePG(name)+" OWNER TO "+QuotePG(role))
+		o := owner(name)
+		want := "" // the privileges the role holds on the relation, sorted
+		switch {
+		case serial && (o == plugin || owns):
+			continue // a serial or identity column's sequence: owned with its table
+		case o == plugin:
+			if !owns {
+				stmts = append(stmts, "ALTER "+pgKind(kind)+" "+QuotePG(name)+" OWNER TO "+r)
+				moved = append(moved, name)
+			}
+			continue
+		case owns:
+			// A relation the plugin does not own, owned by its role (given
+			// away by hand): back to the migrator.
+			stmts = append(stmts, "ALTER "+pgKind(kind)+" "+QuotePG(name)+" OWNER TO CURRENT_USER")
 			moved = append(moved, name)
-		case (o == "core" || contains(deps, o)) && !reads:
+		}
+		switch {
+		case name == HistoryTable:
+			want = "DELETE,INSERT,SELECT,UPDATE"
+			if !rls {
+				// Everyone who may read the history reads all of it (status
+				// run by a read-only user); writes are per branch.
+				stmts = append(stmts, "DROP POLICY IF EXISTS plugmig_read ON "+QuotePG(name),
+					"CREATE POLICY plugmig_read ON "+QuotePG(name)+" FOR SELECT USING (true)",
+					"ALTER TABLE "+QuotePG(name)+" ENABLE ROW LEVEL SECURITY")
+			}
+			if !policy {
+				stmts = append(stmts, "CREATE POLICY "+r+" ON "+QuotePG(name)+" TO "+r+" USING (branch = "+quotePGString(plugin)+") WITH CHECK (branch = "+quotePGString(plugin)+")")
+			}
+		case (o == "core" || contains(deps, o)) && kind != "S":
+			want = "REFERENCES,SELECT"
+		}
+		if privs == want {
+			continue
+		}
+		if privs != "" {
+			stmts = append(stmts, "REVOKE ALL ON TABLE "+QuotePG(name)+" FROM "+r) // granted by hand, or no longer a dependency
+		}
+		switch want {
+		case "REFERENCES,SELECT":
 			grant = append(grant, QuotePG(name))
+		case "":
+		default:
+			stmts = append(stmts, "GRANT "+strings.ReplaceAll(want, ",", ", ")+" ON TABLE "+QuotePG(name)+" TO "+r)
 		}
 	}
 	rows.Close()
@@ -131,7 +201,7 @@ SELECT current_schema()::text, 'schema', has_schema_privilege($1, current_schema
 		return nil, err
 	}
 	if len(grant) > 0 {
-		stmts = append(stmts, "GRANT SELECT, REFERENCES ON TABLE "+strings.Join(grant, ", ")+" TO "+QuotePG(role))
+		stmts = append(stmts, "GRANT SELECT, REFERENCES ON TABLE "+strings.Join(grant, ", ")+" TO "+r)
 	}
 	if len(stmts) > 0 {
 		// One round trip (no arguments: the simple protocol runs them all).
@@ -217,4 +287,52 @@ func PGDBAScript(database string, stmts []string) string {
 		b.WriteString(s + ";\n")
 	}
 	return b.String()
+}
+
+// PGDropSQL returns the statements that remove a plugin's role from the
+// connected database once its tables are dropped: whatever it still owns
+// and every privilege and history policy it holds, then the role itself;
+// none when there is no such role. canDrop reports whether the connected
+// user may drop the role itself (superuser or CREATEROLE).
+func PGDropSQL(ctx context.Context, q Querier, plugin string) (stmts []string, canDrop bool, err error) {
+	var db string
+	var exists, history bool
+	if err := q.QueryRowContext(ctx, `SELECT current_database(),
+		(SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user),
+		to_regclass($1) IS NOT NULL`, HistoryTable).Scan(&db, &canDrop, &history); err != nil {
+		return nil, false, err
+	}
+	role := Name(db, plugin)
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists); err != nil || !exists {
+		return nil, canDrop, err
+	}
+	r := QuotePG(role)
+	if history {
+		stmts = append(stmts, "DROP POLICY IF EXISTS "+r+" ON "+QuotePG(HistoryTable))
+	}
+	stmts = append(stmts, "DROP OWNED BY "+r, "DROP ROLE "+r)
+	return stmts, canDrop, nil
+}
+
+// MyDropSQL returns the statement that drops a plugin's accounts of the
+// connected database (any host); none when it has none.
+func MyDropSQL(ctx context.Context, q Querier, plugin string) ([]string, error) {
+	var db string
+	if err := q.QueryRowContext(ctx, `SELECT DATABASE()`).Scan(&db); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT User, Host FROM mysql.user WHERE User = ?`, Name(db, plugin))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var stmts []string
+	for rows.Next() {
+		var a Account
+		if err := rows.Scan(&a.User, &a.Host); err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, "DROP USER IF EXISTS "+a.String())
+	}
+	return stmts, rows.Err()
 }

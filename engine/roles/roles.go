@@ -2,10 +2,12 @@
 // the database itself — not an observer — refuses a plugin migration that
 // touches what the plugin does not own.
 //
-// PostgreSQL: a NOLOGIN role per plugin and database; each plugin file runs
-// after SET LOCAL ROLE in its transaction. The role has USAGE and CREATE on
-// the schema, SELECT and REFERENCES on core's tables and on the tables of
-// the plugins it depends on, and owns the plugin's own relations. The
+// PostgreSQL: a LOGIN role per plugin and database, with a password only
+// while a run migrates the plugin; each plugin file runs on a session
+// logged in as the role (SET ROLE could be undone by the file). The role
+// has USAGE and CREATE on the schema, SELECT and REFERENCES on core's
+// tables and on the tables of the plugins it depends on, its own branch's
+// rows of the history table, and owns the plugin's own relations. The
 // migrator is a member of every plugin role.
 //
 // MySQL/MariaDB: an account per plugin and database, with a password

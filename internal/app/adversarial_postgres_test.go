@@ -66,8 +66,14 @@ var pgAttacks = []attack{
 	{"table inheriting core", "CREATE TABLE image__child (x integer) INHERITS (core__tags);"},
 	{"core inheriting a plugin table", "CREATE TABLE image__p (x integer);\nALTER TABLE core__tags INHERIT image__p;"},
 	{"core table given away", "ALTER TABLE core__tags OWNER TO CURRENT_USER;"},
-	{"own table given to the migrator", "CREATE TABLE image__x (id integer);\nALTER TABLE image__x OWNER TO SESSION_USER;"},
-	{"default privileges of another role", "ALTER DEFAULT PRIVILEGES FOR ROLE SESSION_USER GRANT ALL ON TABLES TO PUBLIC;"},
+	{"own table given to the migrator", "CREATE TABLE image__x (id integer);\nALTER TABLE image__x OWNER TO postgres;"},
+	{"default privileges of another role", "ALTER DEFAULT PRIVILEGES FOR ROLE postgres GRANT ALL ON TABLES TO PUBLIC;"},
+	{"set the role back to the migrator", "SELECT set_config('role', 'postgres', true);\nALTER TABLE core__users ADD COLUMN pwn integer;"},
+	{"set the role back in dynamic SQL", "DO $$ BEGIN EXECUTE 'SET ROL' || 'E postgres'; EXECUTE 'ALTER TABLE core__users ADD COLUMN pwn integer'; EXECUTE 'RESET ROL' || 'E'; END $$;"},
+	{"session authorization", "SET SESSION AUTHORIZATION postgres;\nDROP TABLE core__reports;"},
+	{"reset the role then write core", "DO $$ BEGIN PERFORM set_config('role', 'none', true); EXECUTE 'DELETE FROM core__privileges'; END $$;"},
+	{"history of another branch", "DELETE FROM plugmig_history WHERE branch = 'core';"},
+	{"history of its own branch", "UPDATE plugmig_history SET version = '99990101000000' WHERE branch = 'image';"},
 	{"replica identity of core", "ALTER TABLE core__users REPLICA IDENTITY FULL;"},
 	{"statistics target of a core column", "ALTER TABLE core__users ALTER COLUMN bio SET STATISTICS 1000;"},
 	{"storage of a core column", "ALTER TABLE core__users ALTER COLUMN bio SET STORAGE EXTERNAL;"},
@@ -225,16 +231,98 @@ func TestPostgresRefusalExplained(t *testing.T) {
 	require.ErrorIs(t, err, plan.ErrNotOwned)
 }
 
-// TestPostgresRoleEscapeRefused: a file that leaves the plugin's role
-// (here through set_config, which no text check names) is rolled back.
+// TestPostgresRoleEscapeRefused: a plugin file runs on a session logged in
+// as the plugin's role, so no way of setting the role back (RESET ROLE,
+// set_config, dynamic SQL in a DO block) reaches the migrator: the
+// database refuses, and nothing of the file stays.
 func TestPostgresRoleEscapeRefused(t *testing.T) {
 	t.Parallel()
+	for i, escape := range []string{
+		"SELECT set_config('role', 'postgres', false);\nALTER TABLE core__users ADD COLUMN pwn integer;",
+		"DO $$ BEGIN EXECUTE 'RESET ROL' || 'E'; EXECUTE 'ALTER TABLE core__users ADD COLUMN pwn integer'; END $$;",
+		"DO $$ BEGIN EXECUTE 'SET SESSION AUTHORIZATION DEFA' || 'ULT'; EXECUTE 'ALTER TABLE core__users ADD COLUMN pwn integer'; END $$;",
+	} {
+		e := newApplyEnv(t, "postgres")
+		e.addFile("image", "29990101000000_bad.sql", "CREATE TABLE image__ok (id integer);\n"+escape+"\n", true)
+		_, err := e.migrator().Apply(context.Background())
+		require.Error(t, err, "escape %d", i)
+		require.Contains(t, err.Error(), "29990101000000_bad.sql")
+		tables, err := testdb.Rows(e.db.DB, "SELECT tablename FROM pg_tables WHERE tablename = 'image__ok'")
+		require.NoError(t, err)
+		require.Empty(t, tables, "rolled back")
+		cols, err := testdb.Rows(e.db.DB, "SELECT column_name FROM information_schema.columns WHERE table_name = 'core__users' AND column_name = 'pwn'")
+		require.NoError(t, err)
+		require.Empty(t, cols, "escape %d: core untouched", i)
+	}
+}
+
+// TestPostgresGrantsReconciled: privileges granted to a plugin's role by
+// hand (writes on core, a core sequence, a predefined role that writes
+// everything, a role attribute) are revoked by the next apply of the
+// plugin, which leaves the role exactly SELECT and REFERENCES on core, its
+// own rows of the history, and no password.
+func TestPostgresGrantsReconciled(t *testing.T) {
+	t.Parallel()
 	e := newApplyEnv(t, "postgres")
-	e.addFile("image", "29990101000000_bad.sql", "CREATE TABLE image__ok (id integer);\nSELECT set_config('role', 'none', true);\n", true)
-	_, err := e.migrator().Apply(context.Background())
-	require.Error(t, err)
-	require.Contains(t, err.Error(), "29990101000000_bad.sql")
-	tables, err := testdb.Rows(e.db.DB, "SELECT tablename FROM pg_tables WHERE tablename = 'image__ok'")
+	ctx := context.Background()
+	_, err := e.migrator().Apply(ctx)
 	require.NoError(t, err)
-	require.Empty(t, tables, "rolled back")
+	role := roles.Name(e.db.Name, "image")
+	for _, s := range []string{
+		"GRANT INSERT, UPDATE, TRUNCATE ON core__tags TO " + role,
+		"GRANT USAGE, UPDATE ON SEQUENCE core__users_id_seq TO " + role,
+		"GRANT pg_write_all_data TO " + role,
+		"ALTER ROLE " + role + " CREATEDB",
+	} {
+		_, err := e.db.DB.Exec(s)
+		require.NoError(t, err, s)
+	}
+	e.addFile("image", "29990101000000_more.sql", "ALTER TABLE image__mediadata ADD COLUMN more integer NULL;\n", true)
+	_, err = e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	check := func(query string, want bool) {
+		t.Helper()
+		var got bool
+		require.NoError(t, e.db.DB.QueryRow(query, role).Scan(&got), query)
+		require.Equal(t, want, got, query)
+	}
+	check("SELECT has_table_privilege($1, 'core__tags', 'INSERT')", false)
+	check("SELECT has_table_privilege($1, 'core__tags', 'TRUNCATE')", false)
+	check("SELECT has_table_privilege($1, 'core__tags', 'SELECT') AND has_table_privilege($1, 'core__tags', 'REFERENCES')", true)
+	check("SELECT has_sequence_privilege($1, 'core__users_id_seq', 'USAGE')", false)
+	check("SELECT pg_has_role($1, 'pg_write_all_data', 'MEMBER')", false)
+	check("SELECT rolcreatedb FROM pg_roles WHERE rolname = $1", false)
+	check("SELECT rolcanlogin AND rolpassword IS NULL FROM pg_authid WHERE rolname = $1", true)
+	check("SELECT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'plugmig_history' AND policyname = $1)", true)
+	check("SELECT relrowsecurity FROM pg_class WHERE relname = 'plugmig_history' AND $1 <> ''", true)
+	check("SELECT has_table_privilege($1, 'image__mediadata', 'INSERT')", true)
+
+	// Row-level security on the history: a reader sees every branch's
+	// rows; the plugin's role writes its own branch's only.
+	reader := "t_reader_" + roles.Password()[:8]
+	_, err = e.db.DB.Exec("CREATE ROLE " + reader + "; GRANT SELECT ON plugmig_history TO " + reader)
+	require.NoError(t, err)
+	t.Cleanup(func() { e.db.DB.Exec("DROP OWNED BY " + reader + "; DROP ROLE IF EXISTS " + reader) })
+	as := func(who, stmt string) int64 {
+		t.Helper()
+		tx, err := e.db.DB.Begin()
+		require.NoError(t, err)
+		defer tx.Rollback()
+		_, err = tx.Exec("SET LOCAL ROLE " + who)
+		require.NoError(t, err)
+		if strings.HasPrefix(stmt, "SELECT") {
+			var n int64
+			require.NoError(t, tx.QueryRow(stmt).Scan(&n))
+			return n
+		}
+		res, err := tx.Exec(stmt)
+		require.NoError(t, err)
+		n, err := res.RowsAffected()
+		require.NoError(t, err)
+		return n
+	}
+	require.Positive(t, as(reader, "SELECT count(*) FROM plugmig_history WHERE branch = 'core'"), "status by a read-only user sees the history")
+	require.Zero(t, as(role, "DELETE FROM plugmig_history WHERE branch = 'core'"))
+	require.Zero(t, as(role, "UPDATE plugmig_history SET hash = 'x' WHERE branch = 'archivalook'"))
+	require.Positive(t, as(role, "UPDATE plugmig_history SET hash = 'x' WHERE branch = 'image'"))
 }

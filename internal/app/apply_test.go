@@ -17,6 +17,7 @@ import (
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
@@ -389,6 +390,18 @@ func TestPluginRemove(t *testing.T) {
 			require.Contains(t, snap, "rev mediasecurity ")
 			coreAfter := strings.Join(slices.DeleteFunc(strings.Split(snap, "\n"), func(l string) bool { return !strings.HasPrefix(l, "core__") }), "\n")
 			require.Equal(t, coreBefore, coreAfter, "core tables unchanged")
+			identity := map[string]string{
+				"postgres": "SELECT rolname FROM pg_roles WHERE rolname = '" + roles.Name(e.db.Name, "image") + "'",
+				"mysql":    "SELECT User FROM mysql.user WHERE User = '" + roles.Name(e.db.Name, "image") + "'",
+			}[d]
+			if identity != "" {
+				left, err := testdb.Rows(e.db.DB, identity)
+				require.NoError(t, err)
+				require.Empty(t, left, "the plugin's role or account is dropped with it")
+				others, err := testdb.Rows(e.db.DB, strings.ReplaceAll(identity, roles.Name(e.db.Name, "image"), roles.Name(e.db.Name, "mediasecurity")))
+				require.NoError(t, err)
+				require.Len(t, others, 1, "other plugins keep theirs")
+			}
 			st, err := e.migrator("archivalook", "mediasecurity").Status(ctx)
 			require.NoError(t, err)
 			i := slices.IndexFunc(st, func(s apply.BranchStatus) bool { return s.Branch == "image" })

@@ -1,0 +1,4 @@
+package roles
+
+// ScramVerifier is scramVerifier, for the external tests.
+var ScramVerifier = scramVerifier
