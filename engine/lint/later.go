@@ -24,7 +24,16 @@ var (
 	notTarget   = map[string]bool{"SET": true, "OF": true, "NOWAIT": true, "SKIP": true, "TO": true, "ON": true, "FROM": true}
 	// Dynamic SQL and procedure calls in a body can't be read.
 	dynamicBody = regexp.MustCompile(`(?i)\b(EXECUTE|PREPARE|CALL|dblink\w*)\b`)
+	// Schema changes and other utility statements in a body would run
+	// later with the privileges of whoever fires it (the application).
+	utilityBody = regexp.MustCompile(`(?i)\b(CREATE|ALTER|DROP|GRANT|REVOKE|REASSIGN|COPY|LOAD|IMPORT|SECURITY\s+LABEL|CLUSTER|REINDEX|VACUUM|LOCK\s+TABLE|SET\s+(?:(?:LOCAL|SESSION)\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|RESET)\b`)
 )
+
+// bodyUtility returns the first schema change or utility statement
+// keyword in a body ("" for none).
+func bodyUtility(dialect string, b body) string {
+	return strings.ToUpper(utilityBody.FindString(blankStrings(codeText(dialect, b.text))))
+}
 
 // body is one trigger's or rule's code.
 type body struct {
@@ -162,6 +171,10 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 					targets = append(targets, c.table)
 				}
 			}
+		}
+		if u := bodyUtility(w.dialect, b); u != "" && !w.laterSeen[b.kind+b.name+"!"] {
+			w.laterSeen[b.kind+b.name+"!"] = true
+			out = append(out, fb.with(CodeLater, b.table, w.branch, fmt.Sprintf("%s %q on %q runs %s: it would change the schema or the database's settings later, outside any migration, with the privileges of whoever fires it (the application); do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table, u)))
 		}
 		if opaque && !w.laterSeen[b.kind+b.name+"?"] {
 			w.laterSeen[b.kind+b.name+"?"] = true

@@ -61,7 +61,7 @@ func followCalls(b body, fns map[string][]body) (targets []calledTarget, opaque 
 			seen[name] = true
 			for _, fb := range fns[name] {
 				ts, op := bodyTargets("postgres", fb)
-				opaque = opaque || op
+				opaque = opaque || op || bodyUtility("postgres", fb) != ""
 				for _, t := range ts {
 					targets = append(targets, calledTarget{table: t, via: name})
 				}

@@ -37,7 +37,20 @@ SELECT 'rule', r.rulename, t.relname, pg_get_ruledef(r.oid)
 FROM pg_rewrite r JOIN pg_class t ON t.oid = r.ev_class WHERE r.rulename <> '_RETURN' AND t.relnamespace = current_schema()::regnamespace
 UNION ALL
 SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', md5(pg_get_functiondef(p.oid))
-FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p')
+FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p', 'a', 'w')
+UNION ALL
+SELECT 'operator', o.oprname || '(' || concat_ws(',', format_type(nullif(o.oprleft, 0), NULL), format_type(nullif(o.oprright, 0), NULL)) || ')', '', o.oprcode::text
+FROM pg_operator o WHERE o.oprnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'operator family', f.opfname, '', f.opfmethod::text FROM pg_opfamily f WHERE f.opfnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'collation', c.collname, '', concat_ws('|', c.collprovider, c.collcollate, c.collctype) FROM pg_collation c WHERE c.collnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'conversion', c.conname, '', c.conproc::text FROM pg_conversion c WHERE c.connamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'text search configuration', c.cfgname, '', c.cfgparser::text FROM pg_ts_config c WHERE c.cfgnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'text search dictionary', d.dictname, '', d.dicttemplate::text FROM pg_ts_dict d WHERE d.dictnamespace = current_schema()::regnamespace
 UNION ALL
 SELECT 'type', ty.typname, '', ty.typtype::text || coalesce((SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = ty.oid), '')
 FROM pg_type ty WHERE ty.typnamespace = current_schema()::regnamespace AND ty.typtype IN ('e', 'd', 'r')`

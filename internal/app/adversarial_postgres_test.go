@@ -72,6 +72,8 @@ var pgAttacks = []attack{
 	{"set the role back in dynamic SQL", "DO $$ BEGIN EXECUTE 'SET ROL' || 'E postgres'; EXECUTE 'ALTER TABLE core__users ADD COLUMN pwn integer'; EXECUTE 'RESET ROL' || 'E'; END $$;"},
 	{"session authorization", "SET SESSION AUTHORIZATION postgres;\nDROP TABLE core__reports;"},
 	{"reset the role then write core", "DO $$ BEGIN PERFORM set_config('role', 'none', true); EXECUTE 'DELETE FROM core__privileges'; END $$;"},
+	{"operator shadowing = for the migrator's queries", "CREATE FUNCTION image__eq(varchar, varchar) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;\nCREATE OPERATOR = (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = image__eq);"},
+	{"function shadowing lower() for the migrator's queries", "CREATE FUNCTION lower(varchar) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;"},
 	{"history of another branch", "DELETE FROM plugmig_history WHERE branch = 'core';"},
 	{"history of its own branch", "UPDATE plugmig_history SET version = '99990101000000' WHERE branch = 'image';"},
 	{"replica identity of core", "ALTER TABLE core__users REPLICA IDENTITY FULL;"},
