@@ -153,6 +153,9 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 		}
 	}
 	var out []Finding
+	if fns != nil {
+		out = w.laterFunctions(fns, changed, fb)
+	}
 	for _, b := range bs {
 		if w.l.Project.OwnerOf(b.table, w.created) != w.branch {
 			continue // on another owner's table: PL101 says so

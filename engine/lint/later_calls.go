@@ -2,7 +2,9 @@ package lint
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -12,7 +14,7 @@ import (
 // current schema's SQL and PL/pgSQL functions a body calls, transitively,
 // so that PL108 sees what they write too.
 
-const pgFunctionBodies = `SELECT p.proname, l.lanname, p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+const pgFunctionBodies = `SELECT p.proname, l.lanname, p.prosrc, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p')`
 
 var callRe = regexp.MustCompile(`(` + identRe + `)\s*\(`)
@@ -28,7 +30,7 @@ func functionBodies(ctx context.Context, q querier) (map[string][]body, error) {
 	fns := map[string][]body{}
 	for rows.Next() {
 		b := body{kind: "function"}
-		if err := rows.Scan(&b.name, &b.lang, &b.text); err != nil {
+		if err := rows.Scan(&b.name, &b.lang, &b.text, &b.fn); err != nil {
 			return nil, err
 		}
 		fns[b.name] = append(fns[b.name], b)
@@ -70,4 +72,56 @@ func followCalls(b body, fns map[string][]body) (targets []calledTarget, opaque 
 		}
 	}
 	return targets, opaque
+}
+
+// laterFunctions is PL108 for the plugin's own PostgreSQL functions the
+// statement created or changed: whoever calls one later — a default, a
+// check, an index expression or a trigger of the plugin's tables, or the
+// application — runs its body with their own privileges, so a body (or a
+// function it calls) that writes what the plugin does not own, or runs a
+// schema change, needs the same directive as a trigger.
+func (w *walker) laterFunctions(fns map[string][]body, changed map[string]bool, fb Finding) []Finding {
+	var out []Finding
+	names := make([]string, 0, len(fns))
+	for n := range fns {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		for _, b := range fns[n] {
+			if !changed["function "+b.fn] || w.l.Project.OwnerOf(b.name, w.created) != w.branch {
+				continue
+			}
+			if b.lang != "plpgsql" && b.lang != "sql" {
+				continue // C and untrusted languages can't be created by the plugin's role
+			}
+			targets, _ := bodyTargets("postgres", b)
+			via := map[string]string{}
+			called, _ := followCalls(b, fns)
+			for _, c := range called {
+				if _, ok := via[c.table]; !ok && !slices.Contains(targets, c.table) {
+					via[c.table] = c.via
+					targets = append(targets, c.table)
+				}
+			}
+			if u := bodyUtility("postgres", b); u != "" && !w.laterSeen["function "+b.fn+"!"] {
+				w.laterSeen["function "+b.fn+"!"] = true
+				out = append(out, fb.with(CodeLater, b.name, w.branch, fmt.Sprintf("function %s runs %s: whoever calls it later (a default, check, index expression or trigger of the plugin's tables, or the application) runs it with their own privileges, outside any migration; do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.fn, u)))
+			}
+			for _, t := range targets {
+				owner := w.l.Project.OwnerOf(t, w.created)
+				key := "function " + b.fn + " " + t
+				if owner == w.branch || w.laterSeen[key] {
+					continue
+				}
+				w.laterSeen[key] = true
+				through := ""
+				if f := via[t]; f != "" {
+					through = fmt.Sprintf(" (through function %q, which it calls)", f)
+				}
+				out = append(out, fb.with(CodeLater, t, owner, fmt.Sprintf("function %s writes table %q%s, owned by %s: whoever calls it later (a default, check, index expression or trigger of the plugin's tables, or the application) changes it outside any migration and any check; write only the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.fn, t, through, describeOwner(owner))))
+			}
+		}
+	}
+	return out
 }
