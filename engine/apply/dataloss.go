@@ -65,6 +65,7 @@ var (
 	dropColRe      = regexp.MustCompile(`(?is)^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?([` + "`" + `"]?[^\s` + "`" + `",;]+[` + "`" + `"]?)\s*(?:CASCADE|RESTRICT)?$`)
 	dropNotColRe   = regexp.MustCompile(`(?i)^DROP\s+(PRIMARY|INDEX|KEY|FOREIGN|CONSTRAINT|CHECK|DEFAULT|PARTITION|SYSTEM|PERIOD)\b`)
 	copyIntoRe     = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\S+)\s*\(([^)]*)\)\s*SELECT\s+(.*?)\s+FROM\s+(\S+?)(\s+WHERE\s+.*?)?\s*;?\s*$`)
+	truncateRe     = regexp.MustCompile(`(?is)^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?(.+?)\s*(?:(?:RESTART|CONTINUE)\s+IDENTITY\s*)?(?:CASCADE|RESTRICT)?\s*;?\s*$`)
 	renameBackRe   = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(\S+)\s+RENAME\s+TO\s+(\S+?)\s*;?\s*$`)
 	allowDataLoss  = regexp.MustCompile(`^\s*(?:--|#)\s*plugmig:allow\s+data-loss\s*(?::\s*(.*?))?\s*$`)
 	identQuoteTrim = "`\"[] "
@@ -80,7 +81,8 @@ func unquote(ident string) string {
 }
 
 // DataLoss returns the statements of a pending file (from the first one
-// not yet applied) that would drop a table or a column holding data now.
+// not yet applied) that would drop a table or a column holding data now,
+// or empty a table holding rows (TRUNCATE).
 // An Atlas SQLite rebuild (copy into new_t, drop t, rename new_t to t)
 // drops data only when it leaves out a column holding values.
 func (m *Migrator) DataLoss(ctx context.Context, bp *BranchPlan, f migrate.File) ([]Loss, error) {
@@ -153,6 +155,17 @@ func (m *Migrator) DataLoss(ctx context.Context, bp *BranchPlan, f migrate.File)
 					return nil, err
 				}
 				add("table "+t, n)
+			}
+			continue
+		}
+		if g := truncateRe.FindStringSubmatch(text); g != nil {
+			for _, t := range splitTopLevel(g[1]) {
+				t = unquote(strings.TrimSuffix(strings.TrimSpace(t), "*"))
+				n, err := m.count(ctx, t, "")
+				if err != nil {
+					return nil, err
+				}
+				add("every row of table "+t+" (TRUNCATE)", n)
 			}
 			continue
 		}
@@ -307,7 +320,8 @@ func (m *Migrator) checkDataLoss(ctx context.Context, bp *BranchPlan, f migrate.
 	return nil
 }
 
-var dropWord = regexp.MustCompile(`(?i)\bDROP\b`)
+var dropWord = regexp.MustCompile(`(?i)\b(?:DROP|TRUNCATE)\b`)
 
-// mayDropData is a cheap first look: only files with a DROP are inspected.
+// mayDropData is a cheap first look: only files with a DROP or TRUNCATE
+// are inspected.
 func mayDropData(f migrate.File) bool { return dropWord.Match(f.Bytes()) }

@@ -54,6 +54,10 @@ func TestApplyRefusesDataLoss(t *testing.T) {
 			_, err = e.migrator().Apply(ctx)
 			require.NoError(t, err)
 
+			if d != compose.SQLite { // SQLite has no TRUNCATE
+				refused("image", "29990103500000_truncate_notes.sql", "TRUNCATE TABLE image__notes;\n", "drops every row of table image__notes (TRUNCATE), which holds 3 row(s)")
+				e.removeFile("image", "29990103500000_truncate_notes.sql")
+			}
 			refused("image", "29990104000000_drop_notes.sql", "DROP TABLE image__notes;\n", "drops table image__notes, which holds 3 row(s)")
 			refused("core", "29990101000000_drop_nonces.sql", "DROP TABLE core__nonce_timestamps;\n", "drops table core__nonce_timestamps, which holds 1 row(s)")
 
