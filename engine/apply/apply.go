@@ -21,9 +21,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/plugin"
@@ -58,11 +60,16 @@ type Migrator struct {
 	interrupted   string         // the user's decision on an interrupted statement (WithInterrupted)
 	allowDataLoss bool           // run files that drop data (WithAllowDataLoss)
 
-	guard      string    // GuardEnforce (default) or GuardObserve
-	database   string    // the target's database name, read by prepareIdentities
-	plugDB     *sql.DB   // the current plugin branch's session as its own role (PostgreSQL) or account (MySQL)
-	plugConn   *sql.Conn // PostgreSQL: plugDB's session, for a file outside a transaction
-	searchPath []string  // PostgreSQL: the migrator's schemas, for plugin sessions
+	guard      string          // GuardEnforce (default) or GuardObserve
+	database   string          // the target's database name, read by prepareIdentities
+	plugDB     *sql.DB         // the current plugin branch's session as its own role (PostgreSQL) or account (MySQL)
+	plugConn   *sql.Conn       // PostgreSQL: plugDB's session, for a file outside a transaction
+	searchPath []string        // PostgreSQL: the migrator's schemas, for plugin sessions
+	pgConfig   *pgx.ConnConfig // PostgreSQL: the migrator's connection settings, for plugin sessions
+	loginDSN   string          // PostgreSQL: the server URL for plugin sessions, when pgConfig is nil
+	loginOnce  sync.Once
+	loginErr   error
+	logins     *logins // PostgreSQL: the run's plugin sessions
 }
 
 // Option configures a Migrator.

@@ -2,10 +2,14 @@ package apply
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/plan"
@@ -156,40 +160,166 @@ func (m *Migrator) enterBranch(ctx context.Context, bp *BranchPlan) error {
 		if len(moved) > 0 {
 			fmt.Fprintf(m.progress, "%-14s moved %d object(s) to role %s, which runs the plugin's migrations from now on: %s\n", bp.Branch, len(moved), roles.Name(m.database, bp.Branch), strings.Join(moved, ", "))
 		}
-		if m.shared != nil {
+		if m.shared != nil || m.logins == nil {
 			return nil // one transaction: its files run after SET LOCAL ROLE (see prepareIdentities)
 		}
-		return m.openLogin(ctx, bp)
+		db, err := m.logins.get(ctx, bp.Branch)
+		if err != nil {
+			return err
+		}
+		m.plugDB = db
+		return nil
 	}
 	return m.openAccount(ctx, bp, deps)
 }
 
-// openLogin opens the session a PostgreSQL plugin branch's files run on,
-// logged in as the plugin's role with a password set for this run.
-func (m *Migrator) openLogin(ctx context.Context, bp *BranchPlan) error {
-	if m.scratchURL == "" {
-		return fmt.Errorf("branch %q: plugin files run on a session logged in as the plugin's role: configure apply.WithScratchURL with the server's URL (the CLI passes the target's URL)", bp.Branch)
-	}
-	t, err := dbdriver.ParseURL(m.scratchURL)
-	if err != nil {
-		return err
-	}
-	if m.searchPath == nil {
-		if m.searchPath, err = roles.PGSearchPath(ctx, m.db); err != nil {
-			return err
+// loginsAhead is how many plugin sessions are opened before they are
+// needed: logging in (a server process, authentication) costs more than a
+// small migration, so the next branches' sessions connect while the
+// current branch's files run.
+const loginsAhead = 2
+
+// logins opens the sessions of a run's PostgreSQL plugin branches, each
+// logged in as its plugin's role with a password set for this run, a few
+// ahead of use; close closes them and removes the passwords.
+type logins struct {
+	m        *Migrator
+	order    []string // the pending plugin branches, in run order
+	mu       sync.Mutex
+	sessions map[string]*login
+	wg       sync.WaitGroup
+}
+
+type login struct {
+	ready  chan struct{}
+	db     *sql.DB
+	err    error
+	closed bool
+}
+
+// newLogins prepares the sessions of the plugin branches of plans.
+func (m *Migrator) newLogins(plans []*BranchPlan) *logins {
+	return &logins{m: m, order: pendingPlugins(plans), sessions: map[string]*login{}}
+}
+
+// get returns branch's session, waiting for it, and starts opening the
+// next ones.
+func (l *logins) get(ctx context.Context, branch string) (*sql.DB, error) {
+	l.mu.Lock()
+	for i, b := range l.order {
+		if b == branch {
+			for _, next := range l.order[i+1 : min(i+1+loginsAhead, len(l.order))] {
+				l.start(ctx, next)
+			}
 		}
 	}
-	password, err := roles.PGLogin(ctx, m.db, m.database, bp.Branch)
-	if err != nil {
-		return fmt.Errorf("branch %q: %w", bp.Branch, err)
+	s := l.start(ctx, branch)
+	l.mu.Unlock()
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	db, err := roles.PGOpen(ctx, t.DSN, m.database, roles.Name(m.database, bp.Branch), password, m.searchPath)
-	if err != nil {
-		roles.PGLogout(ctx, m.db, m.database, bp.Branch)
-		return fmt.Errorf("branch %q: %w", bp.Branch, err)
+	return s.db, s.err
+}
+
+// start opens branch's session in the background, once. l.mu is held.
+func (l *logins) start(ctx context.Context, branch string) *login {
+	if s := l.sessions[branch]; s != nil {
+		return s
 	}
-	m.plugDB = db
-	return nil
+	s := &login{ready: make(chan struct{})}
+	l.sessions[branch] = s
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer close(s.ready)
+		s.db, s.err = l.m.openLogin(ctx, branch)
+	}()
+	return s
+}
+
+// done closes branch's session and removes its role's password.
+func (l *logins) done(branch string) {
+	l.mu.Lock()
+	s := l.sessions[branch]
+	l.mu.Unlock()
+	if s != nil {
+		<-s.ready
+		l.finish(branch, s)
+	}
+}
+
+// finish closes a session and, in the background, removes its role's
+// password (best effort: the next run sets a new one anyway).
+func (l *logins) finish(branch string, s *login) {
+	l.mu.Lock()
+	closed := s.closed
+	s.closed = true
+	l.mu.Unlock()
+	if closed || s.db == nil {
+		return
+	}
+	s.db.Close()
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		roles.PGLogout(context.Background(), l.m.db, l.m.database, branch)
+	}()
+}
+
+// close waits for the sessions still opening, closes every one and waits
+// for their passwords to be removed.
+func (l *logins) close() {
+	l.wg.Wait()
+	for b, s := range l.sessions {
+		l.finish(b, s)
+	}
+	l.wg.Wait()
+}
+
+// openLogin opens the session a PostgreSQL plugin branch's files run on,
+// logged in as the plugin's role with a password set for this run.
+func (m *Migrator) openLogin(ctx context.Context, branch string) (*sql.DB, error) {
+	cfg, dsn, err := m.loginBase(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	}
+	password, err := roles.PGLogin(ctx, m.db, m.database, branch)
+	if err != nil {
+		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	}
+	db, err := roles.PGOpen(ctx, cfg, dsn, m.database, roles.Name(m.database, branch), password, m.searchPath)
+	if err != nil {
+		roles.PGLogout(ctx, m.db, m.database, branch)
+		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	}
+	return db, nil
+}
+
+// loginBase returns what plugin sessions connect with, read once: the
+// migrator's own connection settings (TLS, host, port), or else the server
+// URL of WithScratchURL; and it reads the migrator's search_path.
+func (m *Migrator) loginBase(ctx context.Context) (*pgx.ConnConfig, string, error) {
+	m.loginOnce.Do(func() {
+		if m.searchPath, m.loginErr = roles.PGSearchPath(ctx, m.db); m.loginErr != nil {
+			return
+		}
+		if m.pgConfig = roles.PGConfig(ctx, m.db); m.pgConfig != nil {
+			return
+		}
+		if m.scratchURL == "" {
+			m.loginErr = errors.New("plugin files run on a session logged in as the plugin's role, and the database handle is not a pgx pool: configure apply.WithScratchURL with the server's URL")
+			return
+		}
+		t, err := dbdriver.ParseURL(m.scratchURL)
+		if err != nil {
+			m.loginErr = err
+			return
+		}
+		m.loginDSN = t.DSN
+	})
+	return m.pgConfig, m.loginDSN, m.loginErr
 }
 
 // leaveBranch closes a plugin branch's session; on PostgreSQL the role's
@@ -198,11 +328,12 @@ func (m *Migrator) leaveBranch(bp *BranchPlan) {
 	if m.plugDB == nil {
 		return
 	}
-	m.plugDB.Close()
-	m.plugDB = nil
-	if m.dialect == "postgres" {
-		roles.PGLogout(context.Background(), m.db, m.database, bp.Branch) // best effort: the next run sets a new one
+	if m.dialect == "postgres" && m.logins != nil {
+		m.logins.done(bp.Branch)
+	} else {
+		m.plugDB.Close()
 	}
+	m.plugDB = nil
 }
 
 // onLogin reports whether a branch's files run on its own login (a

@@ -60,6 +60,10 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 			results, err = m.applySingle(ctx, plans)
 			return err
 		}
+		if m.enforcing() && m.dialect == "postgres" {
+			m.logins = m.newLogins(plans)
+			defer func() { m.logins.close(); m.logins = nil }()
+		}
 		if err := m.store.create(ctx); err != nil {
 			if readOnly(err) {
 				return fmt.Errorf("create %s: %s", HistoryTable, readOnlyAdvice(err, "nothing was applied"))

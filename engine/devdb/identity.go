@@ -126,7 +126,7 @@ func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, ow
 		if err != nil {
 			return nil, err
 		}
-		pool, err := roles.PGOpen(ctx, d.target.DSN, d.scratch, role, password, searchPath)
+		pool, err := roles.PGOpen(ctx, roles.PGConfig(ctx, d.DB), d.target.DSN, d.scratch, role, password, searchPath)
 		if err != nil {
 			return nil, err
 		}

@@ -78,13 +78,41 @@ func asRole(ctx context.Context, q Querier, role, option string) error {
 	return nil
 }
 
-// PGOpen opens a pool of one session on database db of the server dsn
-// names, logged in as role with password, whose search_path is the given
-// schemas (the migrator's, so that unqualified names resolve alike).
-func PGOpen(ctx context.Context, dsn, db, role, password string, searchPath []string) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig(dsn)
+// PGConfig returns the connection settings of a session of pool (host,
+// port, TLS, runtime parameters), when it is a pgx pool; nil otherwise.
+func PGConfig(ctx context.Context, pool *sql.DB) *pgx.ConnConfig {
+	c, err := pool.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("parse the server's URL: %v", redactPGError(err))
+		return nil
+	}
+	defer c.Close()
+	var cfg *pgx.ConnConfig
+	c.Raw(func(dc any) error {
+		if pc, ok := dc.(*stdlib.Conn); ok {
+			cfg = pc.Conn().Config().Copy()
+		}
+		return nil
+	})
+	return cfg
+}
+
+// PGOpen opens a pool of one session on database db, logged in as role
+// with password, whose search_path is the given schemas (the migrator's,
+// so that unqualified names resolve alike). The server and its settings
+// are base's (PGConfig of the migrator's pool) or else those of the URL
+// dsn.
+func PGOpen(ctx context.Context, base *pgx.ConnConfig, dsn, db, role, password string, searchPath []string) (*sql.DB, error) {
+	cfg := base
+	if cfg == nil {
+		if dsn == "" {
+			return nil, fmt.Errorf("log in as %s: no server URL to connect with (the migrator's pool is not a pgx pool): configure the server's URL", role)
+		}
+		var err error
+		if cfg, err = pgx.ParseConfig(dsn); err != nil {
+			return nil, fmt.Errorf("parse the server's URL: %v", redactPGError(err))
+		}
+	} else {
+		cfg = cfg.Copy()
 	}
 	cfg.User, cfg.Password, cfg.Database = role, password, db
 	if len(searchPath) > 0 {
