@@ -188,6 +188,7 @@ type logins struct {
 	mu       sync.Mutex
 	sessions map[string]*login
 	wg       sync.WaitGroup
+	errs     []error // passwords that could not be removed
 }
 
 type login struct {
@@ -264,7 +265,11 @@ func (l *logins) finish(branch string, s *login) {
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
-		roles.PGLogout(context.Background(), l.m.db, l.m.database, branch)
+		if err := roles.PGLogout(context.Background(), l.m.db, l.m.database, branch); err != nil {
+			l.mu.Lock()
+			l.errs = append(l.errs, err)
+			l.mu.Unlock()
+		}
 	}()
 }
 
@@ -276,6 +281,9 @@ func (l *logins) close() {
 		l.finish(b, s)
 	}
 	l.wg.Wait()
+	for _, err := range l.errs {
+		fmt.Fprintf(l.m.progress, "WARNING: %v; a DBA can remove it: ALTER ROLE ... PASSWORD NULL (the next apply sets a new one anyway)\n", err)
+	}
 }
 
 // openLogin opens the session a PostgreSQL plugin branch's files run on,

@@ -19,9 +19,12 @@ var (
 	txControl = map[string]*regexp.Regexp{
 		"sqlite": regexp.MustCompile(`(?is)^(?:` + txCommon + `|VACUUM|ATTACH|DETACH)\b`),
 		"postgres": regexp.MustCompile(`(?is)^(?:` + txCommon + `|ABORT|PREPARE\s+TRANSACTION|DISCARD|` +
-			`SET\s+(?:(?:SESSION|LOCAL)\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|SET\s+CONSTRAINTS\s+ALL\s+DEFERRED)\b`),
+			`SET\s+(?:(?:SESSION|LOCAL)\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|SET\s+CONSTRAINTS\s+ALL\s+DEFERRED|` +
+			// roles: a plugin's own role could give itself a password.
+			`(?:CREATE|ALTER|DROP)\s+(?:ROLE|USER|GROUP)|REASSIGN\s+OWNED|DROP\s+OWNED)\b`),
 		"mysql": regexp.MustCompile(`(?is)^(?:` + txCommon + `|XA|LOCK\s+(?:TABLES?|INSTANCE)|UNLOCK\s+(?:TABLES?|INSTANCE)|` +
-			`FLUSH\s+TABLES?\s+WITH\s+READ\s+LOCK|SET\s+(?:DEFAULT\s+ROLE|GLOBAL|PERSIST|PERSIST_ONLY|@@GLOBAL|@@PERSIST)|` +
+			`FLUSH\s+TABLES?\s+WITH\s+READ\s+LOCK|SET\s+(?:DEFAULT\s+ROLE|GLOBAL|PERSIST|PERSIST_ONLY|@@GLOBAL|@@PERSIST|PASSWORD|ROLE)|` +
+			`(?:CREATE|ALTER|DROP|RENAME)\s+(?:USER|ROLE)|` +
 			`SET\b.*\b(?:AUTOCOMMIT|SQL_LOG_BIN|TRANSACTION_ISOLATION|TX_ISOLATION|TRANSACTION_READ_ONLY|COMPLETION_TYPE)\b)`),
 	}
 	// MySQL events run later, as their definer: a plugin changes nothing

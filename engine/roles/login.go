@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -55,7 +56,10 @@ func PGLogin(ctx context.Context, q Querier, database, plugin string) (string, e
 	if err != nil {
 		return "", err
 	}
-	if err := asRole(ctx, q, Name(database, plugin), "PASSWORD "+quotePGString(v)); err != nil {
+	// Settings the role may have given itself (ALTER ROLE ... SET) are
+	// reset with it: its sessions run with the server's defaults.
+	r := QuotePG(Name(database, plugin))
+	if err := asRole(ctx, q, Name(database, plugin), "PASSWORD "+quotePGString(v)+"; ALTER ROLE "+r+" RESET ALL; ALTER ROLE "+r+" IN DATABASE "+QuotePG(database)+" RESET ALL"); err != nil {
 		return "", err
 	}
 	return password, nil
@@ -64,7 +68,10 @@ func PGLogin(ctx context.Context, q Querier, database, plugin string) (string, e
 // PGLogout removes a plugin role's password: no password login succeeds
 // until the next run sets one.
 func PGLogout(ctx context.Context, q Querier, database, plugin string) error {
-	return asRole(ctx, q, Name(database, plugin), "PASSWORD NULL")
+	if err := asRole(ctx, q, Name(database, plugin), "PASSWORD NULL"); err != nil {
+		return fmt.Errorf("role %s: remove its password after the run: %w", Name(database, plugin), errors.Unwrap(err))
+	}
+	return nil
 }
 
 // asRole runs ALTER ROLE <role> <option> as the role itself. One query

@@ -275,6 +275,8 @@ func TestPostgresGrantsReconciled(t *testing.T) {
 		"GRANT USAGE, UPDATE ON SEQUENCE core__users_id_seq TO " + role,
 		"GRANT pg_write_all_data TO " + role,
 		"ALTER ROLE " + role + " CREATEDB",
+		"ALTER ROLE " + role + " SET statement_timeout = 1", // would make its sessions fail
+		"ALTER ROLE " + role + " IN DATABASE " + e.db.Name + " SET search_path = nowhere",
 	} {
 		_, err := e.db.DB.Exec(s)
 		require.NoError(t, err, s)
@@ -298,6 +300,7 @@ func TestPostgresGrantsReconciled(t *testing.T) {
 	check("SELECT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'plugmig_history' AND policyname = $1)", true)
 	check("SELECT relrowsecurity FROM pg_class WHERE relname = 'plugmig_history' AND $1 <> ''", true)
 	check("SELECT has_table_privilege($1, 'image__mediadata', 'INSERT')", true)
+	check("SELECT NOT EXISTS (SELECT 1 FROM pg_db_role_setting WHERE setrole = $1::regrole)", true)
 
 	// Row-level security on the history: a reader sees every branch's
 	// rows; the plugin's role writes its own branch's only.

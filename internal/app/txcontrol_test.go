@@ -42,6 +42,8 @@ var txEscapes = map[string][]struct {
 		{"set role", "SET ROLE postgres;", 1},
 		{"set local role", "SET LOCAL ROLE postgres;", 1},
 		{"reset role", "RESET ROLE;", 1},
+		{"its own role's password", "CREATE TABLE image__ok (id integer);\nALTER ROLE CURRENT_USER PASSWORD 'known';", 2},
+		{"its own role's settings", "ALTER USER CURRENT_USER SET search_path = image__s;", 1},
 	},
 	"mysql": {
 		{"start transaction", "START TRANSACTION;", 1},
@@ -52,6 +54,8 @@ var txEscapes = map[string][]struct {
 		{"set session autocommit", "SET @@session.autocommit = 0;", 1},
 		{"set transaction", "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED;", 1},
 		{"set global", "SET GLOBAL max_connections = 1;", 1},
+		{"its own account's password", "SET PASSWORD = 'known';", 1},
+		{"alter user", "ALTER USER CURRENT_USER() IDENTIFIED BY 'known';", 1},
 	},
 }
 
