@@ -286,7 +286,7 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 	var seedTx *sql.Tx // the migrator's transaction of the seed rows of a file run on its plugin's login
 	if err == nil && after != nil {
 		if m.onLogin(bp) {
-			seedTx, err = m.seedBeside(ctx, after)
+			seedTx, err = m.seedBeside(ctx, bp.Branch, after)
 		} else {
 			err = after(ctx, tx) // after the guard's watch: seed rows are the engine's, not the file's
 		}
@@ -330,7 +330,10 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 // transaction holds a lock the insert needs (it references the seed's
 // table), it gives way: nil, and the caller inserts them after the file
 // commits.
-func (m *Migrator) seedBeside(ctx context.Context, after afterFile) (*sql.Tx, error) {
+func (m *Migrator) seedBeside(ctx context.Context, branch string, after afterFile) (*sql.Tx, error) {
+	if seeds, err := m.composer.Plugins().Seeds(branch); err != nil || len(seeds) == 0 {
+		return nil, err // nothing to insert: no transaction
+	}
 	tx, err := m.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
