@@ -70,6 +70,7 @@ type Migrator struct {
 	loginOnce  sync.Once
 	loginErr   error
 	logins     *logins // PostgreSQL: the run's plugin sessions
+	enterSQL   string  // PostgreSQL, single transaction: the SET LOCAL ROLE to send with a plugin file's first statement
 }
 
 // Option configures a Migrator.

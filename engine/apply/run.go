@@ -434,7 +434,7 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 	}
-	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, enter: &m.enterSQL}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
@@ -474,13 +474,27 @@ type connDriver struct {
 	c     conn
 	watch *lint.Watch // the ownership guard, when the file is watched
 	guard *lint.Guard // SQLite's authorizer for a plugin file not watched
+	// enter, if it points to a statement, is sent with the next statement
+	// without arguments, in one round trip, and cleared.
+	enter *string
 }
 
 // ExecContext runs a statement on the connection, under the guard's watch.
 func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	exec := func() (err error) {
-		res, err = d.c.ExecContext(ctx, query, args...)
+		q := query
+		if d.enter != nil && *d.enter != "" {
+			if len(args) > 0 {
+				if _, err := d.c.ExecContext(ctx, *d.enter); err != nil {
+					return err
+				}
+			} else {
+				q = *d.enter + ";\n" + query // the simple protocol runs both
+			}
+			*d.enter = ""
+		}
+		res, err = d.c.ExecContext(ctx, q, args...)
 		return err
 	}
 	var err error

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -86,5 +87,27 @@ func TestSingleTransactionRefusals(t *testing.T) {
 	_, err = m.Apply(context.Background())
 	require.ErrorIs(t, err, apply.ErrIntegrity)
 	require.ErrorContains(t, err, "29990101000000_notx.sql")
+	require.Equal(t, "", e.snapshot())
+}
+
+// TestSingleTransactionGuardPostgres: in a single-transaction run on
+// PostgreSQL a plugin file still runs under its plugin's role (set with
+// its first statement): a write to core is refused by the database, the
+// whole run rolls back, and the run says that the guard is weaker.
+func TestSingleTransactionGuardPostgres(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_bad.sql", "ALTER TABLE core__users ADD COLUMN pwn integer;\n", true)
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	var progress strings.Builder
+	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithSingleTransaction(), apply.WithProgress(&progress))
+	require.NoError(t, err)
+	_, err = m.Apply(ctx)
+	require.ErrorContains(t, err, "29990101000000_bad.sql")
+	require.ErrorContains(t, err, "the whole run was rolled back")
+	require.ErrorContains(t, err, "core__users")
+	require.Contains(t, progress.String(), "WARNING: --single-transaction")
 	require.Equal(t, "", e.snapshot())
 }
