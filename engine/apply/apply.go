@@ -71,6 +71,10 @@ type Migrator struct {
 	loginErr   error
 	logins     *logins // PostgreSQL: the run's plugin sessions
 	enterSQL   string  // PostgreSQL, single transaction: the SET LOCAL ROLE to send with a plugin file's first statement
+	// PostgreSQL: the plugins whose roles the run reconciles in one batch,
+	// and those reconciled so far.
+	reconcileBatch []string
+	reconciled     map[string]bool
 }
 
 // Option configures a Migrator.

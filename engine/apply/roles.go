@@ -149,16 +149,8 @@ func (m *Migrator) enterBranch(ctx context.Context, bp *BranchPlan) error {
 		return err
 	}
 	if m.dialect == "postgres" {
-		var q roles.Querier = m.db
-		if m.shared != nil {
-			q = m.shared // a single-transaction run: core's new tables are only there
-		}
-		moved, err := roles.PGReconcile(ctx, q, bp.Branch, deps, m.ownerOf)
-		if err != nil {
-			return fmt.Errorf("branch %q: reconcile its role: %w", bp.Branch, err)
-		}
-		if len(moved) > 0 {
-			fmt.Fprintf(m.progress, "%-14s moved %d object(s) to role %s, which runs the plugin's migrations from now on: %s\n", bp.Branch, len(moved), roles.Name(m.database, bp.Branch), strings.Join(moved, ", "))
+		if err := m.reconcile(ctx, bp.Branch, deps); err != nil {
+			return err
 		}
 		if m.shared != nil || m.logins == nil {
 			return nil // one transaction: its files run after SET LOCAL ROLE (see prepareIdentities)
@@ -284,6 +276,64 @@ func (l *logins) close() {
 	for _, err := range l.errs {
 		fmt.Fprintf(l.m.progress, "WARNING: %v; a DBA can remove it: ALTER ROLE ... PASSWORD NULL (the next apply sets a new one anyway)\n", err)
 	}
+}
+
+// reconcile brings a plugin's role to exactly its privileges before its
+// first pending file. The first plugin branch of a run reconciles, in one
+// batch, every pending plugin whose dependencies have nothing pending (core
+// is applied by then, so its new tables are granted); a plugin depending on
+// one migrated in this run is reconciled on its own, after it.
+func (m *Migrator) reconcile(ctx context.Context, branch string, deps []string) error {
+	if m.reconciled[branch] {
+		return nil
+	}
+	var q roles.Querier = m.db
+	if m.shared != nil {
+		q = m.shared // a single-transaction run: core's new tables are only there
+	}
+	batch := []string{branch}
+	depsOf := map[string][]string{branch: deps}
+	if m.shared == nil && slices.Contains(m.reconcileBatch, branch) {
+		batch = m.reconcileBatch
+		for _, b := range batch {
+			d, err := m.deps(b)
+			if err != nil {
+				return err
+			}
+			depsOf[b] = d
+		}
+	}
+	moved, err := roles.PGReconcileAll(ctx, q, batch, depsOf, m.ownerOf)
+	if err != nil {
+		return fmt.Errorf("branch %q: reconcile its role: %w", branch, err)
+	}
+	if m.reconciled == nil {
+		m.reconciled = map[string]bool{}
+	}
+	for _, b := range batch {
+		m.reconciled[b] = true
+		if ms := moved[b]; len(ms) > 0 {
+			fmt.Fprintf(m.progress, "%-14s moved %d object(s) to role %s, which runs the plugin's migrations from now on: %s\n", b, len(ms), roles.Name(m.database, b), strings.Join(ms, ", "))
+		}
+	}
+	return nil
+}
+
+// batchReconcilable returns the pending plugin branches none of whose
+// dependencies has pending files: their roles can be reconciled together.
+func (m *Migrator) batchReconcilable(plans []*BranchPlan) []string {
+	pending := pendingPlugins(plans)
+	var out []string
+	for _, p := range pending {
+		deps, err := m.deps(p)
+		if err != nil {
+			continue // reconciled on its own, which reports the error
+		}
+		if !slices.ContainsFunc(deps, func(d string) bool { return slices.Contains(pending, d) }) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // openLogin opens the session a PostgreSQL plugin branch's files run on,

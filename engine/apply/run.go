@@ -62,7 +62,8 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 		}
 		if m.enforcing() && m.dialect == "postgres" {
 			m.logins = m.newLogins(plans)
-			defer func() { m.logins.close(); m.logins = nil }()
+			m.reconcileBatch, m.reconciled = m.batchReconcilable(plans), map[string]bool{}
+			defer func() { m.logins.close(); m.logins, m.reconcileBatch, m.reconciled = nil, nil, nil }()
 		}
 		if err := m.store.create(ctx); err != nil {
 			if readOnly(err) {
@@ -98,7 +99,7 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 	}
 	defer release()
 	m.shared = tx
-	defer func() { m.shared = nil }()
+	defer func() { m.shared, m.reconciled = nil, nil }()
 	var results []BranchResult
 	err = store{dialect: m.dialect, db: tx}.create(ctx)
 	for _, bp := range plans {

@@ -90,62 +90,77 @@ const HistoryTable = "plugmig_history"
 // revoked. It returns the objects whose ownership it moved. owner maps a
 // table to its branch.
 func PGReconcile(ctx context.Context, q Querier, plugin string, deps []string, owner func(string) string) (moved []string, err error) {
+	all, err := PGReconcileAll(ctx, q, []string{plugin}, map[string][]string{plugin: deps}, owner)
+	return all[plugin], err
+}
+
+// PGReconcileAll is PGReconcile for several plugins in two round trips:
+// one catalog read and one batch of statements. deps maps each plugin to
+// the plugins it depends on; moved maps a plugin to the objects whose
+// ownership moved.
+func PGReconcileAll(ctx context.Context, q Querier, plugins []string, deps map[string][]string, owner func(string) string) (moved map[string][]string, err error) {
 	var db, schema string
 	if err := q.QueryRowContext(ctx, `SELECT current_database(), current_schema()`).Scan(&db, &schema); err != nil {
 		return nil, err
 	}
-	role := Name(db, plugin)
-	r := QuotePG(role)
-	var stmts []string
+	roleNames, patterns := make([]string, len(plugins)), make([]string, len(plugins))
+	for i, p := range plugins {
+		roleNames[i] = Name(db, p)
+		patterns[i] = strings.ReplaceAll(p, "_", `\_`) + `\_\_%`
+	}
 	rows, err := q.QueryContext(ctx, `
-WITH me AS (SELECT oid FROM pg_roles WHERE rolname = $1)
-SELECT c.relname, c.relkind::text, c.relowner = me.oid,
+WITH me AS (SELECT x.plugin, x.role, x.pattern, r.oid FROM unnest($1::text[], $2::text[], $3::text[]) AS x(plugin, role, pattern) LEFT JOIN pg_roles r ON r.rolname = x.role)
+SELECT me.plugin, c.relname, c.relkind::text, c.relowner = me.oid,
   coalesce((SELECT string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) FROM aclexplode(c.relacl) a WHERE a.grantee = me.oid), ''),
   c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'plugmig_read'),
-  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = $1),
+  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = me.role),
   c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
 FROM pg_class c, me
 WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
 UNION ALL
-SELECT p.oid::regprocedure::text, 'function', p.proowner = me.oid, '', false, false, false
-FROM pg_proc p, me WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE $2
+SELECT me.plugin, p.oid::regprocedure::text, 'function', p.proowner = me.oid, '', false, false, false
+FROM pg_proc p, me WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE me.pattern
 UNION ALL
-SELECT format('%I', t.typname), 'type', t.typowner = me.oid, '', false, false, false
-FROM pg_type t, me WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r') AND t.typname LIKE $2
+SELECT me.plugin, format('%I', t.typname), 'type', t.typowner = me.oid, '', false, false, false
+FROM pg_type t, me WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r') AND t.typname LIKE me.pattern
 UNION ALL
-SELECT current_schema()::text, 'schema', has_schema_privilege($1, current_schema(), 'USAGE') AND has_schema_privilege($1, current_schema(), 'CREATE'), '', false, false, false
+SELECT me.plugin, current_schema()::text, 'schema', has_schema_privilege(me.role, current_schema(), 'USAGE') AND has_schema_privilege(me.role, current_schema(), 'CREATE'), '', false, false, false
+FROM me
 UNION ALL
-SELECT g.rolname, 'member of', false, '', false, false, false FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, me WHERE m.member = me.oid
+SELECT me.plugin, g.rolname, 'member of', false, '', false, false, false FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, me WHERE m.member = me.oid
 UNION ALL
-SELECT rolname, 'attributes', false, '', false, false, false FROM pg_roles WHERE rolname = $1 AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)`,
-		role, strings.ReplaceAll(plugin, "_", `\_`)+`\_\_%`)
+SELECT me.plugin, rolname, 'attributes', false, '', false, false, false FROM pg_roles, me WHERE rolname = me.role AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)`,
+		plugins, roleNames, patterns)
 	if err != nil {
-		return nil, fmt.Errorf("role %s: read the catalog: %w", role, err)
+		return nil, fmt.Errorf("plugin roles: read the catalog: %w", err)
 	}
-	var grant []string
+	stmts, grant := map[string][]string{}, map[string][]string{}
+	enableRLS := false // the history table's row-level security, once for all roles
+	moved = map[string][]string{}
 	for rows.Next() {
-		var name, kind, privs string
+		var plugin, name, kind, privs string
 		var owns, rls, policy, serial bool
-		if err := rows.Scan(&name, &kind, &owns, &privs, &rls, &policy, &serial); err != nil {
+		if err := rows.Scan(&plugin, &name, &kind, &owns, &privs, &rls, &policy, &serial); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		r := QuotePG(Name(db, plugin))
 		switch kind {
 		case "schema":
 			if !owns {
-				stmts = append([]string{"GRANT USAGE, CREATE ON SCHEMA " + QuotePG(schema) + " TO " + r}, stmts...)
+				stmts[plugin] = append([]string{"GRANT USAGE, CREATE ON SCHEMA " + QuotePG(schema) + " TO " + r}, stmts[plugin]...)
 			}
 			continue
 		case "member of":
-			stmts = append(stmts, "REVOKE "+QuotePG(name)+" FROM "+r)
+			stmts[plugin] = append(stmts[plugin], "REVOKE "+QuotePG(name)+" FROM "+r)
 			continue
 		case "attributes":
-			stmts = append(stmts, "ALTER ROLE "+r+" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
+			stmts[plugin] = append(stmts[plugin], "ALTER ROLE "+r+" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
 			continue
 		case "function", "type":
 			if !owns {
-				stmts = append(stmts, "ALTER "+strings.ToUpper(kind)+" "+name+" OWNER TO "+r)
-				moved = append(moved, name)
+				stmts[plugin] = append(stmts[plugin], "ALTER "+strings.ToUpper(kind)+" "+name+" OWNER TO "+r)
+				moved[plugin] = append(moved[plugin], name)
 			}
 			continue
 		}
@@ -156,57 +171,61 @@ SELECT rolname, 'attributes', false, '', false, false, false FROM pg_roles WHERE
 			continue // a serial or identity column's sequence: owned with its table
 		case o == plugin:
 			if !owns {
-				stmts = append(stmts, "ALTER "+pgKind(kind)+" "+QuotePG(name)+" OWNER TO "+r)
-				moved = append(moved, name)
+				stmts[plugin] = append(stmts[plugin], "ALTER "+pgKind(kind)+" "+QuotePG(name)+" OWNER TO "+r)
+				moved[plugin] = append(moved[plugin], name)
 			}
 			continue
 		case owns:
 			// A relation the plugin does not own, owned by its role (given
 			// away by hand): back to the migrator.
-			stmts = append(stmts, "ALTER "+pgKind(kind)+" "+QuotePG(name)+" OWNER TO CURRENT_USER")
-			moved = append(moved, name)
+			stmts[plugin] = append(stmts[plugin], "ALTER "+pgKind(kind)+" "+QuotePG(name)+" OWNER TO CURRENT_USER")
+			moved[plugin] = append(moved[plugin], name)
 		}
 		switch {
 		case name == HistoryTable:
 			want = "DELETE,INSERT,SELECT,UPDATE"
-			if !rls {
-				// Everyone who may read the history reads all of it (status
-				// run by a read-only user); writes are per branch.
-				stmts = append(stmts, "DROP POLICY IF EXISTS plugmig_read ON "+QuotePG(name),
-					"CREATE POLICY plugmig_read ON "+QuotePG(name)+" FOR SELECT USING (true)",
-					"ALTER TABLE "+QuotePG(name)+" ENABLE ROW LEVEL SECURITY")
-			}
+			enableRLS = enableRLS || !rls
 			if !policy {
-				stmts = append(stmts, "CREATE POLICY "+r+" ON "+QuotePG(name)+" TO "+r+" USING (branch = "+quotePGString(plugin)+") WITH CHECK (branch = "+quotePGString(plugin)+")")
+				stmts[plugin] = append(stmts[plugin], "CREATE POLICY "+r+" ON "+QuotePG(name)+" TO "+r+" USING (branch = "+quotePGString(plugin)+") WITH CHECK (branch = "+quotePGString(plugin)+")")
 			}
-		case (o == "core" || contains(deps, o)) && kind != "S":
+		case (o == "core" || contains(deps[plugin], o)) && kind != "S":
 			want = "REFERENCES,SELECT"
 		}
 		if privs == want {
 			continue
 		}
 		if privs != "" {
-			stmts = append(stmts, "REVOKE ALL ON TABLE "+QuotePG(name)+" FROM "+r) // granted by hand, or no longer a dependency
+			stmts[plugin] = append(stmts[plugin], "REVOKE ALL ON TABLE "+QuotePG(name)+" FROM "+r) // granted by hand, or no longer a dependency
 		}
 		switch want {
 		case "REFERENCES,SELECT":
-			grant = append(grant, QuotePG(name))
+			grant[plugin] = append(grant[plugin], QuotePG(name))
 		case "":
 		default:
-			stmts = append(stmts, "GRANT "+strings.ReplaceAll(want, ",", ", ")+" ON TABLE "+QuotePG(name)+" TO "+r)
+			stmts[plugin] = append(stmts[plugin], "GRANT "+strings.ReplaceAll(want, ",", ", ")+" ON TABLE "+QuotePG(name)+" TO "+r)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(grant) > 0 {
-		stmts = append(stmts, "GRANT SELECT, REFERENCES ON TABLE "+strings.Join(grant, ", ")+" TO "+r)
+	var all []string
+	if enableRLS {
+		// Everyone who may read the history reads all of it (status run by
+		// a read-only user); writes are per branch (each role's policy).
+		h := QuotePG(HistoryTable)
+		all = append(all, "DROP POLICY IF EXISTS plugmig_read ON "+h, "CREATE POLICY plugmig_read ON "+h+" FOR SELECT USING (true)", "ALTER TABLE "+h+" ENABLE ROW LEVEL SECURITY")
 	}
-	if len(stmts) > 0 {
+	for _, p := range plugins {
+		all = append(all, stmts[p]...)
+		if len(grant[p]) > 0 {
+			all = append(all, "GRANT SELECT, REFERENCES ON TABLE "+strings.Join(grant[p], ", ")+" TO "+QuotePG(Name(db, p)))
+		}
+	}
+	if len(all) > 0 {
 		// One round trip (no arguments: the simple protocol runs them all).
-		if _, err := q.ExecContext(ctx, strings.Join(stmts, ";\n")); err != nil {
-			return nil, fmt.Errorf("role %s: %s: %w", role, strings.Join(stmts, "; "), err)
+		if _, err := q.ExecContext(ctx, strings.Join(all, ";\n")); err != nil {
+			return nil, fmt.Errorf("plugin roles: %s: %w", strings.Join(all, "; "), err)
 		}
 	}
 	return moved, nil
