@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
@@ -69,18 +69,18 @@ func NewGuard(comp *compose.Composer, dialect, branch string) *Guard {
 
 var (
 	identRe   = `(?:"(?:[^"]|"")+"|` + "`[^`]+`" + `|[A-Za-z_][A-Za-z0-9_$]*)`
-	trivialRe = []*regexp.Regexp{
-		regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s*\(`),
-		regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identRe + `)\s`),
-		regexp.MustCompile(`(?is)^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s+ON\s+(?:ONLY\s+)?(` + identRe + `)\s*(?:USING\s+\w+\s*)?\(`),
-		regexp.MustCompile(`(?is)^\s*DROP\s+(?:TABLE|INDEX)\s+(?:IF\s+EXISTS\s+)?(` + identRe + `)\s*;?\s*$`),
+	trivialRe = []*lazyre.Regexp{
+		lazyre.New(`(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s*\(`),
+		lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identRe + `)\s`),
+		lazyre.New(`(?is)^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s+ON\s+(?:ONLY\s+)?(` + identRe + `)\s*(?:USING\s+\w+\s*)?\(`),
+		lazyre.New(`(?is)^\s*DROP\s+(?:TABLE|INDEX)\s+(?:IF\s+EXISTS\s+)?(` + identRe + `)\s*;?\s*$`),
 	}
 	// Atlas rebuilds a SQLite table through "new_<table>": copy, drop, rename.
-	rebuildCopyRe   = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
-	rebuildRenameRe = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
-	pragmaFKRe      = regexp.MustCompile(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
+	rebuildCopyRe   = lazyre.New(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
+	rebuildRenameRe = lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
+	pragmaFKRe      = lazyre.New(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
 	// Clauses that reach beyond the altered table, or rename it.
-	untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
+	untrivialRe = lazyre.New(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
 )
 
 // Trivial reports whether every statement is plain DDL — CREATE TABLE,
@@ -322,7 +322,7 @@ func (g *Guard) Preflight(ctx context.Context, dev *devdb.DB, histories []Histor
 	return out, nil
 }
 
-var pgDML = regexp.MustCompile(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|WITH)\b`)
+var pgDML = lazyre.New(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|WITH)\b`)
 
 // pgPlannedWrites asks PostgreSQL's planner which tables a data statement
 // modifies (its ModifyTable nodes, data-modifying CTEs included): it sees

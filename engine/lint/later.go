@@ -3,9 +3,10 @@ package lint
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // Later effects: a trigger, rule or event runs after the migration, on
@@ -18,11 +19,11 @@ import (
 // the catalog and their write targets taken from the text.
 
 var (
-	writeTarget = regexp.MustCompile(`(?i)\b(?:INSERT\s+(?:IGNORE\s+)?INTO|INSERT\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+IGNORE)?(?:\s+ONLY)?|DELETE\s+(?:IGNORE\s+)?FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?|MERGE\s+INTO|COPY)\s+(` + identRe + `(?:\s*\.\s*` + identRe + `)?)`)
-	qualified   = regexp.MustCompile(`(?s)^` + identRe + `\s*\.\s*(` + identRe + `)$`)
+	writeTarget = lazyre.New(`(?i)\b(?:INSERT\s+(?:IGNORE\s+)?INTO|INSERT\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+IGNORE)?(?:\s+ONLY)?|DELETE\s+(?:IGNORE\s+)?FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?|MERGE\s+INTO|COPY)\s+(` + identRe + `(?:\s*\.\s*` + identRe + `)?)`)
+	qualified   = lazyre.New(`(?s)^` + identRe + `\s*\.\s*(` + identRe + `)$`)
 	notTarget   = map[string]bool{"SET": true, "OF": true, "NOWAIT": true, "SKIP": true, "TO": true, "ON": true, "FROM": true}
 	// Dynamic SQL and procedure calls in a body can't be read.
-	dynamicBody = regexp.MustCompile(`(?i)\b(EXECUTE|PREPARE|CALL|dblink\w*)\b`)
+	dynamicBody = lazyre.New(`(?i)\b(EXECUTE|PREPARE|CALL|dblink\w*)\b`)
 )
 
 // body is one trigger's or rule's code.

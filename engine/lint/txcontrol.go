@@ -1,10 +1,11 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // A plugin file runs in one transaction (SQLite, PostgreSQL) under the
@@ -16,17 +17,17 @@ var (
 	txCommon = `BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|END|START\s+TRANSACTION|` +
 		`SET\s+(?:(?:SESSION|LOCAL)\s+)?(?:TRANSACTION|ROLE|SESSION\s+AUTHORIZATION|AUTHORIZATION|SESSION\s+CHARACTERISTICS)|` +
 		`RESET\s+(?:ROLE|SESSION\s+AUTHORIZATION|ALL)`
-	txControl = map[string]*regexp.Regexp{
-		"sqlite": regexp.MustCompile(`(?is)^(?:` + txCommon + `|VACUUM|ATTACH|DETACH)\b`),
-		"postgres": regexp.MustCompile(`(?is)^(?:` + txCommon + `|ABORT|PREPARE\s+TRANSACTION|DISCARD|` +
+	txControl = map[string]*lazyre.Regexp{
+		"sqlite": lazyre.New(`(?is)^(?:` + txCommon + `|VACUUM|ATTACH|DETACH)\b`),
+		"postgres": lazyre.New(`(?is)^(?:` + txCommon + `|ABORT|PREPARE\s+TRANSACTION|DISCARD|` +
 			`SET\s+(?:(?:SESSION|LOCAL)\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|SET\s+CONSTRAINTS\s+ALL\s+DEFERRED)\b`),
-		"mysql": regexp.MustCompile(`(?is)^(?:` + txCommon + `|XA|LOCK\s+(?:TABLES?|INSTANCE)|UNLOCK\s+(?:TABLES?|INSTANCE)|` +
+		"mysql": lazyre.New(`(?is)^(?:` + txCommon + `|XA|LOCK\s+(?:TABLES?|INSTANCE)|UNLOCK\s+(?:TABLES?|INSTANCE)|` +
 			`FLUSH\s+TABLES?\s+WITH\s+READ\s+LOCK|SET\s+(?:DEFAULT\s+ROLE|GLOBAL|PERSIST|PERSIST_ONLY|@@GLOBAL|@@PERSIST)|` +
 			`SET\b.*\b(?:AUTOCOMMIT|SQL_LOG_BIN|TRANSACTION_ISOLATION|TX_ISOLATION|TRANSACTION_READ_ONLY|COMPLETION_TYPE)\b)`),
 	}
 	// MySQL events run later, as their definer: a plugin changes nothing
 	// later without saying why.
-	mysqlEvent = regexp.MustCompile(`(?is)^(?:CREATE|ALTER)\s+(?:DEFINER\s*=\s*\S+\s+)?EVENT\b`)
+	mysqlEvent = lazyre.New(`(?is)^(?:CREATE|ALTER)\s+(?:DEFINER\s*=\s*\S+\s+)?EVENT\b`)
 )
 
 // escapes returns, for a file about to be linted or applied, a PL107

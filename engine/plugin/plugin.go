@@ -8,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // Core is the name of the core branch. No plugin may take it.
@@ -58,7 +59,7 @@ var ErrInvalidName = errors.New("invalid plugin name")
 // ErrUnknown is returned (wrapped) when a plugin name is not registered.
 var ErrUnknown = errors.New("unknown plugin")
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+var nameRE = lazyre.New(`^[a-z][a-z0-9_]*$`)
 
 // ValidateName reports whether name may be used as a plugin name: a lowercase
 // letter first, then lowercase letters, digits and underscores, at most
