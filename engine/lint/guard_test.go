@@ -1,6 +1,11 @@
 package lint
 
-import "testing"
+import (
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"testing"
+)
 
 func TestTrivial(t *testing.T) {
 	g := &Guard{dialect: "sqlite", branch: "image"}
@@ -31,4 +36,59 @@ func TestTrivial(t *testing.T) {
 			t.Errorf("Trivial(%q) = true, want false", stmts)
 		}
 	}
+}
+
+// untrivialRe is the expression untrivial replaced, kept as its oracle.
+var untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
+
+// TestUntrivial checks the scan against the expression it replaced: the
+// same answer on ASCII text, and untrivial whenever the text is not ASCII.
+func TestUntrivial(t *testing.T) {
+	cases := []string{
+		"ALTER TABLE `image__x` ADD COLUMN `c` text NULL",
+		"ALTER TABLE image__x RENAME TO core__users",
+		"alter table image__x rename column a to b",
+		"ALTER TABLE image__x ADD COLUMN g int GENERATED ALWAYS AS (a+1)",
+		"ALTER TABLE image__x ADD COLUMN g int AS\t(a+1)",
+		"CREATE TABLE image__x AS SELECT 1",
+		"CREATE TABLE image__as (id int)",
+		"ALTER TABLE image__x NO  INHERIT core__users",
+		"ALTER TABLE image__x OWNER TO postgres",
+		"CREATE TABLE image__renamed (selected int, owner_id int, _grant int)",
+		"CREATE TABLE image__x (has int)",
+		"CREATE TABLE image__x (id int) -- Select",
+		"CREATE TABLE image__x (a int, CHECK (a > 0)) AS(",
+		"CREATE TABLE image__x (sECURITY int)",
+		"ALTER TABLE image__x ADD COLUMN ſelect int",
+		"ALTER TABLE image__x ADD COLUMN xſELECT int",
+		"ALTER TABLE image__x ADD COLUMN \u212aey int",
+	}
+	// Random texts from fragments that meet at word boundaries, or not.
+	frags := []string{"select", "SELECT", "as", "AS", "(", " ", "\t", "\v", "\n", "x", "_", "1", "no", "inherit", "Rename", "owner", "`", "\"", ",", ";", "ſ", "é", "grant", "s", "elect", "securit", "y"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(8) {
+			b.WriteString(frags[rng.IntN(len(frags))])
+		}
+		cases = append(cases, b.String())
+	}
+	for _, s := range cases {
+		want := untrivialRe.MatchString(s)
+		if !isASCII(s) {
+			want = true
+		}
+		if got := untrivial(s); got != want {
+			t.Errorf("untrivial(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

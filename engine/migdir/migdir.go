@@ -86,7 +86,7 @@ func Read(dir migrate.Dir, rel string) ([]migrate.File, migrate.HashFile, error)
 	if err := names(files, rel); err != nil {
 		return nil, nil, err
 	}
-	sum, err := migrate.NewHashFile(files)
+	sum, err := checksum(dir, files)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", rel, err)
 	}
@@ -100,6 +100,17 @@ func Read(dir migrate.Dir, rel string) ([]migrate.File, migrate.HashFile, error)
 		return nil, nil, fmt.Errorf("%s: atlas.sum does not match the files (%s): restore the edited file, or after a deliberate edit run go run ./cmd hash", rel, sumDifference(dir))
 	}
 	return nil, nil, fmt.Errorf("%s: %w", rel, err)
+}
+
+// checksum returns the atlas.sum hashes of a folder's files. A LocalDir's
+// own Checksum would read every file again; other folders (apply's, which
+// keep their files and sum in memory for the run) compute theirs, so that
+// Atlas's executor, which asks for it before each file, reuses it.
+func checksum(dir migrate.Dir, files []migrate.File) (migrate.HashFile, error) {
+	if _, ok := dir.(*migrate.LocalDir); ok {
+		return migrate.NewHashFile(files)
+	}
+	return dir.Checksum()
 }
 
 // readDir is a folder whose files were read already: Atlas's Validate
