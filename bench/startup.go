@@ -33,6 +33,15 @@ func benchStartup(args []string) error {
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd").CombinedOutput(); err != nil {
 		return fmt.Errorf("build the CLI (run from the module root): %w\n%s", err, out)
 	}
+	// The same CLI without cgo: a static binary skips the dynamic loader
+	// and libc's start-up (nothing in plugmig needs cgo; only net and
+	// os/user pick their cgo variants when a C compiler is present).
+	static := filepath.Join(work, "plugmig-static")
+	build := exec.Command("go", "build", "-o", static, "./cmd")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the CLI with CGO_ENABLED=0: %w\n%s", err, out)
+	}
 	hello := filepath.Join(work, "hello")
 	helloSrc := filepath.Join(work, "hello.go")
 	if err := os.WriteFile(helloSrc, []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"hello\\n\") }\n"), 0o644); err != nil {
@@ -53,9 +62,11 @@ func benchStartup(args []string) error {
 		{"plugmig --help", []string{bin, "--help"}},
 		{"plugmig status", []string{bin, "status", "--root", root, "--url", url}},
 		{"plugmig heads", []string{bin, "heads", "--root", root}},
+		{"static status", []string{static, "status", "--root", root, "--url", url}},
+		{"static heads", []string{static, "heads", "--root", root}},
 	}
 	fmt.Printf("whole process, built binaries, up-to-date SQLite database; median of %d runs (load: %s)\n\n", *runs, loadavg())
-	fmt.Printf("%-18s %10s %10s %10s\n", "command", "wall", "CPU", "init")
+	fmt.Printf("%-18s %10s %10s %10s  %s\n", "command", "wall", "CPU", "init", "load")
 	for _, c := range cases {
 		var wall, cpu []time.Duration
 		for range *runs {
@@ -71,9 +82,10 @@ func benchStartup(args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-18s %10s %10s %10s\n", c.name, median(wall).Round(100*time.Microsecond), median(cpu).Round(100*time.Microsecond), init.Round(100*time.Microsecond))
+		fmt.Printf("%-18s %10s %10s %10s  %s\n", c.name, median(wall).Round(100*time.Microsecond), median(cpu).Round(100*time.Microsecond), init.Round(100*time.Microsecond), loadavg())
 	}
-	fmt.Println("\nwall: fork to exit; CPU: user + system; init: package initialisation before main (median over the runs of the sum of GODEBUG=inittrace=1's clock times).")
+	fmt.Println("\nwall: fork to exit; CPU: user + system; init: package initialisation before main (median over the runs of the sum of GODEBUG=inittrace=1's clock times);")
+	fmt.Println("static: the same CLI built with CGO_ENABLED=0; load: the load average after the command's runs.")
 	return nil
 }
 
