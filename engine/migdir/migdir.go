@@ -16,7 +16,6 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 
-	"github.com/plugmig/plugmig/engine/internal/lazyre"
 	"github.com/plugmig/plugmig/engine/plugin"
 )
 
@@ -131,7 +130,22 @@ var ErrName = errors.New("invalid migration file names")
 
 // fileName is the rule every migration file name follows: a version of
 // digits (usually a UTC timestamp), an underscore, a description.
-var fileName = lazyre.New(`^[0-9]+_[^\s/\\]+\.sql$`)
+// It is ^[0-9]+_[^\s/\\]+\.sql$, checked without a regexp: every command
+// checks every file name, and compiling one cost more pages than the check.
+func fileName(name string) bool {
+	digits := 0
+	for digits < len(name) && '0' <= name[digits] && name[digits] <= '9' {
+		digits++
+	}
+	if digits == 0 || digits == len(name) || name[digits] != '_' {
+		return false
+	}
+	rest := name[digits+1:]
+	if len(rest) < len("x.sql") || !strings.HasSuffix(rest, ".sql") {
+		return false
+	}
+	return !strings.ContainsAny(rest, "\t\n\f\r /\\")
+}
 
 // Names checks a folder's file names: each is <version>_<description>.sql
 // with a version of digits, and no two files share a version. Atlas would
@@ -150,7 +164,7 @@ func names(files []migrate.File, rel string) error {
 	var problems []string
 	seen := map[string]string{}
 	for _, f := range files {
-		if !fileName.MatchString(f.Name()) {
+		if !fileName(f.Name()) {
 			problems = append(problems, fmt.Sprintf("%s/%s: a migration file is named <version>_<description>.sql with a version of digits (go run ./cmd diff names them): rename it, e.g. %s_%s, then run go run ./cmd hash", rel, f.Name(), time.Now().UTC().Format("20060102150405"), suggestName(f.Name())))
 			continue
 		}

@@ -8,9 +8,7 @@ import (
 	_ "github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/internal/lazyre"
 	_ "github.com/plugmig/plugmig/engine/lint"
-	_ "github.com/plugmig/plugmig/engine/migdir"
 	_ "github.com/plugmig/plugmig/engine/plan"
-	_ "github.com/plugmig/plugmig/engine/plugin"
 	_ "github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
