@@ -1,10 +1,13 @@
 package lint
 
 import (
+	"errors"
 	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
+
+	"ariga.io/atlas/sql/migrate"
 )
 
 func TestTrivial(t *testing.T) {
@@ -91,4 +94,25 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// wrappedFile is a migration file that is not Atlas's LocalFile but embeds
+// one, as apply's files do.
+type wrappedFile struct{ *migrate.LocalFile }
+
+// TestCheckTxModeNoneWrapped: the guard refuses "-- atlas:txmode none" on
+// SQLite whatever type carries the file.
+func TestCheckTxModeNoneWrapped(t *testing.T) {
+	g := &Guard{dialect: "sqlite", branch: "image"}
+	src := []byte("-- atlas:txmode none\n\nCREATE TABLE image__x (id integer);\n")
+	for _, f := range []migrate.File{
+		migrate.NewLocalFile("1_x.sql", src),
+		wrappedFile{migrate.NewLocalFile("1_x.sql", src)},
+	} {
+		err := g.Check(f)
+		var ge *GuardError
+		if !errors.As(err, &ge) || len(ge.Findings) == 0 || ge.Findings[0].Code != CodeEscape {
+			t.Errorf("Check(%T) = %v, want a %s refusal", f, err, CodeEscape)
+		}
+	}
 }

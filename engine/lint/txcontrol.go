@@ -41,7 +41,9 @@ func escapes(dialect string, f migrate.File, stmts []*migrate.Stmt, fb Finding) 
 		return nil
 	}
 	var out []Finding
-	if lf, ok := f.(*migrate.LocalFile); ok && dialect == "sqlite" {
+	// Any file that reads its directives, not only Atlas's LocalFile:
+	// apply's files wrap one, and must not lose this refusal.
+	if lf, ok := f.(interface{ Directive(string) []string }); ok && dialect == "sqlite" {
 		for _, d := range lf.Directive("txmode") {
 			if d == "none" {
 				x := fb.with(CodeEscape, "", "", "-- atlas:txmode none: a plugin file runs in one transaction on SQLite, so a refused statement leaves nothing behind; remove the directive")
