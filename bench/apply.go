@@ -34,7 +34,7 @@ func benchApply(args []string) error {
 	fs := newFlags("apply")
 	sizes := fs.String("sizes", "20x10,50x20", "synthetic histories, plugins x migrations per plugin (comma-separated)")
 	runs := fs.Int("runs", 5, "repetitions (the median is reported)")
-	cpuProfile := fs.String("cpuprofile", "", "after the timed runs, profile -runs more plugmig applies per size and dialect into <file>-<size>-<dialect>")
+	cpuProfile := fs.String("cpuprofile", "", "after the timed runs, profile -runs more plugmig applies per size and dialect into <file>-<size>-<dialect> (and -single: --single-transaction)")
 	pgURL := fs.String("postgres", envOr("DEV_URL_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL (\"\" to skip PostgreSQL)")
 	fs.Parse(args)
 	ctx := context.Background()
@@ -181,24 +181,30 @@ func benchApplySize(ctx context.Context, plugins, migrations, runs int, pgURL, c
 			return err
 		}
 		if cpuProfile != "" {
-			f, err := os.Create(fmt.Sprintf("%s-%d-%s", cpuProfile, files, d))
-			if err != nil {
-				return err
-			}
-			pprof.StartCPUProfile(f)
-			for range runs {
-				_, db, drop, err := ourApply(false)
-				if db != nil {
-					db.Close()
-					drop()
+			for _, single := range []bool{false, true} {
+				name := fmt.Sprintf("%s-%d-%s", cpuProfile, files, d)
+				if single {
+					name += "-single"
 				}
+				f, err := os.Create(name)
 				if err != nil {
-					pprof.StopCPUProfile()
 					return err
 				}
+				pprof.StartCPUProfile(f)
+				for range runs {
+					_, db, drop, err := ourApply(single)
+					if db != nil {
+						db.Close()
+						drop()
+					}
+					if err != nil {
+						pprof.StopCPUProfile()
+						return err
+					}
+				}
+				pprof.StopCPUProfile()
+				f.Close()
 			}
-			pprof.StopCPUProfile()
-			f.Close()
 		}
 		r, o, r1, o1 := median(raw), median(ours), median(raw1), median(ours1)
 		fmt.Printf("%5d %-9s %10s %10s %5.2fx | %10s %10s %5.2fx | %8s %7.1f MB %6.1f MB\n", files, d,

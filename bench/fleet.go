@@ -60,8 +60,8 @@ func benchFleet(args []string) error {
 		return err
 	}
 	fmt.Printf("apply --targets with a built binary: this application's %d branches (%d files) on every database; floors are the median of %d runs\n\n", len(branches), len(branches), *runs)
-	fmt.Printf("%-9s %5s %8s | %10s %8s %9s %7s | %10s %8s %9s %7s\n", "dialect", "dbs", "parallel",
-		"from empty", "db/s", "per db", "/floor", "up to date", "db/s", "per db", "/floor")
+	fmt.Printf("%-9s %5s %8s | %10s %8s %9s %7s %8s | %10s %8s %9s %7s %8s  %s\n", "dialect", "dbs", "parallel",
+		"from empty", "db/s", "per db", "/floor", "CPU/db", "up to date", "db/s", "per db", "/floor", "CPU/db", "load")
 	for _, fleet := range []struct {
 		dialect string
 		n       int
@@ -103,17 +103,20 @@ func benchFleet(args []string) error {
 				return err
 			}
 			n := float64(fleet.n)
-			perEmpty := empty * time.Duration(p) / time.Duration(fleet.n)
-			perUp := up * time.Duration(p) / time.Duration(fleet.n)
-			fmt.Printf("%-9s %5d %8d | %10s %8.1f %9s %6.2fx | %10s %8.1f %9s %6.2fx\n", d, fleet.n, p,
-				empty.Round(time.Millisecond), n/empty.Seconds(), perEmpty.Round(100*time.Microsecond), float64(perEmpty)/float64(ef),
-				up.Round(time.Millisecond), n/up.Seconds(), perUp.Round(100*time.Microsecond), float64(perUp)/float64(uf))
+			perEmpty := empty.wall * time.Duration(p) / time.Duration(fleet.n)
+			perUp := up.wall * time.Duration(p) / time.Duration(fleet.n)
+			cpuEmpty, cpuUp := empty.cpu/time.Duration(fleet.n), up.cpu/time.Duration(fleet.n)
+			fmt.Printf("%-9s %5d %8d | %10s %8.1f %9s %6.2fx %8s | %10s %8.1f %9s %6.2fx %8s  %s\n", d, fleet.n, p,
+				empty.wall.Round(time.Millisecond), n/empty.wall.Seconds(), perEmpty.Round(100*time.Microsecond), float64(perEmpty)/float64(ef), cpuEmpty.Round(10*time.Microsecond),
+				up.wall.Round(time.Millisecond), n/up.wall.Seconds(), perUp.Round(100*time.Microsecond), float64(perUp)/float64(uf), cpuUp.Round(10*time.Microsecond), loadavg())
 		}
 		fmt.Printf("%-9s floor per database: from empty %s (connect, %d files raw, close); up to date %s (connect, read the version table, close)\n\n",
 			d, ef.Round(100*time.Microsecond), len(branches), uf.Round(100*time.Microsecond))
 	}
 	fmt.Println("from empty / up to date: wall time of the whole process, plugmig apply --targets FILE --parallel N; db/s = databases / wall;")
-	fmt.Println("per db = wall × parallel / databases (the time one database holds a worker); /floor = per db against the single-database floor.")
+	fmt.Println("per db = wall × parallel / databases (the time one database holds a worker); /floor = per db against the single-database floor;")
+	fmt.Println("CPU/db = the process's user + system CPU / databases: unlike per db it does not grow when the machine's cores are taken by")
+	fmt.Println("others (per db then grows with --parallel by construction), so it shows whether --parallel adds work.")
 	return nil
 }
 
@@ -137,9 +140,12 @@ func connectAndRead(ctx context.Context, url string) error {
 	return db.QueryRowContext(ctx, "SELECT count(*) FROM raw_versions").Scan(&n)
 }
 
+// fleetTime is one fleet run's wall time and its process's CPU time.
+type fleetTime struct{ wall, cpu time.Duration }
+
 // timeFleet creates n fresh databases, applies to them all with the CLI,
 // then again, and drops them. It returns both wall times.
-func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, pgURL string) (empty, up time.Duration, err error) {
+func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, pgURL string) (empty, up fleetTime, err error) {
 	var (
 		lines []string
 		drops []func()
@@ -152,7 +158,7 @@ func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, 
 	var admin *sql.DB
 	if dialect == "postgres" {
 		if _, admin, err = dbdriver.Open(ctx, pgURL); err != nil {
-			return 0, 0, err
+			return empty, up, err
 		}
 		defer admin.Close()
 	}
@@ -165,14 +171,14 @@ func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, 
 			continue
 		}
 		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-			return 0, 0, err
+			return empty, up, err
 		}
 		drops = append(drops, func() { admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
 		lines = append(lines, fmt.Sprintf("db%d=%s", i, fleetURL(dialect, name, pgURL)))
 	}
 	targets := filepath.Join(work, "targets.txt")
 	if err := os.WriteFile(targets, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		return 0, 0, err
+		return empty, up, err
 	}
 	for i, want := range []string{"applied", "up_to_date"} {
 		t0 := time.Now()
@@ -185,12 +191,12 @@ func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, 
 			Summary map[string]int `json:"summary"`
 		}
 		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || runErr != nil || out.Summary[want] != n {
-			return 0, 0, fmt.Errorf("%s fleet of %d, --parallel %d: want %d %s, got %v (%v)\n%s", dialect, n, parallel, n, want, out.Summary, runErr, lastLines(stderr.String(), 5))
+			return empty, up, fmt.Errorf("%s fleet of %d, --parallel %d: want %d %s, got %v (%v)\n%s", dialect, n, parallel, n, want, out.Summary, runErr, lastLines(stderr.String(), 5))
 		}
 		if i == 0 {
-			empty = d
+			empty = fleetTime{wall: d, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 		} else {
-			up = d
+			up = fleetTime{wall: d, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 		}
 	}
 	return empty, up, nil

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -19,6 +21,7 @@ import (
 func benchStartup(args []string) error {
 	fs := newFlags("startup")
 	runs := fs.Int("runs", 41, "processes per command (the median is reported)")
+	baseline := fs.String("baseline", "", "another plugmig binary (e.g. built from an earlier commit) whose status and heads are timed in the same runs")
 	fs.Parse(args)
 	root, err := os.Getwd()
 	if err != nil {
@@ -33,6 +36,15 @@ func benchStartup(args []string) error {
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd").CombinedOutput(); err != nil {
 		return fmt.Errorf("build the CLI (run from the module root): %w\n%s", err, out)
 	}
+	// The same CLI without cgo: a static binary skips the dynamic loader
+	// and libc's start-up (nothing in plugmig needs cgo; only net and
+	// os/user pick their cgo variants when a C compiler is present).
+	static := filepath.Join(work, "plugmig-static")
+	build := exec.Command("go", "build", "-o", static, "./cmd")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the CLI with CGO_ENABLED=0: %w\n%s", err, out)
+	}
 	hello := filepath.Join(work, "hello")
 	helloSrc := filepath.Join(work, "hello.go")
 	if err := os.WriteFile(helloSrc, []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"hello\\n\") }\n"), 0o644); err != nil {
@@ -45,35 +57,60 @@ func benchStartup(args []string) error {
 	if out, err := exec.Command(bin, "apply", "--root", root, "--url", url).CombinedOutput(); err != nil {
 		return fmt.Errorf("apply: %w\n%s", err, out)
 	}
-	cases := []struct {
-		name string
-		argv []string
-	}{
-		{"hello (Go floor)", []string{hello}},
-		{"plugmig --help", []string{bin, "--help"}},
-		{"plugmig status", []string{bin, "status", "--root", root, "--url", url}},
-		{"plugmig heads", []string{bin, "heads", "--root", root}},
+	type benchCase struct {
+		name      string
+		argv      []string
+		wall, cpu []time.Duration
+		faults    []int64
 	}
-	fmt.Printf("whole process, built binaries, up-to-date SQLite database; median of %d runs (load: %s)\n\n", *runs, loadavg())
-	fmt.Printf("%-18s %10s %10s %10s\n", "command", "wall", "CPU", "init")
-	for _, c := range cases {
-		var wall, cpu []time.Duration
-		for range *runs {
+	cases := []*benchCase{
+		{name: "hello (Go floor)", argv: []string{hello}},
+		{name: "plugmig --help", argv: []string{bin, "--help"}},
+		{name: "plugmig status", argv: []string{bin, "status", "--root", root, "--url", url}},
+		{name: "plugmig heads", argv: []string{bin, "heads", "--root", root}},
+		{name: "static status", argv: []string{static, "status", "--root", root, "--url", url}},
+		{name: "static heads", argv: []string{static, "heads", "--root", root}},
+	}
+	if *baseline != "" {
+		cases = append(cases,
+			&benchCase{name: "baseline status", argv: []string{*baseline, "status", "--root", root, "--url", url}},
+			&benchCase{name: "baseline heads", argv: []string{*baseline, "heads", "--root", root}})
+	}
+	fmt.Printf("whole process, built binaries, up-to-date SQLite database; median of %d runs, the commands interleaved (load: %s)\n\n", *runs, loadavg())
+	// Interleaved, so that a change of the machine's load touches every
+	// command alike.
+	for i := range *runs {
+		for j := range cases {
+			c := cases[(i+j)%len(cases)]
 			cmd := exec.Command(c.argv[0], c.argv[1:]...)
 			t0 := time.Now()
 			if out, err := cmd.CombinedOutput(); err != nil {
 				return fmt.Errorf("%s: %w\n%s", c.name, err, out)
 			}
-			wall = append(wall, time.Since(t0))
-			cpu = append(cpu, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+			c.wall = append(c.wall, time.Since(t0))
+			c.cpu = append(c.cpu, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				c.faults = append(c.faults, ru.Minflt)
+			}
 		}
+	}
+	fmt.Printf("%-18s %10s %10s %10s %8s\n", "command", "wall", "CPU", "init", "faults")
+	for _, c := range cases {
 		init, err := initTime(c.argv)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-18s %10s %10s %10s\n", c.name, median(wall).Round(100*time.Microsecond), median(cpu).Round(100*time.Microsecond), init.Round(100*time.Microsecond))
+		faults := "-"
+		if len(c.faults) > 0 {
+			f := slices.Clone(c.faults)
+			slices.Sort(f)
+			faults = fmt.Sprint(f[len(f)/2])
+		}
+		fmt.Printf("%-18s %10s %10s %10s %8s\n", c.name, median(c.wall).Round(100*time.Microsecond), median(c.cpu).Round(100*time.Microsecond), init.Round(100*time.Microsecond), faults)
 	}
-	fmt.Println("\nwall: fork to exit; CPU: user + system; init: package initialisation before main (median over the runs of the sum of GODEBUG=inittrace=1's clock times).")
+	fmt.Printf("(load at the end: %s)\n", loadavg())
+	fmt.Println("\nwall: fork to exit; CPU: user + system; init: package initialisation before main (median over the runs of the sum of GODEBUG=inittrace=1's clock times);")
+	fmt.Println("faults: minor page faults (memory the process touched; on a busy VM each costs tens of µs); static: the same CLI built with CGO_ENABLED=0.")
 	return nil
 }
 

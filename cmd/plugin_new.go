@@ -39,15 +39,19 @@ func (c *PluginNewCmd) Run(app *App) error {
 		return fmt.Errorf("%s already exists: choose another name, or remove the folder", filepath.ToSlash(filepath.Join("plugins", c.Name)))
 	}
 	data := scaffold{Name: c.Name, Type: camel(c.Name) + "Note", Module: modulePath(root)}
-	files := map[string]*template.Template{
-		"plugin.go":        pluginTmpl,
-		"plugin_test.go":   pluginTestTmpl,
-		"schema/schema.go": schemaTmpl,
+	files := map[string]string{
+		"plugin.go":        pluginSrc,
+		"plugin_test.go":   pluginTestSrc,
+		"schema/schema.go": schemaSrc,
 	}
 	var written []string
 	for _, name := range sortedKeys(files) {
+		tmpl, err := template.New(name).Parse(files[name])
+		if err != nil {
+			return fmt.Errorf("scaffold %s: %w", name, err)
+		}
 		var b bytes.Buffer
-		if err := files[name].Execute(&b, data); err != nil {
+		if err := tmpl.Execute(&b, data); err != nil {
 			return err
 		}
 		src, err := format.Source(b.Bytes())
@@ -141,7 +145,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-var pluginTmpl = template.Must(template.New("plugin").Parse(`// Package {{.Name}} is a plugin. Its tables are named {{.Name}}__...; its
+// The scaffold's files, parsed when plugin new runs (parsing them at
+// package init cost every command, status and heads included).
+const pluginSrc = `// Package {{.Name}} is a plugin. Its tables are named {{.Name}}__...; its
 // migrations live in migrations/<dialect>/ (go run ./cmd diff --branch {{.Name}}).
 package {{.Name}}
 
@@ -165,9 +171,9 @@ func init() {
 		// Seeds: rows your plugin needs in core tables, inserted by apply whenever missing.
 	})
 }
-`))
+`
 
-var pluginTestTmpl = template.Must(template.New("test").Parse(`package {{.Name}}_test
+const pluginTestSrc = `package {{.Name}}_test
 
 import (
 	"testing"
@@ -178,9 +184,9 @@ import (
 // TestConformance checks the plugin's names and prefixes, and that its
 // migrations replay to its schema on SQLite, PostgreSQL and MySQL.
 func TestConformance(t *testing.T) { plugintest.Conformance(t, "{{.Name}}") }
-`))
+`
 
-var schemaTmpl = template.Must(template.New("schema").Parse(`// Package schema holds the ent schemas of the {{.Name}} plugin.
+const schemaSrc = `// Package schema holds the ent schemas of the {{.Name}} plugin.
 package schema
 
 import (
@@ -221,4 +227,4 @@ func ({{.Type}}) Edges() []ent.Edge {
 			Unique().Required().Field("media_entry_id"),
 	}
 }
-`))
+`

@@ -98,20 +98,14 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 	if err != nil {
 		return nil, err
 	}
-	if err := migdir.Check(dir, folder); err != nil {
+	// One read of the folder for the check, the files and their sums.
+	files, sums, err := migdir.Read(dir, folder)
+	if err != nil {
 		next := "go run ./cmd hash"
 		if errors.Is(err, migdir.ErrName) {
 			next = "" // files to rename by hand, as the message says
 		}
 		return nil, &BranchProblem{err: fmt.Errorf("branch %q: %w", branch, err), Next: next}
-	}
-	files, err := dir.Files()
-	if err != nil {
-		return nil, fmt.Errorf("branch %q: %s: %w", branch, folder, err)
-	}
-	sums, err := dir.Checksum()
-	if err != nil {
-		return nil, err
 	}
 	bp := &BranchPlan{Branch: branch, Folder: folder, Dir: dir, Files: files, Revisions: revs}
 	byVersion := map[string]migrate.File{}

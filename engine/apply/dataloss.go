@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
 
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 	"github.com/plugmig/plugmig/engine/migdir"
 )
 
@@ -60,14 +60,14 @@ func (e *DataLossError) Error() string {
 func (e *DataLossError) Unwrap() error { return ErrDataLoss }
 
 var (
-	dropTablesRe   = regexp.MustCompile(`(?is)^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(.+?)\s*(?:CASCADE|RESTRICT)?\s*;?\s*$`)
-	alterRe        = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?((?:[` + "`" + `"]?[^\s` + "`" + `"]+[` + "`" + `"]?\.)?[` + "`" + `"]?[^\s` + "`" + `"]+[` + "`" + `"]?)\s+(.*?)\s*;?\s*$`)
-	dropColRe      = regexp.MustCompile(`(?is)^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?([` + "`" + `"]?[^\s` + "`" + `",;]+[` + "`" + `"]?)\s*(?:CASCADE|RESTRICT)?$`)
-	dropNotColRe   = regexp.MustCompile(`(?i)^DROP\s+(PRIMARY|INDEX|KEY|FOREIGN|CONSTRAINT|CHECK|DEFAULT|PARTITION|SYSTEM|PERIOD)\b`)
-	copyIntoRe     = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(\S+)\s*\(([^)]*)\)\s*SELECT\s+(.*?)\s+FROM\s+(\S+?)(\s+WHERE\s+.*?)?\s*;?\s*$`)
-	truncateRe     = regexp.MustCompile(`(?is)^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?(.+?)\s*(?:(?:RESTART|CONTINUE)\s+IDENTITY\s*)?(?:CASCADE|RESTRICT)?\s*;?\s*$`)
-	renameBackRe   = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(\S+)\s+RENAME\s+TO\s+(\S+?)\s*;?\s*$`)
-	allowDataLoss  = regexp.MustCompile(`^\s*(?:--|#)\s*plugmig:allow\s+data-loss\s*(?::\s*(.*?))?\s*$`)
+	dropTablesRe   = lazyre.New(`(?is)^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(.+?)\s*(?:CASCADE|RESTRICT)?\s*;?\s*$`)
+	alterRe        = lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?((?:[` + "`" + `"]?[^\s` + "`" + `"]+[` + "`" + `"]?\.)?[` + "`" + `"]?[^\s` + "`" + `"]+[` + "`" + `"]?)\s+(.*?)\s*;?\s*$`)
+	dropColRe      = lazyre.New(`(?is)^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?([` + "`" + `"]?[^\s` + "`" + `",;]+[` + "`" + `"]?)\s*(?:CASCADE|RESTRICT)?$`)
+	dropNotColRe   = lazyre.New(`(?i)^DROP\s+(PRIMARY|INDEX|KEY|FOREIGN|CONSTRAINT|CHECK|DEFAULT|PARTITION|SYSTEM|PERIOD)\b`)
+	copyIntoRe     = lazyre.New(`(?is)^\s*INSERT\s+INTO\s+(\S+)\s*\(([^)]*)\)\s*SELECT\s+(.*?)\s+FROM\s+(\S+?)(\s+WHERE\s+.*?)?\s*;?\s*$`)
+	truncateRe     = lazyre.New(`(?is)^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?(.+?)\s*(?:(?:RESTART|CONTINUE)\s+IDENTITY\s*)?(?:CASCADE|RESTRICT)?\s*;?\s*$`)
+	renameBackRe   = lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(\S+)\s+RENAME\s+TO\s+(\S+?)\s*;?\s*$`)
+	allowDataLoss  = lazyre.New(`^\s*(?:--|#)\s*plugmig:allow\s+data-loss\s*(?::\s*(.*?))?\s*$`)
 	identQuoteTrim = "`\"[] "
 )
 
@@ -320,7 +320,7 @@ func (m *Migrator) checkDataLoss(ctx context.Context, bp *BranchPlan, f migrate.
 	return nil
 }
 
-var dropWord = regexp.MustCompile(`(?i)\b(?:DROP|TRUNCATE)\b`)
+var dropWord = lazyre.New(`(?i)\b(?:DROP|TRUNCATE)\b`)
 
 // mayDropData is a cheap first look: only files with a DROP or TRUNCATE
 // are inspected.

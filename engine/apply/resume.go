@@ -6,12 +6,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // Interrupted statements (MySQL/MariaDB).
@@ -167,21 +168,23 @@ const (
 
 var (
 	ident          = "`?([^`\\s(),;]+)`?"
-	createTableRe  = regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?` + ident + `\s*\((.*)\)`)
-	createIndexRe  = regexp.MustCompile(`(?is)^\s*CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+` + ident + `\s+ON\s+` + ident)
-	dropTableRe    = regexp.MustCompile(`(?is)^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?` + ident)
-	renameTableRe  = regexp.MustCompile(`(?is)^\s*RENAME\s+TABLE\s+` + ident + `\s+TO\s+` + ident)
-	alterTableRe   = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+` + ident + `\s+(.*)$`)
-	harmlessRe     = regexp.MustCompile(`(?is)^\s*(SELECT|SET|DO)\b`)
-	addColumnRe    = regexp.MustCompile(`(?is)^ADD\s+(?:COLUMN\s+)?` + ident + `\s`)
-	dropColumnRe   = regexp.MustCompile(`(?is)^DROP\s+(?:COLUMN\s+)?` + ident + `$`)
-	addIndexRe     = regexp.MustCompile(`(?is)^ADD\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?(?:INDEX|KEY)\s+` + ident)
-	addConstraint  = regexp.MustCompile(`(?is)^ADD\s+CONSTRAINT\s+` + ident)
-	dropIndexRe    = regexp.MustCompile(`(?is)^DROP\s+(?:INDEX|KEY)\s+` + ident)
-	dropConstraint = regexp.MustCompile(`(?is)^DROP\s+(?:FOREIGN\s+KEY|CONSTRAINT|CHECK)\s+` + ident)
-	renameToRe     = regexp.MustCompile(`(?is)^RENAME\s+(?:TO|AS)\s+` + ident)
-	renameColRe    = regexp.MustCompile(`(?is)^RENAME\s+COLUMN\s+` + ident + `\s+TO\s+` + ident)
-	sqlComment     = regexp.MustCompile(`(?m)^\s*--.*$`)
+	createTableRe  = lazyre.New(`(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?` + ident + `\s*\((.*)\)`)
+	createIndexRe  = lazyre.New(`(?is)^\s*CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+` + ident + `\s+ON\s+` + ident)
+	dropTableRe    = lazyre.New(`(?is)^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?` + ident)
+	renameTableRe  = lazyre.New(`(?is)^\s*RENAME\s+TABLE\s+` + ident + `\s+TO\s+` + ident)
+	alterTableRe   = lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+` + ident + `\s+(.*)$`)
+	harmlessRe     = lazyre.New(`(?is)^\s*(SELECT|SET|DO)\b`)
+	addColumnRe    = lazyre.New(`(?is)^ADD\s+(?:COLUMN\s+)?` + ident + `\s`)
+	dropColumnRe   = lazyre.New(`(?is)^DROP\s+(?:COLUMN\s+)?` + ident + `$`)
+	addIndexRe     = lazyre.New(`(?is)^ADD\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?(?:INDEX|KEY)\s+` + ident)
+	addConstraint  = lazyre.New(`(?is)^ADD\s+CONSTRAINT\s+` + ident)
+	dropIndexRe    = lazyre.New(`(?is)^DROP\s+(?:INDEX|KEY)\s+` + ident)
+	dropConstraint = lazyre.New(`(?is)^DROP\s+(?:FOREIGN\s+KEY|CONSTRAINT|CHECK)\s+` + ident)
+	renameToRe     = lazyre.New(`(?is)^RENAME\s+(?:TO|AS)\s+` + ident)
+	renameColRe    = lazyre.New(`(?is)^RENAME\s+COLUMN\s+` + ident + `\s+TO\s+` + ident)
+	addNotColumn   = lazyre.New(`(?i)^ADD\s+(PRIMARY|UNIQUE|INDEX|KEY|CONSTRAINT|FOREIGN|FULLTEXT|SPATIAL|CHECK)\b`)
+	dropNotColumn  = lazyre.New(`(?i)^DROP\s+(PRIMARY|INDEX|KEY|FOREIGN|CONSTRAINT|CHECK)\b`)
+	sqlComment     = lazyre.New(`(?m)^\s*--.*$`)
 )
 
 // tookEffect decides whether a DDL statement took effect by inspecting the
@@ -235,9 +238,9 @@ func (m *Migrator) tookEffect(ctx context.Context, stmt string) (effect, string,
 			return m.presence(ctx, "index", table, dropIndexRe.FindStringSubmatch(clause)[1], false)
 		case dropConstraint.MatchString(clause):
 			return m.presence(ctx, "constraint", table, dropConstraint.FindStringSubmatch(clause)[1], false)
-		case addColumnRe.MatchString(clause) && !regexp.MustCompile(`(?i)^ADD\s+(PRIMARY|UNIQUE|INDEX|KEY|CONSTRAINT|FOREIGN|FULLTEXT|SPATIAL|CHECK)\b`).MatchString(clause):
+		case addColumnRe.MatchString(clause) && !addNotColumn.MatchString(clause):
 			return m.presence(ctx, "column", table, addColumnRe.FindStringSubmatch(clause)[1], true)
-		case dropColumnRe.MatchString(clause) && !regexp.MustCompile(`(?i)^DROP\s+(PRIMARY|INDEX|KEY|FOREIGN|CONSTRAINT|CHECK)\b`).MatchString(clause):
+		case dropColumnRe.MatchString(clause) && !dropNotColumn.MatchString(clause):
 			return m.presence(ctx, "column", table, dropColumnRe.FindStringSubmatch(clause)[1], false)
 		}
 	}
@@ -297,7 +300,7 @@ func (m *Migrator) columns(ctx context.Context, table string) ([]string, error) 
 	return cols, rows.Err()
 }
 
-var notColumn = regexp.MustCompile(`(?i)^(PRIMARY|UNIQUE|INDEX|KEY|CONSTRAINT|FOREIGN|FULLTEXT|SPATIAL|CHECK|PERIOD)\b`)
+var notColumn = lazyre.New(`(?i)^(PRIMARY|UNIQUE|INDEX|KEY|CONSTRAINT|FOREIGN|FULLTEXT|SPATIAL|CHECK|PERIOD)\b`)
 
 // definedColumns returns the columns a CREATE TABLE body defines.
 func definedColumns(body string) []string {

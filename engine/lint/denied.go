@@ -3,11 +3,12 @@ package lint
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // Refusal is the database's own refusal of a plugin statement, explained:
@@ -17,10 +18,10 @@ type Refusal struct {
 }
 
 var (
-	pgDeniedObj = regexp.MustCompile(`(?i)(?:permission denied for|must be owner of)\s+(table|relation|sequence|view|materialized view|database|schema|function|type|language|foreign table|index|statistics object|publication|event trigger)\s+"?([^"\s]+)"?`)
-	pgDeniedAny = regexp.MustCompile(`(?i)permission denied|must be (?:owner|superuser|a member)|only superuser|must have privileges of|must be able to SET ROLE|insufficient privilege`)
-	myDenied    = regexp.MustCompile("(?i)(\\w+(?: \\w+)?) command denied to user .*? for (?:table|routine) `?(?:[^`]*`\\.`)?([^`'\\s]+)`?")
-	dataVerb    = regexp.MustCompile(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|WITH|COPY|REPLACE|SELECT|LOAD)\b`)
+	pgDeniedObj = lazyre.New(`(?i)(?:permission denied for|must be owner of)\s+(table|relation|sequence|view|materialized view|database|schema|function|type|language|foreign table|index|statistics object|publication|event trigger)\s+"?([^"\s]+)"?`)
+	pgDeniedAny = lazyre.New(`(?i)permission denied|must be (?:owner|superuser|a member)|only superuser|must have privileges of|must be able to SET ROLE|insufficient privilege`)
+	myDenied    = lazyre.New("(?i)(\\w+(?: \\w+)?) command denied to user .*? for (?:table|routine) `?(?:[^`]*`\\.`)?([^`'\\s]+)`?")
+	dataVerb    = lazyre.New(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|WITH|COPY|REPLACE|SELECT|LOAD)\b`)
 )
 
 // Denied explains an error of a plugin statement that the database refused
@@ -93,7 +94,7 @@ func Denied(dialect, stmt string, err error, owner func(string) string) (Refusal
 	return r, true
 }
 
-var grantRe = regexp.MustCompile(`(?is)^\s*(?:GRANT|REVOKE)\s.*?\bON\s+(?:(?:TABLE|SEQUENCE|VIEW)\s+)?(ALL\s+(?:TABLES|SEQUENCES)\s+IN\s+SCHEMA\s+)?(.+?)\s+(?:TO|FROM)\s`)
+var grantRe = lazyre.New(`(?is)^\s*(?:GRANT|REVOKE)\s.*?\bON\s+(?:(?:TABLE|SEQUENCE|VIEW)\s+)?(ALL\s+(?:TABLES|SEQUENCES)\s+IN\s+SCHEMA\s+)?(.+?)\s+(?:TO|FROM)\s`)
 
 // grants reports a GRANT or REVOKE on objects the branch does not own. A
 // role without the grant option is not refused by PostgreSQL: the statement

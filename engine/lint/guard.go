@@ -4,15 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"ariga.io/atlas/sql/migrate"
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
@@ -69,19 +70,69 @@ func NewGuard(comp *compose.Composer, dialect, branch string) *Guard {
 
 var (
 	identRe   = `(?:"(?:[^"]|"")+"|` + "`[^`]+`" + `|[A-Za-z_][A-Za-z0-9_$]*)`
-	trivialRe = []*regexp.Regexp{
-		regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s*\(`),
-		regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identRe + `)\s`),
-		regexp.MustCompile(`(?is)^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s+ON\s+(?:ONLY\s+)?(` + identRe + `)\s*(?:USING\s+\w+\s*)?\(`),
-		regexp.MustCompile(`(?is)^\s*DROP\s+(?:TABLE|INDEX)\s+(?:IF\s+EXISTS\s+)?(` + identRe + `)\s*;?\s*$`),
+	trivialRe = []*lazyre.Regexp{
+		lazyre.New(`(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s*\(`),
+		lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identRe + `)\s`),
+		lazyre.New(`(?is)^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identRe + `)\s+ON\s+(?:ONLY\s+)?(` + identRe + `)\s*(?:USING\s+\w+\s*)?\(`),
+		lazyre.New(`(?is)^\s*DROP\s+(?:TABLE|INDEX)\s+(?:IF\s+EXISTS\s+)?(` + identRe + `)\s*;?\s*$`),
 	}
 	// Atlas rebuilds a SQLite table through "new_<table>": copy, drop, rename.
-	rebuildCopyRe   = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
-	rebuildRenameRe = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
-	pragmaFKRe      = regexp.MustCompile(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
-	// Clauses that reach beyond the altered table, or rename it.
-	untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
+	rebuildCopyRe   = lazyre.New(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
+	rebuildRenameRe = lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
+	pragmaFKRe      = lazyre.New(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
 )
+
+// untrivialWords are the words of clauses that reach beyond the altered
+// table, or rename it (NO INHERIT has INHERIT).
+var untrivialWords = []string{"RENAME", "INHERIT", "ATTACH", "DETACH", "OWNER", "SCHEMA", "SELECT", "EXECUTE", "TRIGGER", "POLICY", "GRANT", "SECURITY"}
+
+// untrivial reports whether a statement holds one of untrivialWords as a
+// whole word (any case), or the word AS then "(" (a generated column, a
+// table made from a query). It is the expression
+//
+//	(?i)\b(RENAME|...|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(
+//
+// as one scan of the text: apply asks it of every statement of every
+// plugin file, and the backtracking match was most of Trivial's time. A
+// byte outside ASCII makes the statement untrivial (the watch then reads
+// it), so Unicode case folding needs no thought here.
+func untrivial(st string) bool {
+	for i := 0; i < len(st); {
+		if st[i] >= utf8.RuneSelf {
+			return true
+		}
+		if !isWordByte(st[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(st) && isWordByte(st[j]) {
+			j++
+		}
+		w := st[i:j]
+		if strings.EqualFold(w, "AS") {
+			k := j
+			for k < len(st) && strings.IndexByte("\t\n\f\r ", st[k]) >= 0 {
+				k++
+			}
+			if k < len(st) && st[k] == '(' {
+				return true
+			}
+		}
+		for _, u := range untrivialWords {
+			if strings.EqualFold(w, u) {
+				return true
+			}
+		}
+		i = j
+	}
+	return false
+}
+
+// isWordByte reports whether b is an ASCII word character, as \b sees it.
+func isWordByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+}
 
 // Trivial reports whether every statement is plain DDL — CREATE TABLE,
 // ALTER TABLE, CREATE INDEX, DROP TABLE/INDEX — on objects named with the
@@ -108,7 +159,7 @@ func (g *Guard) Trivial(stmts []string) bool {
 				continue
 			}
 		}
-		if untrivialRe.MatchString(st) {
+		if untrivial(st) {
 			return false
 		}
 		matched := false
@@ -322,7 +373,7 @@ func (g *Guard) Preflight(ctx context.Context, dev *devdb.DB, histories []Histor
 	return out, nil
 }
 
-var pgDML = regexp.MustCompile(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|WITH)\b`)
+var pgDML = lazyre.New(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|WITH)\b`)
 
 // pgPlannedWrites asks PostgreSQL's planner which tables a data statement
 // modifies (its ModifyTable nodes, data-modifying CTEs included): it sees

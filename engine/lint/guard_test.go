@@ -1,6 +1,14 @@
 package lint
 
-import "testing"
+import (
+	"errors"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ariga.io/atlas/sql/migrate"
+)
 
 func TestTrivial(t *testing.T) {
 	g := &Guard{dialect: "sqlite", branch: "image"}
@@ -29,6 +37,82 @@ func TestTrivial(t *testing.T) {
 	for _, stmts := range watched {
 		if g.Trivial(stmts) {
 			t.Errorf("Trivial(%q) = true, want false", stmts)
+		}
+	}
+}
+
+// untrivialRe is the expression untrivial replaced, kept as its oracle.
+var untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
+
+// TestUntrivial checks the scan against the expression it replaced: the
+// same answer on ASCII text, and untrivial whenever the text is not ASCII.
+func TestUntrivial(t *testing.T) {
+	cases := []string{
+		"ALTER TABLE `image__x` ADD COLUMN `c` text NULL",
+		"ALTER TABLE image__x RENAME TO core__users",
+		"alter table image__x rename column a to b",
+		"ALTER TABLE image__x ADD COLUMN g int GENERATED ALWAYS AS (a+1)",
+		"ALTER TABLE image__x ADD COLUMN g int AS\t(a+1)",
+		"CREATE TABLE image__x AS SELECT 1",
+		"CREATE TABLE image__as (id int)",
+		"ALTER TABLE image__x NO  INHERIT core__users",
+		"ALTER TABLE image__x OWNER TO postgres",
+		"CREATE TABLE image__renamed (selected int, owner_id int, _grant int)",
+		"CREATE TABLE image__x (has int)",
+		"CREATE TABLE image__x (id int) -- Select",
+		"CREATE TABLE image__x (a int, CHECK (a > 0)) AS(",
+		"CREATE TABLE image__x (sECURITY int)",
+		"ALTER TABLE image__x ADD COLUMN ſelect int",
+		"ALTER TABLE image__x ADD COLUMN xſELECT int",
+		"ALTER TABLE image__x ADD COLUMN \u212aey int",
+	}
+	// Random texts from fragments that meet at word boundaries, or not.
+	frags := []string{"select", "SELECT", "as", "AS", "(", " ", "\t", "\v", "\n", "x", "_", "1", "no", "inherit", "Rename", "owner", "`", "\"", ",", ";", "ſ", "é", "grant", "s", "elect", "securit", "y"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(8) {
+			b.WriteString(frags[rng.IntN(len(frags))])
+		}
+		cases = append(cases, b.String())
+	}
+	for _, s := range cases {
+		want := untrivialRe.MatchString(s)
+		if !isASCII(s) {
+			want = true
+		}
+		if got := untrivial(s); got != want {
+			t.Errorf("untrivial(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// wrappedFile is a migration file that is not Atlas's LocalFile but embeds
+// one, as apply's files do.
+type wrappedFile struct{ *migrate.LocalFile }
+
+// TestCheckTxModeNoneWrapped: the guard refuses "-- atlas:txmode none" on
+// SQLite whatever type carries the file.
+func TestCheckTxModeNoneWrapped(t *testing.T) {
+	g := &Guard{dialect: "sqlite", branch: "image"}
+	src := []byte("-- atlas:txmode none\n\nCREATE TABLE image__x (id integer);\n")
+	for _, f := range []migrate.File{
+		migrate.NewLocalFile("1_x.sql", src),
+		wrappedFile{migrate.NewLocalFile("1_x.sql", src)},
+	} {
+		err := g.Check(f)
+		var ge *GuardError
+		if !errors.As(err, &ge) || len(ge.Findings) == 0 || ge.Findings[0].Code != CodeEscape {
+			t.Errorf("Check(%T) = %v, want a %s refusal", f, err, CodeEscape)
 		}
 	}
 }

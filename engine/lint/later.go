@@ -3,10 +3,11 @@ package lint
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // Later effects: a trigger, rule or event runs after the migration, on
@@ -19,20 +20,20 @@ import (
 // the catalog and their write targets taken from the text.
 
 var (
-	writeTarget = regexp.MustCompile(`(?i)\b(?:INSERT\s+(?:IGNORE\s+)?INTO|INSERT\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+IGNORE)?(?:\s+ONLY)?|DELETE\s+(?:IGNORE\s+)?FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?|MERGE\s+INTO|COPY)\s+(` + identRe + `(?:\s*\.\s*` + identRe + `)?)`)
-	qualified   = regexp.MustCompile(`(?s)^` + identRe + `\s*\.\s*(` + identRe + `)$`)
+	writeTarget = lazyre.New(`(?i)\b(?:INSERT\s+(?:IGNORE\s+)?INTO|INSERT\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+IGNORE)?(?:\s+ONLY)?|DELETE\s+(?:IGNORE\s+)?FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?|MERGE\s+INTO|COPY)\s+(` + identRe + `(?:\s*\.\s*` + identRe + `)?)`)
+	qualified   = lazyre.New(`(?s)^` + identRe + `\s*\.\s*(` + identRe + `)$`)
 	notTarget   = map[string]bool{"SET": true, "OF": true, "NOWAIT": true, "SKIP": true, "TO": true, "ON": true, "FROM": true}
 	// Dynamic SQL and procedure calls in a body can't be read.
-	dynamicBody = regexp.MustCompile(`(?i)\b(EXECUTE|PREPARE|CALL|dblink\w*)\b`)
+	dynamicBody = lazyre.New(`(?i)\b(EXECUTE|PREPARE|CALL|dblink\w*)\b`)
 	// Schema changes and other utility statements in a body would run
 	// later with the privileges of whoever fires it (the application).
-	utilityBody = regexp.MustCompile(`(?i)\b(CREATE|ALTER|DROP|GRANT|REVOKE|REASSIGN|COPY|LOAD|IMPORT|SECURITY\s+LABEL|CLUSTER|REINDEX|VACUUM|LOCK\s+TABLE|SET\s+(?:(?:LOCAL|SESSION)\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|RESET)\b`)
+	utilityBody = lazyre.New(`(?i)\b(CREATE|ALTER|DROP|GRANT|REVOKE|REASSIGN|COPY|LOAD|IMPORT|SECURITY\s+LABEL|CLUSTER|REINDEX|VACUUM|LOCK\s+TABLE|SET\s+(?:(?:LOCAL|SESSION)\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|RESET)\b`)
 )
 
 // bodyUtility returns the first schema change or utility statement
 // keyword in a body ("" for none).
 func bodyUtility(dialect string, b body) string {
-	return strings.ToUpper(utilityBody.FindString(blankStrings(codeText(dialect, b.text))))
+	return strings.ToUpper(utilityBody.Regexp().FindString(blankStrings(codeText(dialect, b.text))))
 }
 
 // body is one trigger's or rule's code.

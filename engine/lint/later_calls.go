@@ -3,9 +3,10 @@ package lint
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // A PostgreSQL trigger function may leave its writes to functions it
@@ -17,7 +18,7 @@ import (
 const pgFunctionBodies = `SELECT p.proname, l.lanname, p.prosrc, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p')`
 
-var callRe = regexp.MustCompile(`(` + identRe + `)\s*\(`)
+var callRe = lazyre.New(`(` + identRe + `)\s*\(`)
 
 // functionBodies returns the current schema's functions by name (every
 // overload's body under one name).

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -34,6 +33,7 @@ import (
 	_ "ariga.io/atlas/sql/sqlite/sqlitecheck"     // SQLite analyzers
 
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
@@ -261,9 +261,9 @@ func (s single) Checksum() (migrate.HashFile, error) { return migrate.NewHashFil
 // owners and directives ----------------------------------------------------
 
 var (
-	ignoreRe   = regexp.MustCompile(`^\s*plugmig:ignore\s+([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)\s*(?::\s*(.*))?$`)
-	allowRe    = regexp.MustCompile(`^\s*plugmig:allow\s+(unverifiable|writes-core-later)\s*(?::\s*(.*))?$`)
-	dataLossRe = regexp.MustCompile(`^\s*plugmig:allow\s+data-loss\s*(?::\s*(.*))?$`)
+	ignoreRe   = lazyre.New(`^\s*plugmig:ignore\s+([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)\s*(?::\s*(.*))?$`)
+	allowRe    = lazyre.New(`^\s*plugmig:allow\s+(unverifiable|writes-core-later)\s*(?::\s*(.*))?$`)
+	dataLossRe = lazyre.New(`^\s*plugmig:allow\s+data-loss\s*(?::\s*(.*))?$`)
 )
 
 // directives are a statement's plugmig comments.
@@ -316,10 +316,10 @@ func parseDirectives(comments []string) directives {
 	return d
 }
 
-var unverifiable = map[string]*regexp.Regexp{
-	"postgres": regexp.MustCompile(`(?is)^\s*(DO\b|EXECUTE\s)`),
-	"mysql":    regexp.MustCompile(`(?is)^\s*(CALL\b|EXECUTE\s|PREPARE\s)`),
-	"sqlite":   regexp.MustCompile(`(?is)^\s*ATTACH\b`),
+var unverifiable = map[string]*lazyre.Regexp{
+	"postgres": lazyre.New(`(?is)^\s*(DO\b|EXECUTE\s)`),
+	"mysql":    lazyre.New(`(?is)^\s*(CALL\b|EXECUTE\s|PREPARE\s)`),
+	"sqlite":   lazyre.New(`(?is)^\s*ATTACH\b`),
 }
 
 // atlasReporter collects Atlas analyzer reports as findings.

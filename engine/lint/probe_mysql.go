@@ -2,8 +2,9 @@ package lint
 
 import (
 	"context"
-	"regexp"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // mysqlProbe reads information_schema. MySQL/MariaDB have no statement
@@ -57,14 +58,14 @@ func (mysqlProbe) arm(context.Context, querier, []string) error { return nil }
 
 var (
 	myIdent   = "(?:`[^`]+`|[A-Za-z0-9_$]+)(?:\\s*\\.\\s*(?:`[^`]+`|[A-Za-z0-9_$]+))?"
-	myTargets = []*regexp.Regexp{
-		regexp.MustCompile(`(?is)^\s*(?:INSERT|REPLACE)\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\s+)*(?:INTO\s+)?(` + myIdent + `)`),
-		regexp.MustCompile(`(?is)^\s*UPDATE\s+(?:(?:LOW_PRIORITY|IGNORE)\s+)*(.+?)\s+SET\s`),
-		regexp.MustCompile(`(?is)^\s*DELETE\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\s+)*(.*?)\bFROM\s+(.+?)(?:\s+WHERE\s|\s+ORDER\s|\s+LIMIT\s|;|$)`),
-		regexp.MustCompile(`(?is)^\s*TRUNCATE\s+(?:TABLE\s+)?(` + myIdent + `)`),
-		regexp.MustCompile(`(?is)^\s*LOAD\s+DATA\s.*?\bINTO\s+TABLE\s+(` + myIdent + `)`),
+	myTargets = []*lazyre.Regexp{
+		lazyre.New(`(?is)^\s*(?:INSERT|REPLACE)\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\s+)*(?:INTO\s+)?(` + myIdent + `)`),
+		lazyre.New(`(?is)^\s*UPDATE\s+(?:(?:LOW_PRIORITY|IGNORE)\s+)*(.+?)\s+SET\s`),
+		lazyre.New(`(?is)^\s*DELETE\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\s+)*(.*?)\bFROM\s+(.+?)(?:\s+WHERE\s|\s+ORDER\s|\s+LIMIT\s|;|$)`),
+		lazyre.New(`(?is)^\s*TRUNCATE\s+(?:TABLE\s+)?(` + myIdent + `)`),
+		lazyre.New(`(?is)^\s*LOAD\s+DATA\s.*?\bINTO\s+TABLE\s+(` + myIdent + `)`),
 	}
-	myIdentRe = regexp.MustCompile(myIdent)
+	myIdentRe = lazyre.New(myIdent)
 )
 
 func (mysqlProbe) writesBefore(_ context.Context, _ querier, stmt string, objs map[string]object) ([]string, error) {
@@ -124,10 +125,10 @@ func stripComments(s string) string {
 }
 
 var (
-	mySetQualified = regexp.MustCompile("(?is)(?:\\bSET\\s+|,\\s*)(`[^`]+`|[A-Za-z0-9_$]+)\\s*\\.\\s*(?:`[^`]+`|[A-Za-z0-9_$]+)\\s*=")
-	myRefSplit     = regexp.MustCompile(`(?is)\s*(?:,|\b(?:(?:NATURAL\s+)?(?:LEFT|RIGHT|INNER|CROSS|STRAIGHT_JOIN)?\s*(?:OUTER\s+)?JOIN)\b)\s*`)
-	myUpdateTail   = regexp.MustCompile(`(?is)\s(WHERE|ORDER\s+BY|LIMIT)\s`)
-	myRefAlias     = regexp.MustCompile("(?is)^(" + myIdent + ")(?:\\s+(?:AS\\s+)?(`[^`]+`|[A-Za-z0-9_$]+))?")
+	mySetQualified = lazyre.New("(?is)(?:\\bSET\\s+|,\\s*)(`[^`]+`|[A-Za-z0-9_$]+)\\s*\\.\\s*(?:`[^`]+`|[A-Za-z0-9_$]+)\\s*=")
+	myRefSplit     = lazyre.New(`(?is)\s*(?:,|\b(?:(?:NATURAL\s+)?(?:LEFT|RIGHT|INNER|CROSS|STRAIGHT_JOIN)?\s*(?:OUTER\s+)?JOIN)\b)\s*`)
+	myUpdateTail   = lazyre.New(`(?is)\s(WHERE|ORDER\s+BY|LIMIT)\s`)
+	myRefAlias     = lazyre.New("(?is)^(" + myIdent + ")(?:\\s+(?:AS\\s+)?(`[^`]+`|[A-Za-z0-9_$]+))?")
 )
 
 // updateTargets reads a multi-table UPDATE's written tables: those whose

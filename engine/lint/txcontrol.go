@@ -1,10 +1,11 @@
 package lint
 
 import (
-	"regexp"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // A plugin file runs in one transaction (SQLite, PostgreSQL) under the
@@ -16,20 +17,20 @@ var (
 	txCommon = `BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|END|START\s+TRANSACTION|` +
 		`SET\s+(?:(?:SESSION|LOCAL)\s+)?(?:TRANSACTION|ROLE|SESSION\s+AUTHORIZATION|AUTHORIZATION|SESSION\s+CHARACTERISTICS)|` +
 		`RESET\s+(?:ROLE|SESSION\s+AUTHORIZATION|ALL)`
-	txControl = map[string]*regexp.Regexp{
-		"sqlite": regexp.MustCompile(`(?is)^(?:` + txCommon + `|VACUUM|ATTACH|DETACH)\b`),
-		"postgres": regexp.MustCompile(`(?is)^(?:` + txCommon + `|ABORT|PREPARE\s+TRANSACTION|DISCARD|` +
+	txControl = map[string]*lazyre.Regexp{
+		"sqlite": lazyre.New(`(?is)^(?:` + txCommon + `|VACUUM|ATTACH|DETACH)\b`),
+		"postgres": lazyre.New(`(?is)^(?:` + txCommon + `|ABORT|PREPARE\s+TRANSACTION|DISCARD|` +
 			`SET\s+(?:(?:SESSION|LOCAL)\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|SET\s+CONSTRAINTS\s+ALL\s+DEFERRED|` +
 			// roles: a plugin's own role could give itself a password.
 			`(?:CREATE|ALTER|DROP)\s+(?:ROLE|USER|GROUP)|REASSIGN\s+OWNED|DROP\s+OWNED)\b`),
-		"mysql": regexp.MustCompile(`(?is)^(?:` + txCommon + `|XA|LOCK\s+(?:TABLES?|INSTANCE)|UNLOCK\s+(?:TABLES?|INSTANCE)|` +
+		"mysql": lazyre.New(`(?is)^(?:` + txCommon + `|XA|LOCK\s+(?:TABLES?|INSTANCE)|UNLOCK\s+(?:TABLES?|INSTANCE)|` +
 			`FLUSH\s+TABLES?\s+WITH\s+READ\s+LOCK|SET\s+(?:DEFAULT\s+ROLE|GLOBAL|PERSIST|PERSIST_ONLY|@@GLOBAL|@@PERSIST|PASSWORD|ROLE)|` +
 			`(?:CREATE|ALTER|DROP|RENAME)\s+(?:USER|ROLE)|` +
 			`SET\b.*\b(?:AUTOCOMMIT|SQL_LOG_BIN|TRANSACTION_ISOLATION|TX_ISOLATION|TRANSACTION_READ_ONLY|COMPLETION_TYPE)\b)`),
 	}
 	// MySQL events run later, as their definer: a plugin changes nothing
 	// later without saying why.
-	mysqlEvent = regexp.MustCompile(`(?is)^(?:CREATE|ALTER)\s+(?:DEFINER\s*=\s*\S+\s+)?EVENT\b`)
+	mysqlEvent = lazyre.New(`(?is)^(?:CREATE|ALTER)\s+(?:DEFINER\s*=\s*\S+\s+)?EVENT\b`)
 )
 
 // escapes returns, for a file about to be linted or applied, a PL107
@@ -43,7 +44,9 @@ func escapes(dialect string, f migrate.File, stmts []*migrate.Stmt, fb Finding) 
 		return nil
 	}
 	var out []Finding
-	if lf, ok := f.(*migrate.LocalFile); ok && dialect == "sqlite" {
+	// Any file that reads its directives, not only Atlas's LocalFile:
+	// apply's files wrap one, and must not lose this refusal.
+	if lf, ok := f.(interface{ Directive(string) []string }); ok && dialect == "sqlite" {
 		for _, d := range lf.Directive("txmode") {
 			if d == "none" {
 				x := fb.with(CodeEscape, "", "", "-- atlas:txmode none: a plugin file runs in one transaction on SQLite, so a refused statement leaves nothing behind; remove the directive")

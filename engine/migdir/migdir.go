@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -42,41 +41,88 @@ func Path(reg *plugin.Registry, branch, dialect string) (string, error) {
 // Open opens a branch's folder under root for a dialect and checks its
 // atlas.sum. A missing folder is an error that says how to create it.
 func Open(root string, reg *plugin.Registry, branch, dialect string) (*migrate.LocalDir, error) {
+	dir, _, err := OpenFiles(root, reg, branch, dialect)
+	return dir, err
+}
+
+// OpenFiles is [Open] that also returns the folder's files, read once for
+// the check and the caller (each Files call of a LocalDir reads every file).
+func OpenFiles(root string, reg *plugin.Registry, branch, dialect string) (*migrate.LocalDir, []migrate.File, error) {
 	rel, err := Path(reg, branch, dialect)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	path := filepath.Join(root, rel)
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("branch %q: migration folder %s: %w: create it (an empty folder is fine)", branch, rel, err)
+		return nil, nil, fmt.Errorf("branch %q: migration folder %s: %w: create it (an empty folder is fine)", branch, rel, err)
 	}
 	dir, err := migrate.NewLocalDir(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := Check(dir, rel); err != nil {
-		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	files, _, err := Read(dir, rel)
+	if err != nil {
+		return nil, nil, fmt.Errorf("branch %q: %w", branch, err)
 	}
-	return dir, nil
+	return dir, files, nil
 }
 
 // Check validates a folder: its file names (see [Names]), then its
 // atlas.sum against its files.
 func Check(dir migrate.Dir, rel string) error {
-	if err := Names(dir, rel); err != nil {
-		return err
+	_, _, err := Read(dir, rel)
+	return err
+}
+
+// Read reads a folder's files once, checks them as [Check] does, and
+// returns them with their atlas.sum hashes (those of the files, which the
+// check found equal to the recorded ones).
+func Read(dir migrate.Dir, rel string) ([]migrate.File, migrate.HashFile, error) {
+	files, err := dir.Files()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", rel, err)
 	}
-	err := migrate.Validate(dir)
+	if err := names(files, rel); err != nil {
+		return nil, nil, err
+	}
+	sum, err := checksum(dir, files)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	err = migrate.Validate(readDir{Dir: dir, files: files, sum: sum})
 	switch {
 	case err == nil:
-		return nil
+		return files, sum, nil
 	case errors.Is(err, migrate.ErrChecksumNotFound):
-		return fmt.Errorf("%s has migration files but no atlas.sum: run go run ./cmd hash if the files are meant to be there", rel)
+		return nil, nil, fmt.Errorf("%s has migration files but no atlas.sum: run go run ./cmd hash if the files are meant to be there", rel)
 	case errors.Is(err, migrate.ErrChecksumMismatch):
-		return fmt.Errorf("%s: atlas.sum does not match the files (%s): restore the edited file, or after a deliberate edit run go run ./cmd hash", rel, sumDifference(dir))
+		return nil, nil, fmt.Errorf("%s: atlas.sum does not match the files (%s): restore the edited file, or after a deliberate edit run go run ./cmd hash", rel, sumDifference(dir))
 	}
-	return fmt.Errorf("%s: %w", rel, err)
+	return nil, nil, fmt.Errorf("%s: %w", rel, err)
 }
+
+// checksum returns the atlas.sum hashes of a folder's files. A LocalDir's
+// own Checksum would read every file again; other folders (apply's, which
+// keep their files and sum in memory for the run) compute theirs, so that
+// Atlas's executor, which asks for it before each file, reuses it.
+func checksum(dir migrate.Dir, files []migrate.File) (migrate.HashFile, error) {
+	if _, ok := dir.(*migrate.LocalDir); ok {
+		return migrate.NewHashFile(files)
+	}
+	return dir.Checksum()
+}
+
+// readDir is a folder whose files were read already: Atlas's Validate
+// reads atlas.sum through it, and takes the files' hashes from it instead
+// of reading every file again.
+type readDir struct {
+	migrate.Dir
+	files []migrate.File
+	sum   migrate.HashFile
+}
+
+func (d readDir) Files() ([]migrate.File, error)      { return d.files, nil }
+func (d readDir) Checksum() (migrate.HashFile, error) { return d.sum, nil }
 
 // ErrName is wrapped by the error of a folder holding a file whose name is
 // not <version>_<description>.sql, or two files of one version.
@@ -84,7 +130,22 @@ var ErrName = errors.New("invalid migration file names")
 
 // fileName is the rule every migration file name follows: a version of
 // digits (usually a UTC timestamp), an underscore, a description.
-var fileName = regexp.MustCompile(`^[0-9]+_[^\s/\\]+\.sql$`)
+// It is ^[0-9]+_[^\s/\\]+\.sql$, checked without a regexp: every command
+// checks every file name, and compiling one cost more pages than the check.
+func fileName(name string) bool {
+	digits := 0
+	for digits < len(name) && '0' <= name[digits] && name[digits] <= '9' {
+		digits++
+	}
+	if digits == 0 || digits == len(name) || name[digits] != '_' {
+		return false
+	}
+	rest := name[digits+1:]
+	if len(rest) < len("x.sql") || !strings.HasSuffix(rest, ".sql") {
+		return false
+	}
+	return !strings.ContainsAny(rest, "\t\n\f\r /\\")
+}
 
 // Names checks a folder's file names: each is <version>_<description>.sql
 // with a version of digits, and no two files share a version. Atlas would
@@ -96,10 +157,14 @@ func Names(dir migrate.Dir, rel string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", rel, err)
 	}
+	return names(files, rel)
+}
+
+func names(files []migrate.File, rel string) error {
 	var problems []string
 	seen := map[string]string{}
 	for _, f := range files {
-		if !fileName.MatchString(f.Name()) {
+		if !fileName(f.Name()) {
 			problems = append(problems, fmt.Sprintf("%s/%s: a migration file is named <version>_<description>.sql with a version of digits (go run ./cmd diff names them): rename it, e.g. %s_%s, then run go run ./cmd hash", rel, f.Name(), time.Now().UTC().Format("20060102150405"), suggestName(f.Name())))
 			continue
 		}
@@ -268,13 +333,9 @@ func branchHead(root string, reg *plugin.Registry, branch string, dialects []str
 	h := Head{Branch: branch}
 	var first []migrate.File
 	for i, d := range dialects {
-		dir, err := Open(root, reg, branch, d)
+		_, files, err := OpenFiles(root, reg, branch, d)
 		if err != nil {
 			return h, err
-		}
-		files, err := dir.Files()
-		if err != nil {
-			return h, fmt.Errorf("branch %q (%s): %w", branch, d, err)
 		}
 		if i == 0 {
 			first = files

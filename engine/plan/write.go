@@ -4,19 +4,19 @@ import (
 	"fmt"
 	"math/big"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
 
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 	"github.com/plugmig/plugmig/engine/migdir"
 )
 
 // versionFormat is Atlas's version format: a UTC timestamp.
 const versionFormat = "20060102150405"
 
-var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
+var nameRe = lazyre.New(`^[a-z0-9][a-z0-9_]*$`)
 
 // CheckName refuses a migration description that would make an awkward file
 // name. Descriptions are lower-case words joined by underscores.

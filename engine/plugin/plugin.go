@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -58,7 +57,18 @@ var ErrInvalidName = errors.New("invalid plugin name")
 // ErrUnknown is returned (wrapped) when a plugin name is not registered.
 var ErrUnknown = errors.New("unknown plugin")
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+// validName reports whether name is ^[a-z][a-z0-9_]*$, without a regexp:
+// every command validates the registered plugins' names, and compiling one
+// cost more pages than the check.
+func validName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || i > 0 && ('0' <= c && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return name != ""
+}
 
 // ValidateName reports whether name may be used as a plugin name: a lowercase
 // letter first, then lowercase letters, digits and underscores, at most
@@ -72,7 +82,7 @@ func ValidateName(name string) error {
 		return fmt.Errorf("%w: %q is reserved for the core branch (%s)", ErrInvalidName, name, rule)
 	case len(name) > MaxNameLen:
 		return fmt.Errorf("%w: %q has %d characters (%s)", ErrInvalidName, name, len(name), rule)
-	case !nameRE.MatchString(name):
+	case !validName(name):
 		return fmt.Errorf("%w: %q (%s)", ErrInvalidName, name, rule)
 	case strings.Contains(name, "__") || strings.HasSuffix(name, "_"):
 		return fmt.Errorf("%w: %q contains \"__\" or ends with \"_\", which would blur its table prefix (%s)", ErrInvalidName, name, rule)

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // Account is a MySQL/MariaDB account and its password for this run.
@@ -62,7 +63,7 @@ func MyGrant(ctx context.Context, admin Querier, a Account, db string, read, own
 	return nil
 }
 
-var createEventRe = regexp.MustCompile(`(?i)\bCREATE\s+(?:DEFINER\s*=\s*\S+\s+)?EVENT\b`)
+var createEventRe = lazyre.New(`(?i)\bCREATE\s+(?:DEFINER\s*=\s*\S+\s+)?EVENT\b`)
 
 // MyGrantEvents grants the account EVENT on database db when the SQL text
 // creates an event: the plugin may schedule events (lint wants a

@@ -17,8 +17,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // Execer runs statements: a connection, a transaction, an Atlas driver.
@@ -34,7 +35,7 @@ type Querier interface {
 // schemaChange matches the statements the procedure covers: the pragma
 // Atlas writes around a rebuild, dropping a table (its implicit DELETE
 // checks references), renaming one.
-var schemaChange = regexp.MustCompile(`(?is)^\s*(PRAGMA\s+foreign_keys\b|DROP\s+TABLE\b|ALTER\s+TABLE\s+\S+\s+RENAME\s+TO\b)`)
+var schemaChange = lazyre.New(`(?is)^\s*(PRAGMA\s+foreign_keys\b|DROP\s+TABLE\b|ALTER\s+TABLE\s+\S+\s+RENAME\s+TO\b)`)
 
 // Needed reports whether a file's statements change the schema in a way
 // that needs the procedure (a table rebuild, a dropped or renamed table).
