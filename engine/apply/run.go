@@ -226,7 +226,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	}
 	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
 	if bp.Branch != plugin.Core {
-		if err := guard.Check(localFile(f)); err != nil {
+		if err := guard.Check(f); err != nil { // the parsed file: its statements are split once
 			return fr, m.explain(bp, f, tx, err)
 		}
 	}
