@@ -1,0 +1,45 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/internal/testdb"
+)
+
+// pgEvilFn is a plugin function whose body is dynamic SQL: whoever calls
+// it runs the string with their own privileges.
+const pgEvilFn = "CREATE FUNCTION image__f() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DELETE FROM core__' || 'privileges'; RETURN true; END $$;\n"
+
+func corePrivileges(t *testing.T, e *applyEnv) int {
+	t.Helper()
+	var n int
+	require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM core__privileges").Scan(&n))
+	return n
+}
+
+// TestAttackDataLossCountRunsPluginView: apply counts the rows of a table
+// a pending plugin file drops, as the migrator, before the file runs. If
+// the name is a plugin view whose WHERE calls a plugin function, the
+// function runs with the migrator's privileges.
+func TestAttackDataLossCountRunsPluginView(t *testing.T) {
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	dev := testdb.Dev(t, "postgres")
+	e.addFile("image", "29990101000000_a.sql", pgEvilFn+"CREATE VIEW image__v AS SELECT 1 AS x WHERE image__f();\n", true)
+	t.Logf("lint file a: %v", lintRoot(t, e.root, dev))
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	before := corePrivileges(t, e)
+	require.Positive(t, before)
+
+	// pg_temp.image__v does not exist: the statement is a no-op, but the
+	// data-loss check counts "image__v" of the current schema.
+	e.addFile("image", "29990101000001_b.sql", "DROP TABLE IF EXISTS pg_temp.image__v;\n", true)
+	t.Logf("lint file b: %v", lintRoot(t, e.root, dev))
+	_, err = e.migrator().Apply(ctx)
+	t.Logf("apply: %v", err)
+	require.Equal(t, before, corePrivileges(t, e), "the plugin's function ran as the migrator")
+}
