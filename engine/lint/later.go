@@ -138,8 +138,18 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 			changed[a.Kind+" "+a.Name] = true
 		}
 	}
-	if len(changed) == 0 || allowed {
+	if allowed {
 		return nil, nil
+	}
+	var views []Finding
+	if w.dialect == "postgres" {
+		var err error
+		if views, err = w.laterViews(ctx, before, after, fb); err != nil {
+			return nil, err
+		}
+	}
+	if len(changed) == 0 {
+		return views, nil
 	}
 	bs, err := bodies(ctx, w.q, w.dialect)
 	if err != nil {
@@ -152,9 +162,9 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 			return nil, err
 		}
 	}
-	var out []Finding
+	out := views
 	if fns != nil {
-		out = w.laterFunctions(fns, changed, fb)
+		out = append(out, w.laterFunctions(fns, changed, fb)...)
 	}
 	for _, b := range bs {
 		if w.l.Project.OwnerOf(b.table, w.created) != w.branch {

@@ -43,3 +43,29 @@ func TestAttackDataLossCountRunsPluginView(t *testing.T) {
 	t.Logf("apply: %v", err)
 	require.Equal(t, before, corePrivileges(t, e), "the plugin's function ran as the migrator")
 }
+
+// TestAttackTriggerWritesCoreThroughInvokerView: a trigger of a plugin
+// table writes a plugin view declared security_invoker over a core table.
+// PL108 reads the target "image__v", owned by the plugin; when the
+// application (here postgres) inserts into the plugin's table later, the
+// view's permissions are checked as the application, which may write core.
+func TestAttackTriggerWritesCoreThroughInvokerView(t *testing.T) {
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	dev := testdb.Dev(t, "postgres")
+	e.addFile("image", "29990101000000_a.sql", "CREATE VIEW image__v WITH (security_invoker = true) AS SELECT * FROM core__privileges;\n"+
+		"CREATE TABLE image__x (id integer);\n"+
+		"CREATE FUNCTION image__f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM image__v; RETURN NEW; END $$;\n"+
+		"CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW EXECUTE FUNCTION image__f();\n", true)
+	fs := lintRoot(t, e.root, dev)
+	t.Logf("lint: %v", fs)
+	_, err := e.migrator().Apply(ctx)
+	t.Logf("apply: %v", err)
+	if err == nil {
+		before := corePrivileges(t, e)
+		_, err = e.db.DB.Exec("INSERT INTO image__x VALUES (1)") // the application
+		require.NoError(t, err)
+		require.Equal(t, before, corePrivileges(t, e), "the plugin's trigger wrote core as the application")
+	}
+	require.NotEmpty(t, fs, "lint must report it")
+}
