@@ -115,7 +115,7 @@ func (w *walker) laterFunctions(fns map[string][]body, changed map[string]bool, 
 			}
 			if u := bodyUtility("postgres", b); u != "" && !w.laterSeen["function "+b.fn+"!"] {
 				w.laterSeen["function "+b.fn+"!"] = true
-				out = append(out, fb.with(CodeLater, b.name, w.branch, fmt.Sprintf("function %s runs %s: whoever calls it later (a default, check, index expression or trigger of the plugin's tables, or the application) runs it with their own privileges, outside any migration; do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.fn, u)))
+				out = append(out, fb.with(CodeLater, b.name, w.branch, fmt.Sprintf("function %s runs %s (a schema change, a setting, or a server function): whoever calls it later (a default, check, index expression or trigger of the plugin's tables, or the application) runs it with their own privileges, outside any migration; do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.fn, u)))
 			}
 			for _, t := range targets {
 				owner := w.l.Project.OwnerOf(t, w.created)

@@ -69,3 +69,30 @@ func TestAttackTriggerWritesCoreThroughInvokerView(t *testing.T) {
 	}
 	require.NotEmpty(t, fs, "lint must report it")
 }
+
+// TestAttackTriggerCallsServerFunction: a trigger function of a plugin
+// table calls a server-side function only a superuser may run
+// (lo_export writes a server file). The body writes no table and runs no
+// utility statement; when the application, connected as a superuser,
+// inserts into the plugin's table, the file is written.
+func TestAttackTriggerCallsServerFunction(t *testing.T) {
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	dev := testdb.Dev(t, "postgres")
+	marker := "/tmp/plugmig_attack_" + e.db.Name
+	e.addFile("image", "29990101000000_a.sql", "CREATE TABLE image__x (id integer);\n"+
+		"CREATE FUNCTION image__f() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE o oid; BEGIN o := lo_from_bytea(0, convert_to('pwned', 'UTF8')); PERFORM lo_export(o, '"+marker+"'); PERFORM lo_unlink(o); RETURN NEW; END $$;\n"+
+		"CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW EXECUTE FUNCTION image__f();\n", true)
+	fs := lintRoot(t, e.root, dev)
+	t.Logf("lint: %v", fs)
+	_, err := e.migrator().Apply(ctx)
+	t.Logf("apply: %v", err)
+	if err == nil {
+		_, err = e.db.DB.Exec("INSERT INTO image__x VALUES (1)") // the application, as postgres
+		t.Logf("application insert: %v", err)
+		var exists bool
+		require.NoError(t, e.db.DB.QueryRow("SELECT (pg_stat_file($1, true)).size IS NOT NULL", marker).Scan(&exists))
+		require.False(t, exists, "the plugin's trigger wrote a server file as the application")
+	}
+	require.NotEmpty(t, fs, "lint must report it")
+}
