@@ -165,6 +165,7 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 		if views, err = w.laterViews(ctx, before, after, fb); err != nil {
 			return nil, err
 		}
+		views = append(views, w.laterServerCalls(before, after, fb)...)
 	}
 	if len(changed) == 0 {
 		return views, nil

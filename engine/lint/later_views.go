@@ -3,6 +3,7 @@ package lint
 import (
 	"context"
 	"fmt"
+	"sort"
 )
 
 // A PostgreSQL view checks the privileges on the tables it reads as its
@@ -54,4 +55,44 @@ func (w *walker) laterViews(ctx context.Context, before, after map[string]object
 		out = append(out, fb.with(CodeLater, table, owner, fmt.Sprintf("view %q is security_invoker over table %q, owned by %s: a write through it later (by a trigger, rule or function of the plugin, or the application) is checked against the writer's privileges instead of the plugin's, outside any migration and any check; drop security_invoker, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", view, table, describeOwner(owner))))
 	}
 	return out, rows.Err()
+}
+
+// laterServerCalls is PL108 for the expressions of the branch's objects
+// the statement created or changed — column defaults and generated
+// columns, checks, index expressions, policies, views, rules, trigger
+// conditions — that call a server function only a superuser may run
+// (serverCall): the application evaluates them later with its own
+// privileges when it writes or reads the plugin's tables.
+func (w *walker) laterServerCalls(before, after map[string]object, fb Finding) []Finding {
+	keys := make([]string, 0, len(after))
+	for k := range after {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []Finding
+	for _, k := range keys {
+		a := after[k]
+		switch a.Kind {
+		case "table", "view", "constraint", "index", "policy", "rule", "trigger":
+		default:
+			continue
+		}
+		if b, ok := before[k]; ok && b.Sig == a.Sig {
+			continue
+		}
+		on := a.Name
+		if a.Table != "" {
+			on = a.Table
+		}
+		if w.l.Project.OwnerOf(on, w.created) != w.branch {
+			continue
+		}
+		m := serverCall.FindStringSubmatch(blankStrings(a.Sig))
+		if m == nil || w.laterSeen[k+"()"] {
+			continue
+		}
+		w.laterSeen[k+"()"] = true
+		out = append(out, fb.with(CodeLater, on, w.branch, fmt.Sprintf("%s %q calls %s(), a server function only a superuser may run: the application evaluates it later, when it reads or writes the plugin's tables, with its own privileges (in development often a superuser), outside any migration; leave server functions out of the plugin's objects, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", a.Kind, a.Name, m[1])))
+	}
+	return out
 }
