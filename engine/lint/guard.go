@@ -80,7 +80,7 @@ var (
 	rebuildRenameRe = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
 	pragmaFKRe      = regexp.MustCompile(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
 	// Clauses that reach beyond the altered table, or rename it.
-	untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
+	untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|SECURITY_INVOKER|SECURITY_BARRIER|NO\s+INHERIT)\b|\bAS\s*\(`)
 )
 
 // Trivial reports whether every statement is plain DDL — CREATE TABLE,

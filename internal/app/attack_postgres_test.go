@@ -96,3 +96,19 @@ func TestAttackTriggerCallsServerFunction(t *testing.T) {
 	}
 	require.NotEmpty(t, fs, "lint must report it")
 }
+
+// TestAttackInvokerViewInPlainDDLFile: ALTER TABLE works on a view, and a
+// file of one ALTER TABLE on the plugin's own name looks like plain DDL,
+// which apply does not watch: making a view of core security_invoker there
+// must still be refused by apply (PL108), not only by lint.
+func TestAttackInvokerViewInPlainDDLFile(t *testing.T) {
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_a.sql", "CREATE VIEW image__v AS SELECT * FROM core__privileges;\n", true)
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	e.addFile("image", "29990101000001_b.sql", "ALTER TABLE image__v SET (security_invoker = on);\n", true)
+	_, err = e.migrator().Apply(ctx)
+	require.Error(t, err, "apply must refuse it")
+	require.Contains(t, err.Error(), "PL108")
+}
