@@ -112,3 +112,28 @@ func TestAttackInvokerViewInPlainDDLFile(t *testing.T) {
 	require.Error(t, err, "apply must refuse it")
 	require.Contains(t, err.Error(), "PL108")
 }
+
+// TestAttackTempHistoryShadow: the plugin's session writes its revision
+// row with an unqualified INSERT INTO plugmig_history after the file's
+// statements, in the same transaction; a temporary table of that name
+// comes first in the search path, so the row would go there and vanish
+// with the session.
+func TestAttackTempHistoryShadow(t *testing.T) {
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	dev := testdb.Dev(t, "postgres")
+	e.addFile("image", "29990101000000_a.sql", "CREATE TABLE image__x (id integer);\nCREATE TEMP TABLE plugmig_history (branch text, version text, description text, type text, applied integer, total integer, executed_at text, duration_us bigint, hash text, partial_hashes text, error text, error_stmt text, operator_version text, PRIMARY KEY (branch, version));\n", true)
+	fs := lintRoot(t, e.root, dev)
+	t.Logf("lint: %v", fs)
+	_, err := e.migrator().Apply(ctx)
+	t.Logf("apply: %v", err)
+	var n int
+	require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM plugmig_history WHERE version = '29990101000000'").Scan(&n))
+	var tables int
+	require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM pg_tables WHERE tablename = 'image__x'").Scan(&tables))
+	require.True(t, err != nil || n == 1, "apply succeeded, image__x exists=%d, but recorded %d history rows", tables, n)
+	if err != nil {
+		require.Contains(t, err.Error(), "PL102", "refused by the observer, not by chance")
+	}
+	require.NotEmpty(t, fs, "lint must report it")
+}
