@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -234,7 +235,20 @@ func (m *Migrator) omitted(ctx context.Context, t string, kept []string) []strin
 // count returns the rows of table t, or those where column c is not NULL;
 // 0 when the table or column does not exist (the statement then fails on
 // its own).
+//
+// On PostgreSQL the count runs as the migrator on a name a plugin file
+// chose, so it must run none of the plugin's code: a view's query, or a
+// row-level security policy, may call a plugin function, which would run
+// with the migrator's privileges (the view's owner only lends its table
+// privileges, not its identity). So only an ordinary or partitioned table
+// is counted (a view, materialized view or foreign table holds no rows a
+// DROP TABLE, TRUNCATE or DROP COLUMN could take: those statements fail on
+// it), with row_security off, which makes PostgreSQL refuse instead of
+// applying a policy.
 func (m *Migrator) count(ctx context.Context, t, c string) (int64, error) {
+	if m.dialect == "postgres" {
+		return m.countPG(ctx, t, c)
+	}
 	query := "SELECT count(*) FROM " + m.quote(t)
 	if c != "" {
 		query += " WHERE " + m.quote(c) + " IS NOT NULL"
@@ -325,3 +339,37 @@ var dropWord = lazyre.New(`(?i)\b(?:DROP|TRUNCATE)\b`)
 // mayDropData is a cheap first look: only files with a DROP or TRUNCATE
 // are inspected.
 func mayDropData(f migrate.File) bool { return dropWord.Match(f.Bytes()) }
+
+// countPG is count on PostgreSQL: a table of the current schema only,
+// never a view, and never through a row-level security policy.
+func (m *Migrator) countPG(ctx context.Context, t, c string) (int64, error) {
+	var kind string
+	err := m.db.QueryRowContext(ctx, `SELECT relkind::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname = $1`, t).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && kind != "r" && kind != "p") {
+		return 0, nil // no table: the statement fails on its own
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count the rows of %s: %w", t, err)
+	}
+	query := "SELECT count(*) FROM " + m.quote(t)
+	if c != "" {
+		var has bool
+		if err := m.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND attnum > 0 AND NOT attisdropped)`, m.quote(t), c).Scan(&has); err != nil || !has {
+			return 0, err
+		}
+		query += " WHERE " + m.quote(c) + " IS NOT NULL"
+	}
+	tx, err := m.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var n int64
+	if _, err = tx.ExecContext(ctx, "SET LOCAL row_security = off"); err == nil {
+		err = tx.QueryRowContext(ctx, query).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count the rows of %s (as the migrator, without its row-level security policies, which could run the plugin's functions with the migrator's privileges): %w; disable row-level security on %s in an earlier file (ALTER TABLE %s NO FORCE ROW LEVEL SECURITY), or apply as a user with BYPASSRLS", t, err, t, t)
+	}
+	return n, nil
+}

@@ -30,10 +30,28 @@ var (
 	utilityBody = lazyre.New(`(?i)\b(CREATE|ALTER|DROP|GRANT|REVOKE|REASSIGN|COPY|LOAD|IMPORT|SECURITY\s+LABEL|CLUSTER|REINDEX|VACUUM|LOCK\s+TABLE|SET\s+(?:(?:LOCAL|SESSION)\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|RESET)\b`)
 )
 
+// Server functions (PostgreSQL) that only a superuser or a role granted
+// them may run: files, large objects, settings, other sessions,
+// replication. The plugin's role can't run them during its migration, but
+// a trigger or function of its calling one runs it later with the
+// privileges of whoever fires it — in development often a superuser:
+// lo_export writes any file the server may write (its configuration,
+// then pg_reload_conf).
+var serverCall = lazyre.New(`(?i)\b(lo_\w+|lo(?:read|write|import|export)|pg_read_\w*file|pg_ls_\w+|pg_stat_file|pg_file_\w+|pg_reload_conf|pg_rotate_logfile\w*|pg_terminate_backend|pg_cancel_backend|pg_signal_backend|set_config|pg_promote|pg_switch_wal|pg_\w*replication_\w+|pg_logical_emit_message|pg_\w*backup|pg_create_restore_point|pg_import_system_collations|pg_wal_replay_\w+|dblink\w*)\s*\(`)
+
 // bodyUtility returns the first schema change or utility statement
-// keyword in a body ("" for none).
+// keyword, or server function call, in a body ("" for none).
 func bodyUtility(dialect string, b body) string {
-	return strings.ToUpper(utilityBody.Regexp().FindString(blankStrings(codeText(dialect, b.text))))
+	code := blankStrings(codeText(dialect, b.text))
+	if u := utilityBody.Regexp().FindString(code); u != "" {
+		return strings.ToUpper(u)
+	}
+	if dialect == "postgres" {
+		if m := serverCall.FindStringSubmatch(code); m != nil {
+			return m[1] + "()"
+		}
+	}
+	return ""
 }
 
 // body is one trigger's or rule's code.
@@ -139,8 +157,19 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 			changed[a.Kind+" "+a.Name] = true
 		}
 	}
-	if len(changed) == 0 || allowed {
+	if allowed {
 		return nil, nil
+	}
+	var views []Finding
+	if w.dialect == "postgres" {
+		var err error
+		if views, err = w.laterViews(ctx, before, after, fb); err != nil {
+			return nil, err
+		}
+		views = append(views, w.laterServerCalls(before, after, fb)...)
+	}
+	if len(changed) == 0 {
+		return views, nil
 	}
 	bs, err := bodies(ctx, w.q, w.dialect)
 	if err != nil {
@@ -153,9 +182,9 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 			return nil, err
 		}
 	}
-	var out []Finding
+	out := views
 	if fns != nil {
-		out = w.laterFunctions(fns, changed, fb)
+		out = append(out, w.laterFunctions(fns, changed, fb)...)
 	}
 	for _, b := range bs {
 		if w.l.Project.OwnerOf(b.table, w.created) != w.branch {
@@ -178,7 +207,7 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 		}
 		if u := bodyUtility(w.dialect, b); u != "" && !w.laterSeen[b.kind+b.name+"!"] {
 			w.laterSeen[b.kind+b.name+"!"] = true
-			out = append(out, fb.with(CodeLater, b.table, w.branch, fmt.Sprintf("%s %q on %q runs %s: it would change the schema or the database's settings later, outside any migration, with the privileges of whoever fires it (the application); do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table, u)))
+			out = append(out, fb.with(CodeLater, b.table, w.branch, fmt.Sprintf("%s %q on %q runs %s: it would change the schema, the database's settings or the server's files later, outside any migration, with the privileges of whoever fires it (the application); do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table, u)))
 		}
 		if opaque && !w.laterSeen[b.kind+b.name+"?"] {
 			w.laterSeen[b.kind+b.name+"?"] = true

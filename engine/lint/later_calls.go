@@ -96,9 +96,18 @@ func (w *walker) laterFunctions(fns map[string][]body, changed map[string]bool, 
 			if b.lang != "plpgsql" && b.lang != "sql" {
 				continue // C and untrusted languages can't be created by the plugin's role
 			}
-			targets, _ := bodyTargets("postgres", b)
+			// Dynamic SQL (EXECUTE) can't be read: whoever calls the
+			// function later runs the string it builds with their own
+			// privileges — the migrator or the application, through a
+			// view, default or policy of the plugin's — so it needs the
+			// directive like a trigger's.
+			targets, opaque := bodyTargets("postgres", b)
 			via := map[string]string{}
-			called, _ := followCalls(b, fns)
+			called, op := followCalls(b, fns)
+			if (opaque || op) && !w.laterSeen["function "+b.fn+"?"] {
+				w.laterSeen["function "+b.fn+"?"] = true
+				out = append(out, fb.with(CodeLater, b.name, w.branch, fmt.Sprintf("function %s runs code that can't be read (dynamic SQL or a procedure call, in it or in a function it calls): whoever calls it later (a view, default, check, policy or trigger of the plugin's, the application, or apply itself) runs it with their own privileges, outside any migration; write it as plain statements on the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.fn)))
+			}
 			for _, c := range called {
 				if _, ok := via[c.table]; !ok && !slices.Contains(targets, c.table) {
 					via[c.table] = c.via
@@ -107,7 +116,7 @@ func (w *walker) laterFunctions(fns map[string][]body, changed map[string]bool, 
 			}
 			if u := bodyUtility("postgres", b); u != "" && !w.laterSeen["function "+b.fn+"!"] {
 				w.laterSeen["function "+b.fn+"!"] = true
-				out = append(out, fb.with(CodeLater, b.name, w.branch, fmt.Sprintf("function %s runs %s: whoever calls it later (a default, check, index expression or trigger of the plugin's tables, or the application) runs it with their own privileges, outside any migration; do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.fn, u)))
+				out = append(out, fb.with(CodeLater, b.name, w.branch, fmt.Sprintf("function %s runs %s (a schema change, a setting, or a server function): whoever calls it later (a default, check, index expression or trigger of the plugin's tables, or the application) runs it with their own privileges, outside any migration; do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.fn, u)))
 			}
 			for _, t := range targets {
 				owner := w.l.Project.OwnerOf(t, w.created)

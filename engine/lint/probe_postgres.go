@@ -5,7 +5,11 @@ import (
 	"strings"
 )
 
-// postgresProbe reads the catalog of the current schema and records writes
+// postgresProbe reads the catalog of the current schema — and the
+// plugin sessions' temporary relations (lint's probe runs on another
+// session than the plugin's), which come first in the search path: a
+// temporary plugmig_history would take the revision row apply writes
+// after the file in the same session — and records writes
 // with statement-level triggers, which fire even when no row changes (an
 // UPDATE of an empty table), for data-modifying CTEs, upserts, TRUNCATE and
 // functions a statement calls.
@@ -51,6 +55,11 @@ UNION ALL
 SELECT 'text search configuration', c.cfgname, '', c.cfgparser::text FROM pg_ts_config c WHERE c.cfgnamespace = current_schema()::regnamespace
 UNION ALL
 SELECT 'text search dictionary', d.dictname, '', d.dicttemplate::text FROM pg_ts_dict d WHERE d.dictnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'temporary table', c.relname, '', c.relkind::text
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE (c.relnamespace = pg_my_temp_schema() OR (n.nspname LIKE 'pg\_temp\_%' AND pg_get_userbyid(c.relowner) LIKE 'plugmig\_%'))
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
 UNION ALL
 SELECT 'type', ty.typname, '', ty.typtype::text || coalesce((SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = ty.oid), '')
 FROM pg_type ty WHERE ty.typnamespace = current_schema()::regnamespace AND ty.typtype IN ('e', 'd', 'r')`

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -25,6 +26,13 @@ var laterCases = map[string][]struct{ name, body string }{
 		{"trigger function calling a function that writes core", "CREATE TABLE image__x (id integer NOT NULL PRIMARY KEY);\n{allow}CREATE FUNCTION image__wipe(n integer) RETURNS void LANGUAGE sql AS $$ DELETE FROM core__tags WHERE id = n $$;\n{allow}CREATE FUNCTION image__log(n integer) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM image__wipe(n); END $$;\n{allow}CREATE FUNCTION image__f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM image__log (NEW.id); RETURN NEW; END $$;\n{allow}CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW EXECUTE FUNCTION image__f();"},
 		{"trigger function changing core's schema", "CREATE TABLE image__x (id integer NOT NULL PRIMARY KEY);\n{allow}CREATE FUNCTION image__f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DROP TABLE core__reports; RETURN NEW; END $$;\n{allow}CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW EXECUTE FUNCTION image__f();"},
 		{"trigger function running a program", "CREATE TABLE image__x (id integer NOT NULL PRIMARY KEY);\n{allow}CREATE FUNCTION image__f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN COPY (SELECT 1) TO PROGRAM 'true'; RETURN NEW; END $$;\n{allow}CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW EXECUTE FUNCTION image__f();"},
+		{"dynamic SQL in a function a view calls", "{allow}CREATE FUNCTION image__f() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DELETE FROM ' || 'core__tags'; RETURN true; END $$;\nCREATE VIEW image__x AS SELECT 1 AS x WHERE image__f();"},
+		{"security_invoker view of core written by a trigger", "{allow}CREATE VIEW image__v WITH (security_invoker = true) AS SELECT * FROM core__tags;\nCREATE TABLE image__x (id integer NOT NULL PRIMARY KEY);\nCREATE FUNCTION image__f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM image__v; RETURN NEW; END $$;\nCREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW EXECUTE FUNCTION image__f();"},
+		{"view of core made security_invoker", "CREATE VIEW image__v AS SELECT * FROM core__tags;\n{allow}ALTER VIEW image__v SET (security_invoker = on);"},
+		{"trigger function writing a server file", "CREATE TABLE image__x (id integer NOT NULL PRIMARY KEY);\n{allow}CREATE FUNCTION image__f() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE o oid; BEGIN o := lo_from_bytea(0, convert_to('x', 'UTF8')); PERFORM pg_catalog.lo_export(o, '/tmp/x'); RETURN NEW; END $$;\n{allow}CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW EXECUTE FUNCTION image__f();"},
+		{"column default calling a server function", "{allow}CREATE TABLE image__x (id integer NOT NULL PRIMARY KEY, v text DEFAULT set_config('search_path', 'image__x', false));"},
+		{"trigger condition calling a server function", "CREATE TABLE image__x (id integer NOT NULL PRIMARY KEY);\nCREATE FUNCTION image__f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n{allow}CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW WHEN (pg_reload_conf()) EXECUTE FUNCTION image__f();"},
+		{"view reading a server file", "{allow}CREATE VIEW image__v AS SELECT pg_read_file('/etc/hostname') AS f;"},
 		{"function called by a column default", "{allow}CREATE FUNCTION image__next() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN DELETE FROM core__tags; RETURN 1; END $$;\nCREATE TABLE image__x (id integer NOT NULL PRIMARY KEY, n integer DEFAULT image__next());"},
 		{"rule", "CREATE TABLE image__x (id integer NOT NULL PRIMARY KEY);\n{allow}CREATE RULE image__x_r AS ON INSERT TO image__x DO ALSO DELETE FROM core__tags;"},
 	},
@@ -78,7 +86,7 @@ func TestLaterEffects(t *testing.T) {
 				for i, c := range laterCases[d] {
 					body := replaceAllow(c.body, "-- plugmig:allow writes-core-later: the moderation queue mirrors it, reviewed\n")
 					body = renameX(body, i)
-					e.addFile("image", "2999010100000"+string(rune('0'+i))+"_later.sql", body+"\n", true)
+					e.addFile("image", fmt.Sprintf("299901010000%02d_later.sql", i), body+"\n", true)
 					_, err := e.migrator().Apply(ctx)
 					require.NoError(t, err)
 				}
@@ -95,7 +103,7 @@ func replaceAllow(body, allow string) string {
 // renameX gives each case's objects names of their own.
 func renameX(body string, i int) string {
 	n := string(rune('a' + i))
-	for _, s := range []string{"image__x_t", "image__x_r", "image__x", "image__f", "image__e"} {
+	for _, s := range []string{"image__x_t", "image__x_r", "image__x", "image__f", "image__e", "image__v"} {
 		body = stringsReplace(body, s, s+n)
 	}
 	return body
