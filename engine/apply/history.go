@@ -53,6 +53,17 @@ type conn interface {
 type store struct {
 	dialect string
 	db      conn
+	// schema, if set, qualifies the table: on a plugin's own session an
+	// unqualified name could resolve to a temporary table of the file's.
+	schema string
+}
+
+// table is the history table's name in queries.
+func (s store) table() string {
+	if s.schema == "" {
+		return HistoryTable
+	}
+	return `"` + strings.ReplaceAll(s.schema, `"`, `""`) + `".` + HistoryTable
 }
 
 func (s store) q(query string) string { return Rebind(s.dialect, query) }
@@ -117,7 +128,7 @@ func (s store) all(ctx context.Context) ([]Revision, error) {
 }
 
 func (s store) read(ctx context.Context, branch string) ([]Revision, error) {
-	query := "SELECT branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, error, error_stmt, operator_version FROM plugmig_history"
+	query := "SELECT branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, error, error_stmt, operator_version FROM " + s.table()
 	var args []any
 	if branch != "" {
 		query += " WHERE branch = ?"
@@ -179,7 +190,7 @@ func (s store) put(ctx context.Context, branch string, r *migrate.Revision, upse
 			set = append(set, c+" = excluded."+c)
 		}
 	}
-	query := "INSERT INTO plugmig_history (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	query := "INSERT INTO " + s.table() + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	switch {
 	case !upsert:
 	case s.dialect == "mysql":
@@ -197,7 +208,7 @@ func (s store) put(ctx context.Context, branch string, r *migrate.Revision, upse
 }
 
 func (s store) delete(ctx context.Context, branch, version string) error {
-	query, args := "DELETE FROM plugmig_history WHERE branch = ?", []any{branch}
+	query, args := "DELETE FROM "+s.table()+" WHERE branch = ?", []any{branch}
 	if version != "" {
 		query += " AND version = ?"
 		args = append(args, version)

@@ -394,6 +394,15 @@ func (m *Migrator) leaveBranch(bp *BranchPlan) {
 	m.plugDB = nil
 }
 
+// historySchema is the schema that qualifies the history table when a
+// branch's revision is written on its plugin's own session ("" otherwise).
+func (m *Migrator) historySchema(bp *BranchPlan) string {
+	if !m.onLogin(bp) || len(m.searchPath) == 0 {
+		return ""
+	}
+	return m.searchPath[0]
+}
+
 // onLogin reports whether a branch's files run on its own login (a
 // PostgreSQL plugin branch outside a single-transaction run).
 func (m *Migrator) onLogin(bp *BranchPlan) bool {

@@ -432,7 +432,7 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		return err
 	}
 	rrw := &fileRevisions{
-		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c}},
+		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c, schema: m.historySchema(bp)}},
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 	}
 	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, enter: &m.enterSQL}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
