@@ -71,7 +71,7 @@ func TestEndToEnd(t *testing.T) {
 			if err := os.MkdirAll(bin, 0o755); err != nil {
 				return err
 			}
-			stub := "#!/bin/sh\necho 'e2e: build the CLI first: exec go build -o .bin/plugmig ./cmd' >&2\nexit 2\n"
+			stub := "#!/bin/sh\necho 'e2e: build the CLI first: exec go build -ldflags=-w -o .bin/plugmig ./cmd' >&2\nexit 2\n"
 			if err := os.WriteFile(filepath.Join(bin, "plugmig"), []byte(stub), 0o755); err != nil {
 				return err
 			}
