@@ -20,7 +20,8 @@ import (
 // TestEndToEnd runs the scripts in testdata/e2e in a fresh copy of the
 // repository (its tracked files), with the real go command: they scaffold
 // a plugin, generate, diff, lint, apply on SQLite and PostgreSQL, change
-// the schema, and remove the plugin. Skipped with -short.
+// the schema, and remove the plugin. A script runs the CLI it built with
+// go build -o .bin/plugmig ./cmd, as "plugmig". Skipped with -short.
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -63,7 +64,18 @@ func TestEndToEnd(t *testing.T) {
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}
-			env.Setenv("PATH", filepath.Dir(goBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+			// The script builds the CLI into .bin (first on PATH) once per
+			// state of the sources. Until it does, "plugmig" is a stub that
+			// fails: never this test binary's plugmig, built from other sources.
+			bin := filepath.Join(env.WorkDir, ".bin")
+			if err := os.MkdirAll(bin, 0o755); err != nil {
+				return err
+			}
+			stub := "#!/bin/sh\necho 'e2e: build the CLI first: exec go build -ldflags=-w -o .bin/plugmig ./cmd' >&2\nexit 2\n"
+			if err := os.WriteFile(filepath.Join(bin, "plugmig"), []byte(stub), 0o755); err != nil {
+				return err
+			}
+			env.Setenv("PATH", bin+string(os.PathListSeparator)+filepath.Dir(goBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("CI", os.Getenv("CI"))
 			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)

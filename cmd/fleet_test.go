@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
@@ -54,7 +55,9 @@ func TestFleetApply(t *testing.T) {
 	require.NoError(t, err)
 	// A SQLite file whose lock another run holds.
 	liteLocked := testdb.SQLite(t)
-	lockFile, err := os.OpenFile(liteLocked.Name+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	lockPath, err := apply.SQLiteLockPath(liteLocked.Name)
+	require.NoError(t, err)
+	lockFile, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o644)
 	require.NoError(t, err)
 	defer lockFile.Close()
 	require.NoError(t, syscall.Flock(int(lockFile.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))

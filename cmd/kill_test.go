@@ -40,9 +40,11 @@ func killRuns(t *testing.T) int {
 //
 //	PLUGMIG_KILL_RUNS=30 go test ./cmd -run TestKillNineRecovery -v -timeout 30m
 func TestKillNineRecovery(t *testing.T) {
+	t.Parallel()
 	runs := killRuns(t)
 	for _, d := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(d, func(t *testing.T) {
+			t.Parallel() // the dialects share nothing; each waits mostly on its server
 			ctx := context.Background()
 			// A clean apply's duration bounds the random kill moments.
 			clean := testdb.Open(t, d)

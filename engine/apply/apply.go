@@ -93,9 +93,9 @@ func WithEnabled(plugins ...string) Option {
 	}
 }
 
-// WithSQLiteFile names the SQLite database file; its run lock is the file
-// "<path>.lock" beside the real file (see [SQLiteLockPath]). Required for
-// SQLite.
+// WithSQLiteFile names the SQLite database file; its run lock is a file
+// lock on the database file itself on Linux, on "<path>.lock" beside the
+// real file elsewhere (see [SQLiteLockPath]). Required for SQLite.
 func WithSQLiteFile(path string) Option {
 	return func(m *Migrator) error { m.sqliteFile = path; return nil }
 }

@@ -28,18 +28,6 @@ func MySQLLockName(database string) string {
 	return lockName + ".h" + hex.EncodeToString(sum[:])[:48]
 }
 
-// SQLiteLockPath is the run lock file of a SQLite database: "<file>.lock"
-// beside the real file, symbolic links resolved and the path made absolute,
-// so every spelling of one database (a symlink, "./x/../db", a relative
-// path) takes the same lock.
-func SQLiteLockPath(path string) (string, error) {
-	real, err := realPath(path)
-	if err != nil {
-		return "", fmt.Errorf("sqlite lock: resolve %s: %w", path, err)
-	}
-	return real + ".lock", nil
-}
-
 // realPath is the absolute path of a file with every symbolic link
 // resolved, also when the file (or the last link's target) does not exist
 // yet, as a database about to be created.
@@ -79,17 +67,13 @@ const pgLockKey = 0x706c75676d6967
 var ErrLockTimeout = fmt.Errorf("lock timeout")
 
 // lock takes the run lock of a database: a PostgreSQL advisory lock, a
-// MySQL named lock, or for SQLite an exclusive lock on "<file>.lock" that
-// works across processes. It waits at most timeout.
+// MySQL named lock, or for SQLite an exclusive file lock that works across
+// processes (see [SQLiteLockPath]). It waits at most timeout.
 func lock(ctx context.Context, dialect string, db *sql.DB, sqliteFile string, timeout time.Duration) (release func(), err error) {
 	deadline := time.Now().Add(timeout)
 	switch dialect {
 	case "sqlite":
-		path, err := SQLiteLockPath(sqliteFile)
-		if err != nil {
-			return nil, err
-		}
-		return lockFile(ctx, path, deadline, timeout)
+		return lockSQLite(ctx, sqliteFile, deadline, timeout)
 	case "postgres":
 		conn, err := db.Conn(ctx)
 		if err != nil {

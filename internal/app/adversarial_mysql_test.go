@@ -62,9 +62,7 @@ var myAttacks = []attack{
 // and account), and nothing changes anywhere.
 func TestAdversarialMySQL(t *testing.T) {
 	t.Parallel()
-	a := newAdversary(t, "mysql", mysqlState)
-	a.run(myAttacks)
-	t.Logf("%d MySQL/MariaDB attacks refused", len(myAttacks))
+	runAttacks(t, "mysql", mysqlState, myAttacks)
 }
 
 // TestMustPassMySQL: what a plugin may do passes, alone and together; the

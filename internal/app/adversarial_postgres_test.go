@@ -98,9 +98,7 @@ var pgAttacks = []attack{
 // settings, the file system.
 func TestAdversarialPostgres(t *testing.T) {
 	t.Parallel()
-	a := newAdversary(t, "postgres", postgresState)
-	a.run(pgAttacks)
-	t.Logf("%d PostgreSQL attacks refused", len(pgAttacks))
+	runAttacks(t, "postgres", postgresState, pgAttacks)
 }
 
 // TestPostgresOwnTableInsertInOneRun: a plugin file that creates its own

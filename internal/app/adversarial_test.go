@@ -100,26 +100,58 @@ func (a *adversary) run(attacks []attack) {
 	a.e.t = t
 }
 
+// shards is how many databases a server-backed suite spreads its cases
+// over. The cases wait on the server (DDL, fsync), not on the CPU, so a few
+// at once overlap; each shard has its own target, scratch and bystander
+// databases, so no case sees another's.
+const shards = 3
+
+// inShards runs the cases in parallel subtests "shard1".."shardN", each
+// calling fn with every N-th case (so that slow cases spread).
+func inShards[T any](t *testing.T, cases []T, fn func(t *testing.T, cases []T)) {
+	for s := range min(shards, len(cases)) {
+		var part []T
+		for i := s; i < len(cases); i += shards {
+			part = append(part, cases[i])
+		}
+		t.Run(fmt.Sprintf("shard%d", s+1), func(t *testing.T) {
+			t.Parallel()
+			fn(t, part)
+		})
+	}
+}
+
+// runAttacks checks every attack as [adversary.run] does, spread over
+// [shards] adversaries of the dialect.
+func runAttacks(t *testing.T, dialect string, state func(*adversary) string, attacks []attack) {
+	inShards(t, attacks, func(t *testing.T, attacks []attack) {
+		newAdversary(t, dialect, state).run(attacks)
+		t.Logf("%d %s attacks refused", len(attacks), dialect)
+	})
+}
+
 // mustPass applies each legitimate file alone on a fresh database, then
 // all of them together in one fresh run; lint reports no error for any.
+// Each run has its own databases, so they run in parallel.
 func mustPass(t *testing.T, dialect string, files []attack) {
 	ctx := context.Background()
-	dev := testdb.Dev(t, dialect)
 	together := newApplyEnv(t, dialect)
 	for i, f := range files {
 		name := fmt.Sprintf("2999010100%04d_%s.sql", i, strings.ReplaceAll(f.name, " ", "_"))
 		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
 			e := newApplyEnv(t, dialect)
 			e.addFile("image", name, f.sql, true)
-			require.Empty(t, lintRoot(t, e.root, dev))
+			require.Empty(t, lintRoot(t, e.root, testdb.Dev(t, dialect)))
 			_, err := e.migrator().Apply(ctx)
 			require.NoError(t, err)
 		})
 		together.addFile("image", name, f.sql, true)
 	}
 	t.Run("all together in one fresh run", func(t *testing.T) {
+		t.Parallel()
 		together.t = t
-		require.Empty(t, lintRoot(t, together.root, dev))
+		require.Empty(t, lintRoot(t, together.root, testdb.Dev(t, dialect)))
 		_, err := together.migrator().Apply(ctx)
 		require.NoError(t, err)
 	})

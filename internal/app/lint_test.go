@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -170,99 +168,80 @@ func TestOwnershipCorpus(t *testing.T) {
 	for _, d := range compose.Dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
-			dev := testdb.Dev(t, d)
-			e := newApplyEnv(t, d)
-			_, err := e.migrator().Apply(ctx)
-			require.NoError(t, err)
-			// Rows that data changes would touch.
-			_, err = e.db.DB.Exec("INSERT INTO core__users (id, bio, created, updated) VALUES (1, 'bio', '2020-01-01 00:00:00', '2020-01-01 00:00:00')")
-			require.NoError(t, err)
-			core := e.coreDump()
-
-			// Each violation in its own copy of the module root.
-			type violationCase struct {
-				v    violation
-				root string
-			}
-			var cases []violationCase
+			var cases []violation
 			for _, v := range violations {
-				body, ok := v.sql[d]
-				if !ok {
-					body, ok = v.sql["*"]
+				if _, ok := v.sql[d]; ok {
+					cases = append(cases, v)
+				} else if _, ok := v.sql["*"]; ok {
+					cases = append(cases, v)
 				}
-				if !ok {
-					continue
-				}
-				e.root = testdb.CopyRoot(t)
-				e.addFile("image", "29990101000000_bad.sql", body+"\n", true)
-				cases = append(cases, violationCase{v, e.root})
 			}
-			n := len(cases)
-			// Lint them all first, a few at a time, each worker on its own
-			// scratch database: every lint replays the histories, and on a
-			// server most of that is the server's I/O, which overlaps.
-			workers := min(3, n)
-			devs := []*devdb.DB{dev}
-			for range workers - 1 {
-				devs = append(devs, testdb.Dev(t, d))
-			}
-			type linted struct {
-				findings []lint.Finding
-				err      error
-			}
-			results := make([]linted, n)
-			var (
-				wg   sync.WaitGroup
-				next atomic.Int64
-			)
-			for _, w := range devs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-						results[i].findings, results[i].err = lintErrors(cases[i].root, w)
-					}
-				}()
-			}
-			wg.Wait()
-
-			for i, c := range cases {
-				t.Run(c.v.name, func(t *testing.T) {
-					e.root = c.root
-					require.NoError(t, results[i].err)
-					errs := results[i].findings
-					var codes []string
-					for _, f := range errs {
-						if f.File == "plugins/image/migrations/"+d+"/29990101000000_bad.sql" {
-							codes = append(codes, f.Code)
-						}
-					}
-					require.NotEmpty(t, codes, "lint must catch it in the file: %+v", errs)
-					if c.v.code != "" {
-						require.Contains(t, codes, c.v.code, "%+v", errs)
-					}
-
-					_, err := e.migrator().Apply(ctx)
-					require.Error(t, err, "apply must refuse it")
-					require.Contains(t, err.Error(), "29990101000000_bad.sql")
-					require.Equal(t, core, e.coreDump(), "core tables unchanged")
-					_, err = e.db.DB.Exec("DELETE FROM plugmig_history WHERE version = '29990101000000'")
-					require.NoError(t, err)
-				})
-			}
-			t.Logf("%d violating migrations on %s", n, d)
-
-			t.Run("legitimate migrations", func(t *testing.T) {
-				root := testdb.CopyRoot(t)
-				e.root = root
-				e.addFile("image", "29990101000000_notes.sql", legit[d], true)
-				require.Empty(t, lintRoot(t, root, dev))
-				_, err := e.migrator().Apply(ctx)
-				require.NoError(t, err)
+			t.Logf("%d violating migrations on %s", len(cases), d)
+			// Spread over a few databases: every case replays the histories
+			// twice (lint, apply's pre-flight), and on a server most of that
+			// is the server's I/O, which overlaps.
+			inShards(t, cases, func(t *testing.T, part []violation) {
+				ownershipCases(t, d, part, part[0].name == cases[0].name)
 			})
 		})
 	}
+}
+
+// ownershipCases checks violations of one dialect on one applied database
+// (with rows that data changes would touch): lint catches each in the file
+// with its code, apply refuses it and leaves core's tables unchanged. Then,
+// if legit, a legitimate file passes lint and applies on the same database.
+func ownershipCases(t *testing.T, d string, cases []violation, legitToo bool) {
+	ctx := context.Background()
+	dev := testdb.Dev(t, d)
+	e := newApplyEnv(t, d)
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	_, err = e.db.DB.Exec("INSERT INTO core__users (id, bio, created, updated) VALUES (1, 'bio', '2020-01-01 00:00:00', '2020-01-01 00:00:00')")
+	require.NoError(t, err)
+	core := e.coreDump()
+
+	for _, v := range cases {
+		t.Run(v.name, func(t *testing.T) {
+			body, ok := v.sql[d]
+			if !ok {
+				body = v.sql["*"]
+			}
+			// Each violation in its own copy of the module root.
+			e.t, e.root = t, testdb.CopyRoot(t)
+			e.addFile("image", "29990101000000_bad.sql", body+"\n", true)
+			errs, err := lintErrors(e.root, dev)
+			require.NoError(t, err)
+			var codes []string
+			for _, f := range errs {
+				if f.File == "plugins/image/migrations/"+d+"/29990101000000_bad.sql" {
+					codes = append(codes, f.Code)
+				}
+			}
+			require.NotEmpty(t, codes, "lint must catch it in the file: %+v", errs)
+			if v.code != "" {
+				require.Contains(t, codes, v.code, "%+v", errs)
+			}
+
+			_, err = e.migrator().Apply(ctx)
+			require.Error(t, err, "apply must refuse it")
+			require.Contains(t, err.Error(), "29990101000000_bad.sql")
+			require.Equal(t, core, e.coreDump(), "core tables unchanged")
+			_, err = e.db.DB.Exec("DELETE FROM plugmig_history WHERE version = '29990101000000'")
+			require.NoError(t, err)
+		})
+	}
+	if !legitToo {
+		return
+	}
+	t.Run("legitimate migrations", func(t *testing.T) {
+		root := testdb.CopyRoot(t)
+		e.t, e.root = t, root
+		e.addFile("image", "29990101000000_notes.sql", legit[d], true)
+		require.Empty(t, lintRoot(t, root, dev))
+		_, err := e.migrator().Apply(ctx)
+		require.NoError(t, err)
+	})
 }
 
 func TestLintRepositoryIsClean(t *testing.T) {

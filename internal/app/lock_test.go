@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -27,8 +28,8 @@ func lockedMigrator(t *testing.T, e *applyEnv, path string) *apply.Migrator {
 }
 
 // TestSQLiteLockIsTheRealFile: a run that names the database through a
-// symbolic link, a relative path or another spelling takes the same lock as
-// a run that names the file itself (issue 11, item 8).
+// symbolic link, a hard link, a relative path or another spelling takes the
+// same lock as a run that names the file itself (issue 11, item 8).
 func TestSQLiteLockIsTheRealFile(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -38,18 +39,25 @@ func TestSQLiteLockIsTheRealFile(t *testing.T) {
 	require.NoError(t, os.Symlink(e.db.Name, link))
 	linkedDir := filepath.Join(t.TempDir(), "dir")
 	require.NoError(t, os.Symlink(dir, linkedDir))
+	require.NoError(t, e.db.DB.Ping(), "create the database file")
+	hard := filepath.Join(t.TempDir(), "hard.db")
+	require.NoError(t, os.Link(e.db.Name, hard))
 	wd, err := os.Getwd()
 	require.NoError(t, err)
 	rel, err := filepath.Rel(wd, e.db.Name)
 	require.NoError(t, err)
 	release := holdLock(t, e.db)
-	for name, path := range map[string]string{
+	spellings := map[string]string{
 		"symlink":               link,
 		"symlinked folder":      filepath.Join(linkedDir, "test.db"),
 		"dot-dot spelling":      filepath.Join(dir, "..", filepath.Base(dir), ".", "test.db"),
 		"relative path":         rel,
 		"double slash spelling": dir + "//test.db",
-	} {
+	}
+	if runtime.GOOS == "linux" { // elsewhere the lock is "<file>.lock", one per hard link
+		spellings["hard link"] = hard
+	}
+	for name, path := range spellings {
 		_, err := lockedMigrator(t, e, path).Apply(ctx)
 		require.ErrorIs(t, err, apply.ErrLockTimeout, "%s %s took the lock held on %s", name, path, e.db.Name)
 	}

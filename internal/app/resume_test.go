@@ -43,6 +43,7 @@ func interrupt(t *testing.T, e *applyEnv, version, body string, applied, ran int
 // without manual work; when the schema cannot tell (a data statement), it
 // says what to check and which flag settles it (issue 11, item 2).
 func TestMySQLResumeDecidesInterruptedStatement(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newApplyEnv(t, compose.MySQL)
 	_, err := e.migrator().Apply(ctx)
