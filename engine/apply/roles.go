@@ -352,6 +352,7 @@ func (m *Migrator) openLogin(ctx context.Context, branch string) (*sql.DB, error
 		roles.PGLogout(ctx, m.db, m.database, branch)
 		return nil, fmt.Errorf("branch %q: %w", branch, err)
 	}
+	roles.PGWarm(ctx, db)
 	return db, nil
 }
 

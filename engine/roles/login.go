@@ -162,3 +162,13 @@ func redactPGError(err error) string {
 	}
 	return msg
 }
+
+// PGWarm readies a new session for DDL while it waits for its branch: a
+// new server process has cold catalog caches, so its first CREATE TABLE
+// costs several times the next (measured: 6-14 ms against 1.5 ms). A
+// temporary table created and dropped in one implicit transaction opens
+// the catalogs DDL writes and leaves nothing behind. Best effort: a role
+// without TEMP just skips it.
+func PGWarm(ctx context.Context, db *sql.DB) {
+	db.ExecContext(ctx, "CREATE TEMP TABLE plugmig_warm (id integer PRIMARY KEY, v text UNIQUE, r integer REFERENCES plugmig_warm (id)); DROP TABLE plugmig_warm")
+}
