@@ -195,6 +195,16 @@ func (m *Migrator) newLogins(plans []*BranchPlan) *logins {
 	return &logins{m: m, order: pendingPlugins(plans), sessions: map[string]*login{}}
 }
 
+// prefetch starts opening the first branches' sessions, while core's
+// files run.
+func (l *logins) prefetch(ctx context.Context) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, b := range l.order[:min(1+loginsAhead, len(l.order))] {
+		l.start(ctx, b)
+	}
+}
+
 // get returns branch's session, waiting for it, and starts opening the
 // next ones.
 func (l *logins) get(ctx context.Context, branch string) (*sql.DB, error) {
@@ -352,7 +362,7 @@ func (m *Migrator) openLogin(ctx context.Context, branch string) (*sql.DB, error
 		roles.PGLogout(ctx, m.db, m.database, branch)
 		return nil, fmt.Errorf("branch %q: %w", branch, err)
 	}
-	roles.PGWarm(ctx, db)
+	roles.PGWarm(ctx, db, m.searchPath)
 	return db, nil
 }
 

@@ -62,6 +62,7 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 		}
 		if m.enforcing() && m.dialect == "postgres" {
 			m.logins = m.newLogins(plans)
+			m.logins.prefetch(ctx)
 			m.reconcileBatch, m.reconciled = m.batchReconcilable(plans), map[string]bool{}
 			defer func() { m.logins.close(); m.logins, m.reconcileBatch, m.reconciled = nil, nil, nil }()
 		}
