@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
@@ -149,19 +150,23 @@ func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, 
 	var (
 		lines []string
 		drops []func()
+		admin *sql.DB
 	)
-	defer func() {
-		for _, d := range drops {
-			d()
-		}
-	}()
-	var admin *sql.DB
 	if dialect == "postgres" {
 		if _, admin, err = dbdriver.Open(ctx, pgURL); err != nil {
 			return empty, up, err
 		}
-		defer admin.Close()
 	}
+	defer func() {
+		// Before the admin connection closes (a deferred Close registered
+		// after this would run first and every drop would fail).
+		for _, d := range drops {
+			d()
+		}
+		if admin != nil {
+			admin.Close()
+		}
+	}()
 	for i := range n {
 		name := fmt.Sprintf("plugmig_fleet_%d_%d_%d", os.Getpid(), parallel, i)
 		if dialect == "sqlite" {
@@ -173,7 +178,10 @@ func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, 
 		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 			return empty, up, err
 		}
-		drops = append(drops, func() { admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+		drops = append(drops, func() {
+			admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			roles.PGDropAll(ctx, admin, name) // its plugins' login roles
+		})
 		lines = append(lines, fmt.Sprintf("db%d=%s", i, fleetURL(dialect, name, pgURL)))
 	}
 	targets := filepath.Join(work, "targets.txt")
