@@ -171,7 +171,7 @@ func (c *Checker) open(ctx context.Context, t Target) (*session, error) {
 	}
 	dev, err := devdb.Open(ctx, t.Dialect, t.ScratchURL)
 	if err != nil {
-		return nil, fmt.Errorf("scratch database to replay the history on: %w", err)
+		return nil, fmt.Errorf("scratch database to replay the history on: %w (drift and adopt replay each branch's migrations on a throw-away database on the target's server: the connected user needs CREATEDB and CREATEROLE on PostgreSQL, CREATE and CREATE USER on MySQL; nothing was changed)", err)
 	}
 	s := &session{Checker: c, t: t, live: live, dev: dev, revs: revs, created: map[string]string{}}
 	s.cmp = &comparer{drv: dev.Driver, dialect: t.Dialect, deviations: c.deviations,
