@@ -39,7 +39,8 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name),
 		EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = r.name AND u.rolname = current_user),
 		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name AND has_schema_privilege(oid, current_schema(), 'CREATE') AND has_schema_privilege(oid, current_schema(), 'USAGE')),
-		coalesce((SELECT rolcanlogin FROM pg_roles WHERE rolname = r.name), false)
+		coalesce((SELECT rolcanlogin FROM pg_roles WHERE rolname = r.name), false),
+		coalesce((SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls FROM pg_roles WHERE rolname = r.name), false)
 		FROM unnest($1::text[]) WITH ORDINALITY AS r(name, n) ORDER BY r.n`, names)
 	if err != nil {
 		return nil, false, fmt.Errorf("read the plugin roles: %w", err)
@@ -47,9 +48,15 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 	defer rows.Close()
 	for rows.Next() {
 		var role string
-		var exists, member, onSchema, login bool
-		if err := rows.Scan(&role, &exists, &member, &onSchema, &login); err != nil {
+		var exists, member, onSchema, login, attrs bool
+		if err := rows.Scan(&role, &exists, &member, &onSchema, &login, &attrs); err != nil {
 			return nil, false, err
+		}
+		if attrs {
+			// Given by hand: a plugin's role has no attribute that reaches
+			// beyond its grants. Here, before any session of the run logs
+			// in (two updates of one role's row at once would fail).
+			stmts = append(stmts, "ALTER ROLE "+QuotePG(role)+" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
 		}
 		switch {
 		case !exists:
@@ -85,8 +92,8 @@ const HistoryTable = "plugmig_history"
 // on them; no privilege on any other relation (other plugins' tables,
 // sequences it does not own); its own branch's rows of the history table
 // (row-level security); ownership of its own relations, functions and
-// types (moved from whoever owns them); no role attribute and no
-// membership that would give it more. Privileges granted by hand are
+// types (moved from whoever owns them); no membership that would give it
+// more (role attributes are PGSetupSQL's). Privileges granted by hand are
 // revoked. It returns the objects whose ownership it moved. owner maps a
 // table to its branch.
 func PGReconcile(ctx context.Context, q Querier, plugin string, deps []string, owner func(string) string) (moved []string, err error) {
@@ -128,8 +135,7 @@ SELECT me.plugin, current_schema()::text, 'schema', has_schema_privilege(me.role
 FROM me
 UNION ALL
 SELECT me.plugin, g.rolname, 'member of', false, '', false, false, false FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, me WHERE m.member = me.oid
-UNION ALL
-SELECT me.plugin, rolname, 'attributes', false, '', false, false, false FROM pg_roles, me WHERE rolname = me.role AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)`,
+`,
 		plugins, roleNames, patterns)
 	if err != nil {
 		return nil, fmt.Errorf("plugin roles: read the catalog: %w", err)
@@ -153,9 +159,6 @@ SELECT me.plugin, rolname, 'attributes', false, '', false, false, false FROM pg_
 			continue
 		case "member of":
 			stmts[plugin] = append(stmts[plugin], "REVOKE "+QuotePG(name)+" FROM "+r)
-			continue
-		case "attributes":
-			stmts[plugin] = append(stmts[plugin], "ALTER ROLE "+r+" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
 			continue
 		case "function", "type":
 			if !owns {
