@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
@@ -64,6 +65,7 @@ func TestInterruptDropsScratchDatabases(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
+			scratches := scratchOf(t, pg, my, pid)
 			require.NoError(t, cmd.Process.Signal(sig))
 			err := cmd.Wait()
 			require.Error(t, err, "an interrupted lint does not exit 0")
@@ -77,6 +79,15 @@ func TestInterruptDropsScratchDatabases(t *testing.T) {
 					t.Fatalf("scratch databases left after %s: %v", sig, left)
 				}
 				time.Sleep(100 * time.Millisecond)
+			}
+			// And the logins and plugin identities made for them.
+			for _, n := range scratches {
+				tag := roles.DatabaseTag(n)
+				var left int
+				require.NoError(t, pg.QueryRow(`SELECT count(*) FROM pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1`, tag).Scan(&left))
+				require.Zero(t, left, "PostgreSQL roles of %s left after %s", n, sig)
+				require.NoError(t, my.QueryRow(`SELECT count(*) FROM mysql.user WHERE User LIKE CONCAT('plugmig\_%\_', ?)`, tag).Scan(&left))
+				require.Zero(t, left, "MariaDB accounts of %s left after %s", n, sig)
 			}
 		})
 	}

@@ -192,8 +192,9 @@ func onSignal(ch chan os.Signal) {
 	os.Exit(130)
 }
 
-// dropOnly drops the scratch database through the admin connection,
-// without touching the fields the interrupted work may be using.
+// dropOnly drops the scratch database and its identities through the
+// admin connection, without touching the fields the interrupted work may
+// be using.
 func (d *DB) dropOnly(ctx context.Context) {
 	if d.admin == nil || d.scratch == "" {
 		return
@@ -203,4 +204,7 @@ func (d *DB) dropOnly(ctx context.Context) {
 		stmt += " WITH (FORCE)"
 	}
 	d.admin.ExecContext(ctx, stmt)
+	// Its login and plugin identities too: once the database is gone, no
+	// later sweep can tell whose they were.
+	dropIdentities(ctx, d.Dialect, d.admin, d.scratch)
 }
