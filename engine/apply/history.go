@@ -9,10 +9,13 @@ import (
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/roles"
 )
 
-// HistoryTable is the one table that records every branch's revisions.
-const HistoryTable = "plugmig_history"
+// HistoryTable is the one table that records every branch's revisions
+// (named in package roles, whose row security guards it).
+const HistoryTable = roles.HistoryTable
 
 // historyDDL creates the history table; the same statement works on
 // SQLite, PostgreSQL and MySQL.

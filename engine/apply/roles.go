@@ -429,7 +429,7 @@ func (m *Migrator) enterFile(ctx context.Context, c conn, bp *BranchPlan) error 
 	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core || m.shared == nil {
 		return nil
 	}
-	m.enterSQL = "SET LOCAL ROLE " + roles.QuotePG(roles.Name(m.database, bp.Branch))
+	m.enterSQL = roles.PGEnterSQL(m.database, bp.Branch)
 	return nil
 }
 
@@ -519,7 +519,7 @@ func (m *Migrator) dropIdentity(ctx context.Context, c conn, name string) error 
 	case "mysql":
 		s, err := roles.MyDropSQL(ctx, q, name)
 		if err != nil {
-			fmt.Fprintf(m.progress, "%s: could not read its accounts (%v); drop the accounts named %s with DROP USER\n", name, err, roles.Name(m.databaseName(ctx), name))
+			fmt.Fprintf(m.progress, "%s: could not read its accounts (%v); a DBA drops them: DROP USER for each plugmig_%s_<8 hex digits> account of this database (go run ./cmd roles --print names them on PostgreSQL; on MySQL SELECT User, Host FROM mysql.user)\n", name, err, name)
 			return nil
 		}
 		stmts = s
@@ -533,11 +533,4 @@ func (m *Migrator) dropIdentity(ctx context.Context, c conn, name string) error 
 		fmt.Fprintf(m.progress, "%s: removed its database identity (%s)\n", name, strings.Join(stmts, "; "))
 	}
 	return nil
-}
-
-// databaseName is the connected database's name ("" if it cannot be read).
-func (m *Migrator) databaseName(ctx context.Context) string {
-	var db string
-	m.db.QueryRowContext(ctx, map[string]string{"postgres": `SELECT current_database()`, "mysql": `SELECT DATABASE()`, "sqlite": `SELECT 'main'`}[m.dialect]).Scan(&db)
-	return db
 }

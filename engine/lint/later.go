@@ -3,7 +3,6 @@ package lint
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -193,18 +192,7 @@ func (w *walker) laterText(ctx context.Context, before, after map[string]object,
 		if !changed[b.kind+" "+b.name] && !changed["function "+b.fn] {
 			continue // checked when it, or its function, changed
 		}
-		targets, opaque := bodyTargets(w.dialect, b)
-		via := map[string]string{} // a target written by a function the body calls: which
-		if fns != nil {
-			called, op := followCalls(b, fns)
-			opaque = opaque || op
-			for _, c := range called {
-				if _, ok := via[c.table]; !ok && !slices.Contains(targets, c.table) {
-					via[c.table] = c.via
-					targets = append(targets, c.table)
-				}
-			}
-		}
+		targets, via, opaque := writesOf(w.dialect, b, fns)
 		if u := bodyUtility(w.dialect, b); u != "" && !w.laterSeen[b.kind+b.name+"!"] {
 			w.laterSeen[b.kind+b.name+"!"] = true
 			out = append(out, fb.with(CodeLater, b.table, w.branch, fmt.Sprintf("%s %q on %q runs %s: it would change the schema, the database's settings or the server's files later, outside any migration, with the privileges of whoever fires it (the application); do schema changes in migrations, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.kind, b.name, b.table, u)))

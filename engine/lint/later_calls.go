@@ -101,18 +101,10 @@ func (w *walker) laterFunctions(fns map[string][]body, changed map[string]bool, 
 			// privileges — the migrator or the application, through a
 			// view, default or policy of the plugin's — so it needs the
 			// directive like a trigger's.
-			targets, opaque := bodyTargets("postgres", b)
-			via := map[string]string{}
-			called, op := followCalls(b, fns)
-			if (opaque || op) && !w.laterSeen["function "+b.fn+"?"] {
+			targets, via, opaque := writesOf("postgres", b, fns)
+			if opaque && !w.laterSeen["function "+b.fn+"?"] {
 				w.laterSeen["function "+b.fn+"?"] = true
 				out = append(out, fb.with(CodeLater, b.name, w.branch, fmt.Sprintf("function %s runs code that can't be read (dynamic SQL or a procedure call, in it or in a function it calls): whoever calls it later (a view, default, check, policy or trigger of the plugin's, the application, or apply itself) runs it with their own privileges, outside any migration; write it as plain statements on the plugin's own tables, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>", b.fn)))
-			}
-			for _, c := range called {
-				if _, ok := via[c.table]; !ok && !slices.Contains(targets, c.table) {
-					via[c.table] = c.via
-					targets = append(targets, c.table)
-				}
 			}
 			if u := bodyUtility("postgres", b); u != "" && !w.laterSeen["function "+b.fn+"!"] {
 				w.laterSeen["function "+b.fn+"!"] = true
@@ -134,4 +126,24 @@ func (w *walker) laterFunctions(fns map[string][]body, changed map[string]bool, 
 		}
 	}
 	return out
+}
+
+// writesOf returns the tables a body writes and, with fns (PostgreSQL's
+// functions by name), those the functions it calls write, transitively;
+// via names the function that writes each table the body does not write
+// itself. opaque: some of that code can't be read.
+func writesOf(dialect string, b body, fns map[string][]body) (targets []string, via map[string]string, opaque bool) {
+	targets, opaque = bodyTargets(dialect, b)
+	via = map[string]string{}
+	if fns == nil {
+		return targets, via, opaque
+	}
+	called, op := followCalls(b, fns)
+	for _, c := range called {
+		if _, ok := via[c.table]; !ok && !slices.Contains(targets, c.table) {
+			via[c.table] = c.via
+			targets = append(targets, c.table)
+		}
+	}
+	return targets, via, opaque || op
 }

@@ -275,12 +275,11 @@ func PGDropAll(ctx context.Context, admin Querier, database string) error {
 	return errors.Join(errs...)
 }
 
-// PGEnter switches the transaction to the plugin's role until it ends
-// (SET LOCAL ROLE); PGLeave switches back and fails if a statement of the
-// file changed the role itself.
-func PGEnter(ctx context.Context, q Querier, database, plugin string) error {
-	_, err := q.ExecContext(ctx, "SET LOCAL ROLE "+QuotePG(Name(database, plugin)))
-	return err
+// PGEnterSQL is the statement that switches a transaction to the
+// plugin's role until it ends (SET LOCAL ROLE); PGLeave switches back and
+// fails if a statement of the file changed the role itself.
+func PGEnterSQL(database, plugin string) string {
+	return "SET LOCAL ROLE " + QuotePG(Name(database, plugin))
 }
 
 // PGLeave returns to the session's own role after a plugin file. It fails
