@@ -112,9 +112,11 @@ func (m *Migrator) prepareIdentities(ctx context.Context, plans []*BranchPlan) e
 	if len(stmts) > 0 && !can {
 		return fmt.Errorf("%w: plugin files run under one role per plugin, and the connected user may not create roles; nothing was run. Have a database administrator run once (also printed by go run ./cmd roles --print):\n\n%s\nor apply with --guard=observe (weaker: the observer only)", ErrRoles, roles.PGDBAScript(m.database, stmts))
 	}
-	for _, s := range stmts {
-		if _, err := m.db.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("create plugin roles: %s: %w", s, err)
+	if len(stmts) > 0 {
+		// One round trip and one transaction (no arguments: the simple
+		// protocol runs them all): every role or none.
+		if _, err := m.db.ExecContext(ctx, strings.Join(stmts, ";\n")); err != nil {
+			return fmt.Errorf("create plugin roles: %s: %w", strings.Join(stmts, "; "), err)
 		}
 	}
 	if m.single {
@@ -165,43 +167,88 @@ func (m *Migrator) enterBranch(ctx context.Context, bp *BranchPlan) error {
 	return m.openAccount(ctx, bp, deps)
 }
 
-// loginsAhead is how many plugin sessions are opened before they are
-// needed: logging in (a server process, authentication) costs more than a
-// small migration, so the next branches' sessions connect while the
-// current branch's files run.
-const loginsAhead = 2
+// maxLoginsAhead bounds how many plugin sessions are open at once.
+// Logging in (a server process, authentication, warming its caches) costs
+// more than a small migration, so sessions are opened ahead, while earlier
+// files run (core's, mostly), and a branch rarely waits for its own; the
+// more slots the server has free, the more are opened ahead.
+const maxLoginsAhead = 16
+
+// loginsAhead returns how many plugin sessions this run opens ahead: up to
+// maxLoginsAhead, at most a quarter of the server's free connection slots
+// (other runs and the application need theirs), at least 2.
+func (m *Migrator) loginsAhead(ctx context.Context) int {
+	var free int
+	if err := m.db.QueryRowContext(ctx, `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')`).Scan(&free); err != nil {
+		return 2
+	}
+	return max(2, min(maxLoginsAhead, free/4))
+}
 
 // logins opens the sessions of a run's PostgreSQL plugin branches, each
-// logged in as its plugin's role with a password set for this run, a few
-// ahead of use; close closes them and removes the passwords.
+// logged in as its plugin's role, a few ahead of use. The roles' passwords
+// for this run are set together before the first session logs in, and
+// removed together when the run ends (one commit each, not one per role).
 type logins struct {
-	m        *Migrator
-	order    []string // the pending plugin branches, in run order
-	mu       sync.Mutex
-	sessions map[string]*login
-	wg       sync.WaitGroup
-	errs     []error // passwords that could not be removed
+	m         *Migrator
+	order     []string      // the pending plugin branches, in run order
+	ahead     int           // how many sessions are open before their branch
+	passwords chan struct{} // closed when the passwords are set
+	password  map[string]string
+	loginErr  map[string]error // a role whose password could not be set
+	mu        sync.Mutex
+	sessions  map[string]*login
+	wg        sync.WaitGroup
 }
 
 type login struct {
-	ready  chan struct{}
-	db     *sql.DB
-	err    error
-	closed bool
+	ready chan struct{}
+	db    *sql.DB
+	err   error
 }
 
 // newLogins prepares the sessions of the plugin branches of plans.
 func (m *Migrator) newLogins(plans []*BranchPlan) *logins {
-	return &logins{m: m, order: pendingPlugins(plans), sessions: map[string]*login{}}
+	return &logins{m: m, order: pendingPlugins(plans), passwords: make(chan struct{}), sessions: map[string]*login{}}
 }
 
-// prefetch starts opening the first branches' sessions, while core's
-// files run.
+// prefetch sets the roles' passwords and starts opening the first
+// branches' sessions, while core's files run.
 func (l *logins) prefetch(ctx context.Context) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer close(l.passwords)
+		l.setPasswords(ctx)
+	}()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, b := range l.order[:min(1+loginsAhead, len(l.order))] {
+	l.ahead = l.m.loginsAhead(ctx)
+	for _, b := range l.order[:min(l.ahead, len(l.order))] {
 		l.start(ctx, b)
+	}
+}
+
+// setPasswords gives every pending plugin's role its password for this
+// run, in one transaction; if that fails, role by role, so that the error
+// goes to the branch whose role it is.
+func (l *logins) setPasswords(ctx context.Context) {
+	m := l.m
+	if _, _, err := m.loginBase(ctx); err != nil {
+		return // each session reports it
+	}
+	pw, err := roles.PGLoginAll(ctx, m.db, m.database, l.order)
+	if err == nil {
+		l.password = pw
+		return
+	}
+	l.password, l.loginErr = map[string]string{}, map[string]error{}
+	for _, b := range l.order {
+		if p, err := roles.PGLogin(ctx, m.db, m.database, b); err != nil {
+			l.loginErr[b] = err
+		} else {
+			l.password[b] = p
+		}
 	}
 }
 
@@ -211,7 +258,7 @@ func (l *logins) get(ctx context.Context, branch string) (*sql.DB, error) {
 	l.mu.Lock()
 	for i, b := range l.order {
 		if b == branch {
-			for _, next := range l.order[i+1 : min(i+1+loginsAhead, len(l.order))] {
+			for _, next := range l.order[i+1 : min(i+1+l.ahead, len(l.order))] {
 				l.start(ctx, next)
 			}
 		}
@@ -222,6 +269,11 @@ func (l *logins) get(ctx context.Context, branch string) (*sql.DB, error) {
 	case <-s.ready:
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+	if s.err != nil && strings.Contains(s.err.Error(), "SQLSTATE 53300") {
+		// Opened ahead when the server had no slot left (too many
+		// clients): once more, now that earlier branches' sessions closed.
+		s.db, s.err = l.m.openLogin(ctx, branch, l.password[branch], l.loginErr[branch])
 	}
 	return s.db, s.err
 }
@@ -237,53 +289,49 @@ func (l *logins) start(ctx context.Context, branch string) *login {
 	go func() {
 		defer l.wg.Done()
 		defer close(s.ready)
-		s.db, s.err = l.m.openLogin(ctx, branch)
+		select {
+		case <-l.passwords:
+		case <-ctx.Done():
+			s.err = ctx.Err()
+			return
+		}
+		s.db, s.err = l.m.openLogin(ctx, branch, l.password[branch], l.loginErr[branch])
 	}()
 	return s
 }
 
-// done closes branch's session and removes its role's password.
+// done closes branch's session.
 func (l *logins) done(branch string) {
 	l.mu.Lock()
 	s := l.sessions[branch]
 	l.mu.Unlock()
 	if s != nil {
 		<-s.ready
-		l.finish(branch, s)
-	}
-}
-
-// finish closes a session and, in the background, removes its role's
-// password (best effort: the next run sets a new one anyway).
-func (l *logins) finish(branch string, s *login) {
-	l.mu.Lock()
-	closed := s.closed
-	s.closed = true
-	l.mu.Unlock()
-	if closed || s.db == nil {
-		return
-	}
-	s.db.Close()
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		if err := roles.PGLogout(context.Background(), l.m.db, l.m.database, branch); err != nil {
-			l.mu.Lock()
-			l.errs = append(l.errs, err)
-			l.mu.Unlock()
+		l.mu.Lock()
+		db := s.db
+		s.db = nil
+		l.mu.Unlock()
+		if db != nil {
+			db.Close()
 		}
-	}()
+	}
 }
 
-// close waits for the sessions still opening, closes every one and waits
-// for their passwords to be removed.
+// close waits for the sessions still opening, closes every one and
+// removes the roles' passwords (best effort: the next run sets new ones
+// anyway).
 func (l *logins) close() {
 	l.wg.Wait()
-	for b, s := range l.sessions {
-		l.finish(b, s)
+	for b := range l.sessions {
+		l.done(b)
 	}
-	l.wg.Wait()
-	for _, err := range l.errs {
+	var set []string
+	for _, b := range l.order {
+		if _, ok := l.password[b]; ok {
+			set = append(set, b)
+		}
+	}
+	if err := roles.PGLogoutAll(context.Background(), l.m.db, l.m.database, set); err != nil {
 		fmt.Fprintf(l.m.progress, "WARNING: %v; a DBA can remove it: ALTER ROLE ... PASSWORD NULL (the next apply sets a new one anyway)\n", err)
 	}
 }
@@ -347,19 +395,18 @@ func (m *Migrator) batchReconcilable(plans []*BranchPlan) []string {
 }
 
 // openLogin opens the session a PostgreSQL plugin branch's files run on,
-// logged in as the plugin's role with a password set for this run.
-func (m *Migrator) openLogin(ctx context.Context, branch string) (*sql.DB, error) {
+// logged in as the plugin's role with its password for this run (or the
+// error that kept it from being set).
+func (m *Migrator) openLogin(ctx context.Context, branch, password string, passwordErr error) (*sql.DB, error) {
 	cfg, dsn, err := m.loginBase(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	if err == nil {
+		err = passwordErr
 	}
-	password, err := roles.PGLogin(ctx, m.db, m.database, branch)
 	if err != nil {
 		return nil, fmt.Errorf("branch %q: %w", branch, err)
 	}
 	db, err := roles.PGOpen(ctx, cfg, dsn, m.database, roles.Name(m.database, branch), password, m.searchPath)
 	if err != nil {
-		roles.PGLogout(ctx, m.db, m.database, branch)
 		return nil, fmt.Errorf("branch %q: %w", branch, err)
 	}
 	roles.PGWarm(ctx, db, m.searchPath)

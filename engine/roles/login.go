@@ -22,8 +22,13 @@ import (
 // set_config('role', ...) hidden in dynamic SQL), so only a login of its
 // own keeps a file to what the role may do.
 
-// scramIterations is PostgreSQL's default for SCRAM-SHA-256 verifiers.
-const scramIterations = 4096
+// scramIterations is the PBKDF2 iteration count of the verifiers apply
+// sets. Iterations slow down guessing a weak password from a stolen
+// verifier; these passwords are 128 random bits, used for one run, so no
+// count adds to that, while every login pays it twice (the verifier here,
+// the proof in the client): PostgreSQL's default, 4096, costs about 1 ms of
+// CPU each time, 128 about 30 µs.
+const scramIterations = 128
 
 // scramVerifier returns the SCRAM-SHA-256 verifier PostgreSQL stores for
 // password (RFC 5802, RFC 7677, in PostgreSQL's text form) with the given
@@ -45,42 +50,85 @@ func scramVerifier(password string, salt []byte, iterations int) (string, error)
 }
 
 // PGLogin gives a plugin's role a new random password for this run and
-// returns it. The migrator sets it as the role itself (SET LOCAL ROLE, in
-// an implicit transaction of its own), which PostgreSQL allows any member
-// of the role without CREATEROLE; only the SCRAM verifier is sent.
+// returns it (PGLoginAll for one plugin).
 func PGLogin(ctx context.Context, q Querier, database, plugin string) (string, error) {
-	password := Password()
-	salt := make([]byte, 16)
-	rand.Read(salt)
-	v, err := scramVerifier(password, salt, scramIterations)
-	if err != nil {
-		return "", err
+	pw, err := PGLoginAll(ctx, q, database, []string{plugin})
+	return pw[plugin], err
+}
+
+// PGLoginAll gives each plugin's role a new random password for this run,
+// in one transaction, and returns them by plugin. The migrator sets each
+// as the role itself (SET LOCAL ROLE), which PostgreSQL allows any member
+// of the role without CREATEROLE; only SCRAM verifiers are sent. Settings
+// a role may have given itself (ALTER ROLE ... SET) are reset with it: its
+// sessions run with the server's defaults.
+func PGLoginAll(ctx context.Context, q Querier, database string, plugins []string) (map[string]string, error) {
+	passwords := make(map[string]string, len(plugins))
+	options := make([]string, len(plugins))
+	for i, p := range plugins {
+		password := Password()
+		salt := make([]byte, 16)
+		rand.Read(salt)
+		v, err := scramVerifier(password, salt, scramIterations)
+		if err != nil {
+			return nil, err
+		}
+		r := QuotePG(Name(database, p))
+		passwords[p] = password
+		options[i] = "PASSWORD " + quotePGString(v) + "; ALTER ROLE " + r + " RESET ALL; ALTER ROLE " + r + " IN DATABASE " + QuotePG(database) + " RESET ALL"
 	}
-	// Settings the role may have given itself (ALTER ROLE ... SET) are
-	// reset with it: its sessions run with the server's defaults.
-	r := QuotePG(Name(database, plugin))
-	if err := asRole(ctx, q, Name(database, plugin), "PASSWORD "+quotePGString(v)+"; ALTER ROLE "+r+" RESET ALL; ALTER ROLE "+r+" IN DATABASE "+QuotePG(database)+" RESET ALL"); err != nil {
-		return "", err
+	if err := asRoles(ctx, q, database, plugins, options, "set its password for this run"); err != nil {
+		return nil, err
 	}
-	return password, nil
+	return passwords, nil
 }
 
 // PGLogout removes a plugin role's password: no password login succeeds
 // until the next run sets one.
 func PGLogout(ctx context.Context, q Querier, database, plugin string) error {
-	if err := asRole(ctx, q, Name(database, plugin), "PASSWORD NULL"); err != nil {
-		return fmt.Errorf("role %s: remove its password after the run: %w", Name(database, plugin), errors.Unwrap(err))
-	}
-	return nil
+	return PGLogoutAll(ctx, q, database, []string{plugin})
 }
 
-// asRole runs ALTER ROLE <role> <option> as the role itself. One query
-// string of two statements is one implicit transaction, so SET LOCAL ends
-// with it whatever happens: the pooled session is never left in the role.
-func asRole(ctx context.Context, q Querier, role, option string) error {
-	r := QuotePG(role)
-	if _, err := q.ExecContext(ctx, "SET LOCAL ROLE "+r+"; ALTER ROLE "+r+" "+option); err != nil {
-		return fmt.Errorf("role %s: set its password for this run: %w", role, err)
+// PGLogoutAll removes the plugins' roles' passwords, in one transaction;
+// if that fails, role by role, so that every password that can be removed
+// is, and the error names the roles that keep one.
+func PGLogoutAll(ctx context.Context, q Querier, database string, plugins []string) error {
+	options := make([]string, len(plugins))
+	for i := range plugins {
+		options[i] = "PASSWORD NULL"
+	}
+	err := asRoles(ctx, q, database, plugins, options, "remove its password after the run")
+	if err == nil || len(plugins) == 1 {
+		return err
+	}
+	var errs []error
+	for _, p := range plugins {
+		if err := PGLogoutAll(ctx, q, database, []string{p}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// asRoles runs, for each plugin, ALTER ROLE <its role> <its option> as
+// the role itself. One query string is one implicit transaction, so SET
+// LOCAL ends with it whatever happens: the pooled session is never left in
+// a role; and one commit serves every role.
+func asRoles(ctx context.Context, q Querier, database string, plugins, options []string, what string) error {
+	if len(plugins) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for i, p := range plugins {
+		r := QuotePG(Name(database, p))
+		fmt.Fprintf(&b, "SET LOCAL ROLE %s; ALTER ROLE %s %s; ", r, r, options[i])
+	}
+	if _, err := q.ExecContext(ctx, b.String()); err != nil {
+		names := make([]string, len(plugins))
+		for i, p := range plugins {
+			names[i] = Name(database, p)
+		}
+		return fmt.Errorf("role %s: %s: %w", strings.Join(names, ", "), what, err)
 	}
 	return nil
 }
@@ -171,7 +219,7 @@ func redactPGError(err error) string {
 // running) a history insert reads the history table and its row security.
 // Best effort: a role without TEMP just skips that part.
 func PGWarm(ctx context.Context, db *sql.DB, searchPath []string) {
-	db.ExecContext(ctx, "CREATE TEMP TABLE plugmig_warm (id integer PRIMARY KEY, v text UNIQUE, r integer REFERENCES plugmig_warm (id)); DROP TABLE plugmig_warm")
+	db.ExecContext(ctx, "BEGIN; CREATE TEMP TABLE plugmig_warm (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, v character varying UNIQUE, r integer REFERENCES plugmig_warm (id)); ROLLBACK")
 	if len(searchPath) > 0 {
 		db.ExecContext(ctx, "EXPLAIN INSERT INTO "+QuotePG(searchPath[0])+"."+HistoryTable+" (branch, version) VALUES ('', '')")
 	}

@@ -219,11 +219,22 @@ SELECT me.plugin, g.rolname, 'member of', false, '', false, false, false FROM pg
 		h := QuotePG(HistoryTable)
 		all = append(all, "DROP POLICY IF EXISTS plugmig_read ON "+h, "CREATE POLICY plugmig_read ON "+h+" FOR SELECT USING (true)", "ALTER TABLE "+h+" ENABLE ROW LEVEL SECURITY")
 	}
+	// Roles granted the same tables share one GRANT: each table's
+	// privileges are rewritten once, not once per role.
+	var tableLists []string
+	grantees := map[string][]string{}
 	for _, p := range plugins {
 		all = append(all, stmts[p]...)
 		if len(grant[p]) > 0 {
-			all = append(all, "GRANT SELECT, REFERENCES ON TABLE "+strings.Join(grant[p], ", ")+" TO "+QuotePG(Name(db, p)))
+			tables := strings.Join(grant[p], ", ")
+			if grantees[tables] == nil {
+				tableLists = append(tableLists, tables)
+			}
+			grantees[tables] = append(grantees[tables], QuotePG(Name(db, p)))
 		}
+	}
+	for _, tables := range tableLists {
+		all = append(all, "GRANT SELECT, REFERENCES ON TABLE "+tables+" TO "+strings.Join(grantees[tables], ", "))
 	}
 	if len(all) > 0 {
 		// One round trip (no arguments: the simple protocol runs them all).
