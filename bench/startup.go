@@ -53,6 +53,10 @@ func benchStartup(args []string) error {
 	if out, err := exec.Command("go", "build", "-o", hello, helloSrc).CombinedOutput(); err != nil {
 		return fmt.Errorf("build hello: %w\n%s", err, out)
 	}
+	floor, err := buildDepsFloor(root, work)
+	if err != nil {
+		return err
+	}
 	url := "sqlite://" + filepath.Join(work, "app.db")
 	if out, err := exec.Command(bin, "apply", "--root", root, "--url", url).CombinedOutput(); err != nil {
 		return fmt.Errorf("apply: %w\n%s", err, out)
@@ -65,6 +69,7 @@ func benchStartup(args []string) error {
 	}
 	cases := []*benchCase{
 		{name: "hello (Go floor)", argv: []string{hello}},
+		{name: "deps floor", argv: []string{floor}},
 		{name: "plugmig --help", argv: []string{bin, "--help"}},
 		{name: "plugmig status", argv: []string{bin, "status", "--root", root, "--url", url}},
 		{name: "plugmig heads", argv: []string{bin, "heads", "--root", root}},
@@ -110,6 +115,8 @@ func benchStartup(args []string) error {
 	}
 	fmt.Printf("(load at the end: %s)\n", loadavg())
 	fmt.Println("\nwall: fork to exit; CPU: user + system; init: package initialisation before main (median over the runs of the sum of GODEBUG=inittrace=1's clock times);")
+	fmt.Println("deps floor: a main that does nothing, importing every package plugmig's packages import (Atlas, ent, the drivers, kong, ...):")
+	fmt.Println("  what linking them costs any command of a single binary, before plugmig's own code runs;")
 	fmt.Println("faults: minor page faults (memory the process touched; on a busy VM each costs tens of µs); static: the same CLI built with CGO_ENABLED=0.")
 	return nil
 }
@@ -148,4 +155,50 @@ func loadavg() string {
 	}
 	f := strings.Fields(string(b))
 	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+// buildDepsFloor builds, into work, a program whose main does nothing but
+// which imports every package that the CLI's own packages import: the
+// third-party ones (Atlas, ent, the database drivers, kong) and the
+// standard library's. Every package linked into a Go binary is
+// initialised before main, so this is the floor of any command of the
+// CLI; what a command takes above it is plugmig's own initialisation and
+// work. The program is built in a temporary folder under the module root
+// (a dot folder, which ./... ignores), to resolve the imports with go.mod.
+func buildDepsFloor(root, work string) (string, error) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{join .Imports \"\\n\"}}{{end}}{{end}}", "./cmd").Output()
+	if err != nil {
+		return "", fmt.Errorf("go list ./cmd: %w", err)
+	}
+	mod, err := exec.Command("go", "list", "-m").Output()
+	if err != nil {
+		return "", fmt.Errorf("go list -m: %w", err)
+	}
+	own := strings.TrimSpace(string(mod)) + "/"
+	var imports []string
+	for _, p := range strings.Fields(string(out)) {
+		if !strings.HasPrefix(p, own) && p != "C" && !slices.Contains(imports, p) {
+			imports = append(imports, p)
+		}
+	}
+	slices.Sort(imports)
+	dir, err := os.MkdirTemp(root, ".bench-startup-floor-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	var src strings.Builder
+	src.WriteString("// Command floor imports what plugmig's packages import, and does nothing.\npackage main\n\nimport (\n")
+	for _, p := range imports {
+		fmt.Fprintf(&src, "\t_ %q\n", p)
+	}
+	src.WriteString(")\n\nfunc main() {}\n")
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src.String()), 0o644); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(work, "floor")
+	if out, err := exec.Command("go", "build", "-o", bin, "./"+filepath.Base(dir)).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the deps floor: %w\n%s", err, out)
+	}
+	return bin, nil
 }

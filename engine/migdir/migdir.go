@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -52,12 +51,14 @@ func OpenFiles(root string, reg *plugin.Registry, branch, dialect string) (*migr
 	if err != nil {
 		return nil, nil, err
 	}
-	path := filepath.Join(root, rel)
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil, fmt.Errorf("branch %q: migration folder %s: %w: create it (an empty folder is fine)", branch, rel, err)
-	}
-	dir, err := migrate.NewLocalDir(path)
+	// NewLocalDir stats the folder; its error wraps the stat's, which says
+	// what is wrong with the folder (one stat per folder, not two).
+	dir, err := migrate.NewLocalDir(filepath.Join(root, rel))
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, nil, fmt.Errorf("branch %q: migration folder %s: %w: create it (an empty folder is fine)", branch, rel, pe)
+		}
 		return nil, nil, err
 	}
 	files, _, err := Read(dir, rel)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,6 +45,16 @@ postgres://h/c?sslmode=disable&x=y
 			require.NoError(t, err)
 			require.Equal(t, c.want, got)
 		})
+	}
+}
+
+// TestValidName checks the hand-written name check against the regexp it
+// replaces.
+func TestValidName(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]*$`)
+	for _, s := range []string{"", "a", "Z9", "9", "eu-1", "eu_1.db@host", "_a", ".a", "-a", "@a", "a b", "a=b", "a/b", "é", "aé", "a\n", "a\x00", "a-", "a..", "sqlite://x"} {
+		require.Equal(t, re.MatchString(s), validName(s), "%q", s)
 	}
 }
 

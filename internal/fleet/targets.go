@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/plugmig/plugmig/internal/dbdriver"
@@ -31,8 +30,19 @@ type Target struct {
 // Redacted returns the target's URL with its password hidden.
 func (t Target) Redacted() string { return dbdriver.Redact(t.URL) }
 
-// nameRe is a target name given as "name=URL".
-var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]*$`)
+// validName reports whether s is a target name given as "name=URL":
+// ^[A-Za-z0-9][A-Za-z0-9_.@-]*$, checked without a regexp, which would be
+// compiled at the start of every process (status and heads included).
+func validName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || (c != '_' && c != '.' && c != '@' && c != '-')) {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // ReadFile reads the targets listed in a file, or on stdin when path is "-".
 // See Parse for the format.
@@ -114,7 +124,7 @@ func parseLines(b []byte) ([]Target, error) {
 // splitName splits "name=URL"; a line whose text before the first "=" is
 // not a name (a URL's query holds "=" too) is all URL.
 func splitName(line string) (name, url string) {
-	if before, after, ok := strings.Cut(line, "="); ok && nameRe.MatchString(strings.TrimSpace(before)) {
+	if before, after, ok := strings.Cut(line, "="); ok && validName(strings.TrimSpace(before)) {
 		return strings.TrimSpace(before), strings.TrimSpace(after)
 	}
 	return "", line
@@ -130,7 +140,7 @@ func newTarget(name, url string) (Target, error) {
 	}
 	if name == "" {
 		name = dbdriver.Redact(url)
-	} else if !nameRe.MatchString(name) {
+	} else if !validName(name) {
 		return Target{}, fmt.Errorf("target name %q: use letters, digits and _ . @ -", name)
 	}
 	return Target{Name: name, URL: url}, nil

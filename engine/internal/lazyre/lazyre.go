@@ -18,7 +18,9 @@ import (
 // it. It is safe for concurrent use, as [regexp.Regexp] is.
 type Regexp struct {
 	expr string
-	get  func() *regexp.Regexp
+	once sync.Once
+	re   *regexp.Regexp
+	err  error
 }
 
 var (
@@ -29,8 +31,10 @@ var (
 // New returns the expression expr, to compile on first use. An invalid
 // expression panics then, as regexp.MustCompile would have at init: every
 // expression is compiled by [CompileAll], which the package's test runs.
+// New allocates one small struct and nothing else: the engine declares
+// dozens of expressions, all made at every process's start.
 func New(expr string) *Regexp {
-	r := &Regexp{expr: expr, get: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
+	r := &Regexp{expr: expr}
 	mu.Lock()
 	all = append(all, r)
 	mu.Unlock()
@@ -48,6 +52,16 @@ func CompileAll() (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// get compiles the expression once and returns it; an invalid one panics,
+// on every call, as regexp.MustCompile does.
+func (r *Regexp) get() *regexp.Regexp {
+	r.once.Do(func() { r.re, r.err = regexp.Compile(r.expr) })
+	if r.err != nil {
+		regexp.MustCompile(r.expr) // panics with regexp's own message
+	}
+	return r.re
 }
 
 // Regexp returns the compiled expression.
