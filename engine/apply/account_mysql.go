@@ -50,7 +50,7 @@ func (m *Migrator) openAccount(ctx context.Context, bp *BranchPlan, deps []strin
 	if err != nil {
 		return fmt.Errorf("branch %q: connect as its account %s: %w", bp.Branch, a, err)
 	}
-	m.plugDB = db
+	bp.session = db
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
@@ -62,8 +63,6 @@ type Migrator struct {
 
 	guard      string          // GuardEnforce (default) or GuardObserve
 	database   string          // the target's database name, read by prepareIdentities
-	plugDB     *sql.DB         // the current plugin branch's session as its own role (PostgreSQL) or account (MySQL)
-	plugConn   *sql.Conn       // PostgreSQL: plugDB's session, for a file outside a transaction
 	searchPath []string        // PostgreSQL: the migrator's schemas, for plugin sessions
 	pgConfig   *pgx.ConnConfig // PostgreSQL: the migrator's connection settings, for plugin sessions
 	loginDSN   string          // PostgreSQL: the server URL for plugin sessions, when pgConfig is nil
@@ -75,6 +74,17 @@ type Migrator struct {
 	// and those reconciled so far.
 	reconcileBatch []string
 	reconciled     map[string]bool
+	reconcileMu    sync.Mutex
+
+	// parallel is how many PostgreSQL plugin branches run at once
+	// (WithParallelBranches); halt, while they do, tells them to stop
+	// before their next file; files is held shared by a file that runs in
+	// a transaction, alone by one that the observer watches or that runs
+	// outside a transaction, and by what changes the database beside files
+	// (a role's grants, seed rows).
+	parallel int
+	halt     atomic.Bool
+	files    sync.RWMutex
 }
 
 // Option configures a Migrator.
@@ -144,6 +154,7 @@ func New(db *sql.DB, dialect string, comp *compose.Composer, sources Sources, op
 		progress:    io.Discard,
 		operator:    "plugmig",
 		guard:       GuardEnforce,
+		parallel:    2,
 	}
 	if !slices.Contains(compose.Dialects, dialect) {
 		return nil, fmt.Errorf("unknown dialect %q", dialect)
@@ -153,6 +164,7 @@ func New(db *sql.DB, dialect string, comp *compose.Composer, sources Sources, op
 			return nil, err
 		}
 	}
+	m.progress = &lockedWriter{w: m.progress}
 	if m.single && dialect == "mysql" {
 		return nil, errors.New("apply: a single transaction is impossible on MySQL/MariaDB, whose DDL commits implicitly: apply without it (progress is recorded per statement and a rerun resumes)")
 	}
@@ -160,6 +172,32 @@ func New(db *sql.DB, dialect string, comp *compose.Composer, sources Sources, op
 		return nil, errors.New("apply: a SQLite database needs WithSQLiteFile (its run lock lives beside it)")
 	}
 	return m, nil
+}
+
+// WithParallelBranches sets how many plugin branches apply at once on
+// PostgreSQL, where each runs on its own session logged in as its plugin's
+// role (default 2; 1 applies them one after another). A branch starts
+// after the plugins it depends on; core's files always run first, alone.
+func WithParallelBranches(n int) Option {
+	return func(m *Migrator) error {
+		if n < 1 {
+			return fmt.Errorf("parallel branches %d: use 1 or more", n)
+		}
+		m.parallel = n
+		return nil
+	}
+}
+
+// lockedWriter serializes the progress lines of branches applied at once.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // Enabled returns the enabled plugins.

@@ -19,9 +19,10 @@ import (
 // guard turns it on for each of the file's statements); release removes
 // the authorizer and returns the connection to the pool: call it once the
 // transaction is over.
-func (m *Migrator) beginFile(ctx context.Context, guard *lint.Guard, branch string, fk bool) (tx *sql.Tx, release func(), err error) {
-	if m.dialect == "postgres" && branch != plugin.Core && m.plugDB != nil {
-		tx, err := m.plugDB.BeginTx(ctx, nil) // the plugin's own session
+func (m *Migrator) beginFile(ctx context.Context, guard *lint.Guard, bp *BranchPlan, fk bool) (tx *sql.Tx, release func(), err error) {
+	branch := bp.Branch
+	if m.dialect == "postgres" && branch != plugin.Core && bp.session != nil {
+		tx, err := bp.session.BeginTx(ctx, nil) // the plugin's own session
 		return tx, func() {}, err
 	}
 	if m.dialect != "sqlite" || (branch == plugin.Core && !fk) {

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path"
@@ -26,6 +27,12 @@ type BranchPlan struct {
 	Revisions []*migrate.Revision
 	// Pending are the files still to run (the first may be resumed).
 	Pending []migrate.File
+
+	// session is the plugin branch's own session while its files run: as
+	// its role (PostgreSQL) or account (MySQL); conn is session's one
+	// connection, held for a PostgreSQL file outside a transaction.
+	session *sql.DB
+	conn    *sql.Conn
 }
 
 // New reports whether the branch has no history in the database yet.

@@ -161,22 +161,24 @@ func (m *Migrator) enterBranch(ctx context.Context, bp *BranchPlan) error {
 		if err != nil {
 			return err
 		}
-		m.plugDB = db
+		bp.session = db
 		return nil
 	}
 	return m.openAccount(ctx, bp, deps)
 }
 
-// maxLoginsAhead bounds how many plugin sessions are open at once.
-// Logging in (a server process, authentication, warming its caches) costs
-// more than a small migration, so sessions are opened ahead, while earlier
-// files run (core's, mostly), and a branch rarely waits for its own; the
-// more slots the server has free, the more are opened ahead.
-const maxLoginsAhead = 16
+// maxLoginsAhead bounds how many plugin sessions are opened before their
+// branch starts. Logging in (a server process, authentication) costs more
+// than a small migration, so sessions are opened while earlier files run
+// and a branch rarely waits for its own. More ahead bought nothing on 2
+// cores (measured with 2, 4 and 8: the same within noise) and every idle
+// session still processes the catalog invalidations of the run's DDL.
+const maxLoginsAhead = 4
 
 // loginsAhead returns how many plugin sessions this run opens ahead: up to
 // maxLoginsAhead, at most a quarter of the server's free connection slots
-// (other runs and the application need theirs), at least 2.
+// (other runs and the application need theirs), at least 2 (the branches
+// that run at once by default).
 func (m *Migrator) loginsAhead(ctx context.Context) int {
 	var free int
 	if err := m.db.QueryRowContext(ctx, `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')`).Scan(&free); err != nil {
@@ -342,7 +344,20 @@ func (l *logins) close() {
 // is applied by then, so its new tables are granted); a plugin depending on
 // one migrated in this run is reconciled on its own, after it.
 func (m *Migrator) reconcile(ctx context.Context, branch string, deps []string) error {
-	if m.reconciled[branch] {
+	isDone := func() bool {
+		m.reconcileMu.Lock()
+		defer m.reconcileMu.Unlock()
+		return m.reconciled[branch]
+	}
+	if isDone() {
+		return nil // in the run's batch (applyBranches reconciles it before any plugin branch starts)
+	}
+	// Plugin branches may run at once (applyBranches): one reconciles at a
+	// time, and never while a watched file runs (its grants would look
+	// like the file's doing).
+	m.files.Lock()
+	defer m.files.Unlock()
+	if isDone() {
 		return nil
 	}
 	var q roles.Querier = m.db
@@ -351,7 +366,7 @@ func (m *Migrator) reconcile(ctx context.Context, branch string, deps []string) 
 	}
 	batch := []string{branch}
 	depsOf := map[string][]string{branch: deps}
-	if m.shared == nil && slices.Contains(m.reconcileBatch, branch) {
+	if slices.Contains(m.reconcileBatch, branch) {
 		batch = m.reconcileBatch
 		for _, b := range batch {
 			d, err := m.deps(b)
@@ -365,6 +380,8 @@ func (m *Migrator) reconcile(ctx context.Context, branch string, deps []string) 
 	if err != nil {
 		return fmt.Errorf("branch %q: reconcile its role: %w", branch, err)
 	}
+	m.reconcileMu.Lock()
+	defer m.reconcileMu.Unlock()
 	if m.reconciled == nil {
 		m.reconciled = map[string]bool{}
 	}
@@ -441,15 +458,15 @@ func (m *Migrator) loginBase(ctx context.Context) (*pgx.ConnConfig, string, erro
 // leaveBranch closes a plugin branch's session; on PostgreSQL the role's
 // password is removed again.
 func (m *Migrator) leaveBranch(bp *BranchPlan) {
-	if m.plugDB == nil {
+	if bp.session == nil {
 		return
 	}
 	if m.dialect == "postgres" && m.logins != nil {
 		m.logins.done(bp.Branch)
 	} else {
-		m.plugDB.Close()
+		bp.session.Close()
 	}
-	m.plugDB = nil
+	bp.session = nil
 }
 
 // historySchema is the schema that qualifies the history table when a
@@ -464,7 +481,7 @@ func (m *Migrator) historySchema(bp *BranchPlan) string {
 // onLogin reports whether a branch's files run on its own login (a
 // PostgreSQL plugin branch outside a single-transaction run).
 func (m *Migrator) onLogin(bp *BranchPlan) bool {
-	return m.dialect == "postgres" && bp.Branch != plugin.Core && m.plugDB != nil
+	return m.dialect == "postgres" && bp.Branch != plugin.Core && bp.session != nil
 }
 
 // enterFile switches a plugin file's transaction to the plugin's role in a
@@ -503,10 +520,10 @@ func (m *Migrator) leaveFile(ctx context.Context, c conn, bp *BranchPlan) error 
 func (m *Migrator) stmtConn(bp *BranchPlan, c conn) conn {
 	switch {
 	case bp.Branch == plugin.Core:
-	case m.plugConn != nil:
-		return m.plugConn
-	case m.plugDB != nil && m.dialect == "mysql":
-		return m.plugDB
+	case bp.conn != nil:
+		return bp.conn
+	case bp.session != nil && m.dialect == "mysql":
+		return bp.session
 	}
 	return c
 }
@@ -518,13 +535,13 @@ func (m *Migrator) underRole(ctx context.Context, bp *BranchPlan, fn func() erro
 	if !m.onLogin(bp) {
 		return fn()
 	}
-	c, err := m.plugDB.Conn(ctx)
+	c, err := bp.session.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	m.plugConn = c
-	defer func() { m.plugConn = nil }()
+	bp.conn = c
+	defer func() { bp.conn = nil }()
 	return fn()
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
@@ -72,6 +73,10 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 			}
 			return fmt.Errorf("create %s: %w", HistoryTable, err)
 		}
+		if m.logins != nil && m.parallel > 1 {
+			results, err = m.applyBranches(ctx, plans)
+			return err
+		}
 		for _, bp := range plans {
 			res, err := m.applyBranch(ctx, bp)
 			results = append(results, res)
@@ -82,6 +87,84 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 		return nil
 	})
 	return results, err
+}
+
+// applyBranches applies core's pending files, then the plugin branches up
+// to m.parallel at once, each on its own session (PostgreSQL), each after
+// the plugins it depends on, started in plan order. After a failure no
+// branch starts and those running stop before their next file. It returns
+// the results of the branches that ran, in plan order, and every failure.
+func (m *Migrator) applyBranches(ctx context.Context, plans []*BranchPlan) ([]BranchResult, error) {
+	if _, err := m.baseDriver(); err != nil { // opened once, before the branches share it
+		return nil, err
+	}
+	m.halt.Store(false)
+	results := make([]BranchResult, len(plans))
+	ran := make([]bool, len(plans))
+	errs := make([]error, len(plans))
+	done := make(map[string]chan struct{}, len(plans))
+	for _, bp := range plans {
+		done[bp.Branch] = make(chan struct{})
+	}
+	slots := make(chan struct{}, m.parallel)
+	batched := false
+	var wg sync.WaitGroup
+	for i, bp := range plans {
+		if bp.Branch == plugin.Core {
+			results[i], errs[i] = m.applyBranch(ctx, bp)
+			ran[i] = true
+			close(done[bp.Branch])
+			if errs[i] != nil {
+				return results[:i+1], errs[i]
+			}
+			continue
+		}
+		deps, err := m.deps(bp.Branch)
+		if err != nil {
+			m.halt.Store(true)
+			errs[i] = fmt.Errorf("branch %q: %w", bp.Branch, err)
+			break
+		}
+		if len(m.reconcileBatch) > 0 && !batched {
+			// The roles of the plugins that depend on nothing pending, in
+			// one batch, before any plugin branch runs (a reconcile waits
+			// for every running file).
+			batched = true
+			if err := m.reconcile(ctx, m.reconcileBatch[0], nil); err != nil {
+				errs[i] = err
+				break
+			}
+		}
+		for _, d := range deps {
+			if ch := done[d]; ch != nil {
+				<-ch
+			}
+		}
+		slots <- struct{}{}
+		if m.halt.Load() {
+			<-slots
+			break
+		}
+		ran[i] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[bp.Branch])
+			defer func() { <-slots }()
+			results[i], errs[i] = m.applyBranch(ctx, bp)
+			if errs[i] != nil {
+				m.halt.Store(true)
+			}
+		}()
+	}
+	wg.Wait()
+	var out []BranchResult
+	for i := range plans {
+		if ran[i] {
+			out = append(out, results[i])
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // applySingle applies the plans in one transaction, committed only if
@@ -100,7 +183,10 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 	}
 	defer release()
 	m.shared = tx
-	defer func() { m.shared, m.reconciled = nil, nil }()
+	if m.enforcing() && m.dialect == "postgres" {
+		m.reconcileBatch = m.batchReconcilable(plans) // in the run's transaction, after core's files
+	}
+	defer func() { m.shared, m.reconciled, m.reconcileBatch = nil, nil, nil }()
 	var results []BranchResult
 	err = store{dialect: m.dialect, db: tx}.create(ctx)
 	for _, bp := range plans {
@@ -146,6 +232,9 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 	defer m.leaveBranch(bp)
 	seeded := false
 	for i, f := range bp.Pending {
+		if i > 0 && m.halt.Load() {
+			return res, nil // another branch failed: stop before this file (a rerun resumes here)
+		}
 		var seed afterFile
 		if i == len(bp.Pending)-1 {
 			// The branch's seed rows go in with its last file: in its
@@ -157,6 +246,13 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 			}
 		}
 		fr, err := m.applyFile(ctx, bp, f, seed)
+		for try := 1; err != nil && deadlocked(err) && m.transactional(f) && try < 3; try++ {
+			// Plugin branches applied at once took core's locks in
+			// opposite orders; the server rolled this file back to break
+			// the deadlock, and nothing of it was recorded: once more.
+			fmt.Fprintf(m.progress, "%-14s %s  deadlock with another branch of this run, rolled back; running it again\n", bp.Branch, f.Name())
+			fr, err = m.applyFile(ctx, bp, f, seed)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -169,7 +265,9 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 		if m.shared != nil {
 			c = m.shared
 		}
+		m.files.Lock() // never while a watched file of another branch runs
 		n, err := m.seedOn(ctx, c, bp.Branch)
+		m.files.Unlock()
 		if err != nil {
 			return res, err
 		}
@@ -232,6 +330,16 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		}
 	}
 	watched := bp.Branch != plugin.Core && !guard.Trivial(stmts)
+	// While plugin branches apply at once (applyBranches), a file the
+	// observer watches runs alone: what changed while it ran is its doing.
+	// So does one outside a transaction (checked on a scratch copy first).
+	if watched || !tx {
+		m.files.Lock()
+		defer m.files.Unlock()
+	} else {
+		m.files.RLock()
+		defer m.files.RUnlock()
+	}
 	if watched && !tx {
 		if err := m.preflight(ctx, guard, bp, f); err != nil {
 			return fr, m.explain(bp, f, tx, err)
@@ -280,7 +388,7 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		}
 		return err
 	}
-	tx, release, err := m.beginFile(ctx, guard, bp.Branch, fk)
+	tx, release, err := m.beginFile(ctx, guard, bp, fk)
 	if err != nil {
 		return err
 	}
@@ -302,6 +410,9 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		}
 		tx.Rollback()
 		release()
+		if deadlocked(err) {
+			return err // applyBranch runs the file again; a deadlock is no fault of the file
+		}
 		if werr := m.recordFailure(ctx, bp, f, hash, len(stmts), err); werr != nil {
 			err = errors.Join(err, werr)
 		}
@@ -622,6 +733,12 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 // is read-only: SQLite's SQLITE_READONLY, PostgreSQL's read-only
 // transaction (SQLSTATE 25006), MySQL's --read-only server (1290, 1836) or
 // read-only transaction (1792).
+// deadlocked reports whether the server rolled a transaction back to
+// break a deadlock (PostgreSQL's deadlock_detected).
+func deadlocked(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "SQLSTATE 40P01")
+}
+
 func readOnly(err error) bool {
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{"readonly database", "read-only transaction", "sqlstate 25006", "--read-only option", "error 1290", "error 1792", "error 1836", "read only transaction"} {
