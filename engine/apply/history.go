@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ type store struct {
 	// schema, if set, qualifies the table: on a plugin's own session an
 	// unqualified name could resolve to a temporary table of the file's.
 	schema string
+	// before, if set, is PostgreSQL SQL sent with the next write, in the
+	// same round trip (the simple protocol, arguments quoted by pgx).
+	before string
 }
 
 // table is the history table's name in queries.
@@ -201,9 +205,15 @@ func (s store) put(ctx context.Context, branch string, r *migrate.Revision, upse
 	default:
 		query += "ON CONFLICT (branch, version) DO UPDATE SET " + strings.Join(set, ", ")
 	}
-	_, err := s.db.ExecContext(ctx, s.q(query), branch, r.Version, r.Description, typeName(r), r.Applied, r.Total,
+	args := []any{branch, r.Version, r.Description, typeName(r), r.Applied, r.Total,
 		r.ExecutedAt.UTC().Format(timeFormat), r.ExecutionTime.Microseconds(), r.Hash, partial,
-		nullString(r.Error), nullString(r.ErrorStmt), r.OperatorVersion)
+		nullString(r.Error), nullString(r.ErrorStmt), r.OperatorVersion}
+	query = s.q(query)
+	if s.before != "" {
+		query = s.before + ";\n" + query
+		args = append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
+	}
+	_, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", HistoryTable, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"github.com/plugmig/plugmig/engine/roles"
 	"slices"
 	"strings"
 	"sync"
@@ -473,6 +474,16 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 	}
 	var watch *lint.Watch
 	if watched {
+		if m.enterSQL != "" {
+			// The observer reads the catalog as the role the file runs as,
+			// before and after alike (a role sees less: a core sequence's
+			// position is NULL to it): the role is set before, not with
+			// the first statement.
+			if _, err := tx.ExecContext(ctx, m.enterSQL); err != nil {
+				return err
+			}
+			m.enterSQL = ""
+		}
 		base, err := m.baseDriver()
 		if err != nil {
 			return err
@@ -555,8 +566,20 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		return err
 	}
 	if inTx {
-		if err := m.leaveFile(ctx, c, bp); err != nil {
+		leave, err := m.leaveFile(ctx, c, bp, rrw.last != nil)
+		if err != nil {
 			return fmt.Errorf("after the file's last statement: %w", err)
+		}
+		if leave != "" {
+			// The role's check and reset go with the revision's write.
+			rrw.store.before = leave
+			if err := rrw.flush(ctx); err != nil {
+				if lerr := roles.PGLeaveError(err, m.database, bp.Branch); lerr != err {
+					return fmt.Errorf("after the file's last statement: %w", lerr)
+				}
+				return err
+			}
+			return nil
 		}
 	}
 	return rrw.flush(ctx)

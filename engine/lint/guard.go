@@ -208,6 +208,9 @@ type Watch struct {
 	// pg_stat_xact_* also count earlier transactions of the session whose
 	// statistics were not flushed yet, so only an increase is this file's.
 	counts map[string]int64
+	// role is PostgreSQL's current_user when the watch began: the role the
+	// file runs as, which no statement of it may change.
+	role string
 }
 
 // Watch starts watching a file's statements on q.
@@ -226,8 +229,28 @@ func (g *Guard) Watch(ctx context.Context, q querier, drv migrate.Driver) (*Watc
 		if wt.counts, err = pgCounts(ctx, q); err != nil {
 			return nil, fmt.Errorf("ownership guard: read the row statistics: %w", err)
 		}
+		if wt.role, err = pgRole(ctx, q); err != nil {
+			return nil, fmt.Errorf("ownership guard: read the current role: %w", err)
+		}
 	}
 	return wt, nil
+}
+
+// pgRole returns the session's current role.
+func pgRole(ctx context.Context, q querier) (string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT current_user`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var role string
+	if rows.Next() {
+		err = rows.Scan(&role)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	return role, err
 }
 
 // pgCounts returns each table's inserted, updated and deleted row count as
@@ -274,6 +297,18 @@ func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error
 	}
 	if err := wt.authorized(stmt, fb, exec); err != nil {
 		return err
+	}
+	if w.dialect == "postgres" {
+		// Checked first: the catalog reads below see what the role in
+		// force may see, so after a change of role they would differ for
+		// that reason alone.
+		role, err := pgRole(ctx, w.q)
+		if err != nil {
+			return err
+		}
+		if role != wt.role {
+			return &GuardError{Findings: []Finding{fb.with(CodeEscape, "role", "", fmt.Sprintf("changes the role it runs as (from %s to %s): a plugin file never sets roles; the database's access control applies to the plugin's own role only", wt.role, role))}}
+		}
 	}
 	after, err := w.probe.objects(ctx, w.q)
 	if err != nil {

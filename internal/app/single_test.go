@@ -111,3 +111,41 @@ func TestSingleTransactionGuardPostgres(t *testing.T) {
 	require.Contains(t, progress.String(), "WARNING: --single-transaction")
 	require.Equal(t, "", e.snapshot())
 }
+
+// TestSingleTransactionRoleEscapeCaught: in a single-transaction run on
+// PostgreSQL, a plugin file that sets its role back with dynamic SQL (the
+// static checks cannot see the name) is caught by the check sent with its
+// revision, and the whole run rolls back.
+func TestSingleTransactionRoleEscapeCaught(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_escape.sql", "CREATE TABLE image__x (id integer);\nDO $$ BEGIN EXECUTE 'SELECT set_config(' || quote_literal('ro' || 'le') || ', ''none'', true)'; END $$;\n", true)
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithSingleTransaction())
+	require.NoError(t, err)
+	_, err = m.Apply(ctx)
+	require.ErrorContains(t, err, "PL107 changes the role it runs as (from plugmig_image_")
+	require.ErrorContains(t, err, "the whole run was rolled back")
+	require.Equal(t, "", e.snapshot())
+}
+
+// TestSingleTransactionWatchedFilePostgres: a plugin file the observer
+// watches (a backfill reading core) passes in a single-transaction run
+// after core's seed rows moved core's sequences: the observer reads the
+// catalog as the plugin's role before and after alike (a role sees a core
+// sequence's position as NULL; read once as the migrator and once as the
+// role, it looked changed: a false PL104).
+func TestSingleTransactionWatchedFilePostgres(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_backfill.sql", "CREATE TABLE image__seen (id integer);\nINSERT INTO image__seen (id) SELECT id FROM core__users;\n", true)
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithSingleTransaction())
+	require.NoError(t, err)
+	_, err = m.Apply(ctx)
+	require.NoError(t, err)
+}
