@@ -23,6 +23,7 @@ type ApplyCmd struct {
 	AllowDataLoss bool   `help:"Run files that drop a table or column holding data (refused by default, naming the object and its rows; or mark the statement with -- plugmig:allow data-loss: <reason>)."`
 	Interrupted   string `placeholder:"ran|rerun" help:"MySQL/MariaDB: what became of the statement an interrupted (killed) run was executing, when apply cannot tell from the schema and says so: ran (record it as applied) or rerun (run it again)."`
 	Guard         string `default:"enforce" enum:"enforce,observe" help:"How plugin files are kept to what they own: enforce (PostgreSQL: a role per plugin; MySQL/MariaDB: an account per plugin; the database refuses) or observe (the migrator's privileges and the observer only: weaker, see SECURITY.md)."`
+	Branches      int    `default:"2" placeholder:"N" help:"PostgreSQL: how many plugin branches apply at once, each on its own session, after core's files and after the plugins each depends on (1: one after another)."`
 }
 
 // applyJSON is apply --json.
@@ -55,6 +56,9 @@ func (c *ApplyCmd) Run(app *App) error {
 	if err := checkFleetFlags(c.Fleet, c.Target); err != nil {
 		return err
 	}
+	if c.Branches < 1 {
+		return &exitError{code: 2, err: fmt.Errorf("--branches %d: use 1 or more (1 applies the plugin branches one after another)", c.Branches)}
+	}
 	if c.SingleTransaction {
 		c.options = append(c.options, apply.WithSingleTransaction())
 	}
@@ -77,7 +81,7 @@ func (c *ApplyCmd) Run(app *App) error {
 
 // applyOptions are the Migrator options of apply's own flags.
 func (c *ApplyCmd) applyOptions() []apply.Option {
-	return []apply.Option{apply.WithInterrupted(c.Interrupted), apply.WithAllowDataLoss(c.AllowDataLoss)}
+	return []apply.Option{apply.WithInterrupted(c.Interrupted), apply.WithAllowDataLoss(c.AllowDataLoss), apply.WithParallelBranches(c.Branches)}
 }
 
 func (c *ApplyCmd) run(app *App) (applyJSON, error) {
