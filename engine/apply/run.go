@@ -427,14 +427,24 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 	}
 	switch {
 	case seedTx != nil:
-		if err := seedTx.Commit(); err != nil {
-			return fmt.Errorf("the file is applied and recorded, its seed rows are not (%w): run apply again, it inserts the missing ones", err)
-		}
+		err = seedTx.Commit()
 	case after != nil && m.onLogin(bp):
-		return after(ctx, m.db) // seedBeside gave way to the file's locks
+		err = after(ctx, m.db) // seedBeside gave way to the file's locks
+	}
+	if err != nil {
+		// Whatever failed now (a deadlock too), the file is committed: it
+		// must never run again.
+		return committedError{fmt.Errorf("the file is applied and recorded, its seed rows are not (%w): run apply again, it inserts the missing ones", err)}
 	}
 	return nil
 }
+
+// committedError is a failure after a file's transaction committed: the
+// file is applied and recorded, so nothing retries it.
+type committedError struct{ err error }
+
+func (e committedError) Error() string { return e.err.Error() }
+func (e committedError) Unwrap() error { return e.err }
 
 // seedBeside inserts a plugin's seed rows in a transaction of the
 // migrator's, beside the file's transaction on the plugin's own login
@@ -729,16 +739,18 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 	return fmt.Errorf("%s: statement %d (line %d) failed: %s\n  database: %v\n  %s", where, idx, line, oneLine(se.Stmt.Text), se.Err, outcome)
 }
 
+// deadlocked reports whether the server rolled a file's transaction back
+// to break a deadlock (PostgreSQL's deadlock_detected). A failure after the
+// file committed is never one (committedError).
+func deadlocked(err error) bool {
+	var c committedError
+	return err != nil && !errors.As(err, &c) && strings.Contains(err.Error(), "SQLSTATE 40P01")
+}
+
 // readOnly reports whether err is a database refusing a write because it
 // is read-only: SQLite's SQLITE_READONLY, PostgreSQL's read-only
 // transaction (SQLSTATE 25006), MySQL's --read-only server (1290, 1836) or
 // read-only transaction (1792).
-// deadlocked reports whether the server rolled a transaction back to
-// break a deadlock (PostgreSQL's deadlock_detected).
-func deadlocked(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "SQLSTATE 40P01")
-}
-
 func readOnly(err error) bool {
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{"readonly database", "read-only transaction", "sqlstate 25006", "--read-only option", "error 1290", "error 1792", "error 1836", "read only transaction"} {

@@ -53,3 +53,52 @@ func TestPostgresParallelTempTablesOfAClosedSessionBlameNoOne(t *testing.T) {
 	require.NoError(t, e.db.DB.QueryRow(`SELECT count(*) FROM plugmig_history WHERE error IS NOT NULL`).Scan(&failures))
 	require.Zero(t, failures)
 }
+
+// TestPostgresParallelSeedDeadlockAfterCommitNotRerun: a plugin's seed rows
+// that could not go in beside its last file (a lock held too long) go in
+// right after the file commits; if that insert is then chosen as a
+// deadlock's victim, the file is applied and recorded already and must not
+// run again (a second run fails on what the first created and would record
+// that failure over the applied revision). core__privileges gets a trigger,
+// standing for the locks of another branch, that times out the insert
+// beside the file and fails the one after it as a deadlock.
+func TestPostgresParallelSeedDeadlockAfterCommitNotRerun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	_, err = e.db.DB.Exec(`DELETE FROM core__privileges WHERE privilege_name = 'featurer';
+CREATE FUNCTION review_seed_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF current_setting('lock_timeout') = '2s' THEN
+		RAISE EXCEPTION 'canceling statement due to lock timeout' USING ERRCODE = '55P03';
+	END IF;
+	RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01';
+END $$;
+CREATE TRIGGER review_seed_lock BEFORE INSERT ON core__privileges FOR EACH ROW EXECUTE FUNCTION review_seed_lock();`)
+	require.NoError(t, err)
+	e.addFile("archivalook", "29990101000000_p.sql", "CREATE TABLE archivalook__p (id integer);\n", true)
+
+	var progress strings.Builder
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
+	require.NoError(t, err)
+	_, err = m.Apply(ctx)
+	t.Log(progress.String())
+	var applied, total int
+	var msg string
+	require.NoError(t, e.db.DB.QueryRow(`SELECT applied, total, coalesce(error, '') FROM plugmig_history WHERE branch = 'archivalook' AND version = '29990101000000'`).Scan(&applied, &total, &msg))
+	require.Equal(t, []any{1, 1, ""}, []any{applied, total, msg}, "the history keeps the file applied")
+	require.Error(t, err, "the seed row could not be inserted")
+	require.Contains(t, err.Error(), "the file is applied and recorded, its seed rows are not")
+	require.NotContains(t, progress.String(), "running it again", "a committed file was run again")
+
+	// Once the lock is gone, the next apply inserts the missing seed row.
+	_, err = e.db.DB.Exec(`DROP TRIGGER review_seed_lock ON core__privileges; DROP FUNCTION review_seed_lock()`)
+	require.NoError(t, err)
+	_, err = e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	require.Contains(t, e.privileges(), "featurer")
+}
