@@ -49,6 +49,7 @@ type BranchResult struct {
 // fresh, an adopted and an upgraded database all get them. It returns what it did per branch, also on error.
 func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 	var results []BranchResult
+	m.halt.Store(false)
 	err := m.withLock(ctx, func() error {
 		plans, err := m.Plan(ctx)
 		if err != nil {
@@ -233,7 +234,8 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 	seeded := false
 	for i, f := range bp.Pending {
 		if i > 0 && m.halt.Load() {
-			return res, nil // another branch failed: stop before this file (a rerun resumes here)
+			fmt.Fprintf(m.progress, "%-14s stopped before %s: another branch failed; the next apply resumes here\n", bp.Branch, f.Name())
+			return res, nil
 		}
 		var seed afterFile
 		if i == len(bp.Pending)-1 {
@@ -254,6 +256,9 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 			fr, err = m.applyFile(ctx, bp, f, seed)
 		}
 		if err != nil {
+			// Other branches stop before their next file now, not once
+			// this branch's session has closed (leaveBranch waits for it).
+			m.halt.Store(true)
 			return res, err
 		}
 		res.Files = append(res.Files, fr)
@@ -333,6 +338,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	// While plugin branches apply at once (applyBranches), a file the
 	// observer watches runs alone: what changed while it ran is its doing.
 	// So does one outside a transaction (checked on a scratch copy first).
+	queued := time.Now()
 	if watched || !tx {
 		m.files.Lock()
 		defer m.files.Unlock()
@@ -340,6 +346,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		m.files.RLock()
 		defer m.files.RUnlock()
 	}
+	waited := time.Since(queued) // for another branch's file: not this file's time
 	if watched && !tx {
 		if err := m.preflight(ctx, guard, bp, f); err != nil {
 			return fr, m.explain(bp, f, tx, err)
@@ -354,13 +361,16 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 			err = after(ctx, m.db)
 		}
 	}
-	fr.Duration = time.Since(start)
+	fr.Duration = time.Since(start) - waited
 	if err != nil {
 		return fr, m.explain(bp, f, tx, err)
 	}
 	resumed := ""
 	if fr.Resumed > 0 {
 		resumed = fmt.Sprintf(", resumed after statement %d", fr.Resumed)
+	}
+	if waited >= 50*time.Millisecond {
+		resumed += fmt.Sprintf(", after waiting %s for another branch's file", waited.Round(time.Millisecond))
 	}
 	fmt.Fprintf(m.progress, "%-14s %s  %d statement(s)%s  %s\n", bp.Branch, f.Name(), len(stmts), resumed, fr.Duration.Round(time.Millisecond))
 	return fr, nil

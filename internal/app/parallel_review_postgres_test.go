@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -101,4 +102,37 @@ CREATE TRIGGER review_seed_lock BEFORE INSERT ON core__privileges FOR EACH ROW E
 	_, err = e.migrator().Apply(ctx)
 	require.NoError(t, err)
 	require.Contains(t, e.privileges(), "featurer")
+}
+
+// TestPostgresParallelProgressSaysWaitAndStop: with branches applied at
+// once, a file's reported time is its own, not the time it waited for
+// another branch's watched file (said apart), and a branch stopped because
+// another failed says where it stopped.
+func TestPostgresParallelProgressSaysWaitAndStop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	// image's file is watched (it selects), runs alone for 0.6 s, then fails.
+	e.addFile("image", "29990101000000_bad.sql", "CREATE TABLE image__b AS SELECT 1 AS x FROM pg_sleep(0.6);\nCREATE TABLE image__c (id nosuchtype);\n", true)
+	// archivalook's files are watched too and take 0.3 s each: image fails
+	// while archivalook has files left.
+	for i := range 4 {
+		e.addFile("archivalook", fmt.Sprintf("2999010100000%d_ok.sql", i), fmt.Sprintf("CREATE TABLE archivalook__t%d AS SELECT 1 AS x FROM pg_sleep(0.3);\n", i), true)
+	}
+	var progress strings.Builder
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
+	require.NoError(t, err)
+	res, err := m.Apply(ctx)
+	t.Log(progress.String())
+	require.ErrorContains(t, err, `type "nosuchtype" does not exist`)
+	require.Regexp(t, `archivalook    stopped before 2999010100000[1-3]_ok\.sql: another branch failed; the next apply resumes here`, progress.String())
+	for _, b := range res {
+		for _, f := range b.Files {
+			require.Less(t, f.Duration, 550*time.Millisecond, "%s %s: its time includes waiting for image's file", b.Branch, f.Version)
+		}
+	}
 }
