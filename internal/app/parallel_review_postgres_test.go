@@ -2,6 +2,9 @@ package app_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -135,4 +138,86 @@ func TestPostgresParallelProgressSaysWaitAndStop(t *testing.T) {
 			require.Less(t, f.Duration, 550*time.Millisecond, "%s %s: its time includes waiting for image's file", b.Branch, f.Version)
 		}
 	}
+}
+
+// TestPostgresResumeDecidesInterruptedStatement: a PostgreSQL file outside
+// a transaction whose apply was killed while a statement ran: the server
+// finished and committed the statement, the history says the one before.
+// The next apply must neither run it again (twice the rows, or "already
+// exists" recorded as the file's failure) nor skip it blindly: it decides
+// from the catalog, and when the catalog cannot tell (a data statement)
+// status and apply name the flag that settles it.
+func TestPostgresResumeDecidesInterruptedStatement(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	stmts := []string{
+		"CREATE TABLE core__ia (id integer);",
+		"CREATE INDEX CONCURRENTLY core__ia_id ON core__ia (id);",
+		"INSERT INTO core__ia (id) VALUES (1);",
+	}
+	body := "-- atlas:txmode none\n\n" + strings.Join(stmts, "\n") + "\n"
+	e.addFile("core", "29990101000000_ia.sql", body, true)
+	// interrupted runs the first ran statements and records applied of them,
+	// as a run killed while statement applied+1 ran leaves it.
+	interrupted := func(applied, ran int) {
+		_, err := e.db.DB.Exec("DROP TABLE IF EXISTS core__ia; DELETE FROM plugmig_history WHERE version = '29990101000000'")
+		require.NoError(t, err)
+		for _, s := range stmts[:ran] {
+			_, err := e.db.DB.Exec(s)
+			require.NoError(t, err, s)
+		}
+		var partial []string
+		h := sha256.New()
+		for _, s := range stmts[:applied] {
+			h.Write([]byte(s))
+			partial = append(partial, "h1:"+base64.StdEncoding.EncodeToString(h.Sum(nil)))
+		}
+		p, _ := json.Marshal(partial)
+		_, err = e.db.DB.Exec(`INSERT INTO plugmig_history (branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, operator_version)
+			VALUES ('core', '29990101000000', 'ia', 'partial', $1, $2, '2026-01-01T00:00:00.000000000Z', 1, 'h1:x', $3, 'plugmig')`, applied, len(stmts), string(p))
+		require.NoError(t, err)
+	}
+	rows := func() int {
+		var n int
+		require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM core__ia").Scan(&n))
+		return n
+	}
+	for _, c := range []struct {
+		name         string
+		applied, ran int
+		wantDecision string
+	}{
+		{"create index ran", 1, 2, "statement 2 had taken effect (index core__ia_id exists)"},
+		{"create index did not run", 1, 1, "statement 2 had not taken effect (index core__ia_id does not exist)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			interrupted(c.applied, c.ran)
+			var progress strings.Builder
+			comp, _ := app.Composer()
+			m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithScratchURL(testdb.DevURL(t, "postgres")), apply.WithProgress(&progress))
+			require.NoError(t, err)
+			_, err = m.Apply(ctx)
+			require.NoError(t, err, progress.String())
+			require.Contains(t, progress.String(), c.wantDecision)
+			require.Equal(t, 1, rows())
+		})
+	}
+	t.Run("insert ran", func(t *testing.T) {
+		interrupted(2, 3)
+		st, err := e.migrator().Status(ctx)
+		require.NoError(t, err)
+		require.Contains(t, st[0].Next, "--interrupted=ran")
+		_, err = e.migrator().Apply(ctx)
+		require.ErrorIs(t, err, apply.ErrInterrupted)
+		require.Equal(t, 1, rows(), "the insert ran again")
+		comp, _ := app.Composer()
+		m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithScratchURL(testdb.DevURL(t, "postgres")), apply.WithInterrupted(apply.InterruptedRan))
+		require.NoError(t, err)
+		_, err = m.Apply(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, rows())
+	})
 }
