@@ -240,7 +240,8 @@ func (l *logins) setPasswords(ctx context.Context) {
 	if _, _, err := m.loginBase(ctx); err != nil {
 		return // each session reports it
 	}
-	pw, err := roles.PGLoginAll(ctx, m.db, m.database, l.order)
+	stale, _ := roles.PGStaleLogins(ctx, m.db, m.database, l.order) // best effort
+	pw, err := roles.PGLoginAll(ctx, m.db, m.database, l.order, stale...)
 	if err == nil {
 		l.password = pw
 		return

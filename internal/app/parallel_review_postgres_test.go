@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
@@ -220,4 +221,37 @@ func TestPostgresResumeDecidesInterruptedStatement(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 1, rows())
 	})
+}
+
+// TestPostgresKilledRunsPasswordsRemovedByTheNext: a run sets every pending
+// plugin role's password at its start and removes them at its end; a run
+// killed in between leaves them, also on roles whose branches it finished.
+// The next run, which does not migrate those plugins, removes them.
+func TestPostgresKilledRunsPasswordsRemovedByTheNext(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	var database string
+	require.NoError(t, e.db.DB.QueryRow("SELECT current_database()").Scan(&database))
+	// What the killed run left: image's and mediasecurity's roles keep the
+	// password it gave them (their branches were done).
+	for _, p := range []string{"image", "mediasecurity"} {
+		_, err := e.db.DB.Exec("ALTER ROLE " + roles.QuotePG(roles.Name(database, p)) + " PASSWORD 'left-by-a-killed-run'")
+		require.NoError(t, err)
+	}
+	e.addFile("archivalook", "29990101000000_p.sql", "CREATE TABLE archivalook__p (id integer);\n", true)
+	_, err = e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	rows, err := e.db.DB.Query(`SELECT rolname FROM pg_authid WHERE rolname LIKE 'plugmig\_%\_' || $1 AND rolpassword IS NOT NULL`, roles.DatabaseTag(database))
+	require.NoError(t, err)
+	defer rows.Close()
+	var left []string
+	for rows.Next() {
+		var r string
+		require.NoError(t, rows.Scan(&r))
+		left = append(left, r)
+	}
+	require.Empty(t, left, "roles that can still log in with a password")
 }
