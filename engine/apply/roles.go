@@ -326,8 +326,18 @@ func (l *logins) done(branch string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sessionExitWait)
 	defer cancel()
-	// Session-level advisory locks are released first, outside m.files: a
+	// The role's password goes first, on the session itself, while it
+	// holds the role's one connection (CONNECTION LIMIT 1): a file may have
+	// given its role a password someone knows, who could otherwise log in
+	// as the plugin once the session closes, while other branches run.
+	// Session-level advisory locks are released too, outside m.files: a
 	// file of another branch waiting for one holds m.files shared.
+	r := roles.QuotePG(roles.Name(l.m.database, branch))
+	if _, err := db.ExecContext(ctx, "ALTER ROLE "+r+" PASSWORD NULL"); err == nil {
+		l.mu.Lock()
+		delete(l.password, branch) // nothing left for close to remove
+		l.mu.Unlock()
+	}
 	var pid int
 	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.pg_backend_pid() FROM (SELECT pg_catalog.pg_advisory_unlock_all()) AS u").Scan(&pid); err != nil {
 		pid = 0 // a session already broken: nothing to wait for that can be found

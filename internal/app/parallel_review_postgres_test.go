@@ -6,10 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/plugmig/plugmig/engine/apply"
@@ -254,4 +256,84 @@ func TestPostgresKilledRunsPasswordsRemovedByTheNext(t *testing.T) {
 		left = append(left, r)
 	}
 	require.Empty(t, left, "roles that can still log in with a password")
+}
+
+// TestPostgresParallelSelfSetPasswordCannotReachAnotherBranch: a plugin
+// file may give its own role a password in dynamic SQL (a role may change
+// its own password, and no lint reads every EXECUTE). Whoever wrote it
+// could then log in as the plugin from outside while the run goes on and,
+// while another plugin's watched file runs, change the plugin's own
+// objects, which the observer blames on that other file (or read core's
+// tables at leisure). So a plugin role has one session at a time, apply's
+// (CONNECTION LIMIT 1), and its password is removed before that session
+// closes, not at the end of the run. (This server trusts local logins, so
+// the test checks both halves rather than log in with the password.)
+func TestPostgresParallelSelfSetPasswordCannotReachAnotherBranch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	var database string
+	require.NoError(t, e.db.DB.QueryRow("SELECT current_database()").Scan(&database))
+	role := roles.Name(database, "image")
+	e.addFile("image", "29990101000000_pw.sql", "DO $$ BEGIN EXECUTE 'ALTER ROLE ' || quote_ident(current_user) || ' PASSWORD ''known-to-the-author'''; END $$;\n", true)
+	e.addFile("image", "29990101000001_slow.sql", "CREATE TABLE image__slow AS SELECT 1 AS x FROM pg_sleep(0.5);\n", true)
+	e.addFile("archivalook", "29990101000000_slow.sql", "CREATE TABLE archivalook__slow AS SELECT 1 AS x FROM pg_sleep(0.5);\n", true)
+	e.addFile("archivalook", "29990101000001_slow.sql", "CREATE TABLE archivalook__slow2 AS SELECT 1 AS x FROM pg_sleep(0.5);\n", true)
+
+	u, err := url.Parse(e.db.URL)
+	require.NoError(t, err)
+	u.User = url.UserPassword(role, "known-to-the-author")
+	cfg := mustParsePG(t, u.String())
+	stop := make(chan struct{})
+	var problems []string
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		sawSession := false
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			var sessions int
+			var password bool
+			// A verifier of apply's own (128 iterations) is not the file's.
+			if e.db.DB.QueryRow("SELECT (SELECT count(*) FROM pg_stat_activity WHERE usename = $1), (SELECT coalesce(rolpassword NOT LIKE 'SCRAM-SHA-256$128:%', false) FROM pg_authid WHERE rolname = $1)", role).Scan(&sessions, &password) != nil {
+				continue
+			}
+			switch {
+			case sessions > 0:
+				sawSession = true
+				// apply's session is open: a second login must be refused.
+				c, err := pgx.ConnectConfig(ctx, cfg)
+				if err == nil {
+					c.Close(ctx)
+					problems = append(problems, "logged in as image beside apply's session")
+				}
+			case sawSession && password:
+				problems = append(problems, "image's session is closed and the password its file set still works")
+			}
+		}
+	}()
+	var progress strings.Builder
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
+	require.NoError(t, err)
+	_, err = m.Apply(ctx)
+	close(stop)
+	<-watched
+	t.Log(progress.String())
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+func mustParsePG(t *testing.T, dsn string) *pgx.ConnConfig {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	require.NoError(t, err)
+	return cfg
 }
