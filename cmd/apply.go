@@ -21,7 +21,7 @@ type ApplyCmd struct {
 	JSON              bool `name:"json" help:"Print the result as JSON."`
 	// Interrupted settles a statement an interrupted run left undecided.
 	AllowDataLoss bool   `help:"Run files that drop a table or column holding data (refused by default, naming the object and its rows; or mark the statement with -- plugmig:allow data-loss: <reason>)."`
-	Interrupted   string `placeholder:"ran|rerun" help:"MySQL/MariaDB: what became of the statement an interrupted (killed) run was executing, when apply cannot tell from the schema and says so: ran (record it as applied) or rerun (run it again)."`
+	Interrupted   string `placeholder:"ran|rerun" help:"MySQL/MariaDB, and PostgreSQL files outside a transaction: what became of the statement an interrupted (killed) run was executing, when apply cannot tell from the schema and says so: ran (record it as applied) or rerun (run it again)."`
 	Guard         string `default:"enforce" enum:"enforce,observe" help:"How plugin files are kept to what they own: enforce (PostgreSQL: a role per plugin; MySQL/MariaDB: an account per plugin; the database refuses) or observe (the migrator's privileges and the observer only: weaker, see SECURITY.md)."`
 	Branches      int    `default:"2" placeholder:"N" help:"PostgreSQL: how many plugin branches apply at once, each on its own session, after core's files and after the plugins each depends on (1: one after another)."`
 }

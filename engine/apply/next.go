@@ -93,7 +93,7 @@ func (m *Migrator) nextStep(ctx context.Context, st *BranchStatus, bp *BranchPla
 			st.Next = fmt.Sprintf("fix %s/%s (the statement that failed: %s), then go run ./cmd hash && go run ./cmd apply", bp.Folder, f.Name(), oneLine(r.ErrorStmt))
 			return nil
 		}
-		if m.dialect == "mysql" && r.Applied < r.Total {
+		if m.dialect != "sqlite" && r.Applied < r.Total {
 			stmts, err := f.Stmts()
 			if err == nil && r.Applied < len(stmts) {
 				if e, what, err := m.tookEffect(ctx, stmts[r.Applied]); err == nil && e == effectUnknown {

@@ -15,7 +15,7 @@ import (
 	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
-// Interrupted statements (MySQL/MariaDB).
+// Interrupted statements (MySQL/MariaDB; PostgreSQL in resume_postgres.go).
 //
 // MySQL commits DDL statement by statement, so a file runs outside a
 // transaction and its revision is the record of intent: before statement
@@ -52,13 +52,14 @@ func WithInterrupted(decision string) Option {
 // statement whose effect plugmig cannot decide.
 var ErrInterrupted = errors.New("interrupted statement")
 
-// settleInterrupted looks at a MySQL file whose last run was interrupted
-// (its revision has applied < total and no error) and, when the statement
-// that was running took effect, records it as applied, so the executor
-// resumes after it. It returns a description of what it decided, or "".
+// settleInterrupted looks at a MySQL file, or a PostgreSQL one outside a
+// transaction, whose last run was interrupted (its revision has applied <
+// total and no error) and, when the statement that was running took
+// effect, records it as applied, so the executor resumes after it. It
+// returns a description of what it decided, or "".
 func (m *Migrator) settleInterrupted(ctx context.Context, bp *BranchPlan, f migrate.File) (string, error) {
-	if m.dialect != "mysql" {
-		return "", nil
+	if m.dialect == "sqlite" {
+		return "", nil // a SQLite file always runs in one transaction
 	}
 	var known *migrate.Revision
 	for _, r := range bp.Revisions {
@@ -75,7 +76,11 @@ func (m *Migrator) settleInterrupted(ctx context.Context, bp *BranchPlan, f migr
 	}
 	idx := known.Applied // the statement that was running, 0-based
 	stmt := stmts[idx]
-	if err := m.waitForRunning(ctx, stmt); err != nil {
+	wait := m.waitForRunning
+	if m.dialect == "postgres" {
+		wait = m.pgWaitForRunning
+	}
+	if err := wait(ctx, stmt); err != nil {
 		return "", err
 	}
 	done, what, err := m.tookEffect(ctx, stmt)
@@ -194,6 +199,9 @@ var (
 func (m *Migrator) tookEffect(ctx context.Context, stmt string) (effect, string, error) {
 	s := strings.TrimSpace(sqlComment.ReplaceAllString(stmt, ""))
 	s = strings.TrimRight(s, "; \n\t")
+	if m.dialect == "postgres" {
+		return m.pgTookEffect(ctx, s)
+	}
 	if g := createTableRe.FindStringSubmatch(s); g != nil {
 		cols, err := m.columns(ctx, g[1])
 		if err != nil || len(cols) == 0 {

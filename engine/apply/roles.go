@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -239,7 +240,8 @@ func (l *logins) setPasswords(ctx context.Context) {
 	if _, _, err := m.loginBase(ctx); err != nil {
 		return // each session reports it
 	}
-	pw, err := roles.PGLoginAll(ctx, m.db, m.database, l.order)
+	stale, _ := roles.PGStaleLogins(ctx, m.db, m.database, l.order) // best effort
+	pw, err := roles.PGLoginAll(ctx, m.db, m.database, l.order, stale...)
 	if err == nil {
 		l.password = pw
 		return
@@ -302,19 +304,69 @@ func (l *logins) start(ctx context.Context, branch string) *login {
 	return s
 }
 
-// done closes branch's session.
+// done closes branch's session. The server drops a session's temporary
+// tables when its process exits, after the client has gone; the observer
+// of another branch's watched file reads every plugin session's temporary
+// tables, and would blame that file for the drop. So the session ends while
+// no file runs (m.files held alone), and done waits for its process.
 func (l *logins) done(branch string) {
 	l.mu.Lock()
 	s := l.sessions[branch]
 	l.mu.Unlock()
-	if s != nil {
-		<-s.ready
+	if s == nil {
+		return
+	}
+	<-s.ready
+	l.mu.Lock()
+	db := s.db
+	s.db = nil
+	l.mu.Unlock()
+	if db == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sessionExitWait)
+	defer cancel()
+	// The role's password goes first, on the session itself, while it
+	// holds the role's one connection (CONNECTION LIMIT 1): a file may have
+	// given its role a password someone knows, who could otherwise log in
+	// as the plugin once the session closes, while other branches run.
+	// Session-level advisory locks are released too, outside m.files: a
+	// file of another branch waiting for one holds m.files shared.
+	r := roles.QuotePG(roles.Name(l.m.database, branch))
+	if _, err := db.ExecContext(ctx, "ALTER ROLE "+r+" PASSWORD NULL"); err == nil {
 		l.mu.Lock()
-		db := s.db
-		s.db = nil
+		delete(l.password, branch) // nothing left for close to remove
 		l.mu.Unlock()
-		if db != nil {
-			db.Close()
+	}
+	var pid int
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.pg_backend_pid() FROM (SELECT pg_catalog.pg_advisory_unlock_all()) AS u").Scan(&pid); err != nil {
+		pid = 0 // a session already broken: nothing to wait for that can be found
+	}
+	l.m.files.Lock()
+	defer l.m.files.Unlock()
+	db.Close()
+	if pid != 0 {
+		l.m.awaitBackendExit(ctx, pid)
+	}
+}
+
+// sessionExitWait bounds how long closing a plugin session waits for its
+// server process to exit.
+const sessionExitWait = 10 * time.Second
+
+// awaitBackendExit waits, until ctx ends, for the server process pid to
+// leave pg_stat_activity, which it does after dropping its temporary
+// tables (every user sees the pid column).
+func (m *Migrator) awaitBackendExit(ctx context.Context, pid int) {
+	for {
+		var alive bool
+		if err := m.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_activity WHERE pid = $1)", pid).Scan(&alive); err != nil || !alive {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Millisecond):
 		}
 	}
 }

@@ -50,6 +50,7 @@ type BranchResult struct {
 // fresh, an adopted and an upgraded database all get them. It returns what it did per branch, also on error.
 func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 	var results []BranchResult
+	m.halt.Store(false)
 	err := m.withLock(ctx, func() error {
 		plans, err := m.Plan(ctx)
 		if err != nil {
@@ -234,7 +235,8 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 	seeded := false
 	for i, f := range bp.Pending {
 		if i > 0 && m.halt.Load() {
-			return res, nil // another branch failed: stop before this file (a rerun resumes here)
+			fmt.Fprintf(m.progress, "%-14s stopped before %s: another branch failed; the next apply resumes here\n", bp.Branch, f.Name())
+			return res, nil
 		}
 		var seed afterFile
 		if i == len(bp.Pending)-1 {
@@ -255,6 +257,9 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 			fr, err = m.applyFile(ctx, bp, f, seed)
 		}
 		if err != nil {
+			// Other branches stop before their next file now, not once
+			// this branch's session has closed (leaveBranch waits for it).
+			m.halt.Store(true)
 			return res, err
 		}
 		res.Files = append(res.Files, fr)
@@ -334,6 +339,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	// While plugin branches apply at once (applyBranches), a file the
 	// observer watches runs alone: what changed while it ran is its doing.
 	// So does one outside a transaction (checked on a scratch copy first).
+	queued := time.Now()
 	if watched || !tx {
 		m.files.Lock()
 		defer m.files.Unlock()
@@ -341,6 +347,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		m.files.RLock()
 		defer m.files.RUnlock()
 	}
+	waited := time.Since(queued) // for another branch's file: not this file's time
 	if watched && !tx {
 		if err := m.preflight(ctx, guard, bp, f); err != nil {
 			return fr, m.explain(bp, f, tx, err)
@@ -355,13 +362,16 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 			err = after(ctx, m.db)
 		}
 	}
-	fr.Duration = time.Since(start)
+	fr.Duration = time.Since(start) - waited
 	if err != nil {
 		return fr, m.explain(bp, f, tx, err)
 	}
 	resumed := ""
 	if fr.Resumed > 0 {
 		resumed = fmt.Sprintf(", resumed after statement %d", fr.Resumed)
+	}
+	if waited >= 50*time.Millisecond {
+		resumed += fmt.Sprintf(", after waiting %s for another branch's file", waited.Round(time.Millisecond))
 	}
 	fmt.Fprintf(m.progress, "%-14s %s  %d statement(s)%s  %s\n", bp.Branch, f.Name(), len(stmts), resumed, fr.Duration.Round(time.Millisecond))
 	return fr, nil
@@ -428,14 +438,24 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 	}
 	switch {
 	case seedTx != nil:
-		if err := seedTx.Commit(); err != nil {
-			return fmt.Errorf("the file is applied and recorded, its seed rows are not (%w): run apply again, it inserts the missing ones", err)
-		}
+		err = seedTx.Commit()
 	case after != nil && m.onLogin(bp):
-		return after(ctx, m.db) // seedBeside gave way to the file's locks
+		err = after(ctx, m.db) // seedBeside gave way to the file's locks
+	}
+	if err != nil {
+		// Whatever failed now (a deadlock too), the file is committed: it
+		// must never run again.
+		return committedError{fmt.Errorf("the file is applied and recorded, its seed rows are not (%w): run apply again, it inserts the missing ones", err)}
 	}
 	return nil
 }
+
+// committedError is a failure after a file's transaction committed: the
+// file is applied and recorded, so nothing retries it.
+type committedError struct{ err error }
+
+func (e committedError) Error() string { return e.err.Error() }
+func (e committedError) Unwrap() error { return e.err }
 
 // seedBeside inserts a plugin's seed rows in a transaction of the
 // migrator's, beside the file's transaction on the plugin's own login
@@ -752,16 +772,18 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 	return fmt.Errorf("%s: statement %d (line %d) failed: %s\n  database: %v\n  %s", where, idx, line, oneLine(se.Stmt.Text), se.Err, outcome)
 }
 
+// deadlocked reports whether the server rolled a file's transaction back
+// to break a deadlock (PostgreSQL's deadlock_detected). A failure after the
+// file committed is never one (committedError).
+func deadlocked(err error) bool {
+	var c committedError
+	return err != nil && !errors.As(err, &c) && strings.Contains(err.Error(), "SQLSTATE 40P01")
+}
+
 // readOnly reports whether err is a database refusing a write because it
 // is read-only: SQLite's SQLITE_READONLY, PostgreSQL's read-only
 // transaction (SQLSTATE 25006), MySQL's --read-only server (1290, 1836) or
 // read-only transaction (1792).
-// deadlocked reports whether the server rolled a transaction back to
-// break a deadlock (PostgreSQL's deadlock_detected).
-func deadlocked(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "SQLSTATE 40P01")
-}
-
 func readOnly(err error) bool {
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{"readonly database", "read-only transaction", "sqlstate 25006", "--read-only option", "error 1290", "error 1792", "error 1836", "read only transaction"} {

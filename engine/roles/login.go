@@ -61,8 +61,9 @@ func PGLogin(ctx context.Context, q Querier, database, plugin string) (string, e
 // as the role itself (SET LOCAL ROLE), which PostgreSQL allows any member
 // of the role without CREATEROLE; only SCRAM verifiers are sent. Settings
 // a role may have given itself (ALTER ROLE ... SET) are reset with it: its
-// sessions run with the server's defaults.
-func PGLoginAll(ctx context.Context, q Querier, database string, plugins []string) (map[string]string, error) {
+// sessions run with the server's defaults. The roles in clear lose their
+// password in the same transaction (PGStaleLogins).
+func PGLoginAll(ctx context.Context, q Querier, database string, plugins []string, clear ...string) (map[string]string, error) {
 	passwords := make(map[string]string, len(plugins))
 	options := make([]string, len(plugins))
 	for i, p := range plugins {
@@ -77,7 +78,15 @@ func PGLoginAll(ctx context.Context, q Querier, database string, plugins []strin
 		passwords[p] = password
 		options[i] = "PASSWORD " + quotePGString(v) + "; ALTER ROLE " + r + " RESET ALL; ALTER ROLE " + r + " IN DATABASE " + QuotePG(database) + " RESET ALL"
 	}
-	if err := asRoles(ctx, q, database, plugins, options, "set its password for this run"); err != nil {
+	names := make([]string, len(plugins), len(plugins)+len(clear))
+	for i, p := range plugins {
+		names[i] = Name(database, p)
+	}
+	for _, r := range clear {
+		names = append(names, r)
+		options = append(options, "PASSWORD NULL")
+	}
+	if err := asRoleNames(ctx, q, names, options, "set its password for this run"); err != nil {
 		return nil, err
 	}
 	return passwords, nil
@@ -115,22 +124,54 @@ func PGLogoutAll(ctx context.Context, q Querier, database string, plugins []stri
 // LOCAL ends with it whatever happens: the pooled session is never left in
 // a role; and one commit serves every role.
 func asRoles(ctx context.Context, q Querier, database string, plugins, options []string, what string) error {
-	if len(plugins) == 0 {
+	names := make([]string, len(plugins))
+	for i, p := range plugins {
+		names[i] = Name(database, p)
+	}
+	return asRoleNames(ctx, q, names, options, what)
+}
+
+// asRoleNames is asRoles by role name.
+func asRoleNames(ctx context.Context, q Querier, names, options []string, what string) error {
+	if len(names) == 0 {
 		return nil
 	}
 	var b strings.Builder
-	for i, p := range plugins {
-		r := QuotePG(Name(database, p))
+	for i, n := range names {
+		r := QuotePG(n)
 		fmt.Fprintf(&b, "SET LOCAL ROLE %s; ALTER ROLE %s %s; ", r, r, options[i])
 	}
 	if _, err := q.ExecContext(ctx, b.String()); err != nil {
-		names := make([]string, len(plugins))
-		for i, p := range plugins {
-			names[i] = Name(database, p)
-		}
 		return fmt.Errorf("role %s: %s: %w", strings.Join(names, ", "), what, err)
 	}
 	return nil
+}
+
+// PGStaleLogins returns the roles of database's plugins other than those
+// of plugins (the run's pending ones) that the connected user may act as.
+// A run is given its passwords at its start and removes them at its end,
+// so a run killed in between (kill -9, Ctrl-C) leaves every one set, also
+// those of branches it had finished, which the next run, not migrating
+// them, would never remove: it removes them with its own.
+func PGStaleLogins(ctx context.Context, q Querier, database string, plugins []string) ([]string, error) {
+	pending := make([]string, len(plugins))
+	for i, p := range plugins {
+		pending[i] = Name(database, p)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1 AND rolname <> ALL ($2) AND rolcanlogin AND pg_catalog.pg_has_role(rolname, 'MEMBER') ORDER BY rolname`, DatabaseTag(database), pending)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // PGConfig returns the connection settings of a session of pool (host,

@@ -40,7 +40,7 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 		EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = r.name AND u.rolname = current_user),
 		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name AND has_schema_privilege(oid, current_schema(), 'CREATE') AND has_schema_privilege(oid, current_schema(), 'USAGE')),
 		coalesce((SELECT rolcanlogin FROM pg_roles WHERE rolname = r.name), false),
-		coalesce((SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls FROM pg_roles WHERE rolname = r.name), false)
+		coalesce((SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls OR rolconnlimit <> 1 FROM pg_roles WHERE rolname = r.name), false)
 		FROM unnest($1::text[]) WITH ORDINALITY AS r(name, n) ORDER BY r.n`, names)
 	if err != nil {
 		return nil, false, fmt.Errorf("read the plugin roles: %w", err)
@@ -53,16 +53,22 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 			return nil, false, err
 		}
 		if attrs {
-			// Given by hand: a plugin's role has no attribute that reaches
-			// beyond its grants. Here, before any session of the run logs
-			// in (two updates of one role's row at once would fail).
-			stmts = append(stmts, "ALTER ROLE "+QuotePG(role)+" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
+			// Given by hand (or a role of an earlier version, without the
+			// connection limit): a plugin's role has no attribute that
+			// reaches beyond its grants. Here, before any session of the
+			// run logs in (two updates of one role's row at once would
+			// fail).
+			stmts = append(stmts, "ALTER ROLE "+QuotePG(role)+" NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 1")
 		}
 		switch {
 		case !exists:
 			// LOGIN without a password: apply sets one for each run
-			// (PGLogin) and removes it afterwards.
-			stmts = append(stmts, "CREATE ROLE "+QuotePG(role)+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
+			// (PGLogin) and removes it afterwards. One session at a time,
+			// apply's: a file may give its own role a password (a role may
+			// change its own), and no one else may log in with it while
+			// the branch's session is open; apply removes the password
+			// before it closes that session.
+			stmts = append(stmts, "CREATE ROLE "+QuotePG(role)+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 1")
 		case !login:
 			stmts = append(stmts, "ALTER ROLE "+QuotePG(role)+" LOGIN") // a role of an earlier version
 		}
