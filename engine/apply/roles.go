@@ -304,11 +304,16 @@ func (l *logins) start(ctx context.Context, branch string) *login {
 	return s
 }
 
-// done closes branch's session. The server drops a session's temporary
-// tables when its process exits, after the client has gone; the observer
-// of another branch's watched file reads every plugin session's temporary
-// tables, and would blame that file for the drop. So the session ends while
-// no file runs (m.files held alone), and done waits for its process.
+// done closes branch's session. The role's password goes first, on the
+// session itself, while it holds the role's one connection (CONNECTION
+// LIMIT 1): a file may have given its role a password someone knows, who
+// could otherwise log in as the plugin once the session closes, while
+// other branches run. Its temporary objects go too (DISCARD TEMP), while
+// no watched file runs (m.files held shared): the server would drop them
+// when the session's process exits, after the client has gone, and the
+// observer of another branch's watched file, which reads every plugin
+// session's temporary tables, would blame that file. Session-level
+// advisory locks are released with them. All in one round trip.
 func (l *logins) done(branch string) {
 	l.mu.Lock()
 	s := l.sessions[branch]
@@ -326,20 +331,22 @@ func (l *logins) done(branch string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sessionExitWait)
 	defer cancel()
-	// The role's password goes first, on the session itself, while it
-	// holds the role's one connection (CONNECTION LIMIT 1): a file may have
-	// given its role a password someone knows, who could otherwise log in
-	// as the plugin once the session closes, while other branches run.
-	// Session-level advisory locks are released too, outside m.files: a
-	// file of another branch waiting for one holds m.files shared.
 	r := roles.QuotePG(roles.Name(l.m.database, branch))
-	if _, err := db.ExecContext(ctx, "ALTER ROLE "+r+" PASSWORD NULL"); err == nil {
+	l.m.files.RLock()
+	_, err := db.ExecContext(ctx, "ALTER ROLE "+r+" PASSWORD NULL; SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP")
+	l.m.files.RUnlock()
+	if err == nil {
 		l.mu.Lock()
 		delete(l.password, branch) // nothing left for close to remove
 		l.mu.Unlock()
+		db.Close()
+		return
 	}
+	// A session that failed: whatever it holds goes when its process exits;
+	// close it while no file runs and wait for that (close removes the
+	// password).
 	var pid int
-	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.pg_backend_pid() FROM (SELECT pg_catalog.pg_advisory_unlock_all()) AS u").Scan(&pid); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.pg_backend_pid()").Scan(&pid); err != nil {
 		pid = 0 // a session already broken: nothing to wait for that can be found
 	}
 	l.m.files.Lock()
