@@ -80,6 +80,9 @@ var (
 	rebuildCopyRe   = lazyre.New(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
 	rebuildRenameRe = lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
 	pragmaFKRe      = lazyre.New(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
+	// A named constraint: a primary key or unique one is an index in the
+	// schema's namespace, which another plugin's prefix would take.
+	constraintNameRe = lazyre.New(`(?is)\bCONSTRAINT\s+(` + identRe + `)`)
 )
 
 // untrivialWords are the words of clauses that reach beyond the altered
@@ -161,6 +164,11 @@ func (g *Guard) Trivial(stmts []string) bool {
 		}
 		if untrivial(st) || (g.dialect == "postgres" && serverCall.MatchString(st)) {
 			return false // a server function in a default or index: PL108 (laterServerCalls) needs the watch
+		}
+		for _, m := range constraintNameRe.FindAllStringSubmatch(st, -1) {
+			if !own(m[1]) {
+				return false // named for someone else (or no one): let the watch see what it creates
+			}
 		}
 		matched := false
 		for _, re := range trivialRe {

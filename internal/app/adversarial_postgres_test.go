@@ -68,6 +68,7 @@ var pgAttacks = []attack{
 	{"core table given away", "ALTER TABLE core__tags OWNER TO CURRENT_USER;"},
 	{"own table given to the migrator", "CREATE TABLE image__x (id integer);\nALTER TABLE image__x OWNER TO postgres;"},
 	{"default privileges of another role", "ALTER DEFAULT PRIVILEGES FOR ROLE postgres GRANT ALL ON TABLES TO PUBLIC;"},
+	{"unique constraint named for another plugin", "ALTER TABLE image__mediadata ADD CONSTRAINT archivalook__later_key UNIQUE (media_entry);"},
 	{"set the role back to the migrator", "SELECT set_config('role', 'postgres', true);\nALTER TABLE core__users ADD COLUMN pwn integer;"},
 	{"set the role back in dynamic SQL", "DO $$ BEGIN EXECUTE 'SET ROL' || 'E postgres'; EXECUTE 'ALTER TABLE core__users ADD COLUMN pwn integer'; EXECUTE 'RESET ROL' || 'E'; END $$;"},
 	{"session authorization", "SET SESSION AUTHORIZATION postgres;\nDROP TABLE core__reports;"},
