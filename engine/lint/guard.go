@@ -80,9 +80,9 @@ var (
 	rebuildCopyRe   = lazyre.New(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
 	rebuildRenameRe = lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
 	pragmaFKRe      = lazyre.New(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
-	// A named constraint: a primary key or unique one is an index in the
-	// schema's namespace, which another plugin's prefix would take.
-	constraintNameRe = lazyre.New(`(?is)\bCONSTRAINT\s+(` + identRe + `)`)
+	// A named primary key, unique or exclusion constraint: its index is in
+	// the schema's namespace, where another plugin's prefix is not ours.
+	constraintNameRe = lazyre.New(`(?is)\bCONSTRAINT\s+(` + identRe + `)\s+(?:PRIMARY\s+KEY|UNIQUE|EXCLUDE)\b`)
 )
 
 // untrivialWords are the words of clauses that reach beyond the altered

@@ -15,6 +15,7 @@ func TestTrivial(t *testing.T) {
 	trivial := [][]string{
 		{"CREATE TABLE `image__x` (`id` integer NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `fk` FOREIGN KEY (`id`) REFERENCES `core__users` (`id`))"},
 		{"ALTER TABLE `image__x` ADD COLUMN `c` text NULL", "CREATE INDEX `image__x_c` ON `image__x` (`c`)", "DROP INDEX `image__x_c`"},
+		{"ALTER TABLE image__x ADD CONSTRAINT image__x_key UNIQUE (id)"},
 		{"PRAGMA foreign_keys = off", "CREATE TABLE `new_image__x` (`id` integer NOT NULL)", "INSERT INTO `new_image__x` (`id`) SELECT `id` FROM `image__x`", "DROP TABLE `image__x`", "ALTER TABLE `new_image__x` RENAME TO `image__x`", "PRAGMA foreign_keys = on"},
 	}
 	for _, stmts := range trivial {
@@ -33,6 +34,8 @@ func TestTrivial(t *testing.T) {
 		{"CREATE TABLE plain (id int)"},
 		{"DROP TABLE core__users"},
 		{"ALTER TABLE image__x ADD COLUMN y int; UPDATE core__users SET x = 1"},
+		{"ALTER TABLE image__x ADD CONSTRAINT archivalook__x_key UNIQUE (id)"},
+		{"CREATE TABLE image__y (id int, CONSTRAINT core__y_pkey PRIMARY KEY (id))"},
 	}
 	for _, stmts := range watched {
 		if g.Trivial(stmts) {
