@@ -58,7 +58,12 @@ func TestPGLoginAsTheRoleItself(t *testing.T) {
 	t.Cleanup(func() { db.DB.Exec("DROP ROLE IF EXISTS " + migrator) })
 	c, err := db.DB.Conn(ctx)
 	require.NoError(t, err)
-	defer c.Close()
+	defer func() {
+		// Back to the pool as the superuser it was, or the cleanup's DROP
+		// ROLE could run on it as the migrator and fail (leaving the role).
+		c.ExecContext(ctx, "RESET SESSION AUTHORIZATION")
+		c.Close()
+	}()
 	_, err = c.ExecContext(ctx, "SET SESSION AUTHORIZATION "+migrator)
 	require.NoError(t, err)
 	password, err := roles.PGLogin(ctx, c, db.Name, "image")
