@@ -171,6 +171,7 @@ func onSignal(ch chan os.Signal) {
 	if !ok {
 		return
 	}
+	dying.Store(true)
 	live.Lock()
 	var wg sync.WaitGroup
 	for d := range live.dbs {
@@ -199,6 +200,8 @@ func (d *DB) dropOnly(ctx context.Context) {
 	if d.admin == nil || d.scratch == "" {
 		return
 	}
+	d.creating.Lock() // a CREATE DATABASE in flight commits first
+	defer d.creating.Unlock()
 	stmt := "DROP DATABASE IF EXISTS " + quoteName(d.Dialect, d.scratch)
 	if d.Dialect == "postgres" {
 		stmt += " WITH (FORCE)"

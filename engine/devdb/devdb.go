@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
@@ -73,6 +75,27 @@ type DB struct {
 	login    string
 	password string
 	host     string // MySQL: the host of the login account
+
+	// creating is held while the scratch database is being created, so
+	// that an interrupt's drop waits for a CREATE DATABASE in flight
+	// (dropped before it committed, the database would be left).
+	creating sync.Mutex
+}
+
+// dying is set when an interrupt starts dropping the scratch databases:
+// no new one is created after that.
+var dying atomic.Bool
+
+// createScratch runs the CREATE DATABASE of the scratch database, unless
+// the process is being interrupted.
+func (d *DB) createScratch(ctx context.Context, stmt string) error {
+	d.creating.Lock()
+	defer d.creating.Unlock()
+	if dying.Load() {
+		return errors.New("interrupted: no scratch database is created any more")
+	}
+	_, err := d.admin.ExecContext(ctx, stmt)
+	return err
 }
 
 // Open creates a scratch database of the dialect. url is ignored for SQLite.
@@ -166,7 +189,7 @@ func (d *DB) create(ctx context.Context) error {
 		}
 	case "postgres":
 		if d.DB == nil && !d.created {
-			if _, err := d.admin.ExecContext(ctx, "CREATE DATABASE "+d.scratch+" OWNER "+d.login); err != nil {
+			if err := d.createScratch(ctx, "CREATE DATABASE "+d.scratch+" OWNER "+d.login); err != nil {
 				return fmt.Errorf("create scratch database on dev server %s: %w", dbdriver.Redact(d.rawURL), err)
 			}
 			d.created = true
@@ -177,7 +200,7 @@ func (d *DB) create(ctx context.Context) error {
 		// A scratch database needs no durability: commits skip the WAL flush.
 		db, err = sql.Open("postgres", withQuery(u.String(), "synchronous_commit", "off"))
 	case "mysql":
-		if _, err := d.admin.ExecContext(ctx, "CREATE DATABASE "+d.scratch); err != nil {
+		if err := d.createScratch(ctx, "CREATE DATABASE "+d.scratch); err != nil {
 			return fmt.Errorf("create scratch database on dev server %s: %w", dbdriver.Redact(d.rawURL), err)
 		}
 		u, _ := url.Parse(d.rawURL)
