@@ -103,10 +103,29 @@ func TestSweepStale(t *testing.T) {
 					admin.Exec("DROP DATABASE IF EXISTS " + quoteName(d, n))
 				})
 			}
-			user := openServer(t, d, dbDSN(connected))
-			conn, err := user.Conn(ctx)
-			require.NoError(t, err)
-			require.NoError(t, conn.PingContext(ctx))
+			// Another test process's sweep may drop the old-named database
+			// between its creation and this connection: create it again
+			// until connected (from then on no sweep may drop it).
+			var conn *sql.Conn
+			for try := 0; conn == nil; try++ {
+				user, err := sql.Open(d, dbDSN(connected))
+				require.NoError(t, err)
+				t.Cleanup(func() { user.Close() })
+				c, err := user.Conn(ctx)
+				if err == nil {
+					err = c.PingContext(ctx)
+				}
+				if err == nil {
+					conn = c
+					break
+				}
+				if c != nil {
+					c.Close()
+				}
+				require.Less(t, try, 5, "connect to %s: %v", connected, err)
+				_, err = admin.Exec("CREATE DATABASE " + quoteName(d, connected))
+				require.NoError(t, err)
+			}
 			defer conn.Close()
 
 			dropped, err := SweepStale(ctx, d, admin, StaleAfter)
