@@ -96,9 +96,31 @@ func Open(ctx context.Context, raw string) (Target, *sql.DB, error) {
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return t, nil, fmt.Errorf("connect to %s: %w", Redact(raw), ScrubError(err, raw))
+		return t, nil, fmt.Errorf("connect to %s: %w%s", Redact(raw), ScrubError(err, raw), missingDatabaseHint(t, raw, err))
 	}
 	return t, db, nil
+}
+
+// missingDatabaseHint says what to do when the server has no database of
+// the URL's name (PostgreSQL's 3D000, MySQL's 1049): plugmig migrates a
+// database, it does not create one on a server.
+func missingDatabaseHint(t Target, raw string, err error) string {
+	msg := err.Error()
+	if !strings.Contains(msg, "SQLSTATE 3D000") && !strings.Contains(msg, "Error 1049") {
+		return ""
+	}
+	name := ""
+	if u, perr := url.Parse(raw); perr == nil {
+		name = strings.TrimPrefix(u.Path, "/")
+	}
+	if name == "" {
+		return ""
+	}
+	create := "CREATE DATABASE " + name
+	if t.Dialect == "postgres" {
+		create = "createdb " + name + ", or " + create
+	}
+	return fmt.Sprintf("\n  the server has no database %q: create it first (%s), then run this again; or point --url at an existing database", name, create)
 }
 
 // urlProblem is what url.Parse found wrong, without the URL it quotes.
