@@ -22,9 +22,11 @@
 package roles
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -118,3 +120,60 @@ func quoteMyString(s string) string {
 
 // quotePGString quotes a PostgreSQL string literal.
 func quotePGString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// Orphans returns the plugin identities on the server whose database no
+// longer exists: PostgreSQL roles and MySQL accounts are server-wide,
+// named after their database (DatabaseTag), so dropping a database leaves
+// them. Scratch logins of lint (plugmig_dl_...) are left to its sweep. It
+// returns the statements that drop them, one per identity.
+func Orphans(ctx context.Context, q Querier, dialect string) ([]string, error) {
+	var dbs, ids string
+	switch dialect {
+	case "postgres":
+		dbs = `SELECT datname FROM pg_catalog.pg_database`
+		ids = `SELECT rolname, '' FROM pg_catalog.pg_roles WHERE rolname LIKE 'plugmig\_%' AND rolname NOT LIKE 'plugmig\_dl\_%' ORDER BY rolname`
+	case "mysql":
+		dbs = `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA`
+		ids = `SELECT User, Host FROM mysql.user WHERE User LIKE 'plugmig\_%' AND User NOT LIKE 'plugmig\_dl\_%' ORDER BY User, Host`
+	default:
+		return nil, fmt.Errorf("%s has no plugin identities", dialect)
+	}
+	tags := map[string]bool{}
+	rows, err := q.QueryContext(ctx, dbs)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		tags[DatabaseTag(n)] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if rows, err = q.QueryContext(ctx, ids); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var stmts []string
+	for rows.Next() {
+		var a Account
+		if err := rows.Scan(&a.User, &a.Host); err != nil {
+			return nil, err
+		}
+		tag := a.User[strings.LastIndex(a.User, "_")+1:]
+		if _, err := hex.DecodeString(tag); err != nil || len(tag) != 8 || tags[tag] {
+			continue // not named after a database, or its database exists
+		}
+		if dialect == "postgres" {
+			stmts = append(stmts, "DROP ROLE IF EXISTS "+QuotePG(a.User))
+		} else {
+			stmts = append(stmts, "DROP USER IF EXISTS "+a.String())
+		}
+	}
+	return stmts, rows.Err()
+}
