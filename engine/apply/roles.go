@@ -241,6 +241,13 @@ func (l *logins) setPasswords(ctx context.Context) {
 		return // each session reports it
 	}
 	stale, _ := roles.PGStaleLogins(ctx, m.db, m.database, l.order) // best effort
+	if err := m.endLeftoverSessions(ctx, l.order); err != nil {
+		l.password, l.loginErr = map[string]string{}, map[string]error{}
+		for _, b := range l.order {
+			l.loginErr[b] = err
+		}
+		return
+	}
 	pw, err := roles.PGLoginAll(ctx, m.db, m.database, l.order, stale...)
 	if err == nil {
 		l.password = pw
@@ -354,6 +361,45 @@ func (l *logins) done(branch string) {
 	db.Close()
 	if pid != 0 {
 		l.m.awaitBackendExit(ctx, pid)
+	}
+}
+
+// endLeftoverSessions ends the sessions the plugins' roles still have
+// before this run logs in as them: under the run lock none is this run's
+// or another run's, so each is a killed run's whose server process has not
+// noticed yet (it runs its statement to the end first) — or someone
+// else's. A role has one session at a time (CONNECTION LIMIT 1), so such a
+// session would keep the run from logging in. The migrator, a member of
+// every plugin role, may end them; it waits until they are gone (their
+// transactions rolled back).
+func (m *Migrator) endLeftoverSessions(ctx context.Context, plugins []string) error {
+	names := make([]string, len(plugins))
+	for i, p := range plugins {
+		names[i] = roles.Name(m.database, p)
+	}
+	var ended int
+	if err := m.db.QueryRowContext(ctx, `SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity WHERE usename = ANY ($1) AND pid <> pg_catalog.pg_backend_pid()`, names).Scan(&ended); err != nil {
+		return fmt.Errorf("end the sessions a killed run left on the plugin roles: %w", err)
+	}
+	if ended == 0 {
+		return nil
+	}
+	fmt.Fprintf(m.progress, "ended %d session(s) of plugin roles left by an interrupted run (their transactions roll back)\n", ended)
+	wctx, cancel := context.WithTimeout(ctx, sessionExitWait)
+	defer cancel()
+	for {
+		var left int
+		if err := m.db.QueryRowContext(wctx, `SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = ANY ($1)`, names).Scan(&left); err != nil {
+			return fmt.Errorf("wait for the sessions a killed run left on the plugin roles to end: %w", err)
+		}
+		if left == 0 {
+			return nil
+		}
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("%d session(s) of plugin roles did not end within %s after pg_terminate_backend, so the plugin branches were not applied: run apply again once they are gone (SELECT pid, usename, query FROM pg_stat_activity WHERE usename LIKE 'plugmig%%')", left, sessionExitWait)
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }
 

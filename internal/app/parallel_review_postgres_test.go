@@ -343,3 +343,38 @@ func mustParsePG(t *testing.T, dsn string) *pgx.ConnConfig {
 	require.NoError(t, err)
 	return cfg
 }
+
+// TestPostgresLeftoverPluginSessionEnded: a session a killed run left on a
+// plugin's role (its server process runs its statement to the end before
+// it notices the client is gone) holds the role's one connection; the
+// next apply ends it and logs in, instead of failing with "too many
+// connections for role".
+func TestPostgresLeftoverPluginSessionEnded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	var database string
+	require.NoError(t, e.db.DB.QueryRow("SELECT current_database()").Scan(&database))
+	// The leftover: a session as image's role, in a transaction.
+	u, err := url.Parse(e.db.URL)
+	require.NoError(t, err)
+	u.User = url.User(roles.Name(database, "image"))
+	left, err := pgx.ConnectConfig(ctx, mustParsePG(t, u.String()))
+	require.NoError(t, err, "this server trusts local logins")
+	defer left.Close(ctx)
+	_, err = left.Exec(ctx, "BEGIN; SELECT 1 FROM image__mediadata")
+	require.NoError(t, err)
+
+	e.addFile("image", "29990101000000_more.sql", "CREATE TABLE image__more (id integer);\n", true)
+	var progress strings.Builder
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
+	require.NoError(t, err)
+	_, err = m.Apply(ctx)
+	require.NoError(t, err)
+	require.Contains(t, progress.String(), "ended 1 session(s) of plugin roles left by an interrupted run")
+	require.Error(t, left.Ping(ctx), "the leftover session was ended")
+}
