@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -85,7 +89,8 @@ func (c *ApplyCmd) applyOptions() []apply.Option {
 }
 
 func (c *ApplyCmd) run(app *App) (applyJSON, error) {
-	ctx := context.Background()
+	ctx, interrupted := interruptible()
+	defer interrupted()
 	missing := createMissing
 	if c.DryRun {
 		missing = memoryMissing
@@ -105,6 +110,9 @@ func (c *ApplyCmd) run(app *App) (applyJSON, error) {
 		fmt.Fprintf(app.Stderr, "applying to %s\n", url)
 		out.Branches, err = m.Apply(ctx)
 		if err != nil {
+			if sig := interrupted(); sig != nil {
+				return out, &exitError{code: 130, err: fmt.Errorf("interrupted (%s): the statements running were cancelled and their files rolled back, where the database allows (SQLite, PostgreSQL; on MySQL/MariaDB the next apply decides what became of the statement); every file that finished is recorded: run apply again to continue (go run ./cmd status shows where it stopped)\n  %w", sig, err)}
+			}
 			return out, err
 		}
 	}
@@ -209,4 +217,40 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM
+// (the database driver cancels the running statement, and the file's
+// transaction rolls back), after which a second one ends the process at
+// once; and a function that stops watching and returns the signal that
+// cancelled, if one did.
+func interruptible() (context.Context, func() os.Signal) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var mu sync.Mutex
+	var got os.Signal
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			mu.Lock()
+			got = sig
+			mu.Unlock()
+			signal.Reset(os.Interrupt, syscall.SIGTERM) // a second one: the default, the process ends
+			cancel()
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() os.Signal {
+		once.Do(func() {
+			signal.Stop(ch)
+			close(done)
+			cancel()
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
 }

@@ -164,3 +164,70 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestInterruptedApply sends SIGINT to apply in the middle of a slow file
+// on SQLite and PostgreSQL: the running statement is cancelled (the
+// process ends within seconds, not when the statement would have), its
+// file rolled back and not recorded as failed, the process exits 130
+// saying what to do; a rerun completes.
+func TestInterruptedApply(t *testing.T) {
+	t.Parallel()
+	slow := map[string]string{
+		"sqlite":   "CREATE TABLE core__slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 200000000) SELECT max(x) AS x FROM c;\n",
+		"postgres": "CREATE TABLE core__slow AS SELECT 1 AS x FROM pg_sleep(60);\n",
+	}
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			db := testdb.Open(t, d)
+			root := testdb.CopyRoot(t)
+			folder := filepath.Join(root, "migrations", d)
+			require.NoError(t, os.WriteFile(filepath.Join(folder, "29990101000000_slow.sql"), []byte(slow[d]), 0o644))
+			dir, err := migrate.NewLocalDir(folder)
+			require.NoError(t, err)
+			require.NoError(t, migdir.Rehash(dir))
+
+			args := []string{"apply", "--url", db.URL, "--root", root, "--from-root"}
+			cmd := plugmigProcess(context.Background(), args...)
+			var stderr syncBuffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+			deadline := time.Now().Add(30 * time.Second)
+			for !strings.Contains(stderr.String(), "20261123205308_initial.sql") { // core's first file is applied: its slow one runs
+				require.True(t, time.Now().Before(deadline), "apply did not reach the slow file: %s", stderr.String())
+				time.Sleep(20 * time.Millisecond)
+			}
+			time.Sleep(700 * time.Millisecond)
+			sent := time.Now()
+			require.NoError(t, cmd.Process.Signal(os.Interrupt))
+			err = cmd.Wait()
+			took := time.Since(sent)
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit)
+			require.Equal(t, 130, exit.ExitCode(), stderr.String())
+			require.Less(t, took, 15*time.Second, "the running statement was cancelled, not waited for")
+			require.Contains(t, stderr.String(), "interrupted (interrupt)")
+			require.Contains(t, stderr.String(), "run apply again to continue")
+			require.Contains(t, stderr.String(), "cancelled while running the statement at line 1")
+			require.NotContains(t, stderr.String(), "fix the statement", "an interruption is no fault of the file")
+			for _, r := range readHistory(t, db) {
+				require.NotEqual(t, "29990101000000", r.version, "the interrupted file is not recorded: %+v", r)
+			}
+			if d == "postgres" {
+				var running int
+				require.NoError(t, db.DB.QueryRow("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()").Scan(&running))
+				require.Zero(t, running, "the statement was cancelled on the server")
+			}
+			// The rerun continues where it stopped (the file made quick,
+			// which only a file never applied may be).
+			require.NoError(t, os.WriteFile(filepath.Join(folder, "29990101000000_slow.sql"), []byte("CREATE TABLE core__slow (x integer);\n"), 0o644))
+			require.NoError(t, migdir.Rehash(dir))
+			out, err := plugmigProcess(context.Background(), args...).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			found := false
+			for _, r := range readHistory(t, db) {
+				found = found || (r.version == "29990101000000" && r.applied == r.total && r.err == "")
+			}
+			require.True(t, found, "the rerun applied the file")
+		})
+	}
+}

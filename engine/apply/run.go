@@ -424,6 +424,9 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		if deadlocked(err) {
 			return err // applyBranch runs the file again; a deadlock is no fault of the file
 		}
+		if ctx.Err() != nil {
+			return err // cancelled (interrupted): no fault of the file either; nothing of it is applied
+		}
 		if werr := m.recordFailure(ctx, bp, f, hash, len(stmts), err); werr != nil {
 			err = errors.Join(err, werr)
 		}
@@ -743,6 +746,15 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		return fmt.Errorf("%s: refused: %w\n  the file was rolled back: nothing of it was applied; make it keep (or remove) the rows those reference, run go run ./cmd hash, and apply again", where, err)
 	}
 	var se *migrate.StmtExecError
+	if errors.Is(err, context.Canceled) && errors.As(err, &se) {
+		// Interrupted: no fault of the statement.
+		line := 1 + bytes.Count(f.Bytes()[:min(se.Stmt.Pos, len(f.Bytes()))], []byte("\n"))
+		outcome := "the file was rolled back: nothing of it was applied"
+		if !tx {
+			outcome = "what ran before it is recorded; the next apply decides what became of it and resumes there"
+		}
+		return fmt.Errorf("%s: cancelled while running the statement at line %d: %s\n  %s", where, line, oneLine(se.Stmt.Text), outcome)
+	}
 	if !errors.As(err, &se) {
 		var hc migrate.HistoryChangedError
 		if errors.As(err, &hc) {
