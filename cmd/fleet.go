@@ -93,7 +93,9 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 	fmt.Fprintf(app.Stderr, "%s %d target(s), %d at a time\n", verb, len(targets), parallel)
 	width := len(fmt.Sprint(len(targets)))
 	start := time.Now()
-	results := fleet.Run(context.Background(), fleet.Runner{Parallel: parallel, FailFast: f.FailFast}, targets, work,
+	ctx, interrupted := interruptible()
+	defer interrupted()
+	results := fleet.Run(ctx, fleet.Runner{Parallel: parallel, FailFast: f.FailFast}, targets, work,
 		func(done, total int, r fleet.Result[fleetOutcome]) {
 			line := fleetLine(r)
 			fmt.Fprintf(app.Stderr, "[%*d/%d] %s  %s  %s  %s\n", width, done, total, r.Name, line.Result, describe(line), r.Duration.Round(time.Millisecond))
@@ -116,6 +118,9 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 		fmt.Fprintf(app.Stdout, "%d target(s) in %s, %d at a time: %s\n", len(targets), time.Since(start).Round(time.Millisecond), parallel, tally(out.Summary))
 	}
 	failed := out.Summary[resultFailed] + out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")]
+	if sig := interrupted(); sig != nil {
+		return &exitError{code: 130, err: fmt.Errorf("interrupted (%s): the targets running were cancelled (their files rolled back where the database allows) and %d were not started; the command again picks up where each target stopped", sig, out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")])}
+	}
 	switch {
 	case failed > 0:
 		return fmt.Errorf("%d of %d target(s) failed or were not started (see above); the others are done", failed, len(targets))

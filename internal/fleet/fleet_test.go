@@ -148,3 +148,26 @@ func TestRunFailFast(t *testing.T) {
 		}
 	}
 }
+
+// TestRunInterrupted: once the run's context ends (the command was
+// interrupted), the running target sees it and no other starts; those are
+// reported not started, not failed.
+func TestRunInterrupted(t *testing.T) {
+	t.Parallel()
+	var targets []Target
+	for i := range 5 {
+		targets = append(targets, Target{Name: fmt.Sprint(i), URL: "sqlite://x"})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	res := Run(ctx, Runner{Parallel: 1}, targets, func(ctx context.Context, tg Target) (int, error) {
+		cancel() // the interrupt arrives while the first target runs
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}, nil)
+	require.ErrorIs(t, res[0].Err, context.Canceled)
+	require.True(t, res[0].Started())
+	for _, r := range res[1:] {
+		require.ErrorIs(t, r.Err, ErrCancelled)
+		require.False(t, r.Started(), "reported not started")
+	}
+}

@@ -16,6 +16,10 @@ import (
 // failed under Runner.FailFast.
 var ErrNotStarted = errors.New("not started: an earlier target failed and --fail-fast stops starting new ones")
 
+// ErrCancelled is the error of a target not started because the run's
+// context ended (the command was interrupted).
+var ErrCancelled = errors.New("not started: the run was interrupted")
+
 // Result is what one target's work returned.
 type Result[T any] struct {
 	Target
@@ -31,7 +35,9 @@ type Result[T any] struct {
 }
 
 // Started reports whether the target's work ran.
-func (r Result[T]) Started() bool { return !errors.Is(r.Err, ErrNotStarted) }
+func (r Result[T]) Started() bool {
+	return !errors.Is(r.Err, ErrNotStarted) && !errors.Is(r.Err, ErrCancelled)
+}
 
 // Runner says how a fleet is worked through. The zero value works on as
 // many targets at once as there are CPUs and attempts every target.
@@ -82,7 +88,7 @@ func Run[T any](ctx context.Context, r Runner, targets []Target, work func(conte
 			<-sem
 			err := ErrNotStarted
 			if !stop {
-				err = fmt.Errorf("not started: %w", ctx.Err())
+				err = ErrCancelled
 			}
 			report(Result[T]{Target: t, Index: i, Err: err})
 			continue
