@@ -119,7 +119,7 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 	}
 	failed := out.Summary[resultFailed] + out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")]
 	if sig := interrupted(); sig != nil {
-		return &exitError{code: 130, err: fmt.Errorf("interrupted (%s): the targets running were cancelled (their files rolled back where the database allows) and %d were not started; the command again picks up where each target stopped", sig, out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")])}
+		return &exitError{code: 130, err: fmt.Errorf("interrupted (%s): the targets running were cancelled (an apply's running files roll back where the database allows) and %d were not started; run the same command again: it picks up where each target stopped", sig, out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")])}
 	}
 	switch {
 	case failed > 0:
