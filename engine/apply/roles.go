@@ -196,10 +196,11 @@ type logins struct {
 	m         *Migrator
 	order     []string      // the pending plugin branches, in run order
 	ahead     int           // how many sessions are open before their branch
-	passwords chan struct{} // closed when the passwords are set
+	passwords chan struct{} // closed when the passwords are set; password and loginErr are read-only after
 	password  map[string]string
 	loginErr  map[string]error // a role whose password could not be set
 	mu        sync.Mutex
+	removed   map[string]bool // roles whose password their own session removed (done)
 	sessions  map[string]*login
 	wg        sync.WaitGroup
 }
@@ -212,7 +213,7 @@ type login struct {
 
 // newLogins prepares the sessions of the plugin branches of plans.
 func (m *Migrator) newLogins(plans []*BranchPlan) *logins {
-	return &logins{m: m, order: pendingPlugins(plans), passwords: make(chan struct{}), sessions: map[string]*login{}}
+	return &logins{m: m, order: pendingPlugins(plans), passwords: make(chan struct{}), sessions: map[string]*login{}, removed: map[string]bool{}}
 }
 
 // prefetch sets the roles' passwords and starts opening the first
@@ -344,7 +345,7 @@ func (l *logins) done(branch string) {
 	l.m.files.RUnlock()
 	if err == nil {
 		l.mu.Lock()
-		delete(l.password, branch) // nothing left for close to remove
+		l.removed[branch] = true // nothing left for close to remove
 		l.mu.Unlock()
 		db.Close()
 		return
@@ -434,7 +435,7 @@ func (l *logins) close() {
 	}
 	var set []string
 	for _, b := range l.order {
-		if _, ok := l.password[b]; ok {
+		if _, ok := l.password[b]; ok && !l.removed[b] {
 			set = append(set, b)
 		}
 	}
