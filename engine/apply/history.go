@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/jackc/pgx/v5"
 	"strings"
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/plugmig/plugmig/engine/roles"
 )

@@ -76,11 +76,7 @@ func (m *Migrator) settleInterrupted(ctx context.Context, bp *BranchPlan, f migr
 	}
 	idx := known.Applied // the statement that was running, 0-based
 	stmt := stmts[idx]
-	wait := m.waitForRunning
-	if m.dialect == "postgres" {
-		wait = m.pgWaitForRunning
-	}
-	if err := wait(ctx, stmt); err != nil {
+	if err := m.waitForRunning(ctx, stmt); err != nil {
 		return "", err
 	}
 	done, what, err := m.tookEffect(ctx, stmt)
@@ -121,12 +117,19 @@ func partialHash(stmts []string, i int) string {
 
 // waitForRunning waits, at most the lock timeout, while another session of
 // the server still runs the statement (the dead client's connection: the
-// server finishes what it was sent).
+// server finishes what it was sent). On PostgreSQL the migrator, a member
+// of every plugin role, sees their sessions' query text too.
 func (m *Migrator) waitForRunning(ctx context.Context, stmt string) error {
+	sessions := "SELECT id, COALESCE(info, '') FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND db = DATABASE() AND command = 'Query'"
+	stop := "KILL %d"
+	if m.dialect == "postgres" {
+		sessions = "SELECT pid, coalesce(query, '') FROM pg_catalog.pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"
+		stop = "SELECT pg_cancel_backend(%d)"
+	}
 	want := normalizeStmt(stmt)
 	deadline := time.Now().Add(m.lockTimeout)
 	for {
-		rows, err := m.db.QueryContext(ctx, "SELECT id, COALESCE(info, '') FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND db = DATABASE() AND command = 'Query'")
+		rows, err := m.db.QueryContext(ctx, sessions)
 		if err != nil {
 			return fmt.Errorf("look for the interrupted statement on the server: %w", err)
 		}
@@ -134,13 +137,13 @@ func (m *Migrator) waitForRunning(ctx context.Context, stmt string) error {
 		for rows.Next() {
 			var (
 				id   int64
-				info string
+				text string
 			)
-			if err := rows.Scan(&id, &info); err != nil {
+			if err := rows.Scan(&id, &text); err != nil {
 				rows.Close()
 				return err
 			}
-			if normalizeStmt(info) == want {
+			if normalizeStmt(text) == want {
 				running = id
 			}
 		}
@@ -149,7 +152,7 @@ func (m *Migrator) waitForRunning(ctx context.Context, stmt string) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: the statement an earlier, interrupted apply sent is still running on the server (session %d) after %s: let it finish (or KILL %d), then run go run ./cmd apply", ErrInterrupted, running, m.lockTimeout, running)
+			return fmt.Errorf("%w: the statement an earlier, interrupted apply sent is still running on the server (session %d) after %s: let it finish (or "+stop+"), then run go run ./cmd apply", ErrInterrupted, running, m.lockTimeout, running)
 		}
 		select {
 		case <-ctx.Done():

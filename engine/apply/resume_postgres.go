@@ -3,7 +3,6 @@ package apply
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
@@ -76,45 +75,4 @@ func pgState(kind, name string, exists bool) string {
 		return kind + " " + name + " exists"
 	}
 	return kind + " " + name + " does not exist"
-}
-
-// pgWaitForRunning waits, at most the lock timeout, while another session
-// still runs the statement: the dead client's, which the server finishes.
-// (The migrator is a member of every plugin role, so it sees their query
-// text.)
-func (m *Migrator) pgWaitForRunning(ctx context.Context, stmt string) error {
-	want := normalizeStmt(stmt)
-	deadline := time.Now().Add(m.lockTimeout)
-	for {
-		rows, err := m.db.QueryContext(ctx, `SELECT pid, coalesce(query, '') FROM pg_catalog.pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`)
-		if err != nil {
-			return fmt.Errorf("look for the interrupted statement on the server: %w", err)
-		}
-		var running int64
-		for rows.Next() {
-			var (
-				pid   int64
-				query string
-			)
-			if err := rows.Scan(&pid, &query); err != nil {
-				rows.Close()
-				return err
-			}
-			if normalizeStmt(query) == want {
-				running = pid
-			}
-		}
-		rows.Close()
-		if running == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: the statement an earlier, interrupted apply sent is still running on the server (process %d) after %s: let it finish (or SELECT pg_cancel_backend(%d)), then run go run ./cmd apply", ErrInterrupted, running, m.lockTimeout, running)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

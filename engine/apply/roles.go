@@ -361,7 +361,7 @@ func (l *logins) done(branch string) {
 	defer l.m.files.Unlock()
 	db.Close()
 	if pid != 0 {
-		l.m.awaitBackendExit(ctx, pid)
+		l.m.awaitSessionsGone(ctx, "pid = $1", pid) // best effort, within sessionExitWait
 	}
 }
 
@@ -388,38 +388,39 @@ func (m *Migrator) endLeftoverSessions(ctx context.Context, plugins []string) er
 	fmt.Fprintf(m.progress, "ended %d session(s) of plugin roles left by an interrupted run (their transactions roll back)\n", ended)
 	wctx, cancel := context.WithTimeout(ctx, sessionExitWait)
 	defer cancel()
-	for {
-		var left int
-		if err := m.db.QueryRowContext(wctx, `SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = ANY ($1)`, names).Scan(&left); err != nil {
-			return fmt.Errorf("wait for the sessions a killed run left on the plugin roles to end: %w", err)
-		}
-		if left == 0 {
-			return nil
-		}
-		select {
-		case <-wctx.Done():
-			return fmt.Errorf("%d session(s) of plugin roles did not end within %s after pg_terminate_backend, so the plugin branches were not applied: run apply again once they are gone (SELECT pid, usename, query FROM pg_stat_activity WHERE usename LIKE 'plugmig%%')", left, sessionExitWait)
-		case <-time.After(5 * time.Millisecond):
-		}
+	left, err := m.awaitSessionsGone(wctx, `usename = ANY ($1)`, names)
+	switch {
+	case err != nil:
+		return fmt.Errorf("wait for the sessions a killed run left on the plugin roles to end: %w", err)
+	case left > 0:
+		return fmt.Errorf("%d session(s) of plugin roles did not end within %s after pg_terminate_backend, so the plugin branches were not applied: run apply again once they are gone (SELECT pid, usename, query FROM pg_stat_activity WHERE usename LIKE 'plugmig%%')", left, sessionExitWait)
 	}
+	return nil
 }
 
 // sessionExitWait bounds how long closing a plugin session waits for its
 // server process to exit.
 const sessionExitWait = 10 * time.Second
 
-// awaitBackendExit waits, until ctx ends, for the server process pid to
-// leave pg_stat_activity, which it does after dropping its temporary
-// tables (every user sees the pid column).
-func (m *Migrator) awaitBackendExit(ctx context.Context, pid int) {
+// awaitSessionsGone polls, until ctx ends, the server's sessions matching
+// where (a condition on pg_stat_activity, with arg as $1) and returns how
+// many are left: 0 once they have exited (after dropping their temporary
+// tables; every user sees the pid and usename columns).
+func (m *Migrator) awaitSessionsGone(ctx context.Context, where string, arg any) (int, error) {
+	left := 1 // until the server says otherwise
 	for {
-		var alive bool
-		if err := m.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_activity WHERE pid = $1)", pid).Scan(&alive); err != nil || !alive {
-			return
+		if err := m.db.QueryRowContext(ctx, "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE "+where, arg).Scan(&left); err != nil {
+			if ctx.Err() != nil {
+				return left, nil // timed out while asking: the last count
+			}
+			return 0, err
+		}
+		if left == 0 {
+			return 0, nil
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return left, nil
 		case <-time.After(2 * time.Millisecond):
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"github.com/plugmig/plugmig/engine/roles"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
@@ -100,7 +100,6 @@ func (m *Migrator) applyBranches(ctx context.Context, plans []*BranchPlan) ([]Br
 	if _, err := m.baseDriver(); err != nil { // opened once, before the branches share it
 		return nil, err
 	}
-	m.halt.Store(false)
 	results := make([]BranchResult, len(plans))
 	ran := make([]bool, len(plans))
 	errs := make([]error, len(plans))
@@ -748,7 +747,7 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 	var se *migrate.StmtExecError
 	if errors.Is(err, context.Canceled) && errors.As(err, &se) {
 		// Interrupted: no fault of the statement.
-		line := 1 + bytes.Count(f.Bytes()[:min(se.Stmt.Pos, len(f.Bytes()))], []byte("\n"))
+		line := stmtLine(f, se)
 		outcome := "the file was rolled back: nothing of it was applied"
 		if !tx {
 			outcome = "what ran before it is recorded; the next apply decides what became of it and resumes there"
@@ -762,7 +761,7 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		}
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	line := 1 + bytes.Count(f.Bytes()[:min(se.Stmt.Pos, len(f.Bytes()))], []byte("\n"))
+	line := stmtLine(f, se)
 	stmts, _ := migdir.StmtTexts(m.dialect, f)
 	idx := 0
 	for i, s := range stmts {
@@ -782,6 +781,11 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		return m.refused(where, bp, idx, line, se.Stmt.Text, r, outcome)
 	}
 	return fmt.Errorf("%s: statement %d (line %d) failed: %s\n  database: %v\n  %s", where, idx, line, oneLine(se.Stmt.Text), se.Err, outcome)
+}
+
+// stmtLine is the line of f a failed statement starts on.
+func stmtLine(f migrate.File, se *migrate.StmtExecError) int {
+	return 1 + bytes.Count(f.Bytes()[:min(se.Stmt.Pos, len(f.Bytes()))], []byte("\n"))
 }
 
 // deadlocked reports whether the server rolled a file's transaction back
