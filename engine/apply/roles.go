@@ -374,10 +374,7 @@ func (l *logins) done(branch string) {
 // every plugin role, may end them; it waits until they are gone (their
 // transactions rolled back).
 func (m *Migrator) endLeftoverSessions(ctx context.Context, plugins []string) error {
-	names := make([]string, len(plugins))
-	for i, p := range plugins {
-		names[i] = roles.Name(m.database, p)
-	}
+	names := roles.Names(m.database, plugins)
 	var ended int
 	if err := m.db.QueryRowContext(ctx, `SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity WHERE usename = ANY ($1) AND pid <> pg_catalog.pg_backend_pid()`, names).Scan(&ended); err != nil {
 		return fmt.Errorf("end the sessions a killed run left on the plugin roles: %w", err)

@@ -78,15 +78,12 @@ func PGLoginAll(ctx context.Context, q Querier, database string, plugins []strin
 		passwords[p] = password
 		options[i] = "PASSWORD " + quotePGString(v) + "; ALTER ROLE " + r + " RESET ALL; ALTER ROLE " + r + " IN DATABASE " + QuotePG(database) + " RESET ALL"
 	}
-	names := make([]string, len(plugins), len(plugins)+len(clear))
-	for i, p := range plugins {
-		names[i] = Name(database, p)
-	}
+	names := Names(database, plugins)
 	for _, r := range clear {
 		names = append(names, r)
 		options = append(options, "PASSWORD NULL")
 	}
-	if err := asRoleNames(ctx, q, names, options, "set its password for this run"); err != nil {
+	if err := asRoles(ctx, q, names, options, "set its password for this run"); err != nil {
 		return nil, err
 	}
 	return passwords, nil
@@ -106,7 +103,7 @@ func PGLogoutAll(ctx context.Context, q Querier, database string, plugins []stri
 	for i := range plugins {
 		options[i] = "PASSWORD NULL"
 	}
-	err := asRoles(ctx, q, database, plugins, options, "remove its password after the run")
+	err := asRoles(ctx, q, Names(database, plugins), options, "remove its password after the run")
 	if err == nil || len(plugins) == 1 {
 		return err
 	}
@@ -119,20 +116,11 @@ func PGLogoutAll(ctx context.Context, q Querier, database string, plugins []stri
 	return errors.Join(errs...)
 }
 
-// asRoles runs, for each plugin, ALTER ROLE <its role> <its option> as
-// the role itself. One query string is one implicit transaction, so SET
-// LOCAL ends with it whatever happens: the pooled session is never left in
-// a role; and one commit serves every role.
-func asRoles(ctx context.Context, q Querier, database string, plugins, options []string, what string) error {
-	names := make([]string, len(plugins))
-	for i, p := range plugins {
-		names[i] = Name(database, p)
-	}
-	return asRoleNames(ctx, q, names, options, what)
-}
-
-// asRoleNames is asRoles by role name.
-func asRoleNames(ctx context.Context, q Querier, names, options []string, what string) error {
+// asRoles runs, for each role, ALTER ROLE <role> <its option> as the role
+// itself. One query string is one implicit transaction, so SET LOCAL ends
+// with it whatever happens: the pooled session is never left in a role;
+// and one commit serves every role.
+func asRoles(ctx context.Context, q Querier, names, options []string, what string) error {
 	if len(names) == 0 {
 		return nil
 	}
@@ -154,24 +142,7 @@ func asRoleNames(ctx context.Context, q Querier, names, options []string, what s
 // those of branches it had finished, which the next run, not migrating
 // them, would never remove: it removes them with its own.
 func PGStaleLogins(ctx context.Context, q Querier, database string, plugins []string) ([]string, error) {
-	pending := make([]string, len(plugins))
-	for i, p := range plugins {
-		pending[i] = Name(database, p)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1 AND rolname <> ALL ($2) AND rolcanlogin AND pg_catalog.pg_has_role(rolname, 'MEMBER') ORDER BY rolname`, DatabaseTag(database), pending)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryStrings(ctx, q, `SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1 AND rolname <> ALL ($2) AND rolcanlogin AND pg_catalog.pg_has_role(rolname, 'MEMBER') ORDER BY rolname`, DatabaseTag(database), Names(database, plugins))
 }
 
 // PGConfig returns the connection settings of a session of pool (host,

@@ -31,10 +31,7 @@ func PGSetupSQL(ctx context.Context, q Querier, plugins []string) (stmts []strin
 		has_schema_privilege(current_user, current_schema(), 'CREATE WITH GRANT OPTION') AND has_schema_privilege(current_user, current_schema(), 'USAGE WITH GRANT OPTION')`).Scan(&db, &me, &schema, &canRun, &grantable); err != nil {
 		return nil, false, fmt.Errorf("read the current role: %w", err)
 	}
-	names := make([]string, len(plugins))
-	for i, p := range plugins {
-		names[i] = Name(db, p)
-	}
+	names := Names(db, plugins)
 	rows, err := q.QueryContext(ctx, `SELECT r.name,
 		EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name),
 		EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = r.name AND u.rolname = current_user),
@@ -116,9 +113,8 @@ func PGReconcileAll(ctx context.Context, q Querier, plugins []string, deps map[s
 	if err := q.QueryRowContext(ctx, `SELECT current_database(), current_schema()`).Scan(&db, &schema); err != nil {
 		return nil, err
 	}
-	roleNames, patterns := make([]string, len(plugins)), make([]string, len(plugins))
+	roleNames, patterns := Names(db, plugins), make([]string, len(plugins))
 	for i, p := range plugins {
-		roleNames[i] = Name(db, p)
 		patterns[i] = strings.ReplaceAll(p, "_", `\_`) + `\_\_%`
 	}
 	rows, err := q.QueryContext(ctx, `
@@ -269,20 +265,10 @@ func pgKind(relkind string) string {
 // itself was dropped, or its objects reassigned). For tests and scratch
 // databases.
 func PGDropAll(ctx context.Context, admin Querier, database string) error {
-	rows, err := admin.QueryContext(ctx, `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1`, DatabaseTag(database))
+	names, err := queryStrings(ctx, admin, `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1`, DatabaseTag(database))
 	if err != nil {
 		return err
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return err
-		}
-		names = append(names, n)
-	}
-	rows.Close()
 	var errs []error
 	for _, n := range names {
 		if _, err := admin.ExecContext(ctx, "DROP ROLE IF EXISTS "+QuotePG(n)); err != nil {

@@ -44,6 +44,33 @@ func Name(database, plugin string) string {
 	return "plugmig_" + p + "_" + DatabaseTag(database)
 }
 
+// Names returns the identities of the plugins in database, in order.
+func Names(database string, plugins []string) []string {
+	names := make([]string, len(plugins))
+	for i, p := range plugins {
+		names[i] = Name(database, p)
+	}
+	return names
+}
+
+// queryStrings returns the one column of every row a query returns.
+func queryStrings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 // DatabaseTag is the suffix every plugin identity of a database carries.
 func DatabaseTag(database string) string {
 	h := sha256.Sum256([]byte(database))
@@ -138,24 +165,16 @@ func Orphans(ctx context.Context, q Querier, dialect string) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("%s has no plugin identities", dialect)
 	}
-	tags := map[string]bool{}
-	rows, err := q.QueryContext(ctx, dbs)
+	names, err := queryStrings(ctx, q, dbs)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	tags := map[string]bool{}
+	for _, n := range names {
 		tags[DatabaseTag(n)] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if rows, err = q.QueryContext(ctx, ids); err != nil {
+	rows, err := q.QueryContext(ctx, ids)
+	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
