@@ -50,6 +50,17 @@ func (e *applyEnv) migrator(enabled ...string) *apply.Migrator {
 	return m
 }
 
+// with returns the test database's migrator with opts beside the usual
+// ones (the SQLite file, the scratch server), every plugin enabled.
+func (e *applyEnv) with(opts ...apply.Option) *apply.Migrator {
+	e.t.Helper()
+	comp, err := app.Composer()
+	require.NoError(e.t, err)
+	m, err := apply.New(e.db.DB, e.db.Dialect, comp, app.DiskSources(e.root), append([]apply.Option{apply.WithSQLiteFile(e.db.Name), apply.WithScratchURL(testdb.DevURL(e.t, e.db.Dialect))}, opts...)...)
+	require.NoError(e.t, err)
+	return m
+}
+
 // folder returns a branch's folder for the test's dialect.
 func (e *applyEnv) folder(branch string) string {
 	comp, _ := app.Composer()

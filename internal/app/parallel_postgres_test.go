@@ -9,8 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/plugmig/plugmig/engine/apply"
-	"github.com/plugmig/plugmig/internal/app"
-	"github.com/plugmig/plugmig/internal/testdb"
 )
 
 // TestPostgresParallelBranchesDeadlockRetried: two plugin branches applied
@@ -52,10 +50,7 @@ func TestPostgresParallelBranchesDeadlockRetried(t *testing.T) {
 	releaseMedia, releaseUsers := hold("core__media_entries"), hold("core__users")
 
 	var progress strings.Builder // read once apply is over
-	comp, err := app.Composer()
-	require.NoError(t, err)
-	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
-	require.NoError(t, err)
+	m := e.with(apply.WithProgress(&progress))
 	done := make(chan error, 1)
 	go func() {
 		_, err := m.Apply(ctx)

@@ -49,10 +49,7 @@ func TestPostgresParallelTempTablesOfAClosedSessionBlameNoOne(t *testing.T) {
 	}
 
 	var progress strings.Builder
-	comp, err := app.Composer()
-	require.NoError(t, err)
-	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
-	require.NoError(t, err)
+	m := e.with(apply.WithProgress(&progress))
 	_, err = m.Apply(ctx)
 	t.Log(progress.String())
 	require.NoError(t, err, "image's file is blamed for archivalook's temporary tables, dropped by the server when archivalook's session closed")
@@ -88,10 +85,7 @@ CREATE TRIGGER review_seed_lock BEFORE INSERT ON core__privileges FOR EACH ROW E
 	e.addFile("archivalook", "29990101000000_p.sql", "CREATE TABLE archivalook__p (id integer);\n", true)
 
 	var progress strings.Builder
-	comp, err := app.Composer()
-	require.NoError(t, err)
-	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
-	require.NoError(t, err)
+	m := e.with(apply.WithProgress(&progress))
 	_, err = m.Apply(ctx)
 	t.Log(progress.String())
 	var applied, total int
@@ -128,10 +122,7 @@ func TestPostgresParallelProgressSaysWaitAndStop(t *testing.T) {
 		e.addFile("archivalook", fmt.Sprintf("2999010100000%d_ok.sql", i), fmt.Sprintf("CREATE TABLE archivalook__t%d AS SELECT 1 AS x FROM pg_sleep(0.3);\n", i), true)
 	}
 	var progress strings.Builder
-	comp, err := app.Composer()
-	require.NoError(t, err)
-	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
-	require.NoError(t, err)
+	m := e.with(apply.WithProgress(&progress))
 	res, err := m.Apply(ctx)
 	t.Log(progress.String())
 	require.ErrorContains(t, err, `type "nosuchtype" does not exist`)
@@ -325,10 +316,7 @@ func TestPostgresParallelSelfSetPasswordCannotReachAnotherBranch(t *testing.T) {
 		}
 	}()
 	var progress strings.Builder
-	comp, err := app.Composer()
-	require.NoError(t, err)
-	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
-	require.NoError(t, err)
+	m := e.with(apply.WithProgress(&progress))
 	_, err = m.Apply(ctx)
 	close(stop)
 	<-watched
@@ -369,10 +357,7 @@ func TestPostgresLeftoverPluginSessionEnded(t *testing.T) {
 
 	e.addFile("image", "29990101000000_more.sql", "CREATE TABLE image__more (id integer);\n", true)
 	var progress strings.Builder
-	comp, err := app.Composer()
-	require.NoError(t, err)
-	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithProgress(&progress), apply.WithScratchURL(testdb.DevURL(t, "postgres")))
-	require.NoError(t, err)
+	m := e.with(apply.WithProgress(&progress))
 	_, err = m.Apply(ctx)
 	require.NoError(t, err)
 	require.Contains(t, progress.String(), "ended 1 session(s) of plugin roles left by an interrupted run")
