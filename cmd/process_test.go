@@ -103,26 +103,9 @@ func TestKilledApply(t *testing.T) {
 	}
 	for _, d := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(d, func(t *testing.T) {
-			db := testdb.Open(t, d)
-			root := testdb.CopyRoot(t)
-			folder := filepath.Join(root, "migrations", d)
-			require.NoError(t, os.WriteFile(filepath.Join(folder, "29990101000000_slow.sql"), []byte(slow[d]), 0o644))
-			dir, err := migrate.NewLocalDir(folder)
-			require.NoError(t, err)
-			require.NoError(t, migdir.Rehash(dir))
-
-			ctx := context.Background()
-			args := []string{"apply", "--url", db.URL, "--root", root, "--from-root"}
-			cmd := plugmigProcess(ctx, args...)
-			var stderr syncBuffer
-			cmd.Stderr = &stderr
-			require.NoError(t, cmd.Start())
-			deadline := time.Now().Add(30 * time.Second)
-			for !strings.Contains(stderr.String(), "20261123205308_initial.sql") {
-				require.True(t, time.Now().Before(deadline), "apply did not reach the slow file: %s", stderr.String())
-				time.Sleep(20 * time.Millisecond)
-			}
-			time.Sleep(700 * time.Millisecond)
+			sc := newSlowCore(t, d, slow[d])
+			db, args, ctx := sc.db, sc.args, context.Background()
+			cmd, stderr := sc.startInSlowFile(t)
 			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 			cmd.Wait()
 			require.NotContains(t, stderr.String(), "29990101000000_slow.sql", "killed before the slow file finished")
@@ -145,6 +128,48 @@ func TestKilledApply(t *testing.T) {
 			}
 		})
 	}
+}
+
+// slowCore is a fresh test database and a copy of the migration folders
+// whose core branch ends with a slow file of the dialect; args apply them.
+type slowCore struct {
+	db     *testdb.DB
+	folder string
+	args   []string
+}
+
+func newSlowCore(t *testing.T, dialect, body string) *slowCore {
+	t.Helper()
+	db, root := testdb.Open(t, dialect), testdb.CopyRoot(t)
+	sc := &slowCore{db: db, folder: filepath.Join(root, "migrations", dialect), args: []string{"apply", "--url", db.URL, "--root", root, "--from-root"}}
+	sc.write(t, body)
+	return sc
+}
+
+// write sets the slow file's text and rehashes the folder.
+func (sc *slowCore) write(t *testing.T, body string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(filepath.Join(sc.folder, "29990101000000_slow.sql"), []byte(body), 0o644))
+	dir, err := migrate.NewLocalDir(sc.folder)
+	require.NoError(t, err)
+	require.NoError(t, migdir.Rehash(dir))
+}
+
+// startInSlowFile starts an apply process and returns once it is running
+// the slow file (core's first file applied, then a moment).
+func (sc *slowCore) startInSlowFile(t *testing.T) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := plugmigProcess(context.Background(), sc.args...)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "20261123205308_initial.sql") {
+		require.True(t, time.Now().Before(deadline), "apply did not reach the slow file: %s", stderr.String())
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(700 * time.Millisecond)
+	return cmd, stderr
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader.
@@ -178,28 +203,12 @@ func TestInterruptedApply(t *testing.T) {
 	}
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
-			db := testdb.Open(t, d)
-			root := testdb.CopyRoot(t)
-			folder := filepath.Join(root, "migrations", d)
-			require.NoError(t, os.WriteFile(filepath.Join(folder, "29990101000000_slow.sql"), []byte(slow[d]), 0o644))
-			dir, err := migrate.NewLocalDir(folder)
-			require.NoError(t, err)
-			require.NoError(t, migdir.Rehash(dir))
-
-			args := []string{"apply", "--url", db.URL, "--root", root, "--from-root"}
-			cmd := plugmigProcess(context.Background(), args...)
-			var stderr syncBuffer
-			cmd.Stderr = &stderr
-			require.NoError(t, cmd.Start())
-			deadline := time.Now().Add(30 * time.Second)
-			for !strings.Contains(stderr.String(), "20261123205308_initial.sql") { // core's first file is applied: its slow one runs
-				require.True(t, time.Now().Before(deadline), "apply did not reach the slow file: %s", stderr.String())
-				time.Sleep(20 * time.Millisecond)
-			}
-			time.Sleep(700 * time.Millisecond)
+			sc := newSlowCore(t, d, slow[d])
+			db, args := sc.db, sc.args
+			cmd, stderr := sc.startInSlowFile(t)
 			sent := time.Now()
 			require.NoError(t, cmd.Process.Signal(os.Interrupt))
-			err = cmd.Wait()
+			err := cmd.Wait()
 			took := time.Since(sent)
 			var exit *exec.ExitError
 			require.ErrorAs(t, err, &exit)
@@ -219,8 +228,7 @@ func TestInterruptedApply(t *testing.T) {
 			}
 			// The rerun continues where it stopped (the file made quick,
 			// which only a file never applied may be).
-			require.NoError(t, os.WriteFile(filepath.Join(folder, "29990101000000_slow.sql"), []byte("CREATE TABLE core__slow (x integer);\n"), 0o644))
-			require.NoError(t, migdir.Rehash(dir))
+			sc.write(t, "CREATE TABLE core__slow (x integer);\n")
 			out, err := plugmigProcess(context.Background(), args...).CombinedOutput()
 			require.NoError(t, err, "%s", out)
 			found := false
