@@ -84,3 +84,27 @@ func TestPostgresParallelBranchesDeadlockRetried(t *testing.T) {
 	}
 	require.Equal(t, []string{"archivalook applied ", "image applied "}, got, "both applied, no failure recorded")
 }
+
+// TestPostgresBranchesOneAtATime: with WithParallelBranches(1) (apply
+// --branches 1) the plugin branches apply one after another, each on its
+// own login, in plan order, and all of them are applied.
+func TestPostgresBranchesOneAtATime(t *testing.T) {
+	t.Parallel()
+	e := newApplyEnv(t, "postgres")
+	var progress strings.Builder
+	res, err := e.with(apply.WithParallelBranches(1), apply.WithProgress(&progress)).Apply(context.Background())
+	require.NoError(t, err)
+	var order []string
+	for _, r := range res {
+		require.NotEmpty(t, r.Files, "branch %s applied", r.Branch)
+		order = append(order, r.Branch)
+	}
+	require.Equal(t, []string{"core", "archivalook", "image", "mediasecurity"}, order)
+	var lines []string
+	for _, l := range strings.Split(progress.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 1 && strings.HasSuffix(f[1], ".sql") {
+			lines = append(lines, f[0])
+		}
+	}
+	require.Equal(t, order, lines, "one branch after another, in plan order")
+}
