@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
-	"ariga.io/atlas/sql/schema"
 
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 	"github.com/plugmig/plugmig/engine/migdir"
 )
 
@@ -236,19 +236,22 @@ func editedFiles(files []migrate.File, sums migrate.HashFile, revs []*migrate.Re
 	return edited
 }
 
-// tables returns the names of the database's tables.
+// tables returns the names of the tables of the database's current
+// schema (as Atlas inspects them: no partitions, no views), read from the
+// catalog in one query.
 func (m *Migrator) tables(ctx context.Context) (map[string]bool, error) {
-	drv, err := m.baseDriver()
+	query := map[string]string{
+		"sqlite":   `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`,
+		"postgres": `SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition`,
+		"mysql":    `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'`,
+	}[m.dialect]
+	list, err := sqlq.Strings(ctx, m.db, query)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list the database's tables: %w", err)
 	}
-	s, err := drv.InspectSchema(ctx, "", &schema.InspectOptions{Mode: schema.InspectTables})
-	if err != nil {
-		return nil, fmt.Errorf("inspect the database: %w", err)
-	}
-	names := map[string]bool{}
-	for _, t := range s.Tables {
-		names[t.Name] = true
+	names := make(map[string]bool, len(list))
+	for _, t := range list {
+		names[t] = true
 	}
 	return names, nil
 }

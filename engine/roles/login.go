@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 )
 
 // A PostgreSQL plugin file runs on a session logged in as the plugin's
@@ -142,7 +144,7 @@ func asRoles(ctx context.Context, q Querier, names, options []string, what strin
 // those of branches it had finished, which the next run, not migrating
 // them, would never remove: it removes them with its own.
 func PGStaleLogins(ctx context.Context, q Querier, database string, plugins []string) ([]string, error) {
-	return queryStrings(ctx, q, `SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1 AND rolname <> ALL ($2) AND rolcanlogin AND pg_catalog.pg_has_role(rolname, 'MEMBER') ORDER BY rolname`, DatabaseTag(database), Names(database, plugins))
+	return sqlq.Strings(ctx, q, `SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1 AND rolname <> ALL ($2) AND rolcanlogin AND pg_catalog.pg_has_role(rolname, 'MEMBER') ORDER BY rolname`, DatabaseTag(database), Names(database, plugins))
 }
 
 // PGConfig returns the connection settings of a session of pool (host,

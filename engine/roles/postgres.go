@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 )
 
 // Querier is a pool, a connection or a transaction.
@@ -265,7 +267,7 @@ func pgKind(relkind string) string {
 // itself was dropped, or its objects reassigned). For tests and scratch
 // databases.
 func PGDropAll(ctx context.Context, admin Querier, database string) error {
-	names, err := queryStrings(ctx, admin, `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1`, DatabaseTag(database))
+	names, err := sqlq.Strings(ctx, admin, `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1`, DatabaseTag(database))
 	if err != nil {
 		return err
 	}

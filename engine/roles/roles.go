@@ -29,6 +29,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 )
 
 // Name returns the role (PostgreSQL) or account (MySQL) of a plugin in a
@@ -51,24 +53,6 @@ func Names(database string, plugins []string) []string {
 		names[i] = Name(database, p)
 	}
 	return names
-}
-
-// queryStrings returns the one column of every row a query returns.
-func queryStrings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // DatabaseTag is the suffix every plugin identity of a database carries.
@@ -165,7 +149,7 @@ func Orphans(ctx context.Context, q Querier, dialect string) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("%s has no plugin identities", dialect)
 	}
-	names, err := queryStrings(ctx, q, dbs)
+	names, err := sqlq.Strings(ctx, q, dbs)
 	if err != nil {
 		return nil, err
 	}
