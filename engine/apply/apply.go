@@ -53,6 +53,9 @@ type Migrator struct {
 
 	single bool    // WithSingleTransaction
 	shared *sql.Tx // the run's one transaction, while a single-transaction run applies
+	// sharedRevs are the revisions of the files applied in shared, written
+	// before it commits.
+	sharedRevs []Revision
 	// sharedAuth is SQLite's authorizer on the connection of shared.
 	sharedAuth *sqliteauth.Authorizer
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/plugmig/plugmig/engine/roles"
 )
@@ -60,9 +59,6 @@ type store struct {
 	// schema, if set, qualifies the table: on a plugin's own session an
 	// unqualified name could resolve to a temporary table of the file's.
 	schema string
-	// before, if set, is PostgreSQL SQL sent with the next write, in the
-	// same round trip (the simple protocol, arguments quoted by pgx).
-	before string
 }
 
 // table is the history table's name in queries.
@@ -101,7 +97,7 @@ func (s store) exists(ctx context.Context) (bool, error) {
 	case "sqlite":
 		query = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
 	case "postgres":
-		query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+		query = "SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = current_schema()::regnamespace AND relname = ? AND relkind IN ('r', 'p')"
 	default:
 		query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
 	}
@@ -182,42 +178,76 @@ func (s store) insert(ctx context.Context, branch string, r *migrate.Revision) e
 }
 
 func (s store) put(ctx context.Context, branch string, r *migrate.Revision, upsert bool) error {
+	_, err := s.db.ExecContext(ctx, s.insertSQL(upsert, 1), revisionArgs(branch, r)...)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", HistoryTable, err)
+	}
+	return nil
+}
+
+// writeAll upserts revisions, many rows per statement: a single-transaction
+// run's history, written with its commit.
+func (s store) writeAll(ctx context.Context, revs []Revision) error {
+	const rows = 500 // 13 arguments a row: well under every dialect's limit
+	for len(revs) > 0 {
+		n := min(len(revs), rows)
+		args := make([]any, 0, n*historyColumns)
+		for _, r := range revs[:n] {
+			args = append(args, revisionArgs(r.Branch, r.Revision)...)
+		}
+		if _, err := s.db.ExecContext(ctx, s.insertSQL(true, n), args...); err != nil {
+			return fmt.Errorf("write %s: %w", HistoryTable, err)
+		}
+		revs = revs[n:]
+	}
+	return nil
+}
+
+// historyColumns is the number of the history table's columns.
+const historyColumns = 13
+
+// insertSQL is the statement that inserts n revisions (revisionArgs each),
+// or with upsert replaces the rows of the same branch and version.
+func (s store) insertSQL(upsert bool, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + s.table() + " (branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, error, error_stmt, operator_version) VALUES ")
+	row := "(" + strings.Repeat("?, ", historyColumns-1) + "?)"
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	if upsert {
+		update := []string{"description", "type", "applied", "total", "executed_at", "duration_us", "hash", "partial_hashes", "error", "error_stmt", "operator_version"}
+		set := make([]string, len(update))
+		for i, c := range update {
+			if s.dialect == "mysql" {
+				set[i] = c + " = VALUES(" + c + ")"
+			} else {
+				set[i] = c + " = excluded." + c
+			}
+		}
+		if s.dialect == "mysql" {
+			b.WriteString(" ON DUPLICATE KEY UPDATE ")
+		} else {
+			b.WriteString(" ON CONFLICT (branch, version) DO UPDATE SET ")
+		}
+		b.WriteString(strings.Join(set, ", "))
+	}
+	return s.q(b.String())
+}
+
+// revisionArgs are a revision's values in the order of insertSQL's columns.
+func revisionArgs(branch string, r *migrate.Revision) []any {
 	var partial sql.NullString
 	if len(r.PartialHashes) > 0 {
 		b, _ := json.Marshal(r.PartialHashes)
 		partial = sql.NullString{String: string(b), Valid: true}
 	}
-	cols := "branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, error, error_stmt, operator_version"
-	update := []string{"description", "type", "applied", "total", "executed_at", "duration_us", "hash", "partial_hashes", "error", "error_stmt", "operator_version"}
-	var set []string
-	for _, c := range update {
-		if s.dialect == "mysql" {
-			set = append(set, c+" = VALUES("+c+")")
-		} else {
-			set = append(set, c+" = excluded."+c)
-		}
-	}
-	query := "INSERT INTO " + s.table() + " (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-	switch {
-	case !upsert:
-	case s.dialect == "mysql":
-		query += "ON DUPLICATE KEY UPDATE " + strings.Join(set, ", ")
-	default:
-		query += "ON CONFLICT (branch, version) DO UPDATE SET " + strings.Join(set, ", ")
-	}
-	args := []any{branch, r.Version, r.Description, typeName(r), r.Applied, r.Total,
+	return []any{branch, r.Version, r.Description, typeName(r), r.Applied, r.Total,
 		r.ExecutedAt.UTC().Format(timeFormat), r.ExecutionTime.Microseconds(), r.Hash, partial,
 		nullString(r.Error), nullString(r.ErrorStmt), r.OperatorVersion}
-	query = s.q(query)
-	if s.before != "" {
-		query = s.before + ";\n" + query
-		args = append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
-	}
-	_, err := s.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", HistoryTable, err)
-	}
-	return nil
 }
 
 func (s store) delete(ctx context.Context, branch, version string) error {

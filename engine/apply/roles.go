@@ -602,26 +602,21 @@ func (m *Migrator) enterFile(ctx context.Context, c conn, bp *BranchPlan) error 
 }
 
 // leaveFile switches back to the migrator after a plugin file's
-// statements in a single-transaction run, before its revision is written.
-// When the revision is written next (pending), it returns the SQL that
-// does it, to send with the revision's write in one round trip; otherwise
-// it runs it.
-func (m *Migrator) leaveFile(ctx context.Context, c conn, bp *BranchPlan, pending bool) (string, error) {
+// statements in a single-transaction run, checking that the file left its
+// role in force.
+func (m *Migrator) leaveFile(ctx context.Context, c conn, bp *BranchPlan) error {
 	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core || m.shared == nil {
-		return "", nil
+		return nil
 	}
 	if m.enterSQL != "" {
 		m.enterSQL = "" // no statement ran: the role was never set
-		return "", nil
-	}
-	if pending {
-		return roles.PGLeaveSQL(m.database, bp.Branch), nil
+		return nil
 	}
 	q, ok := c.(roles.Querier)
 	if !ok {
-		return "", nil
+		return nil
 	}
-	return "", roles.PGLeave(ctx, q, m.database, bp.Branch)
+	return roles.PGLeave(ctx, q, m.database, bp.Branch)
 }
 
 // stmtConn is where a file's statements run: on MySQL, a plugin's

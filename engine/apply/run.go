@@ -21,7 +21,6 @@ import (
 	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
-	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
@@ -187,9 +186,10 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 	if m.enforcing() && m.dialect == "postgres" {
 		m.reconcileBatch = m.batchReconcilable(plans) // in the run's transaction, after core's files
 	}
-	defer func() { m.shared, m.reconciled, m.reconcileBatch = nil, nil, nil }()
+	defer func() { m.shared, m.sharedRevs, m.reconciled, m.reconcileBatch = nil, nil, nil, nil }()
 	var results []BranchResult
-	err = store{dialect: m.dialect, db: tx}.create(ctx)
+	history := store{dialect: m.dialect, db: tx}
+	err = history.create(ctx)
 	for _, bp := range plans {
 		if err != nil {
 			break
@@ -197,6 +197,9 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 		var res BranchResult
 		res, err = m.applyBranch(ctx, bp)
 		results = append(results, res)
+	}
+	if err == nil {
+		err = history.writeAll(ctx, m.sharedRevs)
 	}
 	if err == nil {
 		err = tx.Commit()
@@ -587,22 +590,15 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 	if err := ex.Execute(ctx, f); err != nil {
 		return err
 	}
-	if inTx {
-		leave, err := m.leaveFile(ctx, c, bp, rrw.last != nil)
-		if err != nil {
+	if inTx && m.shared != nil {
+		// A single-transaction run: the history is written with its commit.
+		if err := m.leaveFile(ctx, c, bp); err != nil {
 			return fmt.Errorf("after the file's last statement: %w", err)
 		}
-		if leave != "" {
-			// The role's check and reset go with the revision's write.
-			rrw.store.before = leave
-			if err := rrw.flush(ctx); err != nil {
-				if lerr := roles.PGLeaveError(err, m.database, bp.Branch); lerr != err {
-					return fmt.Errorf("after the file's last statement: %w", lerr)
-				}
-				return err
-			}
-			return nil
+		if r := rrw.final(); r != nil {
+			m.sharedRevs = append(m.sharedRevs, Revision{Branch: bp.Branch, Revision: r})
 		}
+		return nil
 	}
 	return rrw.flush(ctx)
 }
@@ -886,17 +882,23 @@ func (f *fileRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) 
 // committed whole in its transaction is never resumed, so its statement
 // hashes are not kept.
 func (f *fileRevisions) flush(ctx context.Context) error {
-	r := f.last
+	r := f.final()
 	if r == nil {
 		return nil
-	}
-	if r.Applied == r.Total && r.Error == "" {
-		r.PartialHashes = nil
 	}
 	if f.known == nil && !f.recorded {
 		return f.store.insert(ctx, f.branch, r)
 	}
 	return f.branchRevisions.WriteRevision(ctx, r)
+}
+
+// final is the buffered revision as flush writes it, nil if there is none.
+func (f *fileRevisions) final() *migrate.Revision {
+	r := f.last
+	if r != nil && r.Applied == r.Total && r.Error == "" {
+		r.PartialHashes = nil
+	}
+	return r
 }
 
 // scanOne reads the one value of a one-row result and closes it.

@@ -68,6 +68,20 @@ func TestSingleTransaction(t *testing.T) {
 			for _, s := range status {
 				require.False(t, s.NeedsWork(), "%+v", s)
 			}
+
+			// A failed attempt recorded by a run without the option: the
+			// single run's row replaces it (the history written with the
+			// commit is an upsert).
+			e.addFile("mediasecurity", "29990102000000_later.sql", "INSERT INTO mediasecurity__nope VALUES (1);\n", true)
+			_, err = e.migrator().Apply(ctx)
+			require.ErrorContains(t, err, "mediasecurity__nope")
+			e.addFile("mediasecurity", "29990102000000_later.sql", "CREATE TABLE mediasecurity__later (id integer);\n", true)
+			res, err = single().Apply(ctx)
+			require.NoError(t, err)
+			require.Equal(t, map[string]int{"core": 0, "archivalook": 0, "image": 0, "mediasecurity": 1}, appliedFiles(res))
+			rows, err := testdb.Rows(e.db.DB, "SELECT type || ' ' || applied || '/' || total || ' [' || coalesce(error, '') || ']' FROM plugmig_history WHERE version = '29990102000000'")
+			require.NoError(t, err)
+			require.Equal(t, []string{"applied 1/1 []"}, rows)
 		})
 	}
 }
