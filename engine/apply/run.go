@@ -21,6 +21,7 @@ import (
 	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
@@ -583,17 +584,28 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c, schema: m.historySchema(bp)}},
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 	}
-	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, enter: &m.enterSQL}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	d := connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, enter: &m.enterSQL}
+	if inTx && watch == nil && known == nil && m.enterSQL != "" && m.shared != nil {
+		// A plugin file of plain DDL in a single-transaction run: the
+		// role's check and reset go with its last statement.
+		d.leave = &leaveWith{database: m.database, plugin: bp.Branch, left: len(stmts)}
+	}
+	ex, err := migrate.NewExecutor(d, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
 	if err := ex.Execute(ctx, f); err != nil {
+		if d.leave != nil && d.leave.err != nil {
+			return fmt.Errorf("after the file's last statement: %w", d.leave.err)
+		}
 		return err
 	}
 	if inTx && m.shared != nil {
 		// A single-transaction run: the history is written with its commit.
-		if err := m.leaveFile(ctx, c, bp); err != nil {
-			return fmt.Errorf("after the file's last statement: %w", err)
+		if d.leave == nil || !d.leave.sent {
+			if err := m.leaveFile(ctx, c, bp); err != nil {
+				return fmt.Errorf("after the file's last statement: %w", err)
+			}
 		}
 		if r := rrw.final(); r != nil {
 			m.sharedRevs = append(m.sharedRevs, Revision{Branch: bp.Branch, Revision: r})
@@ -631,6 +643,17 @@ type connDriver struct {
 	// enter, if it points to a statement, is sent with the next statement
 	// without arguments, in one round trip, and cleared.
 	enter *string
+	leave *leaveWith
+}
+
+// leaveWith is SQL sent after a file's last statement, in its round trip
+// (PostgreSQL: the plugin's role check and reset). No statement may run
+// after it: the file's statements run in the plugin's role or not at all.
+type leaveWith struct {
+	database, plugin string
+	left             int   // statements still to run
+	sent             bool  // sent with the last statement
+	err              error // what its check found, if it failed
 }
 
 // ExecContext runs a statement on the connection, under the guard's watch.
@@ -648,7 +671,20 @@ func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) 
 			}
 			*d.enter = ""
 		}
+		if l := d.leave; l != nil {
+			if l.sent {
+				return errors.New("plugmig: a statement after the file's last one (its role was reset): nothing more runs")
+			}
+			if l.left--; l.left == 0 && len(args) == 0 {
+				q, l.sent = q+"\n;\n"+roles.PGLeaveSQL(l.database, l.plugin), true
+			}
+		}
 		res, err = d.c.ExecContext(ctx, q, args...)
+		if l := d.leave; err != nil && l != nil && l.sent {
+			if lerr := roles.PGLeaveError(err, l.database, l.plugin); lerr != err {
+				l.err = lerr
+			}
+		}
 		return err
 	}
 	var err error

@@ -142,6 +142,27 @@ func TestSingleTransactionRoleEscapeCaught(t *testing.T) {
 	require.Equal(t, "", e.snapshot())
 }
 
+// TestSingleTransactionRoleCheckAfterPlainDDL: a plugin file of plain DDL
+// (the observer does not watch it) whose column default calls the
+// plugin's own function, which switches the role back for the rest of
+// the transaction (allowed by its author, past the observer's PL108), is
+// caught by the check that runs after every plugin file, and the whole run
+// rolls back.
+func TestSingleTransactionRoleCheckAfterPlainDDL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_fn.sql", "CREATE TABLE image__t (id integer);\n"+
+		"-- plugmig:allow writes-core-later: the author vouches for it\n"+
+		"CREATE FUNCTION image__f() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_catalog.set_config('ro' || 'le', 'none', true); RETURN 1; END $$;\n"+
+		"INSERT INTO image__t (id) VALUES (1);\n", true)
+	e.addFile("image", "29990102000000_plain.sql", "ALTER TABLE image__t ADD COLUMN c integer DEFAULT image__f();\n", true)
+	_, err := e.with(apply.WithSingleTransaction()).Apply(ctx)
+	require.ErrorContains(t, err, `29990102000000_plain.sql: after the file's last statement: the file changed the role it runs as (now "postgres", expected "plugmig_image_`)
+	require.ErrorContains(t, err, "the whole run was rolled back")
+	require.Equal(t, "", e.snapshot())
+}
+
 // TestSingleTransactionWatchedFilePostgres: a plugin file the observer
 // watches (a backfill reading core) passes in a single-transaction run
 // after core's seed rows moved core's sequences: the observer reads the
