@@ -10,6 +10,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 
 	"github.com/plugmig/plugmig/engine/internal/lazyre"
+	"github.com/plugmig/plugmig/engine/internal/sqltext"
 	"github.com/plugmig/plugmig/engine/migdir"
 )
 
@@ -334,11 +335,9 @@ func (m *Migrator) checkDataLoss(ctx context.Context, bp *BranchPlan, f migrate.
 	return nil
 }
 
-var dropWord = lazyre.New(`(?i)\b(?:DROP|TRUNCATE)\b`)
-
-// mayDropData is a cheap first look: only files with a DROP or TRUNCATE
-// are inspected.
-func mayDropData(f migrate.File) bool { return dropWord.Match(f.Bytes()) }
+// mayDropData is a cheap first look: only files with the word DROP or
+// TRUNCATE are inspected.
+func mayDropData(f migrate.File) bool { return sqltext.HasWord(f.Bytes(), "DROP", "TRUNCATE") }
 
 // countPG is count on PostgreSQL: a table of the current schema only,
 // never a view, and never through a row-level security policy.

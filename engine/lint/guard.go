@@ -14,6 +14,7 @@ import (
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/internal/lazyre"
+	"github.com/plugmig/plugmig/engine/internal/sqltext"
 	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
@@ -85,6 +86,16 @@ var (
 	constraintNameRe = lazyre.New(`(?is)\bCONSTRAINT\s+(` + identRe + `)\s+(?:PRIMARY\s+KEY|UNIQUE|EXCLUDE)\b`)
 )
 
+// constraintNames are the submatches of constraintNameRe in st, read only
+// from a statement with the word CONSTRAINT (the expression scans, and
+// backtracks over, the whole statement).
+func constraintNames(st string) [][]string {
+	if !sqltext.HasWord(st, "CONSTRAINT") {
+		return nil
+	}
+	return constraintNameRe.FindAllStringSubmatch(st, -1)
+}
+
 // untrivialWords are the words of clauses that reach beyond the altered
 // table, or rename it (NO INHERIT has INHERIT).
 var untrivialWords = []string{"RENAME", "INHERIT", "ATTACH", "DETACH", "OWNER", "SCHEMA", "SELECT", "EXECUTE", "TRIGGER", "POLICY", "GRANT", "SECURITY", "SECURITY_INVOKER", "SECURITY_BARRIER"}
@@ -104,12 +115,12 @@ func untrivial(st string) bool {
 		if st[i] >= utf8.RuneSelf {
 			return true
 		}
-		if !isWordByte(st[i]) {
+		if !sqltext.IsWordByte(st[i]) {
 			i++
 			continue
 		}
 		j := i + 1
-		for j < len(st) && isWordByte(st[j]) {
+		for j < len(st) && sqltext.IsWordByte(st[j]) {
 			j++
 		}
 		w := st[i:j]
@@ -130,11 +141,6 @@ func untrivial(st string) bool {
 		i = j
 	}
 	return false
-}
-
-// isWordByte reports whether b is an ASCII word character, as \b sees it.
-func isWordByte(b byte) bool {
-	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 // Trivial reports whether every statement is plain DDL — CREATE TABLE,
@@ -165,7 +171,7 @@ func (g *Guard) Trivial(stmts []string) bool {
 		if untrivial(st) || (g.dialect == "postgres" && serverCall.MatchString(st)) {
 			return false // a server function in a default or index: PL108 (laterServerCalls) needs the watch
 		}
-		for _, m := range constraintNameRe.FindAllStringSubmatch(st, -1) {
+		for _, m := range constraintNames(st) {
 			if !own(m[1]) {
 				return false // named for someone else (or no one): let the watch see what it creates
 			}
