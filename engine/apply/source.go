@@ -94,6 +94,24 @@ type parsedFile struct {
 	once    sync.Once
 	decls   []*migrate.Stmt
 	err     error
+
+	mu         sync.Mutex
+	directives map[string][]string // read on first use: each read parses the file's header
+}
+
+// Directive returns the values of the file's "-- atlas:<name>" directive.
+func (f *parsedFile) Directive(name string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ds, ok := f.directives[name]
+	if !ok {
+		ds = f.LocalFile.Directive(name)
+		if f.directives == nil {
+			f.directives = map[string][]string{}
+		}
+		f.directives[name] = ds
+	}
+	return ds
 }
 
 // StmtDecls returns the file's statements, split on the first call.
