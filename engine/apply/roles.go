@@ -530,7 +530,7 @@ func (m *Migrator) openLogin(ctx context.Context, branch, password string, passw
 	if err != nil {
 		return nil, fmt.Errorf("branch %q: %w", branch, err)
 	}
-	roles.PGWarm(ctx, db, m.searchPath)
+	roles.PGWarm(ctx, db, m.searchPath) // best effort: a session that cannot plan still runs its files
 	return db, nil
 }
 

@@ -230,9 +230,19 @@ func redactPGError(err error) string {
 // security, which every file's revision needs. Best effort. (Warming the
 // catalogs DDL writes with a temporary table saved 1-2 ms on a branch's
 // first CREATE TABLE but cost the server 7-12 ms per session: a net loss
-// on a machine whose cores are busy applying other branches.)
-func PGWarm(ctx context.Context, db *sql.DB, searchPath []string) {
-	if len(searchPath) > 0 {
-		db.ExecContext(ctx, "EXPLAIN INSERT INTO "+QuotePG(searchPath[0])+"."+HistoryTable+" (branch, version) VALUES ('', '')")
+// on a machine whose cores are busy applying other branches.) A session
+// opened before its role's grants (on a new database, while core's files
+// run) plans nothing: the refused statement would be an error in the
+// server's log on every run. It returns the error of what it ran.
+func PGWarm(ctx context.Context, db *sql.DB, searchPath []string) error {
+	if len(searchPath) == 0 {
+		return nil
 	}
+	table := QuotePG(searchPath[0]) + "." + HistoryTable
+	var ok bool
+	if err := db.QueryRowContext(ctx, "SELECT coalesce(has_table_privilege(to_regclass($1), 'INSERT'), false)", table).Scan(&ok); err != nil || !ok {
+		return err
+	}
+	_, err := db.ExecContext(ctx, "EXPLAIN INSERT INTO "+table+" (branch, version) VALUES ('', '')")
+	return err
 }

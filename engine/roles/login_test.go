@@ -2,6 +2,7 @@ package roles_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -79,4 +80,26 @@ func TestPGLoginAsTheRoleItself(t *testing.T) {
 	require.NoError(t, roles.PGLogout(ctx, c, db.Name, "image"))
 	require.NoError(t, db.DB.QueryRow("SELECT coalesce(rolpassword, '') FROM pg_authid WHERE rolname = $1", role).Scan(&verifier))
 	require.Empty(t, verifier)
+}
+
+// TestPGWarmOnlyWhereGranted: a plugin session opened before its role may
+// write the history (on a new database, while core's files run) plans
+// nothing, so no refused statement lands in the server's log on every
+// run; once granted, it plans the history insert.
+func TestPGWarmOnlyWhereGranted(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Postgres(t)
+	role := roles.Name(db.Name, "image")
+	_, err := db.DB.Exec("CREATE ROLE " + role + " LOGIN; CREATE TABLE plugmig_history (branch text, version text)")
+	require.NoError(t, err)
+	session, err := sql.Open("pgx", strings.Replace(db.URL, "//postgres@", "//"+role+"@", 1))
+	require.NoError(t, err)
+	defer session.Close()
+	require.NoError(t, roles.PGWarm(ctx, session, []string{"public"}), "nothing refused: no privilege, no statement")
+	_, err = db.DB.Exec("GRANT INSERT ON plugmig_history TO " + role)
+	require.NoError(t, err)
+	require.NoError(t, roles.PGWarm(ctx, session, []string{"public"}))
+	var user string
+	require.NoError(t, session.QueryRow("SELECT current_user").Scan(&user))
+	require.Equal(t, role, user, "the session is the plugin's own")
 }
