@@ -178,6 +178,11 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 			}
 		}
 	}
+	if _, err := m.baseDriver(); err != nil {
+		// Opened before the transaction takes the pool's connection: after
+		// it, opening the driver would log in a second session.
+		return nil, err
+	}
 	tx, release, err := m.beginShared(ctx, m.dialect == "sqlite" && rebuilds(plans))
 	if err != nil {
 		return nil, err
