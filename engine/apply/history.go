@@ -191,7 +191,7 @@ func (s store) writeAll(ctx context.Context, revs []Revision) error {
 	const rows = 500 // 13 arguments a row: well under every dialect's limit
 	for len(revs) > 0 {
 		n := min(len(revs), rows)
-		args := make([]any, 0, n*historyColumns)
+		args := make([]any, 0, n*(2+len(historyValues)))
 		for _, r := range revs[:n] {
 			args = append(args, revisionArgs(r.Branch, r.Revision)...)
 		}
@@ -203,15 +203,16 @@ func (s store) writeAll(ctx context.Context, revs []Revision) error {
 	return nil
 }
 
-// historyColumns is the number of the history table's columns.
-const historyColumns = 13
+// historyValues are the history's columns after its key (branch, version),
+// which an upsert replaces.
+var historyValues = []string{"description", "type", "applied", "total", "executed_at", "duration_us", "hash", "partial_hashes", "error", "error_stmt", "operator_version"}
 
 // insertSQL is the statement that inserts n revisions (revisionArgs each),
 // or with upsert replaces the rows of the same branch and version.
 func (s store) insertSQL(upsert bool, n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO " + s.table() + " (branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, error, error_stmt, operator_version) VALUES ")
-	row := "(" + strings.Repeat("?, ", historyColumns-1) + "?)"
+	b.WriteString("INSERT INTO " + s.table() + " (branch, version, " + strings.Join(historyValues, ", ") + ") VALUES ")
+	row := "(?, ?" + strings.Repeat(", ?", len(historyValues)) + ")"
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
@@ -219,9 +220,8 @@ func (s store) insertSQL(upsert bool, n int) string {
 		b.WriteString(row)
 	}
 	if upsert {
-		update := []string{"description", "type", "applied", "total", "executed_at", "duration_us", "hash", "partial_hashes", "error", "error_stmt", "operator_version"}
-		set := make([]string, len(update))
-		for i, c := range update {
+		set := make([]string, len(historyValues))
+		for i, c := range historyValues {
 			if s.dialect == "mysql" {
 				set[i] = c + " = VALUES(" + c + ")"
 			} else {
