@@ -21,7 +21,7 @@ type ApplyCmd struct {
 	Target
 	Fleet
 	DryRun            bool `help:"Print the SQL that would run, per branch, and change nothing."`
-	SingleTransaction bool `help:"Apply every pending file of every branch in one transaction: all or nothing (SQLite, PostgreSQL)."`
+	SingleTransaction bool `help:"Apply every pending file of every branch in one transaction: all or nothing (SQLite; PostgreSQL for core's files, or with --guard=observe: a transaction cannot hold plugin files to their roles)."`
 	JSON              bool `name:"json" help:"Print the result as JSON."`
 	// Interrupted settles a statement an interrupted run left undecided.
 	AllowDataLoss bool   `help:"Run files that drop a table or column holding data (refused by default, naming the object and its rows; or mark the statement with -- plugmig:allow data-loss: <reason>)."`

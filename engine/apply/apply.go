@@ -72,7 +72,6 @@ type Migrator struct {
 	loginOnce  sync.Once
 	loginErr   error
 	logins     *logins // PostgreSQL: the run's plugin sessions
-	enterSQL   string  // PostgreSQL, single transaction: the SET LOCAL ROLE to send with a plugin file's first statement
 	// PostgreSQL: the plugins whose roles the run reconciles in one batch,
 	// and those reconciled so far.
 	reconcileBatch []string

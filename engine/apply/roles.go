@@ -120,9 +120,6 @@ func (m *Migrator) prepareIdentities(ctx context.Context, plans []*BranchPlan) e
 			return fmt.Errorf("create plugin roles: %s: %w", strings.Join(stmts, "; "), err)
 		}
 	}
-	if m.single {
-		fmt.Fprintf(m.progress, "WARNING: --single-transaction: plugin files run in the run's one transaction after SET LOCAL ROLE, not on a login of their own; a file could set the role back, which only the observer would see (see SECURITY.md). Apply without --single-transaction for the full guard\n")
-	}
 	return nil
 }
 
@@ -155,8 +152,8 @@ func (m *Migrator) enterBranch(ctx context.Context, bp *BranchPlan) error {
 		if err := m.reconcile(ctx, bp.Branch, deps); err != nil {
 			return err
 		}
-		if m.shared != nil || m.logins == nil {
-			return nil // one transaction: its files run after SET LOCAL ROLE (see prepareIdentities)
+		if m.logins == nil {
+			return nil
 		}
 		db, err := m.logins.get(ctx, bp.Branch)
 		if err != nil {
@@ -465,9 +462,6 @@ func (m *Migrator) reconcile(ctx context.Context, branch string, deps []string) 
 		return nil
 	}
 	var q roles.Querier = m.db
-	if m.shared != nil {
-		q = m.shared // a single-transaction run: core's new tables are only there
-	}
 	batch := []string{branch}
 	depsOf := map[string][]string{branch: deps}
 	if slices.Contains(m.reconcileBatch, branch) {
@@ -586,37 +580,6 @@ func (m *Migrator) historySchema(bp *BranchPlan) string {
 // PostgreSQL plugin branch outside a single-transaction run).
 func (m *Migrator) onLogin(bp *BranchPlan) bool {
 	return m.dialect == "postgres" && bp.Branch != plugin.Core && bp.session != nil
-}
-
-// enterFile switches a plugin file's transaction to the plugin's role in a
-// single-transaction run on PostgreSQL (otherwise the file's session is
-// logged in as the role already). The SET LOCAL ROLE is sent with the
-// file's first statement (one round trip less per file); a file without
-// statements never switches.
-func (m *Migrator) enterFile(ctx context.Context, c conn, bp *BranchPlan) error {
-	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core || m.shared == nil {
-		return nil
-	}
-	m.enterSQL = roles.PGEnterSQL(m.database, bp.Branch)
-	return nil
-}
-
-// leaveFile switches back to the migrator after a plugin file's
-// statements in a single-transaction run, checking that the file left its
-// role in force.
-func (m *Migrator) leaveFile(ctx context.Context, c conn, bp *BranchPlan) error {
-	if !m.enforcing() || m.dialect != "postgres" || bp.Branch == plugin.Core || m.shared == nil {
-		return nil
-	}
-	if m.enterSQL != "" {
-		m.enterSQL = "" // no statement ran: the role was never set
-		return nil
-	}
-	q, ok := c.(roles.Querier)
-	if !ok {
-		return nil
-	}
-	return roles.PGLeave(ctx, q, m.database, bp.Branch)
 }
 
 // stmtConn is where a file's statements run: on MySQL, a plugin's

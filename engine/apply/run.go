@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +22,6 @@ import (
 	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
-	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/engine/sqlitefk"
 )
 
@@ -55,6 +55,11 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 		plans, err := m.Plan(ctx)
 		if err != nil {
 			return err
+		}
+		if m.single {
+			if err := m.singleRefusal(plans); err != nil {
+				return err
+			}
 		}
 		if err := m.prepareIdentities(ctx, plans); err != nil {
 			return err
@@ -168,16 +173,54 @@ func (m *Migrator) applyBranches(ctx context.Context, plans []*BranchPlan) ([]Br
 	return out, errors.Join(errs...)
 }
 
-// applySingle applies the plans in one transaction, committed only if
-// every file, history row and seed row succeeded.
-func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]BranchResult, error) {
+// singleRefusal is why a single-transaction run cannot apply the plans,
+// said before anything runs: a file outside a transaction, or on
+// PostgreSQL under the enforcing guard, a plugin file at all. One
+// transaction is one session, and in a session logged in as the migrator
+// any statement can take the migrator's role back (RESET ROLE, SET ROLE,
+// set_config, a function's SET role clause) and give it up again before a
+// check could see it: the database cannot hold the file to its plugin's
+// role there, and the guard is the database's, not an observer's.
+func (m *Migrator) singleRefusal(plans []*BranchPlan) error {
 	for _, bp := range plans {
 		for _, f := range bp.Pending {
 			if !m.transactional(f) {
-				return nil, fmt.Errorf("%w: branch %q: %s/%s says \"-- atlas:txmode none\", so it cannot run inside --single-transaction; nothing was applied: apply without --single-transaction", ErrIntegrity, bp.Branch, bp.Folder, f.Name())
+				return fmt.Errorf("%w: branch %q: %s/%s says \"-- atlas:txmode none\", so it cannot run inside --single-transaction; nothing was applied: apply without --single-transaction", ErrIntegrity, bp.Branch, bp.Folder, f.Name())
 			}
 		}
 	}
+	if m.dialect != "postgres" || !m.enforcing() {
+		return nil
+	}
+	if ps := pendingPlugins(plans); len(ps) > 0 {
+		verb := "have"
+		if len(ps) == 1 {
+			verb = "has"
+		}
+		return fmt.Errorf("%w: --single-transaction on PostgreSQL cannot hold plugin files to their roles, and %s %s pending files; nothing was run. "+
+			"One transaction is one session, and in a session logged in as the migrator any statement can take the migrator's role back (SET ROLE, set_config, a function's SET role clause) and give it up before a check sees it. "+
+			"Apply without --single-transaction: each plugin's files run on a session logged in as its own role, and each file is still all or nothing. "+
+			"Or, accepting that plugin files run with the migrator's privileges and only the observer checks them, add --guard=observe",
+			ErrIntegrity, pluralPlugins(ps), verb)
+	}
+	return nil
+}
+
+// pluralPlugins names plugins: plugin "a", plugins "a", "b".
+func pluralPlugins(ps []string) string {
+	q := make([]string, len(ps))
+	for i, p := range ps {
+		q[i] = strconv.Quote(p)
+	}
+	if len(ps) == 1 {
+		return "plugin " + q[0]
+	}
+	return "plugins " + strings.Join(q, ", ")
+}
+
+// applySingle applies the plans in one transaction, committed only if
+// every file, history row and seed row succeeded.
+func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]BranchResult, error) {
 	if _, err := m.baseDriver(); err != nil {
 		// Opened before the transaction takes the pool's connection: after
 		// it, opening the driver would log in a second session.
@@ -189,10 +232,7 @@ func (m *Migrator) applySingle(ctx context.Context, plans []*BranchPlan) ([]Bran
 	}
 	defer release()
 	m.shared = tx
-	if m.enforcing() && m.dialect == "postgres" {
-		m.reconcileBatch = m.batchReconcilable(plans) // in the run's transaction, after core's files
-	}
-	defer func() { m.shared, m.sharedRevs, m.reconciled, m.reconcileBatch = nil, nil, nil, nil }()
+	defer func() { m.shared, m.sharedRevs = nil, nil }()
 	var results []BranchResult
 	history := store{dialect: m.dialect, db: tx}
 	err = history.create(ctx)
@@ -500,21 +540,8 @@ func (m *Migrator) seedBeside(ctx context.Context, branch string, after afterFil
 // execIn runs a file and its revision inside the transaction tx, under the
 // ownership guard's watch when watched.
 func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
-	if err := m.enterFile(ctx, tx, bp); err != nil {
-		return err
-	}
 	var watch *lint.Watch
 	if watched {
-		if m.enterSQL != "" {
-			// The observer reads the catalog as the role the file runs as,
-			// before and after alike (a role sees less: a core sequence's
-			// position is NULL to it): the role is set before, not with
-			// the first statement.
-			if _, err := tx.ExecContext(ctx, m.enterSQL); err != nil {
-				return err
-			}
-			m.enterSQL = ""
-		}
 		base, err := m.baseDriver()
 		if err != nil {
 			return err
@@ -589,29 +616,15 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c, schema: m.historySchema(bp)}},
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 	}
-	d := connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, enter: &m.enterSQL}
-	if inTx && watch == nil && known == nil && m.enterSQL != "" && m.shared != nil {
-		// A plugin file of plain DDL in a single-transaction run: the
-		// role's check and reset go with its last statement.
-		d.leave = &leaveWith{database: m.database, plugin: bp.Branch, left: len(stmts)}
-	}
-	ex, err := migrate.NewExecutor(d, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
 	if err := ex.Execute(ctx, f); err != nil {
-		if d.leave != nil && d.leave.err != nil {
-			return fmt.Errorf("after the file's last statement: %w", d.leave.err)
-		}
 		return err
 	}
 	if inTx && m.shared != nil {
 		// A single-transaction run: the history is written with its commit.
-		if d.leave == nil || !d.leave.sent {
-			if err := m.leaveFile(ctx, c, bp); err != nil {
-				return fmt.Errorf("after the file's last statement: %w", err)
-			}
-		}
 		if r := rrw.final(); r != nil {
 			m.sharedRevs = append(m.sharedRevs, Revision{Branch: bp.Branch, Revision: r})
 		}
@@ -645,51 +658,13 @@ type connDriver struct {
 	c     conn
 	watch *lint.Watch // the ownership guard, when the file is watched
 	guard *lint.Guard // SQLite's authorizer for a plugin file not watched
-	// enter, if it points to a statement, is sent with the next statement
-	// without arguments, in one round trip, and cleared.
-	enter *string
-	leave *leaveWith
-}
-
-// leaveWith is SQL sent after a file's last statement, in its round trip
-// (PostgreSQL: the plugin's role check and reset). No statement may run
-// after it: the file's statements run in the plugin's role or not at all.
-type leaveWith struct {
-	database, plugin string
-	left             int   // statements still to run
-	sent             bool  // sent with the last statement
-	err              error // what its check found, if it failed
 }
 
 // ExecContext runs a statement on the connection, under the guard's watch.
 func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	exec := func() (err error) {
-		q := query
-		if d.enter != nil && *d.enter != "" {
-			if len(args) > 0 {
-				if _, err := d.c.ExecContext(ctx, *d.enter); err != nil {
-					return err
-				}
-			} else {
-				q = *d.enter + ";\n" + query // the simple protocol runs both
-			}
-			*d.enter = ""
-		}
-		if l := d.leave; l != nil {
-			if l.sent {
-				return errors.New("plugmig: a statement after the file's last one (its role was reset): nothing more runs")
-			}
-			if l.left--; l.left == 0 && len(args) == 0 {
-				q, l.sent = q+"\n;\n"+roles.PGLeaveSQL(l.database, l.plugin), true
-			}
-		}
-		res, err = d.c.ExecContext(ctx, q, args...)
-		if l := d.leave; err != nil && l != nil && l.sent {
-			if lerr := roles.PGLeaveError(err, l.database, l.plugin); lerr != err {
-				l.err = lerr
-			}
-		}
+		res, err = d.c.ExecContext(ctx, query, args...)
 		return err
 	}
 	var err error

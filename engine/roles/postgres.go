@@ -280,41 +280,6 @@ func PGDropAll(ctx context.Context, admin Querier, database string) error {
 	return errors.Join(errs...)
 }
 
-// PGEnterSQL is the statement that switches a transaction to the
-// plugin's role until it ends (SET LOCAL ROLE); PGLeave switches back and
-// fails if a statement of the file changed the role itself.
-func PGEnterSQL(database, plugin string) string {
-	return "SET LOCAL ROLE " + QuotePG(Name(database, plugin))
-}
-
-// PGLeave returns to the session's own role after a plugin file. It fails
-// when the role in force is not the plugin's any more: the file escaped it.
-func PGLeave(ctx context.Context, q Querier, database, plugin string) error {
-	_, err := q.ExecContext(ctx, PGLeaveSQL(database, plugin))
-	return PGLeaveError(err, database, plugin)
-}
-
-// PGLeaveSQL is PGLeave's SQL, to send before another statement in one
-// round trip: a check that the session is still in the plugin's role
-// (plain SQL, cheaper than a DO block: the cast fails, naming the role,
-// only when the check does), then RESET ROLE.
-func PGLeaveSQL(database, plugin string) string {
-	return `SELECT CASE WHEN current_user = ` + quotePGString(Name(database, plugin)) + ` THEN 0 ELSE ('plugmig: role ' || current_user)::int END; RESET ROLE`
-}
-
-// PGLeaveError explains the error of PGLeaveSQL's check.
-func PGLeaveError(err error, database, plugin string) error {
-	if err == nil || !strings.Contains(err.Error(), "plugmig: role ") {
-		return err
-	}
-	want := Name(database, plugin)
-	cur := err.Error()[strings.Index(err.Error(), "plugmig: role ")+len("plugmig: role "):]
-	if i := strings.IndexAny(cur, ` ("`); i >= 0 {
-		cur = cur[:i]
-	}
-	return fmt.Errorf("the file changed the role it runs as (now %q, expected %q): a plugin file never sets roles", cur, want)
-}
-
 // PGDBAScript is the SQL a database administrator runs once so that a
 // migrator that may not create roles can apply: the statements stmts
 // (from PGSetupSQL) wrapped in a comment naming the database.

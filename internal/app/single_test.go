@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
@@ -15,7 +16,9 @@ import (
 // TestSingleTransaction: with WithSingleTransaction, a failure in the last
 // file of the last branch leaves the database exactly as it was (no
 // table, no history, no seed row), on a fresh database and on one with
-// history; without the failure every branch is applied at once.
+// history; without the failure every branch is applied at once. (On
+// PostgreSQL plugin files run in it only under the observing guard: see
+// TestSingleTransactionPostgresPlugins.)
 func TestSingleTransaction(t *testing.T) {
 	t.Parallel()
 	for _, d := range []string{"sqlite", "postgres"} {
@@ -27,6 +30,9 @@ func TestSingleTransaction(t *testing.T) {
 				comp, err := app.Composer()
 				require.NoError(t, err)
 				opts := []apply.Option{apply.WithSQLiteFile(e.db.Name), apply.WithSingleTransaction()}
+				if d == "postgres" {
+					opts = append(opts, apply.WithGuard(apply.GuardObserve))
+				}
 				if enabled != nil {
 					opts = append(opts, apply.WithEnabled(enabled...))
 				}
@@ -104,77 +110,63 @@ func TestSingleTransactionRefusals(t *testing.T) {
 	require.Equal(t, "", e.snapshot())
 }
 
-// TestSingleTransactionGuardPostgres: in a single-transaction run on
-// PostgreSQL a plugin file still runs under its plugin's role (set with
-// its first statement): a write to core is refused by the database, the
-// whole run rolls back, and the run says that the guard is weaker.
-func TestSingleTransactionGuardPostgres(t *testing.T) {
+// TestSingleTransactionPostgresPlugins: on PostgreSQL one transaction is
+// one session, logged in as the migrator, where a plugin file could take
+// the migrator's role back unseen (a function's SET role clause restores
+// it before any check): under the enforcing guard a single-transaction run
+// with plugin files pending is refused before anything runs (no table, no
+// history, no role), naming both ways out; core's files alone run; with
+// --guard=observe plugin files run in it and the observer refuses a write
+// to core, rolling the whole run back.
+func TestSingleTransactionPostgresPlugins(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newApplyEnv(t, "postgres")
-	e.addFile("image", "29990101000000_bad.sql", "ALTER TABLE core__users ADD COLUMN pwn integer;\n", true)
+	e.addFile("image", "29990101000000_t.sql", "CREATE TABLE image__t (id integer);\nINSERT INTO image__t (id) VALUES (1);\n"+
+		"CREATE FUNCTION image__f() RETURNS integer LANGUAGE sql SET role = 'postgres' AS $$ SELECT 1 $$;\n", true)
+	e.addFile("image", "29990102000000_d.sql", "ALTER TABLE image__t ADD COLUMN c integer DEFAULT image__f();\n", true)
+	_, err := e.with(apply.WithSingleTransaction()).Apply(ctx)
+	require.ErrorIs(t, err, apply.ErrIntegrity)
+	require.ErrorContains(t, err, `--single-transaction on PostgreSQL cannot hold plugin files to their roles, and plugins "archivalook", "image", "mediasecurity" have pending files; nothing was run`)
+	require.ErrorContains(t, err, "Apply without --single-transaction")
+	require.ErrorContains(t, err, "--guard=observe")
+	require.Equal(t, "", e.snapshot())
+	created, err := testdb.Rows(e.db.DB, "SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\\_%\\_"+roles.DatabaseTag(e.db.Name)+"'")
+	require.NoError(t, err)
+	require.Empty(t, created, "no plugin role either")
+
+	// Core's files alone: one transaction, no plugin file in it.
 	comp, err := app.Composer()
 	require.NoError(t, err)
-	var progress strings.Builder
-	m, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithSingleTransaction(), apply.WithProgress(&progress))
+	core, err := apply.New(e.db.DB, "postgres", comp, app.DiskSources(e.root), apply.WithSingleTransaction(), apply.WithEnabled())
 	require.NoError(t, err)
-	_, err = m.Apply(ctx)
-	require.ErrorContains(t, err, "29990101000000_bad.sql")
-	require.ErrorContains(t, err, "the whole run was rolled back")
-	require.ErrorContains(t, err, "core__users")
-	require.Contains(t, progress.String(), "WARNING: --single-transaction")
-	require.Equal(t, "", e.snapshot())
-}
+	res, err := core.Apply(ctx)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"core": len(res[0].Files)}, appliedFiles(res))
+	require.NotZero(t, len(res[0].Files))
 
-// TestSingleTransactionRoleEscapeCaught: in a single-transaction run on
-// PostgreSQL, a plugin file that sets its role back with dynamic SQL (the
-// static checks cannot see the name) is caught by the check sent with its
-// revision, and the whole run rolls back.
-func TestSingleTransactionRoleEscapeCaught(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	e := newApplyEnv(t, "postgres")
-	e.addFile("image", "29990101000000_escape.sql", "CREATE TABLE image__x (id integer);\nDO $$ BEGIN EXECUTE 'SELECT set_config(' || quote_literal('ro' || 'le') || ', ''none'', true)'; END $$;\n", true)
-	m := e.with(apply.WithSingleTransaction())
-	_, err := m.Apply(ctx)
-	require.ErrorContains(t, err, "PL107 changes the role it runs as (from plugmig_image_")
+	// Observed: a plugin file writing core is refused, the run rolled back.
+	before := e.snapshot()
+	e.addFile("image", "29990103000000_bad.sql", "UPDATE core__privileges SET privilege_name = 'pwned';\n", true)
+	var progress strings.Builder
+	_, err = e.with(apply.WithSingleTransaction(), apply.WithGuard(apply.GuardObserve), apply.WithProgress(&progress)).Apply(ctx)
+	require.ErrorContains(t, err, "29990103000000_bad.sql")
+	require.ErrorContains(t, err, "core__privileges")
 	require.ErrorContains(t, err, "the whole run was rolled back")
-	require.Equal(t, "", e.snapshot())
-}
-
-// TestSingleTransactionRoleCheckAfterPlainDDL: a plugin file of plain DDL
-// (the observer does not watch it) whose column default calls the
-// plugin's own function, which switches the role back for the rest of
-// the transaction (allowed by its author, past the observer's PL108), is
-// caught by the check that runs after every plugin file, and the whole run
-// rolls back.
-func TestSingleTransactionRoleCheckAfterPlainDDL(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	e := newApplyEnv(t, "postgres")
-	e.addFile("image", "29990101000000_fn.sql", "CREATE TABLE image__t (id integer);\n"+
-		"-- plugmig:allow writes-core-later: the author vouches for it\n"+
-		"CREATE FUNCTION image__f() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_catalog.set_config('ro' || 'le', 'none', true); RETURN 1; END $$;\n"+
-		"INSERT INTO image__t (id) VALUES (1);\n", true)
-	e.addFile("image", "29990102000000_plain.sql", "ALTER TABLE image__t ADD COLUMN c integer DEFAULT image__f();\n", true)
-	_, err := e.with(apply.WithSingleTransaction()).Apply(ctx)
-	require.ErrorContains(t, err, `29990102000000_plain.sql: after the file's last statement: the file changed the role it runs as (now "postgres", expected "plugmig_image_`)
-	require.ErrorContains(t, err, "the whole run was rolled back")
-	require.Equal(t, "", e.snapshot())
+	require.Contains(t, progress.String(), "WARNING: --guard=observe")
+	require.Equal(t, before, e.snapshot())
 }
 
 // TestSingleTransactionWatchedFilePostgres: a plugin file the observer
-// watches (a backfill reading core) passes in a single-transaction run
-// after core's seed rows moved core's sequences: the observer reads the
-// catalog as the plugin's role before and after alike (a role sees a core
-// sequence's position as NULL; read once as the migrator and once as the
-// role, it looked changed: a false PL104).
+// watches (a backfill reading core) passes in an observed
+// single-transaction run after core's seed rows moved core's sequences:
+// no false PL104.
 func TestSingleTransactionWatchedFilePostgres(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newApplyEnv(t, "postgres")
 	e.addFile("image", "29990101000000_backfill.sql", "CREATE TABLE image__seen (id integer);\nINSERT INTO image__seen (id) SELECT id FROM core__users;\n", true)
-	m := e.with(apply.WithSingleTransaction())
+	m := e.with(apply.WithSingleTransaction(), apply.WithGuard(apply.GuardObserve))
 	_, err := m.Apply(ctx)
 	require.NoError(t, err)
 }
