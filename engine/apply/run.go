@@ -17,6 +17,7 @@ import (
 	"ariga.io/atlas/sql/mysql"
 	"ariga.io/atlas/sql/postgres"
 	"ariga.io/atlas/sql/sqlite"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/lint"
@@ -616,7 +617,7 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c, schema: m.historySchema(bp)}},
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 	}
-	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, oneCommand: m.dialect == "postgres"}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
@@ -658,12 +659,34 @@ type connDriver struct {
 	c     conn
 	watch *lint.Watch // the ownership guard, when the file is watched
 	guard *lint.Guard // SQLite's authorizer for a plugin file not watched
+	// oneCommand sends each statement in PostgreSQL's extended protocol,
+	// which runs exactly one command or refuses: what Atlas split as one
+	// statement is what the server runs, never several (a string the two
+	// lex differently, such as E'\'', could otherwise hide commands from
+	// the guard's per-statement checks).
+	oneCommand bool
 }
 
 // ExecContext runs a statement on the connection, under the guard's watch.
 func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	exec := func() (err error) {
+		if d.oneCommand && len(args) == 0 {
+			// pgx sends an Exec without arguments in the simple protocol,
+			// a Query in the mode it is given.
+			rows, err := d.c.QueryContext(ctx, query, pgx.QueryExecModeExec)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+			}
+			if err := rows.Err(); err != nil {
+				rows.Close()
+				return err
+			}
+			res = driver.ResultNoRows
+			return rows.Close()
+		}
 		res, err = d.c.ExecContext(ctx, query, args...)
 		return err
 	}
@@ -791,6 +814,9 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 	}
 	if r, ok := lint.Denied(m.dialect, se.Stmt.Text, se.Err, m.ownerOf); ok && bp.Branch != plugin.Core {
 		return m.refused(where, bp, idx, line, se.Stmt.Text, r, outcome)
+	}
+	if strings.Contains(se.Err.Error(), "cannot insert multiple commands into a prepared statement") {
+		outcome = "PostgreSQL reads more than one command in what the migration's parser (Atlas) reads as one statement: a string or comment the two read differently, such as an E'...' string with a backslash; each statement runs as exactly one command, so write them apart. " + outcome
 	}
 	return fmt.Errorf("%s: statement %d (line %d) failed: %s\n  database: %v\n  %s", where, idx, line, oneLine(se.Stmt.Text), se.Err, outcome)
 }

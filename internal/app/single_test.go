@@ -170,3 +170,22 @@ func TestSingleTransactionWatchedFilePostgres(t *testing.T) {
 	_, err := m.Apply(ctx)
 	require.NoError(t, err)
 }
+
+// TestPostgresOneCommandPerStatement: a plugin file whose text Atlas and
+// PostgreSQL split differently (an E-string whose backslash escapes a
+// quote is one string to the server, an open one to Atlas, which then reads the next line as a comment) cannot
+// smuggle a command past the guard's per-statement checks: each statement
+// goes in the extended protocol, which runs one command or refuses. The
+// file is refused, named, and nothing of it is applied.
+func TestPostgresOneCommandPerStatement(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_smuggle.sql", "CREATE TABLE image__s (c text DEFAULT E'\\'' || '\n--'); CREATE TABLE image__hidden (id integer); SELECT (1\n);\n", true)
+	_, err := e.migrator().Apply(ctx)
+	require.ErrorContains(t, err, "29990101000000_smuggle.sql")
+	require.ErrorContains(t, err, "more than one command")
+	tables, err := testdb.Rows(e.db.DB, "SELECT table_name FROM information_schema.tables WHERE table_name IN ('image__s', 'image__hidden')")
+	require.NoError(t, err)
+	require.Empty(t, tables)
+}
