@@ -153,6 +153,9 @@ func (g *Guard) Trivial(stmts []string) bool {
 		return strings.HasPrefix(n, prefix) || strings.HasPrefix(n, "new_"+prefix)
 	}
 	for _, st := range stmts {
+		if strings.Contains(st, `\`) {
+			return false // quoting a reader without escapes may read otherwise (see bodyCode): let the watch see it
+		}
 		st = stripComments(st)
 		if strings.Contains(strings.TrimRight(strings.TrimSpace(st), ";"), ";") {
 			return false // more than one statement: let the watch see them

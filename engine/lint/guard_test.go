@@ -36,6 +36,9 @@ func TestTrivial(t *testing.T) {
 		{"ALTER TABLE image__x ADD COLUMN y int; UPDATE core__users SET x = 1"},
 		{"ALTER TABLE image__x ADD CONSTRAINT archivalook__x_key UNIQUE (id)"},
 		{"CREATE TABLE image__y (id int, CONSTRAINT core__y_pkey PRIMARY KEY (id))"},
+		// One string to PostgreSQL, an open one and then a comment line to
+		// a reader without escapes, which would see plain DDL.
+		{"CREATE TABLE image__s (c text DEFAULT E'\\'' || '\n--'); UPDATE core__users SET x = 1; SELECT (1\n)"},
 	}
 	for _, stmts := range watched {
 		if g.Trivial(stmts) {

@@ -41,7 +41,7 @@ var serverCall = lazyre.New(`(?i)\b(lo_\w+|lo(?:read|write|import|export)|pg_rea
 // bodyUtility returns the first schema change or utility statement
 // keyword, or server function call, in a body ("" for none).
 func bodyUtility(dialect string, b body) string {
-	code := blankStrings(codeText(dialect, b.text))
+	code := bodyCode(dialect, b.text)
 	if u := utilityBody.Regexp().FindString(code); u != "" {
 		return strings.ToUpper(u)
 	}
@@ -65,7 +65,7 @@ func bodyTargets(dialect string, b body) (targets []string, opaque bool) {
 	if b.lang != "" && b.lang != "plpgsql" && b.lang != "sql" {
 		return nil, true
 	}
-	code := blankStrings(codeText(dialect, b.text))
+	code := bodyCode(dialect, b.text)
 	if dynamicBody.MatchString(code) {
 		opaque = true
 	}
@@ -80,6 +80,21 @@ func bodyTargets(dialect string, b body) (targets []string, opaque bool) {
 		targets = append(targets, unquoteIdent(dialect, id))
 	}
 	return targets, opaque
+}
+
+// bodyCode is a body's code as the scans read it: without comments, string
+// literals blanked. A backslash makes the quoting ambiguous (PostgreSQL's
+// E-string whose backslash escapes a quote is one string, an open one to
+// a reader without escapes; standard_conforming_strings and MySQL's
+// NO_BACKSLASH_ESCAPES change which strings take escapes), so then the raw
+// text is read as well: a word hidden in what one reading calls a string
+// or comment is still seen.
+func bodyCode(dialect, text string) string {
+	code := blankStrings(codeText(dialect, text))
+	if strings.Contains(text, `\`) {
+		code += "\n" + text
+	}
+	return code
 }
 
 // blankStrings replaces the contents of string literals with spaces, so

@@ -54,7 +54,7 @@ func followCalls(b body, fns map[string][]body) (targets []calledTarget, opaque 
 	}
 	queue := []string{b.text}
 	for len(queue) > 0 {
-		code := blankStrings(codeText("postgres", queue[0]))
+		code := bodyCode("postgres", queue[0])
 		queue = queue[1:]
 		for _, m := range callRe.FindAllStringSubmatch(code, -1) {
 			name := unquoteIdent("postgres", m[1])

@@ -140,3 +140,29 @@ func TestAttackTempHistoryShadow(t *testing.T) {
 	}
 	require.NotEmpty(t, fs, "lint must report it")
 }
+
+// TestAttackBackslashHidesFunctionBody: PostgreSQL reads an E-string
+// whose backslash escapes a quote as one string; a reader without backslash escapes reads an open one and blanks
+// the rest of the body as its contents, so the body's set_config, core
+// write and CREATE ROLE went unread (lint passed, apply applied the file;
+// whoever later fires the default runs them). With a backslash in the
+// body, the raw text is read too: PL108 at lint and at apply.
+func TestAttackBackslashHidesFunctionBody(t *testing.T) {
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	dev := testdb.Dev(t, "postgres")
+	e.addFile("image", "29990101000000_a.sql", "CREATE TABLE image__t (id integer);\n"+
+		"CREATE FUNCTION image__f() RETURNS integer LANGUAGE plpgsql AS $$\nBEGIN\n"+
+		"  IF session_user <> current_user THEN\n"+
+		"    PERFORM E'\\''; PERFORM set_config('role', session_user, true); UPDATE core__privileges SET privilege_name = 'pwned'; PERFORM 'x';\n"+
+		"  END IF;\n  RETURN 1;\nEND $$;\n"+
+		"ALTER TABLE image__t ADD COLUMN c integer DEFAULT image__f();\n", true)
+	fs := lintRoot(t, e.root, dev)
+	found := false
+	for _, f := range fs {
+		found = found || f.Code == "PL108"
+	}
+	require.True(t, found, "lint must report PL108: %v", fs)
+	_, err := e.migrator().Apply(ctx)
+	require.ErrorContains(t, err, "PL108")
+}
