@@ -461,7 +461,6 @@ func (m *Migrator) reconcile(ctx context.Context, branch string, deps []string) 
 	if isDone() {
 		return nil
 	}
-	var q roles.Querier = m.db
 	batch := []string{branch}
 	depsOf := map[string][]string{branch: deps}
 	if slices.Contains(m.reconcileBatch, branch) {
@@ -474,7 +473,7 @@ func (m *Migrator) reconcile(ctx context.Context, branch string, deps []string) 
 			depsOf[b] = d
 		}
 	}
-	moved, err := roles.PGReconcileAll(ctx, q, batch, depsOf, m.ownerOf)
+	moved, err := roles.PGReconcileAll(ctx, m.db, batch, depsOf, m.ownerOf)
 	if err != nil {
 		return fmt.Errorf("branch %q: reconcile its role: %w", branch, err)
 	}
