@@ -148,21 +148,47 @@ func TestAttackTempHistoryShadow(t *testing.T) {
 // whoever later fires the default runs them). With a backslash in the
 // body, the raw text is read too: PL108 at lint and at apply.
 func TestAttackBackslashHidesFunctionBody(t *testing.T) {
-	ctx := context.Background()
-	e := newApplyEnv(t, "postgres")
-	dev := testdb.Dev(t, "postgres")
-	e.addFile("image", "29990101000000_a.sql", "CREATE TABLE image__t (id integer);\n"+
+	t.Parallel()
+	requirePL108(t, "CREATE TABLE image__t (id integer);\n"+
 		"CREATE FUNCTION image__f() RETURNS integer LANGUAGE plpgsql AS $$\nBEGIN\n"+
 		"  IF session_user <> current_user THEN\n"+
 		"    PERFORM E'\\''; PERFORM set_config('role', session_user, true); UPDATE core__privileges SET privilege_name = 'pwned'; PERFORM 'x';\n"+
 		"  END IF;\n  RETURN 1;\nEND $$;\n"+
-		"ALTER TABLE image__t ADD COLUMN c integer DEFAULT image__f();\n", true)
-	fs := lintRoot(t, e.root, dev)
+		"ALTER TABLE image__t ADD COLUMN c integer DEFAULT image__f();\n")
+}
+
+// TestAttackLexingHidesFunctionBody: a body scan that lexes otherwise
+// than the server blanks real code as a string or comment: "--" inside a
+// dollar-quoted string read as a comment, "/*" and "*/" in two of them
+// read as one comment around real statements, a quote inside a quoted
+// identifier read as a string's start. Each hid a core write (and a
+// CREATE ROLE, set_config) from lint and apply; the body is read raw too.
+func TestAttackLexingHidesFunctionBody(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"dollar-dash":  "BEGIN\n  PERFORM $x$--$x$; UPDATE core__privileges SET privilege_name = 'pwned_a';\nEND",
+		"dollar-slash": "BEGIN\n  PERFORM $x$/*$x$;\n  PERFORM set_config('role', 'postgres', false);\n  UPDATE core__privileges SET privilege_name = 'pwned_b';\n  PERFORM $x$*/$x$;\nEND",
+		"ident-quote":  "DECLARE \"it's\" int := 1;\nBEGIN\n  UPDATE core__privileges SET privilege_name = 'pwned_c' WHERE \"it's\" = 1;\nEND",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			requirePL108(t, "CREATE FUNCTION image__f() RETURNS void LANGUAGE plpgsql AS $fn$\n"+body+"\n$fn$;\n")
+		})
+	}
+}
+
+// requirePL108 adds file to the image plugin and requires lint to report
+// PL108 and apply to refuse it.
+func requirePL108(t *testing.T, file string) {
+	t.Helper()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_a.sql", file, true)
+	fs := lintRoot(t, e.root, testdb.Dev(t, "postgres"))
 	found := false
 	for _, f := range fs {
 		found = found || f.Code == "PL108"
 	}
 	require.True(t, found, "lint must report PL108: %v", fs)
-	_, err := e.migrator().Apply(ctx)
+	_, err := e.migrator().Apply(context.Background())
 	require.ErrorContains(t, err, "PL108")
 }
