@@ -27,6 +27,7 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/plugin"
@@ -50,6 +51,8 @@ type Migrator struct {
 	lockTimeout time.Duration
 	progress    io.Writer
 	operator    string
+
+	pgxPool bool // db is a pgx pool (its driver, not another PostgreSQL driver)
 
 	single bool    // WithSingleTransaction
 	shared *sql.Tx // the run's one transaction, while a single-transaction run applies
@@ -167,6 +170,7 @@ func New(db *sql.DB, dialect string, comp *compose.Composer, sources Sources, op
 		}
 	}
 	m.progress = &lockedWriter{w: m.progress}
+	_, m.pgxPool = db.Driver().(*stdlib.Driver)
 	if m.single && dialect == "mysql" {
 		return nil, errors.New("apply: a single transaction is impossible on MySQL/MariaDB, whose DDL commits implicitly: apply without it (progress is recorded per statement and a rerun resumes)")
 	}

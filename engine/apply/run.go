@@ -617,7 +617,7 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c, schema: m.historySchema(bp)}},
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 	}
-	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, oneCommand: m.dialect == "postgres"}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
+	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, oneCommand: m.oneCommandOn(bp)}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
 	}
@@ -659,19 +659,52 @@ type connDriver struct {
 	c     conn
 	watch *lint.Watch // the ownership guard, when the file is watched
 	guard *lint.Guard // SQLite's authorizer for a plugin file not watched
-	// oneCommand sends each statement in PostgreSQL's extended protocol,
-	// which runs exactly one command or refuses: what Atlas split as one
-	// statement is what the server runs, never several (a string the two
-	// lex differently, such as E'\'', could otherwise hide commands from
-	// the guard's per-statement checks).
-	oneCommand bool
+	// oneCommand, on PostgreSQL, sends each statement in the extended
+	// protocol, which runs exactly one command or refuses: what Atlas split
+	// as one statement is what the server runs, never several (a string
+	// the two lex differently, such as an E-string whose backslash escapes
+	// a quote, could otherwise hide commands from the guard's
+	// per-statement checks).
+	oneCommand oneCommand
+}
+
+// oneCommand is how a PostgreSQL statement is held to one command.
+type oneCommand int
+
+const (
+	anyCommands     oneCommand = iota // not PostgreSQL: the driver runs one statement (MySQL) or the authorizer sees all (SQLite)
+	pgxExecMode                       // pgx: its exec mode (the unnamed statement, one round trip)
+	preparedCommand                   // another driver: a prepared statement (more round trips)
+)
+
+// oneCommandOn is how statements on the plugin's session or the pool are
+// held to one command.
+func (m *Migrator) oneCommandOn(bp *BranchPlan) oneCommand {
+	switch {
+	case m.dialect != "postgres":
+		return anyCommands
+	case m.pgxPool || (bp.Branch != plugin.Core && bp.session != nil):
+		return pgxExecMode // plugin sessions are always pgx's
+	}
+	return preparedCommand
 }
 
 // ExecContext runs a statement on the connection, under the guard's watch.
 func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	exec := func() (err error) {
-		if d.oneCommand && len(args) == 0 {
+		if p, ok := d.c.(interface {
+			PrepareContext(context.Context, string) (*sql.Stmt, error)
+		}); ok && d.oneCommand == preparedCommand && len(args) == 0 {
+			st, err := p.PrepareContext(ctx, query)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err = st.ExecContext(ctx)
+			return err
+		}
+		if d.oneCommand == pgxExecMode && len(args) == 0 {
 			// pgx sends an Exec without arguments in the simple protocol,
 			// a Query in the mode it is given.
 			rows, err := d.c.QueryContext(ctx, query, pgx.QueryExecModeExec)
