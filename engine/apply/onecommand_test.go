@@ -21,7 +21,9 @@ func TestOneCommand(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "cannot insert multiple commands into a prepared statement") {
 			t.Fatalf("%s: two commands in one statement: %v", name, err)
 		}
-		if _, err := d.ExecContext(ctx, "CREATE TABLE one_"+name+" (id integer) -- a comment"); err != nil {
+		// A semicolon in a string: not plainly one command, so it goes in
+		// the extended protocol, where it is one.
+		if _, err := d.ExecContext(ctx, "CREATE TABLE one_"+name+" (c text DEFAULT ';') -- a comment"); err != nil {
 			t.Fatalf("%s: one command: %v", name, err)
 		}
 	}
@@ -31,5 +33,23 @@ func TestOneCommand(t *testing.T) {
 	var n int
 	if err := db.DB.QueryRow("SELECT count(*) FROM pg_class WHERE relname IN ('one_pgx', 'one_prepared', 'simple_a', 'simple_b') OR relname LIKE 'two\\_%'").Scan(&n); err != nil || n != 4 {
 		t.Fatalf("tables: %d, %v; want the two single ones and both of the simple protocol's", n, err)
+	}
+}
+
+// TestPlainlyOneCommand: only a statement whose one semicolon, if any, is
+// its last character goes in the simple protocol.
+func TestPlainlyOneCommand(t *testing.T) {
+	for q, want := range map[string]bool{
+		`ALTER TABLE "p__x" ADD COLUMN "c" character varying NULL;`:                      true,
+		"CREATE INDEX p__i ON p__x (c)":                                                  true,
+		"CREATE TABLE p__x (id int);\n  ":                                                true,
+		"CREATE TABLE p__x (c text DEFAULT 'a;b');":                                      false,
+		"CREATE TABLE p__s (c text DEFAULT E'\\'' || '\n--'); RESET ROLE; SELECT (1\n);": false,
+		"SELECT 1;;":                  false,
+		`CREATE TABLE "a;b" (id int)`: false,
+	} {
+		if got := plainlyOneCommand(q); got != want {
+			t.Errorf("plainlyOneCommand(%q) = %v, want %v", q, got, want)
+		}
 	}
 }

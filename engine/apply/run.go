@@ -677,6 +677,15 @@ const (
 	preparedCommand                   // another driver: a prepared statement (more round trips)
 )
 
+// plainlyOneCommand reports whether PostgreSQL can only read q as one
+// command, however it lexes its strings and comments: commands are
+// separated by semicolons, and q has none but (perhaps) its last
+// character. Most generated DDL is so; the extended protocol, a few more
+// messages a statement for the server, is kept for the rest.
+func plainlyOneCommand(q string) bool {
+	return !strings.Contains(strings.TrimSuffix(strings.TrimRight(q, " \t\r\n"), ";"), ";")
+}
+
 // oneCommandOn is how statements on the plugin's session or the pool are
 // held to one command.
 func (m *Migrator) oneCommandOn(bp *BranchPlan) oneCommand {
@@ -693,9 +702,13 @@ func (m *Migrator) oneCommandOn(bp *BranchPlan) oneCommand {
 func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	exec := func() (err error) {
+		one := d.oneCommand
+		if one != anyCommands && len(args) == 0 && plainlyOneCommand(query) {
+			one = anyCommands // the simple protocol, cheaper, runs it alike
+		}
 		if p, ok := d.c.(interface {
 			PrepareContext(context.Context, string) (*sql.Stmt, error)
-		}); ok && d.oneCommand == preparedCommand && len(args) == 0 {
+		}); ok && one == preparedCommand && len(args) == 0 {
 			st, err := p.PrepareContext(ctx, query)
 			if err != nil {
 				return err
@@ -704,7 +717,7 @@ func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) 
 			res, err = st.ExecContext(ctx)
 			return err
 		}
-		if d.oneCommand == pgxExecMode && len(args) == 0 {
+		if one == pgxExecMode && len(args) == 0 {
 			// pgx sends an Exec without arguments in the simple protocol,
 			// a Query in the mode it is given.
 			rows, err := d.c.QueryContext(ctx, query, pgx.QueryExecModeExec)
