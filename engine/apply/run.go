@@ -17,9 +17,9 @@ import (
 	"ariga.io/atlas/sql/mysql"
 	"ariga.io/atlas/sql/postgres"
 	"ariga.io/atlas/sql/sqlite"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
@@ -677,15 +677,6 @@ const (
 	preparedCommand                   // another driver: a prepared statement (more round trips)
 )
 
-// plainlyOneCommand reports whether PostgreSQL can only read q as one
-// command, however it lexes its strings and comments: commands are
-// separated by semicolons, and q has none but (perhaps) its last
-// character. Most generated DDL is so; the extended protocol, a few more
-// messages a statement for the server, is kept for the rest.
-func plainlyOneCommand(q string) bool {
-	return !strings.Contains(strings.TrimSuffix(strings.TrimRight(q, " \t\r\n"), ";"), ";")
-}
-
 // oneCommandOn is how statements on the plugin's session or the pool are
 // held to one command.
 func (m *Migrator) oneCommandOn(bp *BranchPlan) oneCommand {
@@ -703,7 +694,7 @@ func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) 
 	var res sql.Result
 	exec := func() (err error) {
 		one := d.oneCommand
-		if one != anyCommands && len(args) == 0 && plainlyOneCommand(query) {
+		if one != anyCommands && len(args) == 0 && sqlq.PlainlyOneCommand(query) {
 			one = anyCommands // the simple protocol, cheaper, runs it alike
 		}
 		if p, ok := d.c.(interface {
@@ -718,20 +709,8 @@ func (d connDriver) ExecContext(ctx context.Context, query string, args ...any) 
 			return err
 		}
 		if one == pgxExecMode && len(args) == 0 {
-			// pgx sends an Exec without arguments in the simple protocol,
-			// a Query in the mode it is given.
-			rows, err := d.c.QueryContext(ctx, query, pgx.QueryExecModeExec)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-			}
-			if err := rows.Err(); err != nil {
-				rows.Close()
-				return err
-			}
 			res = driver.ResultNoRows
-			return rows.Close()
+			return sqlq.OneCommand(ctx, d.c, query)
 		}
 		res, err = d.c.ExecContext(ctx, query, args...)
 		return err

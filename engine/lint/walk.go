@@ -14,6 +14,7 @@ import (
 	entschema "entgo.io/ent/dialect/sql/schema"
 
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
@@ -597,6 +598,9 @@ func (w *walker) exec(ctx context.Context, stmt string, before map[string]object
 		q := w.q
 		if w.run != nil {
 			q = w.run
+		}
+		if w.dialect == "postgres" && !sqlq.PlainlyOneCommand(stmt) {
+			return sqlq.OneCommand(ctx, q, stmt) // as apply runs it (see sqlq.OneCommand)
 		}
 		_, err := q.ExecContext(ctx, stmt)
 		return err

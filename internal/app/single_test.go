@@ -182,6 +182,12 @@ func TestPostgresOneCommandPerStatement(t *testing.T) {
 	ctx := context.Background()
 	e := newApplyEnv(t, "postgres")
 	e.addFile("image", "29990101000000_smuggle.sql", "CREATE TABLE image__s (c text DEFAULT E'\\'' || '\n--'); CREATE TABLE image__hidden (id integer); SELECT (1\n);\n", true)
+	// lint runs statements as apply does: the same refusal, in review.
+	found := false
+	for _, f := range lintRoot(t, e.root, testdb.Dev(t, "postgres")) {
+		found = found || strings.Contains(f.Message, "cannot insert multiple commands")
+	}
+	require.True(t, found, "lint reports the statement")
 	_, err := e.migrator().Apply(ctx)
 	require.ErrorContains(t, err, "29990101000000_smuggle.sql")
 	require.ErrorContains(t, err, "more than one command")
