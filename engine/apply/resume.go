@@ -13,6 +13,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 
 	"github.com/plugmig/plugmig/engine/internal/lazyre"
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 )
 
 // Interrupted statements (MySQL/MariaDB; PostgreSQL in resume_postgres.go).
@@ -206,7 +207,7 @@ func (m *Migrator) tookEffect(ctx context.Context, stmt string) (effect, string,
 		return m.pgTookEffect(ctx, s)
 	}
 	if g := createTableRe.FindStringSubmatch(s); g != nil {
-		cols, err := m.columns(ctx, g[1])
+		cols, err := sqlq.Strings(ctx, m.db, "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", g[1]) // none when it does not exist
 		if err != nil || len(cols) == 0 {
 			return effectNotDone, fmt.Sprintf("table %s does not exist", g[1]), err
 		}
@@ -291,24 +292,6 @@ func (m *Migrator) presence(ctx context.Context, kind, table, name string, want 
 		return effectDone, state, nil
 	}
 	return effectNotDone, state, nil
-}
-
-// columns returns a table's column names (none when it does not exist).
-func (m *Migrator) columns(ctx context.Context, table string) ([]string, error) {
-	rows, err := m.db.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		cols = append(cols, c)
-	}
-	return cols, rows.Err()
 }
 
 var notColumn = lazyre.New(`(?i)^(PRIMARY|UNIQUE|INDEX|KEY|CONSTRAINT|FOREIGN|FULLTEXT|SPATIAL|CHECK|PERIOD)\b`)

@@ -34,6 +34,7 @@ import (
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 )
 
 // ErrDifferences is wrapped by adopt's refusal when a branch's tables match
@@ -319,7 +320,7 @@ func Unowned(ctx context.Context, db *sql.DB, dialect string, comp *compose.Comp
 	default:
 		query = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
 	}
-	names, err := strings1(ctx, db, query)
+	names, err := sqlq.Strings(ctx, db, query)
 	if err != nil {
 		return nil, fmt.Errorf("list the database's tables: %w", err)
 	}

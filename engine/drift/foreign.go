@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 )
 
 // Other migration tools' history tables, reported and never touched.
@@ -50,7 +52,7 @@ func ForeignHistories(ctx context.Context, db *sql.DB, dialect string) ([]Foreig
 		return nil, err
 	}
 	if ok {
-		revs, err := strings1(ctx, db, "SELECT version_num FROM "+AlembicTable+" ORDER BY version_num")
+		revs, err := sqlq.Strings(ctx, db, "SELECT version_num FROM "+AlembicTable+" ORDER BY version_num")
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", AlembicTable, err)
 		}
@@ -107,23 +109,6 @@ func readAtlas(ctx context.Context, db *sql.DB, table string) (ForeignHistory, e
 		}
 	}
 	return h, rows.Err()
-}
-
-func strings1(ctx context.Context, db *sql.DB, query string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // quoteIdent quotes a name with the dialect's quoting.

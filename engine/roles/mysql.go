@@ -81,23 +81,31 @@ func MyGrantEvents(ctx context.Context, admin Querier, a Account, db, text strin
 	return nil
 }
 
+// MyDropSQL returns the statement that drops a plugin's accounts of the
+// connected database (any host); none when it has none.
+func MyDropSQL(ctx context.Context, q Querier, plugin string) ([]string, error) {
+	var db string
+	if err := q.QueryRowContext(ctx, `SELECT DATABASE()`).Scan(&db); err != nil {
+		return nil, err
+	}
+	accts, err := accounts(ctx, q, `SELECT User, Host FROM mysql.user WHERE User = ?`, Name(db, plugin))
+	if err != nil {
+		return nil, err
+	}
+	var stmts []string
+	for _, a := range accts {
+		stmts = append(stmts, "DROP USER IF EXISTS "+a.String())
+	}
+	return stmts, nil
+}
+
 // MyDropAll drops every plugin account of a database. For tests and
 // scratch databases.
 func MyDropAll(ctx context.Context, admin Querier, database string) error {
-	rows, err := admin.QueryContext(ctx, `SELECT User, Host FROM mysql.user WHERE User LIKE CONCAT('plugmig\_%\_', ?)`, DatabaseTag(database))
+	accts, err := accounts(ctx, admin, `SELECT User, Host FROM mysql.user WHERE User LIKE CONCAT('plugmig\_%\_', ?)`, DatabaseTag(database))
 	if err != nil {
 		return err
 	}
-	var accts []Account
-	for rows.Next() {
-		var a Account
-		if err := rows.Scan(&a.User, &a.Host); err != nil {
-			rows.Close()
-			return err
-		}
-		accts = append(accts, a)
-	}
-	rows.Close()
 	var errs []error
 	for _, a := range accts {
 		if _, err := admin.ExecContext(ctx, "DROP USER IF EXISTS "+a.String()); err != nil {
@@ -108,3 +116,21 @@ func MyDropAll(ctx context.Context, admin Querier, database string) error {
 }
 
 func redactPassword(s, pw string) string { return strings.ReplaceAll(s, pw, "xxxxx") }
+
+// accounts returns the accounts a query of user and host names returns.
+func accounts(ctx context.Context, q Querier, query string, args ...any) ([]Account, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		var a Account
+		if err := rows.Scan(&a.User, &a.Host); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

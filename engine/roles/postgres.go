@@ -316,26 +316,3 @@ func PGDropSQL(ctx context.Context, q Querier, plugin string) (stmts []string, c
 	stmts = append(stmts, "DROP OWNED BY "+r, "DROP ROLE "+r)
 	return stmts, canDrop, nil
 }
-
-// MyDropSQL returns the statement that drops a plugin's accounts of the
-// connected database (any host); none when it has none.
-func MyDropSQL(ctx context.Context, q Querier, plugin string) ([]string, error) {
-	var db string
-	if err := q.QueryRowContext(ctx, `SELECT DATABASE()`).Scan(&db); err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT User, Host FROM mysql.user WHERE User = ?`, Name(db, plugin))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var stmts []string
-	for rows.Next() {
-		var a Account
-		if err := rows.Scan(&a.User, &a.Host); err != nil {
-			return nil, err
-		}
-		stmts = append(stmts, "DROP USER IF EXISTS "+a.String())
-	}
-	return stmts, rows.Err()
-}

@@ -157,17 +157,12 @@ func Orphans(ctx context.Context, q Querier, dialect string) ([]string, error) {
 	for _, n := range names {
 		tags[DatabaseTag(n)] = true
 	}
-	rows, err := q.QueryContext(ctx, ids)
+	accts, err := accounts(ctx, q, ids)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var stmts []string
-	for rows.Next() {
-		var a Account
-		if err := rows.Scan(&a.User, &a.Host); err != nil {
-			return nil, err
-		}
+	for _, a := range accts {
 		tag := a.User[strings.LastIndex(a.User, "_")+1:]
 		if _, err := hex.DecodeString(tag); err != nil || len(tag) != 8 || tags[tag] {
 			continue // not named after a database, or its database exists
@@ -178,5 +173,5 @@ func Orphans(ctx context.Context, q Querier, dialect string) ([]string, error) {
 			stmts = append(stmts, "DROP USER IF EXISTS "+a.String())
 		}
 	}
-	return stmts, rows.Err()
+	return stmts, nil
 }

@@ -21,6 +21,8 @@ import (
 	"strings"
 
 	"modernc.org/sqlite"
+
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 )
 
 // Kind classifies a denial.
@@ -154,7 +156,7 @@ func (a *Authorizer) Run(p *Policy, stmt string, exec func() error) error {
 func (a *Authorizer) Fires(ctx context.Context, p *Policy, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, table string) ([]Denial, error) {
-	cols, _ := columns(ctx, q, table) // a broken view has none: INSERT and DELETE still fire its triggers
+	cols, _ := sqlq.Strings(ctx, q, "SELECT name FROM pragma_table_info(?)", table) // a broken view has none: INSERT and DELETE still fire its triggers
 	t := Quote(table)
 	stmts := []string{"INSERT INTO " + t + " DEFAULT VALUES", "DELETE FROM " + t}
 	if len(cols) > 0 {
@@ -181,25 +183,6 @@ func (a *Authorizer) Fires(ctx context.Context, p *Policy, q interface {
 	found := a.found
 	a.found = nil
 	return found, nil
-}
-
-func columns(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, table string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		cols = append(cols, c)
-	}
-	return cols, rows.Err()
 }
 
 // Quote quotes an identifier for SQLite.
