@@ -210,6 +210,19 @@ func (t *Target) rawURL(a *App) (string, string, error) {
 	return raw, parsed.Dialect, nil
 }
 
+// command is how to run another command on this target's database: with
+// its --url when one was given (a URL with a password says where it goes
+// instead of printing it).
+func (t *Target) command(name string) string {
+	switch {
+	case t.URL == "":
+		return "go run ./cmd " + name
+	case dbdriver.Redact(t.URL) != t.URL:
+		return "go run ./cmd " + name + " --url <this database's URL>"
+	}
+	return "go run ./cmd " + name + " --url '" + t.URL + "'"
+}
+
 // printDriftStatus adds to status what drift (or adopt) last found, and the
 // tables no registered branch owns. It replays nothing.
 func printDriftStatus(ctx context.Context, w io.Writer, a *App, t *Target, db *sql.DB, applied bool) error {
@@ -223,7 +236,7 @@ func printDriftStatus(ctx context.Context, w io.Writer, a *App, t *Target, db *s
 	}
 	switch {
 	case len(recs) == 0 && applied:
-		fmt.Fprintln(w, "drift: never checked: go run ./cmd drift")
+		fmt.Fprintln(w, "drift: never checked: "+t.command("drift"))
 	case len(recs) > 0:
 		var last time.Time
 		found := false
@@ -234,10 +247,10 @@ func printDriftStatus(ctx context.Context, w io.Writer, a *App, t *Target, db *s
 			}
 			if r.Differences > 0 {
 				found = true
-				fmt.Fprintf(w, "%s: drift at the last check (%s UTC): %d difference(s): go run ./cmd drift\n", b, r.CheckedAt.Format(time.DateTime), r.Differences)
+				fmt.Fprintf(w, "%s: drift at the last check (%s UTC): %d difference(s): %s\n", b, r.CheckedAt.Format(time.DateTime), r.Differences, t.command("drift"))
 			}
 			if len(r.Accepted) > 0 {
-				fmt.Fprintf(w, "%s: %d accepted difference(s), recorded by adopt --accept (go run ./cmd drift lists them)\n", b, len(r.Accepted))
+				fmt.Fprintf(w, "%s: %d accepted difference(s), recorded by adopt --accept (%s lists them)\n", b, len(r.Accepted), t.command("drift"))
 			}
 		}
 		if !found {

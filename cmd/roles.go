@@ -56,6 +56,7 @@ func (c *RolesCmd) Run(app *App) error {
 			}
 			fmt.Fprintf(app.Stdout, "%s;\n", s)
 		}
+		fmt.Fprintf(app.Stdout, "-- dropped %d of %d orphaned plugin identities (the statements above ran)\n", len(stmts)-len(errs), len(stmts))
 		if len(errs) > 0 {
 			return fmt.Errorf("%w\n(the connected user needs CREATEROLE on PostgreSQL, CREATE USER on MySQL; what succeeded is printed above)", errors.Join(errs...))
 		}

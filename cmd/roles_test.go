@@ -34,6 +34,7 @@ func TestRolesDropOrphaned(t *testing.T) {
 			require.Equal(t, 0, code, stderr.String())
 			require.Contains(t, stdout.String(), gone)
 			require.NotContains(t, stdout.String(), live)
+			require.Regexp(t, `-- dropped (\d+) of \d+ orphaned plugin identities \(the statements above ran\)`, stdout.String())
 			exists := "SELECT count(*) FROM pg_roles WHERE rolname = $1"
 			if d == "mysql" {
 				exists = "SELECT count(*) FROM mysql.user WHERE User = ?"

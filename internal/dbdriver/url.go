@@ -120,7 +120,7 @@ func missingDatabaseHint(t Target, raw string, err error) string {
 	if t.Dialect == "postgres" {
 		create = "createdb " + name + ", or " + create
 	}
-	return fmt.Sprintf("\n  the server has no database %q: create it first (%s), then run this again; or point --url at an existing database", name, create)
+	return fmt.Sprintf("\n  the server has no database %q: create it first (%s), then run this again; or point the URL (--url, or its line in --targets) at an existing database", name, create)
 }
 
 // urlProblem is what url.Parse found wrong, without the URL it quotes.
