@@ -2,9 +2,6 @@ package app_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -159,20 +156,7 @@ func TestPostgresResumeDecidesInterruptedStatement(t *testing.T) {
 	interrupted := func(applied, ran int) {
 		_, err := e.db.DB.Exec("DROP TABLE IF EXISTS core__ia; DELETE FROM plugmig_history WHERE version = '29990101000000'")
 		require.NoError(t, err)
-		for _, s := range stmts[:ran] {
-			_, err := e.db.DB.Exec(s)
-			require.NoError(t, err, s)
-		}
-		var partial []string
-		h := sha256.New()
-		for _, s := range stmts[:applied] {
-			h.Write([]byte(s))
-			partial = append(partial, "h1:"+base64.StdEncoding.EncodeToString(h.Sum(nil)))
-		}
-		p, _ := json.Marshal(partial)
-		_, err = e.db.DB.Exec(`INSERT INTO plugmig_history (branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, operator_version)
-			VALUES ('core', '29990101000000', 'ia', 'partial', $1, $2, '2026-01-01T00:00:00.000000000Z', 1, 'h1:x', $3, 'plugmig')`, applied, len(stmts), string(p))
-		require.NoError(t, err)
+		interrupt(t, e, "29990101000000", strings.Join(stmts, "\n")+"\n", applied, ran)
 	}
 	rows := func() int {
 		var n int
@@ -237,15 +221,8 @@ func TestPostgresKilledRunsPasswordsRemovedByTheNext(t *testing.T) {
 	e.addFile("archivalook", "29990101000000_p.sql", "CREATE TABLE archivalook__p (id integer);\n", true)
 	_, err = e.migrator().Apply(ctx)
 	require.NoError(t, err)
-	rows, err := e.db.DB.Query(`SELECT rolname FROM pg_authid WHERE rolname LIKE 'plugmig\_%\_' || $1 AND rolpassword IS NOT NULL`, roles.DatabaseTag(database))
+	left, err := testdb.Rows(e.db.DB, `SELECT rolname FROM pg_authid WHERE rolname LIKE 'plugmig\_%\_`+roles.DatabaseTag(database)+`' AND rolpassword IS NOT NULL`)
 	require.NoError(t, err)
-	defer rows.Close()
-	var left []string
-	for rows.Next() {
-		var r string
-		require.NoError(t, rows.Scan(&r))
-		left = append(left, r)
-	}
 	require.Empty(t, left, "roles that can still log in with a password")
 }
 

@@ -32,8 +32,8 @@ func interrupt(t *testing.T, e *applyEnv, version, body string, applied, ran int
 		partial = append(partial, "h1:"+base64.StdEncoding.EncodeToString(h.Sum(nil)))
 	}
 	p, _ := json.Marshal(partial)
-	_, err := e.db.DB.Exec(`INSERT INTO plugmig_history (branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, operator_version)
-		VALUES ('core', ?, 'x', 'partial', ?, ?, '2026-01-01T00:00:00.000000000Z', 1, 'h1:x', ?, 'plugmig')`, version, applied, len(stmts), string(p))
+	_, err := e.db.DB.Exec(apply.Rebind(e.db.Dialect, `INSERT INTO plugmig_history (branch, version, description, type, applied, total, executed_at, duration_us, hash, partial_hashes, operator_version)
+		VALUES ('core', ?, 'x', 'partial', ?, ?, '2026-01-01T00:00:00.000000000Z', 1, 'h1:x', ?, 'plugmig')`), version, applied, len(stmts), string(p))
 	require.NoError(t, err)
 }
 
