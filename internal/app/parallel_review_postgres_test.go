@@ -210,8 +210,7 @@ func TestPostgresKilledRunsPasswordsRemovedByTheNext(t *testing.T) {
 	e := newApplyEnv(t, "postgres")
 	_, err := e.migrator().Apply(ctx)
 	require.NoError(t, err)
-	var database string
-	require.NoError(t, e.db.DB.QueryRow("SELECT current_database()").Scan(&database))
+	database := e.db.Name
 	// What the killed run left: image's and mediasecurity's roles keep the
 	// password it gave them (their branches were done).
 	for _, p := range []string{"image", "mediasecurity"} {
@@ -242,8 +241,7 @@ func TestPostgresParallelSelfSetPasswordCannotReachAnotherBranch(t *testing.T) {
 	e := newApplyEnv(t, "postgres")
 	_, err := e.migrator().Apply(ctx)
 	require.NoError(t, err)
-	var database string
-	require.NoError(t, e.db.DB.QueryRow("SELECT current_database()").Scan(&database))
+	database := e.db.Name
 	role := roles.Name(database, "image")
 	e.addFile("image", "29990101000000_pw.sql", "DO $$ BEGIN EXECUTE 'ALTER ROLE ' || quote_ident(current_user) || ' PASSWORD ''known-to-the-author'''; END $$;\n", true)
 	e.addFile("image", "29990101000001_slow.sql", "CREATE TABLE image__slow AS SELECT 1 AS x FROM pg_sleep(0.5);\n", true)
@@ -320,8 +318,7 @@ func TestPostgresLeftoverPluginSessionEnded(t *testing.T) {
 	e := newApplyEnv(t, "postgres")
 	_, err := e.migrator().Apply(ctx)
 	require.NoError(t, err)
-	var database string
-	require.NoError(t, e.db.DB.QueryRow("SELECT current_database()").Scan(&database))
+	database := e.db.Name
 	// The leftover: a session as image's role, in a transaction.
 	u, err := url.Parse(e.db.URL)
 	require.NoError(t, err)
