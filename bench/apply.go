@@ -1,10 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,68 +12,96 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/plan"
 	"github.com/plugmig/plugmig/engine/plugin"
-	"github.com/plugmig/plugmig/engine/roles"
-	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 
 // benchApply compares our apply from empty with the floor: the same SQL run
-// raw, one transaction per file plus one insert into a version table; and
-// apply --single-transaction with the one-transaction floor (every file's
-// statements and version rows in one transaction). Then status latency on
-// the migrated database, peak heap and peak RSS. Each size is measured on
-// SQLite and PostgreSQL, the runs of both sides interleaved.
+// raw, one transaction per file plus one insert into a version table
+// (MySQL/MariaDB, whose DDL commits by itself: each statement as its
+// client runs it, then the version row); and apply --single-transaction
+// with the one-transaction floor (every file's statements and version rows
+// in one transaction). Then the per-file cost early and late in the
+// history, status latency on the migrated database, peak heap and peak
+// RSS. Each history is measured on SQLite, PostgreSQL and MySQL/MariaDB,
+// the runs of both sides interleaved.
 func benchApply(args []string) error {
 	fs := newFlags("apply")
-	sizes := fs.String("sizes", "20x10,50x20", "synthetic histories, plugins x migrations per plugin (comma-separated)")
+	sizes := fs.String("sizes", "20x10,50x20,1x1000", "synthetic histories, plugins x migrations per plugin (comma-separated); 1x1000 is one long branch")
+	shapes := fs.String("shapes", "ddl,data", "ddl: plain DDL; data: every plugin file also fills, backfills, copies and indexes a table (comma-separated)")
 	runs := fs.Int("runs", 5, "repetitions (the median is reported)")
-	cpuProfile := fs.String("cpuprofile", "", "after the timed runs, profile -runs more plugmig applies per size and dialect into <file>-<size>-<dialect> (and -single: --single-transaction)")
-	pgURL := fs.String("postgres", envOr("DEV_URL_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL (\"\" to skip PostgreSQL)")
+	cpuProfile := fs.String("cpuprofile", "", "after the timed runs, profile -runs more plugmig applies per history and dialect into <file>-<files>-<shape>-<dialect> (and -single: --single-transaction)")
+	srv := serverFlags(fs, "")
 	fs.Parse(args)
 	ctx := context.Background()
 	fmt.Printf("apply from empty, median of %d runs, each side on fresh databases, runs interleaved, the side that goes first alternating (load %s)\n\n", *runs, loadavg())
-	fmt.Printf("%5s %-9s %10s %10s %6s | %10s %10s %6s | %8s %9s %9s\n", "files", "dialect",
-		"raw floor", "plugmig", "ratio", "1-tx floor", "single-tx", "ratio", "status", "peak heap", "peak RSS")
+	fmt.Printf("%5s %-5s %-9s %10s %10s %6s | %10s %10s %6s | %9s %9s | %8s %9s %9s\n", "files", "shape", "dialect",
+		"raw floor", "plugmig", "ratio", "1-tx floor", "single-tx", "ratio", "file 10", "last file", "status", "peak heap", "peak RSS")
 	for _, size := range strings.Split(*sizes, ",") {
 		var plugins, migrations int
 		if _, err := fmt.Sscanf(strings.TrimSpace(size), "%dx%d", &plugins, &migrations); err != nil {
 			return fmt.Errorf("-sizes %q: use PLUGINSxMIGRATIONS, e.g. 50x20", size)
 		}
-		if err := benchApplySize(ctx, plugins, migrations, *runs, *pgURL, *cpuProfile); err != nil {
-			return err
+		for _, shape := range strings.Split(*shapes, ",") {
+			shape = strings.TrimSpace(shape)
+			if shape != "ddl" && shape != "data" {
+				return fmt.Errorf("-shapes %q: use ddl, data or both", *shapes)
+			}
+			h := benchHistory{plugins: plugins, migrations: migrations, data: shape == "data", runs: *runs, servers: srv(), cpuProfile: *cpuProfile}
+			if err := h.run(ctx); err != nil {
+				return fmt.Errorf("%s %s: %w", size, shape, err)
+			}
 		}
 	}
 	fmt.Printf("\n(load at the end: %s)\n", loadavg())
-	fmt.Println(`raw floor: each file's statements in one transaction plus one INSERT into a version table; 1-tx floor: every file's
-statements and version INSERTs in one transaction. plugmig: apply.Migrator.Apply (lock, checks, ownership guard,
-Atlas executor, history), single-tx: the same with apply.WithSingleTransaction (on PostgreSQL with --guard=observe,
-the only way plugin files run in one transaction there). Times are medians; a ratio is the
-median of the runs' ratios (each run's plugmig time over the floor run beside it). status: Migrator.Status on the
-migrated database. peak heap / RSS: one more apply, after runtime/debug.FreeOSMemory and a reset of the
-process's peak RSS (/proc/self/clear_refs), so RSS is this whole process's peak during that apply.
-Histories: core's first migration and one plugin's M migrations generated by the tool (diff), the other
-plugins cloned from it under their own prefix (same statements), every folder rehashed.`)
+	fmt.Println(`raw floor: each file's statements in one transaction plus one INSERT into a version table (MySQL/MariaDB: each
+statement as its client runs it, autocommitted, then the version INSERT); 1-tx floor: every file's statements and
+version INSERTs in one transaction (none on MySQL/MariaDB). plugmig: apply.Migrator.Apply with the guard on (lock,
+checks, ownership guard, Atlas executor, history), single-tx: the same with apply.WithSingleTransaction (on PostgreSQL
+with --guard=observe, the only way plugin files run in one transaction there). Times are medians; a ratio is the
+median of the runs' ratios (each run's plugmig time over the floor run beside it). file 10 / last file: plugmig's
+time per file around the 10th file and over the last ten (median of the runs): the cost of a file must not grow
+with the history. status: Migrator.Status on the migrated database. peak heap / RSS: one more apply, after
+runtime/debug.FreeOSMemory and a reset of the process's peak RSS (/proc/self/clear_refs), so RSS is this whole
+process's peak during that apply. Histories: core's first migration and plugin p00's migrations, the first 20 generated
+by the tool (diff), later ones written by hand (a table and its index); shape data appends to each p00 file a table
+filled with 50 rows, a backfill UPDATE, an INSERT ... SELECT copy and an index on the filled table. The other plugins
+are cloned from p00 under their own prefix (same statements), every folder rehashed.`)
 	return nil
 }
 
-func benchApplySize(ctx context.Context, plugins, migrations, runs int, pgURL, cpuProfile string) error {
+// benchHistory is one synthetic history measured on every dialect.
+type benchHistory struct {
+	plugins, migrations int
+	data                bool
+	runs                int
+	servers             servers
+	cpuProfile          string
+}
+
+func (h benchHistory) shape() string {
+	if h.data {
+		return "data"
+	}
+	return "ddl"
+}
+
+func (h benchHistory) run(ctx context.Context) error {
 	root, err := os.MkdirTemp("", "plugmig-bench-apply-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(root)
 	var devs []*devdb.DB
-	for _, d := range []string{"sqlite", "postgres"} {
-		if d == "postgres" && pgURL == "" {
-			continue
-		}
-		dev, err := devdb.Open(ctx, d, pgURL)
+	for _, d := range h.servers.dialects() {
+		dev, err := devdb.Open(ctx, d, h.servers[d])
 		if err != nil {
 			return err
 		}
@@ -82,7 +109,7 @@ func benchApplySize(ctx context.Context, plugins, migrations, runs int, pgURL, c
 		devs = append(devs, dev)
 	}
 	s := newSynth(root)
-	if err := s.templated(ctx, devs, plugins, migrations); err != nil {
+	if err := s.templated(ctx, devs, h.plugins, h.migrations, h.data); err != nil {
 		return err
 	}
 	p, err := s.project()
@@ -94,132 +121,190 @@ func benchApplySize(ctx context.Context, plugins, migrations, runs int, pgURL, c
 		sources[name] = os.DirFS(filepath.Join(root, "plugins", name, "migrations"))
 	}
 	branches, _ := p.Composer.Branches()
-	files := 1 + plugins*migrations
 	for _, dev := range devs {
-		d := dev.Dialect
-		var raw, ours, raw1, ours1, status []time.Duration
-		ourApply := func(single bool) (time.Duration, *sql.DB, func(), error) {
-			db, target, drop, err := freshDB(ctx, d, pgURL, root)
-			if err != nil {
-				return 0, nil, nil, err
-			}
-			opts := []apply.Option{apply.WithSQLiteFile(target)}
-			if single {
-				opts = append(opts, apply.WithSingleTransaction())
-			}
-			if single && d == "postgres" {
-				// One transaction cannot hold plugin files to their roles on
-				// PostgreSQL: apply refuses them under the enforcing guard.
-				opts = append(opts, apply.WithGuard(apply.GuardObserve))
-			}
-			m, err := apply.New(db, d, p.Composer, sources, opts...)
-			if err != nil {
-				return 0, db, drop, err
-			}
-			t0 := time.Now()
-			if _, err := m.Apply(ctx); err != nil {
-				return 0, db, drop, err
-			}
-			took := time.Since(t0)
-			if !single {
-				for range 10 {
-					t0 := time.Now()
-					if _, err := m.Status(ctx); err != nil {
-						return 0, db, drop, err
-					}
-					status = append(status, time.Since(t0))
-				}
-			}
-			return took, db, drop, nil
+		if err := h.measure(ctx, dev.Dialect, root, p, sources, branches); err != nil {
+			return fmt.Errorf("%s: %w", dev.Dialect, err)
 		}
-		rawApply := func(single bool) (time.Duration, error) {
-			db, _, drop, err := freshDB(ctx, d, pgURL, root)
-			if err != nil {
-				return 0, err
-			}
-			defer drop()
-			defer db.Close()
-			if single {
-				return applyRawOneTx(ctx, db, d, sources, branches)
-			}
-			return applyRaw(ctx, db, d, sources, branches)
-		}
-		for i := range runs {
-			for _, single := range []bool{false, true} {
-				// Alternate which side goes first, so neither always meets
-				// a warmer (or busier) disk and server.
-				var t, o time.Duration
-				var err error
-				for _, ourTurn := range []bool{i%2 == 1, i%2 == 0} {
-					if !ourTurn {
-						t, err = rawApply(single)
-						if err != nil {
-							return err
-						}
-						continue
-					}
-					var db *sql.DB
-					var drop func()
-					o, db, drop, err = ourApply(single)
-					if db != nil {
-						db.Close()
-						drop()
-					}
-					if err != nil {
-						return err
-					}
-				}
-				if single {
-					raw1, ours1 = append(raw1, t), append(ours1, o)
-				} else {
-					raw, ours = append(raw, t), append(ours, o)
-				}
-			}
-		}
-		heap, rss, err := peakMemory(func() error {
-			_, db, drop, err := ourApply(false)
-			if db != nil {
-				db.Close()
-				drop()
-			}
-			return err
-		})
+	}
+	return nil
+}
+
+// sample is one dialect's measurements of a history.
+type sample struct {
+	raw, ours, raw1, ours1, status, early, late []time.Duration
+}
+
+func (h benchHistory) measure(ctx context.Context, d, root string, p *plan.Project, sources apply.Sources, branches []string) error {
+	files := 1 + h.plugins*h.migrations
+	canSingle := d != "mysql"
+	var m sample
+	ourApply := func(single bool) (time.Duration, *sql.DB, func(), error) {
+		db, target, drop, err := freshDB(ctx, d, h.servers, root)
 		if err != nil {
-			return err
+			return 0, nil, nil, err
 		}
-		if cpuProfile != "" {
-			for _, single := range []bool{false, true} {
-				name := fmt.Sprintf("%s-%d-%s", cpuProfile, files, d)
-				if single {
-					name += "-single"
+		clock := &fileClock{}
+		opts := []apply.Option{apply.WithProgress(clock)}
+		if d == "sqlite" {
+			opts = append(opts, apply.WithSQLiteFile(strings.TrimPrefix(target, "sqlite://")))
+		} else {
+			opts = append(opts, apply.WithScratchURL(target))
+		}
+		if single {
+			opts = append(opts, apply.WithSingleTransaction())
+		}
+		if single && d == "postgres" {
+			// One transaction cannot hold plugin files to their roles on
+			// PostgreSQL: apply refuses them under the enforcing guard.
+			opts = append(opts, apply.WithGuard(apply.GuardObserve))
+		}
+		mig, err := apply.New(db, d, p.Composer, sources, opts...)
+		if err != nil {
+			return 0, db, drop, err
+		}
+		clock.start()
+		t0 := time.Now()
+		if _, err := mig.Apply(ctx); err != nil {
+			return 0, db, drop, err
+		}
+		took := time.Since(t0)
+		if !single {
+			if early, late, ok := clock.perFile(); ok {
+				m.early, m.late = append(m.early, early), append(m.late, late)
+			}
+			for range 10 {
+				t0 := time.Now()
+				if _, err := mig.Status(ctx); err != nil {
+					return 0, db, drop, err
 				}
-				f, err := os.Create(name)
+				m.status = append(m.status, time.Since(t0))
+			}
+		}
+		return took, db, drop, nil
+	}
+	rawApply := func(single bool) (time.Duration, error) {
+		db, _, drop, err := freshDB(ctx, d, h.servers, root)
+		if err != nil {
+			return 0, err
+		}
+		defer drop()
+		defer db.Close()
+		if single {
+			return applyRawOneTx(ctx, db, d, sources, branches)
+		}
+		return applyRaw(ctx, db, d, sources, branches)
+	}
+	ours := func(single bool) (time.Duration, error) {
+		o, db, drop, err := ourApply(single)
+		if db != nil {
+			db.Close()
+			drop()
+		}
+		return o, err
+	}
+	modes := []bool{false}
+	if canSingle {
+		modes = append(modes, true)
+	}
+	for i := range h.runs {
+		for _, single := range modes {
+			// Alternate which side goes first, so neither always meets
+			// a warmer (or busier) disk and server.
+			var t, o time.Duration
+			var err error
+			for _, ourTurn := range []bool{i%2 == 1, i%2 == 0} {
+				if ourTurn {
+					o, err = ours(single)
+				} else {
+					t, err = rawApply(single)
+				}
 				if err != nil {
 					return err
 				}
-				pprof.StartCPUProfile(f)
-				for range runs {
-					_, db, drop, err := ourApply(single)
-					if db != nil {
-						db.Close()
-						drop()
-					}
-					if err != nil {
-						pprof.StopCPUProfile()
-						return err
-					}
-				}
-				pprof.StopCPUProfile()
-				f.Close()
+			}
+			if single {
+				m.raw1, m.ours1 = append(m.raw1, t), append(m.ours1, o)
+			} else {
+				m.raw, m.ours = append(m.raw, t), append(m.ours, o)
 			}
 		}
-		r, o, r1, o1 := median(raw), median(ours), median(raw1), median(ours1)
-		fmt.Printf("%5d %-9s %10s %10s %5.2fx | %10s %10s %5.2fx | %8s %7.1f MB %6.1f MB\n", files, d,
-			r.Round(time.Millisecond), o.Round(time.Millisecond), pairedRatio(ours, raw),
-			r1.Round(time.Millisecond), o1.Round(time.Millisecond), pairedRatio(ours1, raw1),
-			median(status).Round(100*time.Microsecond), float64(heap)/(1<<20), float64(rss)/(1<<20))
+	}
+	heap, rss, err := peakMemory(func() error {
+		_, err := ours(false)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if h.cpuProfile != "" {
+		if err := h.profile(d, files, modes, ours); err != nil {
+			return err
+		}
+	}
+	single := fmt.Sprintf("%10s %10s %6s", "-", "-", "-")
+	if canSingle {
+		single = fmt.Sprintf("%10s %10s %5.2fx", median(m.raw1).Round(time.Millisecond), median(m.ours1).Round(time.Millisecond), pairedRatio(m.ours1, m.raw1))
+	}
+	fmt.Printf("%5d %-5s %-9s %10s %10s %5.2fx | %s | %9s %9s | %8s %7.1f MB %6.1f MB\n", files, h.shape(), d,
+		median(m.raw).Round(time.Millisecond), median(m.ours).Round(time.Millisecond), pairedRatio(m.ours, m.raw), single,
+		median(m.early).Round(10*time.Microsecond), median(m.late).Round(10*time.Microsecond),
+		median(m.status).Round(100*time.Microsecond), float64(heap)/(1<<20), float64(rss)/(1<<20))
+	return nil
+}
+
+// profile writes a CPU profile of -runs more applies per mode.
+func (h benchHistory) profile(d string, files int, modes []bool, ours func(bool) (time.Duration, error)) error {
+	for _, single := range modes {
+		name := fmt.Sprintf("%s-%d-%s-%s", h.cpuProfile, files, h.shape(), d)
+		if single {
+			name += "-single"
+		}
+		f, err := os.Create(name)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		for range h.runs {
+			if _, err := ours(single); err != nil {
+				pprof.StopCPUProfile()
+				f.Close()
+				return err
+			}
+		}
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 	return nil
+}
+
+// fileClock is apply's progress writer: it notes when each line (one per
+// file applied) arrives.
+type fileClock struct {
+	mu    sync.Mutex
+	t0    time.Time
+	marks []time.Time
+}
+
+func (c *fileClock) start() { c.t0 = time.Now() }
+
+func (c *fileClock) Write(b []byte) (int, error) {
+	now := time.Now()
+	c.mu.Lock()
+	for range bytes.Count(b, []byte("\n")) {
+		c.marks = append(c.marks, now)
+	}
+	c.mu.Unlock()
+	return len(b), nil
+}
+
+// perFile returns the mean time per file over files 6-15 and over the last
+// ten; ok is false for a history of fewer than 25 files.
+func (c *fileClock) perFile() (early, late time.Duration, ok bool) {
+	n := len(c.marks)
+	if n < 25 {
+		return 0, 0, false
+	}
+	return c.marks[14].Sub(c.marks[4]) / 10, c.marks[n-1].Sub(c.marks[n-11]) / 10, true
 }
 
 // peakMemory runs fn and returns the peak heap in use (sampled) and the
@@ -240,34 +325,6 @@ func peakMemory(fn func() error) (heap, rss uint64, err error) {
 		}
 	}
 	return heap, rss, err
-}
-
-// freshDB opens an empty database: a new SQLite file, or a new PostgreSQL
-// database on the server. drop removes it.
-func freshDB(ctx context.Context, dialect, pgURL, root string) (*sql.DB, string, func(), error) {
-	b := make([]byte, 4)
-	rand.Read(b)
-	name := "plugmig_bench_" + hex.EncodeToString(b)
-	if dialect == "sqlite" {
-		path := filepath.Join(root, name+".db")
-		_, db, err := dbdriver.Open(ctx, "sqlite://"+path)
-		return db, path, func() { os.Remove(path); os.Remove(path + ".lock") }, err
-	}
-	_, admin, err := dbdriver.Open(ctx, pgURL)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, "", nil, err
-	}
-	url := strings.Replace(pgURL, "/postgres?", "/"+name+"?", 1)
-	_, db, err := dbdriver.Open(ctx, url)
-	drop := func() {
-		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		roles.PGDropAll(ctx, admin, name)
-		admin.Close()
-	}
-	return db, name, drop, err
 }
 
 // applyRaw is the floor: every file's statements in one transaction plus
@@ -295,26 +352,49 @@ func applyRaw(ctx context.Context, db *sql.DB, dialect string, sources apply.Sou
 			if err != nil {
 				return 0, err
 			}
-			tx, err := db.BeginTx(ctx, nil)
-			if err != nil {
-				return 0, err
-			}
-			for _, st := range stmts {
-				if _, err := tx.ExecContext(ctx, st); err != nil {
-					tx.Rollback()
-					return 0, fmt.Errorf("%s: %w", f.Name(), err)
-				}
-			}
-			if _, err := tx.ExecContext(ctx, "INSERT INTO raw_versions (version) VALUES ("+mark+")", b+"/"+f.Version()); err != nil {
-				tx.Rollback()
-				return 0, err
-			}
-			if err := tx.Commit(); err != nil {
-				return 0, err
+			if err := rawFile(ctx, db, dialect, stmts, "INSERT INTO raw_versions (version) VALUES ("+mark+")", b+"/"+f.Version()); err != nil {
+				return 0, fmt.Errorf("%s: %w", f.Name(), err)
 			}
 		}
 	}
 	return time.Since(start), nil
+}
+
+// rawFile runs one file's statements and its version insert: in one
+// transaction, or on MySQL/MariaDB (whose DDL commits by itself) one
+// after another on one session, as its client would.
+func rawFile(ctx context.Context, db *sql.DB, dialect string, stmts []string, insert, version string) error {
+	type execer interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}
+	var (
+		ex     execer
+		commit = func() error { return nil }
+	)
+	if dialect == "mysql" {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		ex = conn
+	} else {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		ex, commit = tx, tx.Commit
+	}
+	for _, st := range stmts {
+		if _, err := ex.ExecContext(ctx, st); err != nil {
+			return err
+		}
+	}
+	if _, err := ex.ExecContext(ctx, insert, version); err != nil {
+		return err
+	}
+	return commit()
 }
 
 // applyRawOneTx is the floor of a single-transaction apply: every file's

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
@@ -27,12 +26,14 @@ import (
 // and reading its version table.
 func benchFleet(args []string) error {
 	fs := newFlags("fleet")
-	nSQLite := fs.Int("sqlite", 200, "SQLite databases in the fleet (0 to skip)")
-	nPostgres := fs.Int("postgres", 40, "PostgreSQL databases in the fleet (0 to skip)")
+	nSQLite := fs.Int("sqlite", 1000, "SQLite databases in the fleet (0 to skip)")
+	nPostgres := fs.Int("postgres", 50, "PostgreSQL databases in the fleet (0 to skip)")
+	nMySQL := fs.Int("mysql", 20, "MySQL/MariaDB databases in the fleet (0 to skip)")
 	parallelList := fs.String("parallel", "1,2,4,8", "--parallel values")
 	runs := fs.Int("runs", 5, "repetitions of each floor (the median is reported)")
-	pgURL := fs.String("postgres-url", envOr("DEV_URL_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server URL")
+	srv := serverFlags(fs, "-url")
 	fs.Parse(args)
+	servers := srv()
 	var parallel []int
 	for _, p := range strings.Split(*parallelList, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
@@ -66,20 +67,19 @@ func benchFleet(args []string) error {
 	for _, fleet := range []struct {
 		dialect string
 		n       int
-	}{{"sqlite", *nSQLite}, {"postgres", *nPostgres}} {
-		if fleet.n == 0 {
+	}{{"sqlite", *nSQLite}, {"postgres", *nPostgres}, {"mysql", *nMySQL}} {
+		if fleet.n == 0 || (fleet.dialect != "sqlite" && servers[fleet.dialect] == "") {
 			continue
 		}
 		d := fleet.dialect
 		// Floors on one database, measured now, beside the fleet runs.
 		var emptyFloor, upFloor []time.Duration
 		for range *runs {
-			db, ref, drop, err := freshDB(ctx, d, *pgURL, work)
+			db, url, drop, err := freshDB(ctx, d, servers, work)
 			if err != nil {
 				return err
 			}
 			db.Close()
-			url := fleetURL(d, ref, *pgURL)
 			t0 := time.Now()
 			_, db, err = dbdriver.Open(ctx, url)
 			if err == nil {
@@ -99,7 +99,7 @@ func benchFleet(args []string) error {
 		}
 		ef, uf := median(emptyFloor), median(upFloor)
 		for _, p := range parallel {
-			empty, up, err := timeFleet(ctx, bin, work, d, fleet.n, p, *pgURL)
+			empty, up, err := timeFleet(ctx, bin, work, d, fleet.n, p, servers[d])
 			if err != nil {
 				return err
 			}
@@ -121,14 +121,6 @@ func benchFleet(args []string) error {
 	return nil
 }
 
-// fleetURL is the URL of a database freshDB created.
-func fleetURL(dialect, ref, pgURL string) string {
-	if dialect == "sqlite" {
-		return "sqlite://" + ref
-	}
-	return strings.Replace(pgURL, "/postgres?", "/"+ref+"?", 1)
-}
-
 // connectAndRead is the floor of an up-to-date database: connect, read the
 // version table, close.
 func connectAndRead(ctx context.Context, url string) error {
@@ -146,14 +138,14 @@ type fleetTime struct{ wall, cpu time.Duration }
 
 // timeFleet creates n fresh databases, applies to them all with the CLI,
 // then again, and drops them. It returns both wall times.
-func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, pgURL string) (empty, up fleetTime, err error) {
+func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, server string) (empty, up fleetTime, err error) {
 	var (
 		lines []string
 		drops []func()
 		admin *sql.DB
 	)
-	if dialect == "postgres" {
-		if _, admin, err = dbdriver.Open(ctx, pgURL); err != nil {
+	if dialect != "sqlite" {
+		if _, admin, err = dbdriver.Open(ctx, server); err != nil {
 			return empty, up, err
 		}
 	}
@@ -178,11 +170,12 @@ func timeFleet(ctx context.Context, bin, work, dialect string, n, parallel int, 
 		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 			return empty, up, err
 		}
-		drops = append(drops, func() {
-			admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			roles.PGDropAll(ctx, admin, name) // its plugins' login roles
-		})
-		lines = append(lines, fmt.Sprintf("db%d=%s", i, fleetURL(dialect, name, pgURL)))
+		drops = append(drops, func() { dropOn(ctx, dialect, admin, name) }) // with its plugins' identities
+		url, err := withDatabase(server, name)
+		if err != nil {
+			return empty, up, err
+		}
+		lines = append(lines, fmt.Sprintf("db%d=%s", i, url))
 	}
 	targets := filepath.Join(work, "targets.txt")
 	if err := os.WriteFile(targets, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {

@@ -4,9 +4,9 @@
 //
 //	go run ./bench diff          # diff cost vs number of other plugins (SQLite)
 //	go run ./bench lint          # lint --base cost vs history size; whole-tree lint (SQLite)
-//	go run ./bench apply         # apply vs the raw floor, status latency, peak heap (SQLite, PostgreSQL)
+//	go run ./bench apply         # apply vs the raw floor, plain-DDL and data-carrying histories, per-file cost, status latency, peak heap (SQLite, PostgreSQL, MariaDB)
 //	go run ./bench startup       # whole-process status, heads, --help of the built binary vs a Go hello-world; init time
-//	go run ./bench fleet         # apply --targets on 200 SQLite and 40 PostgreSQL databases, --parallel 1, 2, 4, 8
+//	go run ./bench fleet         # apply --targets on 1,000 SQLite, 50 PostgreSQL and 20 MariaDB databases, --parallel 1, 2, 4, 8
 //
 // Every figure is the median of -runs repetitions.
 package main

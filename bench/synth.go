@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,10 @@ func (s *synth) addPlugin(name string, dialects []string) error {
 	}
 	me := s.mediaEntries()
 	id := &entschema.Column{Name: "id", Type: field.TypeInt, Increment: true}
-	entry := &entschema.Column{Name: "media_entry", Type: field.TypeInt}
+	// The foreign key's column has the referenced key's type (MySQL
+	// refuses a bigint referencing an int).
+	pk := me.PrimaryKey[0]
+	entry := &entschema.Column{Name: "media_entry", Type: pk.Type, SchemaType: pk.SchemaType}
 	t := &entschema.Table{
 		Name:       plugin.Prefix(name) + "items",
 		Columns:    []*entschema.Column{id, {Name: "name", Type: field.TypeString, Size: 100}, entry},
@@ -175,24 +179,33 @@ func (s *synth) addWithHistory(ctx context.Context, devs []*devdb.DB, name strin
 	return nil
 }
 
-// templated generates core's first migration and plugin p00's m migrations
-// with the tool, then clones p00's history for the other plugins under
-// their own prefix: the same statements, far quicker than diffing each
-// plugin (whose replays grow with the history).
-func (s *synth) templated(ctx context.Context, devs []*devdb.DB, plugins, m int) error {
-	if err := s.history(ctx, devs, 1, m); err != nil {
+// toolSteps is how many of p00's migrations the tool itself generates
+// (diff, whose replays grow with the history); later ones are written by
+// hand, each creating one more table with an index.
+const toolSteps = 20
+
+// templated generates core's first migration and plugin p00's m
+// migrations, the first toolSteps with the tool and the rest by hand; with
+// data, every p00 file also carries data statements (dataBlock). It then
+// clones p00's history for the other plugins under their own prefix: the
+// same statements, far quicker than diffing each plugin.
+func (s *synth) templated(ctx context.Context, devs []*devdb.DB, plugins, m int, data bool) error {
+	if err := s.history(ctx, devs, 1, min(m, toolSteps)); err != nil {
+		return err
+	}
+	var dialects []string
+	for _, dev := range devs {
+		dialects = append(dialects, dev.Dialect)
+	}
+	if err := s.handWritten(dialects, "p00", m, data); err != nil {
 		return err
 	}
 	for i := 1; i < plugins; i++ {
 		name := fmt.Sprintf("p%02d", i)
-		var dialects []string
-		for _, dev := range devs {
-			dialects = append(dialects, dev.Dialect)
-		}
 		if err := s.addPlugin(name, dialects); err != nil {
 			return err
 		}
-		for range m - 1 {
+		for range min(m, toolSteps) - 1 {
 			s.grow(name)
 		}
 		for _, d := range dialects {
@@ -202,6 +215,102 @@ func (s *synth) templated(ctx context.Context, devs []*devdb.DB, plugins, m int)
 		}
 	}
 	return nil
+}
+
+// handWritten extends a plugin's tool-generated history to m files with
+// hand-written ones (ddlBlock, or dataBlock with data), and with data
+// appends dataBlock to each tool-generated file; then rehashes.
+func (s *synth) handWritten(dialects []string, name string, m int, data bool) error {
+	p, err := s.project()
+	if err != nil {
+		return err
+	}
+	// The first hand-written version follows the head; the others are
+	// numbered from it (as NextVersion does when the clock is behind).
+	first, err := p.NextVersion(name, dialects, time.Now().Add(time.Second))
+	if err != nil {
+		return err
+	}
+	base, _ := new(big.Int).SetString(first, 10)
+	for _, d := range dialects {
+		folder := filepath.Join(s.root, "plugins", name, "migrations", d)
+		files, err := filepath.Glob(filepath.Join(folder, "*.sql"))
+		if err != nil {
+			return err
+		}
+		for k, f := range files {
+			if !data {
+				break
+			}
+			if err := appendFile(f, dataBlock(plugin.Prefix(name), k)); err != nil {
+				return err
+			}
+		}
+	}
+	for k := min(m, toolSteps); k < m; k++ {
+		v := new(big.Int).Add(base, big.NewInt(int64(k-min(m, toolSteps)))).String()
+		block := ddlBlock(plugin.Prefix(name), k)
+		if data {
+			block = dataBlock(plugin.Prefix(name), k)
+		}
+		for _, d := range dialects {
+			f := filepath.Join(s.root, "plugins", name, "migrations", d, fmt.Sprintf("%s_step%04d.sql", v, k))
+			if err := os.WriteFile(f, []byte(block), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	for _, d := range dialects {
+		dir, err := migrate.NewLocalDir(filepath.Join(s.root, "plugins", name, "migrations", d))
+		if err != nil {
+			return err
+		}
+		if err := migdir.Rehash(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ddlBlock is a hand-written file of plain DDL: a table and an index.
+func ddlBlock(prefix string, k int) string {
+	t := fmt.Sprintf("%sd%04d", prefix, k)
+	return fmt.Sprintf("-- Create %[1]s and its index.\n"+
+		"CREATE TABLE %[1]s (id integer NOT NULL, n integer NOT NULL, s varchar(100) NOT NULL, PRIMARY KEY (id));\n"+
+		"CREATE INDEX %[1]s_n ON %[1]s (n, s);\n", t)
+}
+
+// dataBlock is what a data-carrying migration does, in SQL all three
+// dialects take: a table created and filled with 50 rows, a backfill
+// (UPDATE), a copy (INSERT ... SELECT) and an index built on the filled
+// table. Each file's work is the same size, whatever the history's length.
+func dataBlock(prefix string, k int) string {
+	t := fmt.Sprintf("%sd%04d", prefix, k)
+	var rows strings.Builder
+	for i := 1; i <= 50; i++ {
+		if i > 1 {
+			rows.WriteString(", ")
+		}
+		fmt.Fprintf(&rows, "(%d, %d, 'row %d')", i, i, i)
+	}
+	return fmt.Sprintf("\n-- Create %[1]s, fill it, backfill, copy, and index it.\n"+
+		"CREATE TABLE %[1]s (id integer NOT NULL, n integer NOT NULL, s varchar(100) NOT NULL, PRIMARY KEY (id));\n"+
+		"INSERT INTO %[1]s (id, n, s) VALUES %[2]s;\n"+
+		"UPDATE %[1]s SET n = n * 2 + 1 WHERE id %% 2 = 0;\n"+
+		"INSERT INTO %[1]s (id, n, s) SELECT id + 1000, n, s FROM %[1]s;\n"+
+		"CREATE INDEX %[1]s_n ON %[1]s (n, s);\n", t, rows.String())
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // cloneFolder copies a migration folder's .sql files with old replaced by
