@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/plugmig/plugmig/engine/apply"
 )
 
 // HistoryCmd lists the history table.
@@ -72,7 +74,12 @@ func (c *HistoryCmd) Run(app *App) error {
 	tw := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "BRANCH\tVERSION\tDESCRIPTION\tTYPE\tSTATEMENTS\tEXECUTED AT\tDURATION\tERROR")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%.1fms\t%s\n", r.Branch, r.Version, r.Description, r.Type, r.Applied, r.Total,
+		version, desc := r.Version, r.Description
+		if from, to, ok := apply.ParseDownKey(r.Version); ok {
+			// A down's record: the versions it went from and to.
+			version, desc = to, "down from "+from
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%.1fms\t%s\n", r.Branch, version, desc, r.Type, r.Applied, r.Total,
 			r.ExecutedAt.Format(time.DateTime), r.DurationMS, oneLineErr(r.Error))
 	}
 	return tw.Flush()

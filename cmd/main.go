@@ -31,6 +31,7 @@ type CLI struct {
 	Status     StatusCmd     `cmd:"" help:"Show each branch's applied version, head and pending files; exit 1 when something is pending."`
 	History    HistoryCmd    `cmd:"" help:"List the applied migrations of every branch (or one)."`
 	Roles      RolesCmd      `cmd:"" help:"Print the SQL a database administrator runs once to create the PostgreSQL role of every enabled plugin (--print), or drop the plugin roles and accounts of databases that are gone (--drop-orphaned)."`
+	Down       DownCmd       `cmd:"" help:"Take one branch back to an earlier version: the plan is computed from its history and live tables, printed, checked for data loss and run under the branch's own identity."`
 	Baseline   BaselineCmd   `cmd:"" help:"Mark existing tables as a branch's given version, without running anything."`
 	Adopt      AdoptCmd      `cmd:"" help:"Adopt existing tables: record, per branch without history, the newest version they match (unowned tables and other tools' histories are left untouched)."`
 	Drift      DriftCmd      `cmd:"" help:"Compare the database with what its history says it holds; exit 1 on drift."`

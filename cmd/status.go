@@ -55,6 +55,9 @@ func (c *StatusCmd) Run(app *App) error {
 			if s.State == "enabled" && s.Failed != "" {
 				fmt.Fprintf(app.Stdout, "%s: the last file failed: %s\n", s.Branch, s.Failed)
 			}
+			if s.Down != "" {
+				fmt.Fprintf(app.Stdout, "%s: %s; go run ./cmd apply brings it forward again\n", s.Branch, s.Down)
+			}
 			if s.Problem != "" {
 				fmt.Fprintf(app.Stdout, "%s: apply would refuse: %s\n", s.Branch, s.Problem)
 			}

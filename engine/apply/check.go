@@ -33,6 +33,11 @@ type BranchPlan struct {
 	// connection, held for a PostgreSQL file outside a transaction.
 	session *sql.DB
 	conn    *sql.Conn
+
+	// down marks a down's plan (see Migrator.Down); reverts are the
+	// versions whose revisions go with its last statement.
+	down    bool
+	reverts []string
 }
 
 // New reports whether the branch has no history in the database yet.
@@ -75,6 +80,10 @@ func (m *Migrator) Plan(ctx context.Context) ([]*BranchPlan, error) {
 		existing map[string]bool
 	)
 	for _, b := range branches {
+		if err := unfinishedDown(all, b); err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
 		bp, err := m.planBranch(b, revs[b])
 		if err != nil {
 			problems = append(problems, err.Error())

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -260,6 +261,22 @@ func (s store) delete(ctx context.Context, branch, version string) error {
 	return err
 }
 
+// deleteVersions deletes a branch's revisions of the versions.
+func (s store) deleteVersions(ctx context.Context, branch string, versions []string) error {
+	if len(versions) == 0 {
+		return nil
+	}
+	args := []any{branch}
+	for _, v := range versions {
+		args = append(args, v)
+	}
+	query := "DELETE FROM " + s.table() + " WHERE branch = ? AND version IN (?" + strings.Repeat(", ?", len(versions)-1) + ")"
+	if _, err := s.db.ExecContext(ctx, s.q(query), args...); err != nil {
+		return fmt.Errorf("write %s: %w", HistoryTable, err)
+	}
+	return nil
+}
+
 // Type names of the history's TYPE column besides Atlas's ("applied",
 // "baseline"): a failed attempt is never recorded as applied.
 const (
@@ -272,6 +289,9 @@ const (
 	// TypePartial is a file that started and did not finish (MySQL, whose
 	// DDL commits statement by statement: a run that was killed).
 	TypePartial = "partial"
+	// TypeDown is a finished down (see Migrator.Down): its version is a
+	// DownKey naming the versions it went from and to.
+	TypeDown = "down"
 )
 
 // typeName is the TYPE recorded for a revision.
@@ -282,6 +302,8 @@ func typeName(r *migrate.Revision) string {
 			return TypeFailed
 		case r.Applied < r.Total:
 			return TypePartial
+		case IsDownKey(r.Version):
+			return TypeDown
 		}
 	}
 	return r.Type.String()
@@ -294,7 +316,7 @@ func (r Revision) TypeName() string { return typeName(r.Revision) }
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 func parseType(s string) migrate.RevisionType {
-	if s == TypeFailed || s == TypePartial {
+	if s == TypeFailed || s == TypePartial || s == TypeDown {
 		return migrate.RevisionTypeExecute
 	}
 	for _, t := range []migrate.RevisionType{migrate.RevisionTypeBaseline, migrate.RevisionTypeExecute, migrate.RevisionTypeResolved, migrate.RevisionTypeExecute | migrate.RevisionTypeResolved} {
@@ -353,13 +375,28 @@ func (b branchRevisions) DeleteRevision(ctx context.Context, version string) err
 	return b.store.delete(ctx, b.branch, version)
 }
 
-// byBranch groups revisions by branch, each in version order.
+// byBranch groups the revisions of files by branch, each in version
+// order; downs' revisions are left out (see downsOf).
 func byBranch(all []Revision) map[string][]*migrate.Revision {
 	revs := map[string][]*migrate.Revision{}
 	for _, r := range all {
-		revs[r.Branch] = append(revs[r.Branch], r.Revision)
+		if !IsDownKey(r.Version) {
+			revs[r.Branch] = append(revs[r.Branch], r.Revision)
+		}
 	}
 	return revs
+}
+
+// downsOf returns a branch's downs' revisions, in the order they ran.
+func downsOf(all []Revision, branch string) []*migrate.Revision {
+	var out []*migrate.Revision
+	for _, r := range all {
+		if r.Branch == branch && IsDownKey(r.Version) {
+			out = append(out, r.Revision)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *migrate.Revision) int { return a.ExecutedAt.Compare(b.ExecutedAt) })
+	return out
 }
 
 // clip shortens s to n bytes for a message.

@@ -69,12 +69,7 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 			results, err = m.applySingle(ctx, plans)
 			return err
 		}
-		if m.enforcing() && m.dialect == "postgres" {
-			m.logins = m.newLogins(plans)
-			m.logins.prefetch(ctx)
-			m.reconcileBatch, m.reconciled = m.batchReconcilable(plans), map[string]bool{}
-			defer func() { m.logins.close(); m.logins, m.reconcileBatch, m.reconciled = nil, nil, nil }()
-		}
+		defer m.startLogins(ctx, plans)()
 		if err := m.store.create(ctx); err != nil {
 			if readOnly(err) {
 				return fmt.Errorf("create %s: %s", HistoryTable, readOnlyAdvice(err, "nothing was applied"))
@@ -95,6 +90,19 @@ func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 		return nil
 	})
 	return results, err
+}
+
+// startLogins opens, under the enforcing guard on PostgreSQL, the
+// sessions the plans' plugin branches run on (logged in as their roles);
+// the returned function closes them.
+func (m *Migrator) startLogins(ctx context.Context, plans []*BranchPlan) func() {
+	if !m.enforcing() || m.dialect != "postgres" {
+		return func() {}
+	}
+	m.logins = m.newLogins(plans)
+	m.logins.prefetch(ctx)
+	m.reconcileBatch, m.reconciled = m.batchReconcilable(plans), map[string]bool{}
+	return func() { m.logins.close(); m.logins, m.reconcileBatch, m.reconciled = nil, nil, nil }
 }
 
 // applyBranches applies core's pending files, then the plugin branches up
@@ -476,6 +484,9 @@ func (m *Migrator) execInTx(ctx context.Context, bp *BranchPlan, f migrate.File,
 		if ctx.Err() != nil {
 			return err // cancelled (interrupted): no fault of the file either; nothing of it is applied
 		}
+		if bp.down {
+			return err // nothing of the down ran: no unfinished down to record
+		}
 		if werr := m.recordFailure(ctx, bp, f, hash, len(stmts), err); werr != nil {
 			err = errors.Join(err, werr)
 		}
@@ -616,6 +627,7 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 	rrw := &fileRevisions{
 		branchRevisions: branchRevisions{branch: bp.Branch, store: store{dialect: m.dialect, db: c, schema: m.historySchema(bp)}},
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
+		reverts: bp.reverts,
 	}
 	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, oneCommand: m.oneCommandOn(bp)}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
@@ -914,6 +926,7 @@ type fileRevisions struct {
 	start    time.Time
 	known    *migrate.Revision // the file's revision read by Plan, if resumed
 	recorded bool              // the history has a row of the file
+	reverts  []string          // a down's: the versions it takes back
 }
 
 // ReadRevision returns the file's revision as Plan read it, under the run
@@ -941,7 +954,22 @@ func (f *fileRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) 
 		f.last = &cp
 		return nil
 	}
+	if err := f.revert(ctx, r); err != nil {
+		return err
+	}
 	return f.branchRevisions.WriteRevision(ctx, r)
+}
+
+// revert deletes, before a down's final revision is written, the
+// revisions of the versions it took back: in its transaction where there
+// is one; on MySQL first, so a kill between the two leaves an unfinished
+// down (which the next down finishes), never a finished one whose reverted
+// versions still count as applied.
+func (f *fileRevisions) revert(ctx context.Context, r *migrate.Revision) error {
+	if len(f.reverts) == 0 || r.Applied < r.Total || r.Error != "" {
+		return nil
+	}
+	return f.store.deleteVersions(ctx, f.branch, f.reverts)
 }
 
 // flush writes the buffered revision: a plain insert for a file the
@@ -952,6 +980,9 @@ func (f *fileRevisions) flush(ctx context.Context) error {
 	r := f.final()
 	if r == nil {
 		return nil
+	}
+	if err := f.revert(ctx, r); err != nil {
+		return err
 	}
 	if f.known == nil && !f.recorded {
 		return f.store.insert(ctx, f.branch, r)

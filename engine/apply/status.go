@@ -37,6 +37,9 @@ type BranchStatus struct {
 	// Next is the one command that gets out of the branch's state ("" when
 	// there is nothing to do, or the way out is an edit Problem describes).
 	Next string `json:"next,omitempty"`
+	// Down says when the branch last went down and from which version to
+	// which, while nothing was applied to it since.
+	Down string `json:"down,omitempty"`
 }
 
 // NeedsWork reports whether apply has something to do (or refuses) for an
@@ -77,7 +80,11 @@ func (m *Migrator) Status(ctx context.Context) ([]BranchStatus, error) {
 		if b != plugin.Core && !slices.Contains(m.enabled, b) {
 			st.State = StateDisabled
 		}
+		st.Down = lastDown(all, b)
 		bp, err := m.planBranch(b, revs[b])
+		if ud := unfinishedDown(all, b); ud != nil {
+			err = ud
+		}
 		if err != nil {
 			st.Problem = err.Error()
 			st.Applied, st.AppliedDescription = lastApplied(revs[b])

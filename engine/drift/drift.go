@@ -168,7 +168,9 @@ func (c *Checker) open(ctx context.Context, t Target) (*session, error) {
 	}
 	revs := map[string][]apply.Revision{}
 	for _, r := range hist {
-		revs[r.Branch] = append(revs[r.Branch], r)
+		if !apply.IsDownKey(r.Version) { // a down's record, not a file's
+			revs[r.Branch] = append(revs[r.Branch], r)
+		}
 	}
 	dev, err := devdb.Open(ctx, t.Dialect, t.ScratchURL)
 	if err != nil {
