@@ -249,7 +249,7 @@ func TestDown(t *testing.T) {
 
 			// An explicit down part that touches core, or the schema: refused.
 			for body, want := range map[string]string{
-				"UPDATE core__users SET name = 'x';\n":            "core__users",
+				"UPDATE core__users SET name = 'x';\n":             "core__users",
 				"ALTER TABLE notes__notes ADD COLUMN x integer;\n": "not an INSERT, UPDATE or DELETE",
 			} {
 				a.folders["notes"][d+"/down/"+notesV3+".sql"] = &fstest.MapFile{Data: []byte(body)}
