@@ -70,7 +70,12 @@ type DownPlan struct {
 }
 
 // SQL is the plan as one script, as Down runs it.
-func (p *DownPlan) SQL() string { return string(p.file.Bytes()) }
+func (p *DownPlan) SQL() string {
+	if p == nil || p.file == nil {
+		return ""
+	}
+	return string(p.file.Bytes())
+}
 
 // DownLoss is one object a down plan drops or narrows that holds data.
 type DownLoss struct {

@@ -54,7 +54,7 @@ func (m *Migrator) planDown(ctx context.Context, req DownRequest) (*DownPlan, er
 	if err != nil {
 		return nil, err
 	}
-	p := &DownPlan{Branch: req.Branch, key: DownKey("", "", time.Now())}
+	p := &DownPlan{Branch: req.Branch}
 	if open != nil {
 		if err := p.resume(req, bp, open); err != nil {
 			return nil, err
@@ -86,7 +86,7 @@ func (m *Migrator) planDown(ctx context.Context, req DownRequest) (*DownPlan, er
 	if err != nil {
 		return nil, err
 	}
-	return p, m.fillPlan(ctx, p, bp, changes)
+	return p, m.fillPlan(ctx, p, changes)
 }
 
 // resume takes over an interrupted down (MySQL, whose DDL commits
@@ -289,7 +289,7 @@ func onlyTables(s *schema.Schema, keep func(string) bool, ref *schema.Schema) *s
 // fillPlan turns the changes and the reverted versions' explicit down
 // parts into the plan's statements, its synthetic migration file and its
 // data losses.
-func (m *Migrator) fillPlan(ctx context.Context, p *DownPlan, bp *BranchPlan, changes []schema.Change) error {
+func (m *Migrator) fillPlan(ctx context.Context, p *DownPlan, changes []schema.Change) error {
 	parts, allowed, err := m.downParts(p)
 	if err != nil {
 		return err
@@ -329,7 +329,6 @@ func (m *Migrator) fillPlan(ctx context.Context, p *DownPlan, bp *BranchPlan, ch
 	for i := range p.Losses {
 		p.Losses[i].Allowed = allowed
 	}
-	_ = bp
 	return nil
 }
 
