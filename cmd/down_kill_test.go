@@ -38,10 +38,15 @@ var killDownFiles = map[string]string{
 // PostgreSQL (one transaction); on MariaDB, whose DDL commits statement by
 // statement, status names the down to run again, and that down finishes
 // it. In every case the rerun leaves the branch at the target with drift
-// clean, and apply brings it forward again. Runs: PLUGMIG_KILL_RUNS.
+// clean, and apply brings it forward again. Every other run kills at a
+// random moment, the others while the plan runs. Runs: PLUGMIG_KILL_RUNS
+// (default 2, 1 with -short).
 func TestKillNineDown(t *testing.T) {
 	t.Parallel()
 	runs := killRuns(t)
+	if os.Getenv("PLUGMIG_KILL_RUNS") == "" {
+		runs = min(runs, 2) // one random moment, one while the plan runs
+	}
 	for _, d := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
@@ -80,7 +85,12 @@ func TestKillNineDown(t *testing.T) {
 					var stderr syncBuffer
 					cmd.Stderr = &stderr
 					require.NoError(t, cmd.Start())
-					time.Sleep(after)
+					if i%2 == 1 && d != "sqlite" {
+						// Every other run: the moment the plan is running.
+						after = waitMidDown(db, 3*took)
+					} else {
+						time.Sleep(after)
+					}
 					require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 					cmd.Process.Wait()
 
@@ -120,6 +130,27 @@ func TestKillNineDown(t *testing.T) {
 			t.Log(fmt.Sprintf("kill -9 during down on %s: %d runs, %d left an unfinished down that a rerun finished (a clean down takes %s)", d, runs, between, took.Round(time.Millisecond)))
 		})
 	}
+}
+
+// waitMidDown waits, at most limit, until a down's plan is running on
+// the database (MariaDB: its revision says some of its statements ran;
+// PostgreSQL: a session is inside a schema change of the image tables),
+// and returns how long it waited.
+func waitMidDown(db *testdb.DB, limit time.Duration) time.Duration {
+	query := "SELECT count(*) FROM plugmig_history WHERE version LIKE '%.down.%' AND applied < total"
+	if db.Dialect == "postgres" {
+		query = `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+			AND state IN ('active', 'idle in transaction') AND (query ILIKE 'DROP%image\_\_%' OR query ILIKE 'ALTER%image\_\_%')`
+	}
+	start := time.Now()
+	for time.Since(start) < limit {
+		var n int
+		if db.DB.QueryRow(query).Scan(&n) == nil && n > 0 {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return time.Since(start)
 }
 
 // downState reads the image branch's applied version from the history,
