@@ -181,7 +181,7 @@ func (m *Migrator) checkDependents(ctx context.Context, dev *devdb.DB, branch st
 			continue
 		}
 		if _, err := m.replay(ctx, dev, b.Owners, upTo); err != nil {
-			blocked = append(blocked, fmt.Sprintf("plugin %q (applied to %s): %s", e, upTo[e], oneLine(err.Error())))
+			blocked = append(blocked, fmt.Sprintf("plugin %q (applied to %s): %s", e, upTo[e], replayFailure(err)))
 			continue
 		}
 		missing, err := danglingReferences(ctx, dev, e)
@@ -197,6 +197,16 @@ func (m *Migrator) checkDependents(ctx context.Context, dev *devdb.DB, branch st
 	}
 	return fmt.Errorf("%w: branch %q cannot go down to %s: enabled plugins that depend on it need what would go (their applied history no longer replays on it):\n  %s\n  nothing was run: take those plugins down first (go run ./cmd down --branch <plugin> ...), or disable them",
 		ErrDown, branch, upTo[branch], strings.Join(blocked, "\n  "))
+}
+
+// replayFailure says which statement of a replay failed and the
+// database's words, in one line.
+func replayFailure(err error) string {
+	var se *migrate.StmtExecError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s fails: %v", clip(oneLine(se.Stmt.Text), 80), rootCause(se.Err))
+	}
+	return oneLine(err.Error())
 }
 
 // danglingReferences lists the foreign keys of a plugin's tables on the
@@ -503,6 +513,9 @@ func (m *Migrator) countNotFitting(ctx context.Context, t string, from, to *sche
 func typeName2(c *schema.Column) string {
 	if c.Type == nil {
 		return "?"
+	}
+	if st, ok := c.Type.Type.(*schema.StringType); ok && st.Size > 0 {
+		return fmt.Sprintf("%s(%d)", st.T, st.Size)
 	}
 	if c.Type.Raw != "" {
 		return c.Type.Raw

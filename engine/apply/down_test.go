@@ -53,8 +53,13 @@ type downApp struct {
 }
 
 func newDownApp(t *testing.T, dialect string, upTo string) *downApp {
+	return newDownAppOf(t, dialect, upTo, downFiles)
+}
+
+// newDownAppOf is newDownApp with other branch files (core's always whole).
+func newDownAppOf(t *testing.T, dialect string, upTo string, branchFiles map[string]map[string]string) *downApp {
 	a := &downApp{t: t, db: testdb.Open(t, dialect), folders: map[string]fstest.MapFS{}}
-	for branch, files := range downFiles {
+	for branch, files := range branchFiles {
 		a.folders[branch] = fstest.MapFS{}
 		for name, body := range files {
 			if name[:len(upTo)] <= upTo || branch == plugin.Core {
@@ -317,4 +322,82 @@ func TestDown(t *testing.T) {
 			a.driftClean(a.migrator(notes))
 		})
 	}
+}
+
+// TestDownCore: core goes down only where no enabled plugin's applied
+// history needs what would go (the refusal names the plugin), and then
+// runs as the migrator; a column narrowed by a down is refused while a
+// value would not fit, naming it and its rows.
+func TestDownCore(t *testing.T) {
+	widen := map[string]string{
+		"sqlite":   "CREATE TABLE core__groups (id integer NOT NULL, PRIMARY KEY (id));\n",
+		"postgres": "CREATE TABLE core__groups (id integer NOT NULL, PRIMARY KEY (id));\nALTER TABLE core__users ALTER COLUMN name TYPE varchar(200);\n",
+		"mysql":    "CREATE TABLE core__groups (id integer NOT NULL, PRIMARY KEY (id));\nALTER TABLE core__users MODIFY COLUMN name varchar(200) NOT NULL;\n",
+	}
+	for _, d := range compose.Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			files := map[string]map[string]string{
+				plugin.Core: {
+					coreV + "_users.sql":        downFiles[plugin.Core][coreV+"_users.sql"],
+					"20260101000005_groups.sql": widen[d],
+				},
+				"notes": {notesV1 + "_notes.sql": "CREATE TABLE notes__notes (id integer NOT NULL, group_id integer NOT NULL, PRIMARY KEY (id), CONSTRAINT notes__notes_group FOREIGN KEY (group_id) REFERENCES core__groups (id));\n"},
+				"tags":  {},
+			}
+			a := newDownAppOf(t, d, "99999999999999", files)
+			notes := []string{"notes"}
+			_, err := a.migrator(notes).Apply(ctx)
+			require.NoError(t, err)
+			a.exec("INSERT INTO core__users (id, name) VALUES (1, 'a name longer than fifty characters, which version 1 could not hold')")
+			before := a.snapshotCore()
+			_, err = a.migrator(notes, apply.WithAllowDataLoss(true)).Down(ctx, apply.DownRequest{Branch: plugin.Core, Steps: 1})
+			require.ErrorIs(t, err, apply.ErrDown)
+			require.ErrorContains(t, err, `plugin "notes"`)
+			require.ErrorContains(t, err, "notes__notes")
+			require.Equal(t, before, a.snapshotCore())
+
+			_, err = a.migrator(notes).Remove(ctx, "notes")
+			require.NoError(t, err)
+			before = a.snapshotCore()
+			none := []string{}
+			if d != compose.SQLite { // SQLite keeps any length in a varchar
+				_, err = a.migrator(none).Down(ctx, apply.DownRequest{Branch: plugin.Core, Steps: 1})
+				require.ErrorIs(t, err, apply.ErrDataLoss)
+				require.ErrorContains(t, err, "column core__users.name (type ")
+				require.ErrorContains(t, err, "(200) -> ")
+				require.ErrorContains(t, err, "(50)), which holds a value in 1 row(s)")
+				require.Equal(t, before, a.snapshotCore())
+				a.exec("UPDATE core__users SET name = 'short'")
+				before = a.snapshotCore()
+			}
+			p, err := a.migrator(none).Down(ctx, apply.DownRequest{Branch: plugin.Core, Steps: 1})
+			require.NoError(t, err)
+			require.Equal(t, coreV, p.To)
+			require.NotContains(t, a.snapshotCore(), "core__groups")
+			one := newDownAppOf(t, d, coreV, map[string]map[string]string{plugin.Core: {coreV + "_users.sql": files[plugin.Core][coreV+"_users.sql"]}, "notes": {}, "tags": {}})
+			_, err = one.migrator(none).Apply(ctx)
+			require.NoError(t, err)
+			sameTables(t, a, one, "core__")
+			a.driftClean(a.migrator(none))
+		})
+	}
+}
+
+// snapshotCore is the history and core's tables with their columns.
+func (a *downApp) snapshotCore() string {
+	a.t.Helper()
+	rows, err := testdb.Rows(a.db.DB, "SELECT branch, version, type, applied, total FROM plugmig_history ORDER BY branch, version")
+	require.NoError(a.t, err)
+	var b strings.Builder
+	fmt.Fprintln(&b, rows)
+	for _, t := range a.tables("core__").Tables {
+		fmt.Fprintf(&b, "%s:", t.Name)
+		for _, c := range t.Columns {
+			fmt.Fprintf(&b, " %s %s", c.Name, c.Type.Raw)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
