@@ -11,7 +11,9 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/internal/sqlq"
+	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/migdir"
 )
 
@@ -38,6 +40,21 @@ type BranchPlan struct {
 	// versions whose revisions go with its last statement.
 	down    bool
 	reverts []string
+
+	// scratch follows the branch's files on a scratch database (scratchDB)
+	// once one of them needed checking before it ran (preflight); behind
+	// are the files applied since, which it has not yet followed.
+	scratch   *lint.Scratch
+	scratchDB *devdb.DB
+	behind    []migrate.File
+}
+
+// closeScratch drops the branch's scratch database, if it has one.
+func (b *BranchPlan) closeScratch() {
+	if b.scratchDB != nil {
+		b.scratchDB.Close()
+	}
+	b.scratch, b.scratchDB, b.behind = nil, nil, nil
 }
 
 // New reports whether the branch has no history in the database yet.

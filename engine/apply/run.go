@@ -289,6 +289,7 @@ func (m *Migrator) applyBranch(ctx context.Context, bp *BranchPlan) (BranchResul
 		return res, err
 	}
 	defer m.leaveBranch(bp)
+	defer bp.closeScratch()
 	seeded := false
 	for i, f := range bp.Pending {
 		if i > 0 && m.halt.Load() {
@@ -410,6 +411,8 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 			return fr, m.explain(bp, f, tx, err)
 		}
 		watched = false
+	} else if n := len(bp.behind); bp.scratch != nil && (n == 0 || bp.behind[n-1] != f) {
+		bp.behind = append(bp.behind, f) // the scratch database follows it before the next check (once, if the file is retried)
 	}
 	if tx {
 		err = m.execInTx(ctx, bp, f, hash, guard, watched, after)
@@ -745,9 +748,35 @@ func (d connDriver) QueryContext(ctx context.Context, query string, args ...any)
 }
 
 // preflight checks a plugin file that cannot run in a transaction before
-// it runs: the histories it builds on are replayed on a scratch database on
-// the target's server (SQLite: in memory) and the file is linted there.
+// it runs, on the branch's scratch database (SQLite: in memory) on the
+// target's server: made at the branch's first such file by replaying the
+// histories it builds on, then kept in step with the branch's files, so
+// each check costs one file, not the history before it.
 func (m *Migrator) preflight(ctx context.Context, guard *lint.Guard, bp *BranchPlan, f migrate.File) error {
+	if bp.scratch == nil {
+		if err := m.openScratch(ctx, guard, bp, f); err != nil {
+			return err
+		}
+	}
+	for _, g := range bp.behind {
+		if err := bp.scratch.Follow(ctx, localFile(g)); err != nil {
+			return err
+		}
+	}
+	bp.behind = nil
+	findings, err := bp.scratch.Check(ctx, localFile(f))
+	if err != nil {
+		return err
+	}
+	if len(findings) > 0 {
+		return &lint.GuardError{Findings: findings}
+	}
+	return nil
+}
+
+// openScratch creates the branch's scratch database and replays on it the
+// histories the branch builds on, its own up to (not including) f.
+func (m *Migrator) openScratch(ctx context.Context, guard *lint.Guard, bp *BranchPlan, f migrate.File) error {
 	if m.dialect != "sqlite" && m.scratchURL == "" {
 		return errors.New("this plugin file runs outside a transaction, so the ownership guard must check it first on a scratch database: configure apply.WithScratchURL (the CLI passes the target's URL)")
 	}
@@ -755,19 +784,21 @@ func (m *Migrator) preflight(ctx context.Context, guard *lint.Guard, bp *BranchP
 	if err != nil {
 		return fmt.Errorf("ownership guard: %w (the guard needs to create a scratch database on the server: grant CREATE, or lint the migration and apply it where it may)", err)
 	}
-	defer dev.Close()
 	b, err := m.composer.Branch(bp.Branch)
 	if err != nil {
+		dev.Close()
 		return err
 	}
 	var histories []lint.History
 	for _, owner := range b.Owners {
 		dir, err := m.sources.Dir(owner, m.dialect)
 		if err != nil {
+			dev.Close()
 			return err
 		}
 		files, err := dir.Files()
 		if err != nil {
+			dev.Close()
 			return err
 		}
 		if owner == bp.Branch {
@@ -775,13 +806,12 @@ func (m *Migrator) preflight(ctx context.Context, guard *lint.Guard, bp *BranchP
 		}
 		histories = append(histories, lint.History{Owner: owner, Files: localFiles(files)})
 	}
-	findings, err := guard.Preflight(ctx, dev, histories, bp.Folder, []migrate.File{localFile(f)})
+	s, err := guard.NewScratch(ctx, dev, histories, bp.Folder)
 	if err != nil {
+		dev.Close()
 		return err
 	}
-	if len(findings) > 0 {
-		return &lint.GuardError{Findings: findings}
-	}
+	bp.scratch, bp.scratchDB = s, dev
 	return nil
 }
 

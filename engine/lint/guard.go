@@ -392,6 +392,34 @@ type History struct {
 // DDL cannot be rolled back): it replays the histories on a scratch
 // database and lints the files there. Only ownership errors are returned.
 func (g *Guard) Preflight(ctx context.Context, dev *devdb.DB, histories []History, folder string, pending []migrate.File) ([]Finding, error) {
+	s, err := g.NewScratch(ctx, dev, histories, folder)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, f := range pending {
+		fs, err := s.Check(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	return out, nil
+}
+
+// Scratch is a scratch database that follows one branch through its
+// pending files: the histories the branch builds on are replayed once,
+// then each file is checked there (or followed, unchecked) in order, so
+// checking a file costs that file, not the history before it.
+type Scratch struct {
+	w      *walker
+	dev    *devdb.DB
+	folder string
+}
+
+// NewScratch resets dev and replays the histories on it, ready to check
+// the branch's files that follow them.
+func (g *Guard) NewScratch(ctx context.Context, dev *devdb.DB, histories []History, folder string) (*Scratch, error) {
 	if err := dev.Reset(ctx); err != nil {
 		return nil, err
 	}
@@ -410,19 +438,32 @@ func (g *Guard) Preflight(ctx context.Context, dev *devdb.DB, histories []Histor
 			return nil, err
 		}
 	}
+	return &Scratch{w: w, dev: dev, folder: folder}, nil
+}
+
+// Check lints the branch's next file on the scratch database, which then
+// holds its changes, and returns the ownership errors it found.
+func (s *Scratch) Check(ctx context.Context, f migrate.File) ([]Finding, error) {
+	fs, err := s.w.lintFile(ctx, f, s.folder+"/"+f.Name())
+	if err != nil {
+		return nil, err
+	}
 	var out []Finding
-	for _, f := range pending {
-		fs, err := w.lintFile(ctx, f, folder+"/"+f.Name())
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range fs {
-			if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable, CodeEscape, CodeLater}, x.Code) {
-				out = append(out, x)
-			}
+	for _, x := range fs {
+		if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable, CodeEscape, CodeLater}, x.Code) {
+			out = append(out, x)
 		}
 	}
 	return out, nil
+}
+
+// Follow runs the branch's next file on the scratch database unchecked
+// (one the guard let through without a scratch check), to keep it in step.
+func (s *Scratch) Follow(ctx context.Context, f migrate.File) error {
+	if err := plan.Replay(ctx, s.dev.Driver, single{f}); err != nil {
+		return fmt.Errorf("ownership guard: replay %s on a scratch database: %w", f.Name(), err)
+	}
+	return s.w.own(ctx, s.w.branch)
 }
 
 var pgDML = lazyre.New(`(?is)^\s*(INSERT|UPDATE|DELETE|MERGE|WITH)\b`)
