@@ -66,6 +66,11 @@ func (m *Migrator) planDown(ctx context.Context, req DownRequest) (*DownPlan, er
 		p.From = bp.Applied().Version
 		p.key = DownKey(p.From, p.To, time.Now())
 	}
+	if p.Resumed {
+		if err := m.waitForDown(ctx, p); err != nil {
+			return nil, err
+		}
+	}
 	if m.dialect != "sqlite" && m.scratchURL == "" {
 		return nil, fmt.Errorf("%w: down replays the branch's history on a scratch database: configure apply.WithScratchURL (the CLI passes the target's URL)", ErrDown)
 	}
@@ -104,6 +109,21 @@ func (p *DownPlan) resume(req DownRequest, bp *BranchPlan, open *migrate.Revisio
 		}
 	}
 	return nil
+}
+
+// waitForDown waits while the statement an interrupted down sent may still
+// run on the server (the dead client's session: the server finishes it),
+// so the plan is computed from the tables as it leaves them: a schema
+// change that names one of the branch's tables (for core, any).
+func (m *Migrator) waitForDown(ctx context.Context, p *DownPlan) error {
+	rerun := fmt.Sprintf("go run ./cmd down --branch %s --to %s", p.Branch, p.To)
+	return m.waitWhileRunning(ctx, rerun, func(text string) bool {
+		words := strings.Fields(strings.ToUpper(text))
+		if len(words) == 0 || !slices.Contains([]string{"ALTER", "DROP", "CREATE", "RENAME"}, words[0]) {
+			return false
+		}
+		return p.Branch == plugin.Core || strings.Contains(text, plugin.Prefix(p.Branch))
+	})
 }
 
 // stepsLandOn reports whether --steps n from the branch's applied version

@@ -121,13 +121,20 @@ func partialHash(stmts []string, i int) string {
 // server finishes what it was sent). On PostgreSQL the migrator, a member
 // of every plugin role, sees their sessions' query text too.
 func (m *Migrator) waitForRunning(ctx context.Context, stmt string) error {
+	want := normalizeStmt(stmt)
+	return m.waitWhileRunning(ctx, "go run ./cmd apply", func(text string) bool { return normalizeStmt(text) == want })
+}
+
+// waitWhileRunning waits, at most the lock timeout, while another session
+// of the server runs a statement match accepts; rerun is the command to run
+// once it is over.
+func (m *Migrator) waitWhileRunning(ctx context.Context, rerun string, match func(string) bool) error {
 	sessions := "SELECT id, COALESCE(info, '') FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND db = DATABASE() AND command = 'Query'"
 	stop := "KILL %d"
 	if m.dialect == "postgres" {
 		sessions = "SELECT pid, coalesce(query, '') FROM pg_catalog.pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"
 		stop = "SELECT pg_cancel_backend(%d)"
 	}
-	want := normalizeStmt(stmt)
 	deadline := time.Now().Add(m.lockTimeout)
 	for {
 		rows, err := m.db.QueryContext(ctx, sessions)
@@ -144,7 +151,7 @@ func (m *Migrator) waitForRunning(ctx context.Context, stmt string) error {
 				rows.Close()
 				return err
 			}
-			if normalizeStmt(text) == want {
+			if match(text) {
 				running = id
 			}
 		}
@@ -153,7 +160,7 @@ func (m *Migrator) waitForRunning(ctx context.Context, stmt string) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: the statement an earlier, interrupted apply sent is still running on the server (session %d) after %s: let it finish (or "+stop+"), then run go run ./cmd apply", ErrInterrupted, running, m.lockTimeout, running)
+			return fmt.Errorf("%w: the statement an earlier, interrupted run sent is still running on the server (session %d) after %s: let it finish (or "+stop+"), then run %s", ErrInterrupted, running, m.lockTimeout, running, rerun)
 		}
 		select {
 		case <-ctx.Done():
