@@ -290,6 +290,7 @@ func (m *Migrator) runDown(ctx context.Context, p *DownPlan) error {
 		return err
 	}
 	defer m.leaveBranch(bp)
+	defer bp.closeScratch() // the guard's, when the plan runs outside a transaction
 	fr, err := m.applyFile(ctx, bp, p.file, nil)
 	p.Duration = fr.Duration
 	return err
