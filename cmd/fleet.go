@@ -22,6 +22,7 @@ type Fleet struct {
 	Targets  string `placeholder:"FILE" help:"Work on every database listed in FILE instead of --url: one URL per line, optionally name=URL, # comments; or JSON [\"url\", {\"name\": ..., \"url\": ...}]; - reads stdin."`
 	Parallel int    `placeholder:"N" help:"With --targets: how many databases are worked on at once (default: the number of CPUs)."`
 	FailFast bool   `help:"With --targets: start no new target after one fails (by default every target is attempted)."`
+	Shard    string `placeholder:"K/N" help:"With --targets: work only on part K of N of the list, to split a fleet across machines (an indexed Job, a CI matrix). A target's part comes from its name alone, whatever the list's order; the N parts cover every target once. Merge the parts' --json outputs with merge."`
 }
 
 // Target results in fleet output.
@@ -61,6 +62,10 @@ type branchChange struct {
 
 // fleetJSON is the --json output of a command run with --targets.
 type fleetJSON struct {
+	// Shard is the part of the list worked on (--shard K/N), and Listed
+	// how many targets the whole list holds; both empty without --shard.
+	Shard   string         `json:"shard,omitempty"`
+	Listed  int            `json:"listed,omitempty"`
 	Targets []fleetTarget  `json:"targets"`
 	Summary map[string]int `json:"summary"`
 }
@@ -81,6 +86,16 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 	targets, err := fleet.ReadFile(f.Targets, app.Stdin)
 	if err != nil {
 		return &exitError{code: 2, err: err}
+	}
+	out := fleetJSON{}
+	if f.Shard != "" {
+		shard, err := fleet.ParseShard(f.Shard)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		out.Shard, out.Listed = shard.String(), len(targets)
+		targets = shard.Select(targets)
+		fmt.Fprintf(app.Stderr, "shard %s: %d of the %d target(s) listed\n", shard, len(targets), out.Listed)
 	}
 	parallel := f.Parallel
 	if parallel <= 0 {
@@ -103,7 +118,7 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 				fmt.Fprintf(app.Stderr, "    %s\n", strings.ReplaceAll(line.Error, "\n", "\n    "))
 			}
 		})
-	out := fleetJSON{Summary: map[string]int{"targets": len(targets)}}
+	out.Summary = map[string]int{"targets": len(targets)}
 	for _, r := range results {
 		line := fleetLine(r)
 		out.Targets = append(out.Targets, line)
@@ -117,16 +132,27 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 		printFleet(app.Stdout, out.Targets)
 		fmt.Fprintf(app.Stdout, "%d target(s) in %s, %d at a time: %s\n", len(targets), time.Since(start).Round(time.Millisecond), parallel, tally(out.Summary))
 	}
-	failed := out.Summary[resultFailed] + out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")]
 	if sig := interrupted(); sig != nil {
 		return &exitError{code: 130, err: fmt.Errorf("interrupted (%s): the targets running were cancelled (an apply's running files roll back where the database allows) and %d were not started; run the same command again: it picks up where each target stopped", sig, out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")])}
 	}
+	list := f.Targets
+	if f.Shard != "" {
+		list += " --shard " + out.Shard
+	}
+	return fleetVerdict(app, out, asJSON, list)
+}
+
+// fleetVerdict is a fleet's exit: an error when a target failed or was not
+// started; errSilent (exit 1) when a target has work left or drift, with
+// the command that shows or does it (list is the --targets argument).
+func fleetVerdict(app *App, out fleetJSON, asJSON bool, list string) error {
+	failed := out.Summary[resultFailed] + out.Summary[strings.ReplaceAll(resultNotStarted, " ", "_")]
 	switch {
 	case failed > 0:
-		return fmt.Errorf("%d of %d target(s) failed or were not started (see above); the others are done", failed, len(targets))
+		return fmt.Errorf("%d of %d target(s) failed or were not started (see above); the others are done", failed, len(out.Targets))
 	case out.Summary[resultPending] > 0:
 		if !asJSON {
-			fmt.Fprintln(app.Stdout, "pending work: run go run ./cmd apply --targets", f.Targets)
+			fmt.Fprintln(app.Stdout, "pending work: run go run ./cmd apply --targets", list)
 		}
 		return errSilent
 	case out.Summary[resultDrift] > 0:
@@ -217,8 +243,8 @@ func tally(summary map[string]int) string {
 // (DATABASE_URL in the environment is ignored with --targets).
 func checkFleetFlags(f Fleet, t Target) error {
 	if f.Targets == "" {
-		if f.Parallel != 0 || f.FailFast {
-			return &exitError{code: 2, err: errors.New("--parallel and --fail-fast work with --targets")}
+		if f.Parallel != 0 || f.FailFast || f.Shard != "" {
+			return &exitError{code: 2, err: errors.New("--parallel, --fail-fast and --shard work with --targets")}
 		}
 		return nil
 	}

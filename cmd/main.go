@@ -35,6 +35,7 @@ type CLI struct {
 	Baseline   BaselineCmd   `cmd:"" help:"Mark existing tables as a branch's given version, without running anything."`
 	Adopt      AdoptCmd      `cmd:"" help:"Adopt existing tables: record, per branch without history, the newest version they match (unowned tables and other tools' histories are left untouched)."`
 	Drift      DriftCmd      `cmd:"" help:"Compare the database with what its history says it holds; exit 1 on drift."`
+	Merge      MergeCmd      `cmd:"" help:"Merge the --json reports of a fleet's shards (apply, status or drift --targets --shard K/N) into one; exit 1 if a shard is missing or a target failed or has work left."`
 	Plugin     PluginCmd     `cmd:"" help:"Create a plugin (new), or drop one from a database (remove)."`
 	Lint       LintCmd       `cmd:"" help:"Check every migration: a plugin never touches what it does not own; sums, dialect parity, drift, Atlas's analyzers."`
 	Atlas      AtlasCmd      `cmd:"" help:"Work with the atlas CLI: write atlas.hcl and its inputs, import what atlas migrate diff wrote."`
