@@ -76,7 +76,7 @@ func TestKillNineDown(t *testing.T) {
 			out, err = plugmigProcess(ctx, down(clean)...).CombinedOutput()
 			require.NoError(t, err, "%s", out)
 			took := time.Since(start)
-			between := 0
+			between, mid := 0, 0
 			for i := range runs {
 				t.Run(strconv.Itoa(i), func(t *testing.T) {
 					db := prepare(t)
@@ -87,7 +87,10 @@ func TestKillNineDown(t *testing.T) {
 					require.NoError(t, cmd.Start())
 					if i%2 == 1 && d != "sqlite" {
 						// Every other run: the moment the plan is running.
-						after = waitMidDown(db, 3*took)
+						var seen bool
+						if after, seen = waitMidDown(db, 3*took); seen {
+							mid++
+						}
 					} else {
 						time.Sleep(after)
 					}
@@ -127,7 +130,7 @@ func TestKillNineDown(t *testing.T) {
 					require.NoError(t, err, "drift after apply:\n%s", out)
 				})
 			}
-			t.Log(fmt.Sprintf("kill -9 during down on %s: %d runs, %d left an unfinished down that a rerun finished (a clean down takes %s)", d, runs, between, took.Round(time.Millisecond)))
+			t.Log(fmt.Sprintf("kill -9 during down on %s: %d runs, %d killed while the plan ran, %d left an unfinished down that a rerun finished (a clean down takes %s)", d, runs, mid, between, took.Round(time.Millisecond)))
 		})
 	}
 }
@@ -135,8 +138,8 @@ func TestKillNineDown(t *testing.T) {
 // waitMidDown waits, at most limit, until a down's plan is running on
 // the database (MariaDB: its revision says some of its statements ran;
 // PostgreSQL: a session is inside a schema change of the image tables),
-// and returns how long it waited.
-func waitMidDown(db *testdb.DB, limit time.Duration) time.Duration {
+// and returns how long it waited and whether it saw the plan run.
+func waitMidDown(db *testdb.DB, limit time.Duration) (time.Duration, bool) {
 	query := "SELECT count(*) FROM plugmig_history WHERE version LIKE '%.down.%' AND applied < total"
 	if db.Dialect == "postgres" {
 		query = `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
@@ -146,11 +149,11 @@ func waitMidDown(db *testdb.DB, limit time.Duration) time.Duration {
 	for time.Since(start) < limit {
 		var n int
 		if db.DB.QueryRow(query).Scan(&n) == nil && n > 0 {
-			break
+			return time.Since(start), true
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	return time.Since(start)
+	return time.Since(start), false
 }
 
 // downState reads the image branch's applied version from the history,
