@@ -120,7 +120,7 @@ func (e *DownDataLossError) Unwrap() []error { return []error{ErrDown, ErrDataLo
 // the run lock: it computes the plan, writes it to the progress writer
 // (see [DownPlan.Describe]),
 // refuses (naming each object and its rows) a plan that drops data unless
-// WithAllowDataLoss, refuses a branch whose enabled dependents' applied
+// WithAllowDataLoss, refuses a branch whose dependents' applied
 // histories need what would go, and runs the plan as the branch's own
 // migration would run. With req.DryRun it returns the plan and runs
 // nothing. An interrupted down (MySQL) is finished by running Down again
@@ -335,4 +335,13 @@ func lastDown(all []Revision, branch string) string {
 	}
 	from, to, _ := ParseDownKey(d.Version)
 	return fmt.Sprintf("went down from %s to %s at %s", from, to, d.ExecutedAt.UTC().Format(time.DateTime))
+}
+
+// downOutcome says what a failed statement of a down's plan (the idx-th)
+// left and what to do: the plan is computed, so nothing is to be edited.
+func downOutcome(tx bool, idx int) string {
+	if tx || idx <= 1 {
+		return "the down was rolled back (nothing of it ran): the branch is where it was; remove the cause the database names (for a table of another branch that references this one, take that branch down first) and run the same down again"
+	}
+	return fmt.Sprintf("statements 1-%d ran and are recorded (this database commits DDL at once): the branch is between the two versions; remove the cause the database names and run the same down again, which computes what is left from the live tables", idx-1)
 }

@@ -182,16 +182,20 @@ func (m *Migrator) replay(ctx context.Context, dev *devdb.DB, owners []string, u
 	return created, nil
 }
 
-// checkDependents refuses a down while an enabled plugin's applied history
-// needs what it would take away: each enabled plugin that depends on the
-// branch (for core: every enabled plugin) with history here is replayed
-// on the branch as it would be after the down. upTo holds the branch's
-// target and every other branch's applied version.
+// checkDependents refuses a down while a plugin's applied history needs
+// what it would take away: each plugin with history here that depends on
+// the branch (for core: every one) is replayed on the branch as it would
+// be after the down; disabled plugins too, whose tables stay. upTo holds
+// the branch's target and every other branch's applied version.
 func (m *Migrator) checkDependents(ctx context.Context, dev *devdb.DB, branch string, upTo map[string]string) error {
 	var blocked []string
-	for _, e := range m.enabled {
+	for _, e := range m.composer.Plugins().Names() {
 		if e == branch || upTo[e] == "" {
 			continue
+		}
+		state := "enabled"
+		if !slices.Contains(m.enabled, e) {
+			state = "disabled, its tables kept"
 		}
 		b, err := m.composer.Branch(e)
 		if err != nil {
@@ -201,7 +205,7 @@ func (m *Migrator) checkDependents(ctx context.Context, dev *devdb.DB, branch st
 			continue
 		}
 		if _, err := m.replay(ctx, dev, b.Owners, upTo); err != nil {
-			blocked = append(blocked, fmt.Sprintf("plugin %q (applied to %s): %s", e, upTo[e], replayFailure(err)))
+			blocked = append(blocked, fmt.Sprintf("plugin %q (%s, applied to %s): %s", e, state, upTo[e], replayFailure(err)))
 			continue
 		}
 		missing, err := danglingReferences(ctx, dev, e)
@@ -209,13 +213,13 @@ func (m *Migrator) checkDependents(ctx context.Context, dev *devdb.DB, branch st
 			return err
 		}
 		if len(missing) > 0 {
-			blocked = append(blocked, fmt.Sprintf("plugin %q (applied to %s): %s", e, upTo[e], strings.Join(missing, "; ")))
+			blocked = append(blocked, fmt.Sprintf("plugin %q (%s, applied to %s): %s", e, state, upTo[e], strings.Join(missing, "; ")))
 		}
 	}
 	if len(blocked) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: branch %q cannot go down to %s: enabled plugins that depend on it need what would go (their applied history no longer replays on it):\n  %s\n  nothing was run: take those plugins down first (go run ./cmd down --branch <plugin> ...), or disable them",
+	return fmt.Errorf("%w: branch %q cannot go down to %s: plugins that depend on it need what would go (their applied history no longer replays on it):\n  %s\n  nothing was run: take those plugins down first (go run ./cmd down --branch <plugin> ...), or remove them (go run ./cmd plugin remove <plugin> --yes)",
 		ErrDown, branch, upTo[branch], strings.Join(blocked, "\n  "))
 }
 

@@ -232,6 +232,10 @@ func TestDown(t *testing.T) {
 			require.ErrorIs(t, err, apply.ErrDown)
 			require.ErrorContains(t, err, `plugin "tags"`)
 			require.Equal(t, before, a.snapshot())
+			// Disabled, its tables stay: refused all the same.
+			_, err = a.migrator([]string{"notes"}).Down(ctx, apply.DownRequest{Branch: "notes", Steps: 1})
+			require.ErrorContains(t, err, `plugin "tags" (disabled, its tables kept`)
+			require.Equal(t, before, a.snapshot())
 			_, err = a.migrator(both).Remove(ctx, "tags")
 			require.NoError(t, err)
 
@@ -263,6 +267,19 @@ func TestDown(t *testing.T) {
 				require.Equal(t, before, a.snapshot())
 			}
 			delete(a.folders["notes"], d+"/down/"+notesV3+".sql")
+
+			// A table no branch owns references notes__labels: the database
+			// refuses the plan; SQLite and PostgreSQL roll all of it back, on
+			// MariaDB what ran is recorded and the same down finishes it.
+			a.exec("CREATE TABLE keepers (id integer NOT NULL, label_id integer NOT NULL, PRIMARY KEY (id), CONSTRAINT keepers_label FOREIGN KEY (label_id) REFERENCES notes__labels (id))",
+				"INSERT INTO keepers (id, label_id) VALUES (1, 1)")
+			_, err = a.migrator(notes, apply.WithAllowDataLoss(true)).Down(ctx, apply.DownRequest{Branch: "notes", Steps: 1})
+			require.ErrorContains(t, err, "run the same down again")
+			if d != compose.MySQL {
+				require.ErrorContains(t, err, "the down was rolled back")
+				require.Equal(t, before, a.snapshot())
+			}
+			a.exec("DROP TABLE keepers")
 
 			p, err = a.migrator(notes, apply.WithAllowDataLoss(true)).Down(ctx, apply.DownRequest{Branch: "notes", Steps: 1})
 			require.NoError(t, err)
@@ -324,7 +341,7 @@ func TestDown(t *testing.T) {
 	}
 }
 
-// TestDownCore: core goes down only where no enabled plugin's applied
+// TestDownCore: core goes down only where no plugin's applied
 // history needs what would go (the refusal names the plugin), and then
 // runs as the migrator; a column narrowed by a down is refused while a
 // value would not fit, naming it and its rows.

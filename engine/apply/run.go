@@ -843,6 +843,9 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		return fmt.Errorf("%s: %s", where, readOnlyAdvice(err, outcome))
 	}
 	var fe *sqlitefk.Error
+	if errors.As(err, &fe) && bp.down {
+		return fmt.Errorf("%s: refused: %w\n  %s", where, err, downOutcome(true, 0))
+	}
 	if errors.As(err, &fe) {
 		return fmt.Errorf("%s: refused: %w\n  the file was rolled back: nothing of it was applied; make it keep (or remove) the rows those reference, run go run ./cmd hash, and apply again", where, err)
 	}
@@ -878,6 +881,9 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		if idx <= 1 {
 			outcome = "nothing of the file was applied; fix the statement, run go run ./cmd hash, and apply again"
 		}
+	}
+	if bp.down {
+		outcome = downOutcome(tx, idx)
 	}
 	if r, ok := lint.Denied(m.dialect, se.Stmt.Text, se.Err, m.ownerOf); ok && bp.Branch != plugin.Core {
 		return m.refused(where, bp, idx, line, se.Stmt.Text, r, outcome)
