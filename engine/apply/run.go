@@ -569,6 +569,9 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 	if err == nil && watch != nil {
 		err = watch.Done()
 	}
+	if err == nil && bp.Branch != plugin.Core {
+		err = guard.Recompile(ctx, tx)
+	}
 	return err
 }
 

@@ -41,6 +41,10 @@ func (w *walker) denied(d *sqliteauth.Denial, fb Finding) Finding {
 		return fb.with(CodeNotOwned, d.Object, owner, fmt.Sprintf("%s %q, owned by %s: %s (refused by SQLite's authorizer)", d.What, d.Object, describeOwner(owner), w.remedy(owner)))
 	case sqliteauth.Name:
 		return fb.with(CodePrefix, d.Object, owner, fmt.Sprintf("creates %q, a name owned by %s: refused by SQLite's authorizer; everything plugin %q creates is named %s...", d.Object, describeOwner(owner), w.branch, w.branch+"__"))
+	case sqliteauth.Several:
+		return fb.with(CodeOneStatement, "", "", "this text holds more than one statement: SQLite would run them all, and each must be judged by itself; end each statement with the file's delimiter (or drop the atlas:delimiter directive), one statement per text")
+	case sqliteauth.Module:
+		return fb.with(CodeModule, d.Object, "", fmt.Sprintf("%s %s: refused by SQLite's authorizer; module %q reaches outside the virtual table (raw pages of the database file, other tables): a plugin may use fts5 (also fts3, fts4), rtree, rtree_i32 or geopoly, or an ordinary table", d.What, d.Object, d.Object))
 	case sqliteauth.Sequence:
 		return fb.with(CodeSequence, "sqlite_sequence", "", fmt.Sprintf("%s sqlite_sequence%s (the AUTOINCREMENT counters of every table): refused by SQLite's authorizer; SQLite maintains it", d.What, via))
 	}
@@ -65,11 +69,15 @@ func (w *walker) later(ctx context.Context, before, after map[string]object, fb 
 	}
 	tables := map[string]bool{}
 	for k, a := range after {
-		if a.Kind != "trigger" {
+		if a.Kind != "trigger" && a.Kind != "view" {
 			continue
 		}
 		if b, ok := before[k]; !ok || b.Sig != a.Sig {
-			tables[a.Table] = true
+			if a.Kind == "view" {
+				tables[a.Name] = true
+			} else {
+				tables[a.Table] = true
+			}
 		}
 	}
 	if len(tables) == 0 {
@@ -89,6 +97,10 @@ func (w *walker) later(ctx context.Context, before, after map[string]object, fb 
 			return nil, err
 		}
 		for _, d := range found {
+			if d.Kind == sqliteauth.Uncompiled {
+				out = append(out, uncompiled(fb, d))
+				continue
+			}
 			key := d.Trigger + " " + d.What + " " + d.Object
 			if seen[key] || allowed {
 				continue
@@ -117,4 +129,23 @@ func (w *walker) replayDriver(ctx context.Context, owner string) (migrate.Driver
 		w.replaying = owner
 	}
 	return sqliteauth.Driver{Driver: w.drv, Auth: w.auth, Policy: w.policy(owner, now)}, nil
+}
+
+// uncompiled is PL122 for a trigger or view SQLite can't compile now.
+func uncompiled(fb Finding, d sqliteauth.Denial) Finding {
+	return fb.with(CodeUncompiled, d.Object, "", fmt.Sprintf("the triggers or view of %q do not compile now (%s): SQLite resolves a trigger's body when a statement fires it, so what it would write once it compiles can't be checked; create triggers and views after the tables and columns they name, and drop or replace them in the file that drops or renames what they name", d.Object, d.What))
+}
+
+// recompiled is PL122 for the branch's triggers and views that no longer
+// compile after a file (SQLite): fb is the file's finding.
+func recompiled(ctx context.Context, a *sqliteauth.Authorizer, p *sqliteauth.Policy, q querier, fb Finding) ([]Finding, error) {
+	ds, err := a.Recompile(ctx, p, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, d := range ds {
+		out = append(out, uncompiled(fb, d))
+	}
+	return out, nil
 }

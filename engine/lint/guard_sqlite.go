@@ -97,3 +97,28 @@ func (wt *Watch) laterEffects(ctx context.Context, stmt string, after map[string
 	}
 	return wt.w.later(ctx, wt.before, after, fb, wt.allowLater[strings.TrimSpace(stmt)] || wt.allowLater[stmt])
 }
+
+// Recompile refuses the file (PL122) when a trigger or view on the
+// branch's objects does not compile once it ran: SQLite resolves a
+// trigger's body only when a statement fires it, so a body this file made
+// uncompilable (or that never compiled) could write anything once a later
+// file makes it compile. q is the file's transaction on the connection
+// the authorizer is installed on; call it after the file's statements.
+func (g *Guard) Recompile(ctx context.Context, q querier) error {
+	if g.auth == nil {
+		return nil
+	}
+	ownerOf := func(n string) string { return g.l.Project.OwnerOf(n, nil) }
+	p := &sqliteauth.Policy{
+		Owns:    func(n string) bool { return ownerOf(n) == g.branch },
+		Foreign: func(n string) bool { return ownerOf(n) != g.branch },
+	}
+	fs, err := recompiled(ctx, g.auth, p, q, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect})
+	if err != nil {
+		return err
+	}
+	if len(fs) > 0 {
+		return &GuardError{Findings: fs}
+	}
+	return nil
+}

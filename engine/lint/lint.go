@@ -50,6 +50,12 @@ const (
 	CodeDirective    = "PL106" // a directive without a reason, or malformed
 	CodeEscape       = "PL107" // reaches outside its transaction or database: transaction control, session authorization, ATTACH, a PRAGMA that changes the database, VACUUM
 	CodeLater        = "PL108" // a trigger, rule or event whose body writes a table the branch does not own, without an allow directive
+	CodeOneStatement = "PL120" // SQLite: a text holding more than one statement (an atlas:delimiter packing several)
+	CodeModule       = "PL121" // SQLite: a virtual table of a module that reaches outside the table (sqlite_dbpage, dbstat, ...)
+	CodeUncompiled   = "PL122" // SQLite: a trigger or view that does not compile now, so what it does later can't be checked
+	CodeDefiner      = "PL123" // MySQL: a view, routine, trigger or event that would not run as SQL SECURITY DEFINER with the plugin's account
+	CodeSessionState = "PL124" // MySQL: a trigger, routine or event body that sets a variable of the session that fires it, or takes a named lock
+	CodeForeignCall  = "PL125" // MySQL: a DEFAULT, CHECK or generated expression that calls a routine the plugin does not own
 	CodeBreaksPlugin = "PL201" // warning: a core migration drops or renames what a plugin references
 	CodeSum          = "PL301" // atlas.sum does not match the folder
 	CodeParity       = "PL302" // the branch's dialect folders hold different versions

@@ -247,6 +247,17 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) (fou
 		before = after
 	}
 	findings = append(findings, w.leftUnprefixed(ignores)...)
+	if w.auth != nil && w.branch != plugin.Core {
+		rf, err := recompiled(ctx, w.auth, w.policy(w.branch, before), w.q, Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range rf {
+			if !slices.ContainsFunc(findings, func(g Finding) bool { return g.Code == f.Code && g.Object == f.Object }) {
+				findings = append(findings, f)
+			}
+		}
+	}
 	var reports []Finding
 	rep := atlasReporter{file: f, base: Finding{Branch: w.branch, Dialect: w.dialect, File: path}, out: &reports}
 	if err := analyze(ctx, w.dialect, w.drv, f, changes, rep); err != nil {

@@ -41,6 +41,15 @@ const (
 	// Escape reaches outside the file's transaction or database: ATTACH,
 	// DETACH, transaction control, a PRAGMA, ANALYZE, SQLite's schema table.
 	Escape
+	// Several is a text holding more than one statement: each is judged
+	// by itself, so one text must hold one.
+	Several
+	// Module creates a virtual table of a module that reaches outside the
+	// table (sqlite_dbpage writes the file's raw pages, dbstat reads them).
+	Module
+	// Uncompiled is a trigger or view that SQLite cannot compile now: what
+	// its body would do once it compiles can't be checked.
+	Uncompiled
 )
 
 // Denial is one operation the authorizer refused (or, when checking what
@@ -140,6 +149,9 @@ func (a *Authorizer) Reset() {
 // statement returns the *Denial (it did not run); any other error is
 // exec's.
 func (a *Authorizer) Run(p *Policy, stmt string, exec func() error) error {
+	if !OneStatement(stmt) {
+		return &Denial{Kind: Several, What: "more than one statement in one text"}
+	}
 	a.on(p, stmt)
 	err := exec()
 	d := a.off()
@@ -151,14 +163,19 @@ func (a *Authorizer) Run(p *Policy, stmt string, exec func() error) error {
 
 // Fires compiles, without running them, statements that fire the
 // triggers of a table or view (INSERT, UPDATE of every column, DELETE,
-// via EXPLAIN) and returns what the trigger bodies would write outside
-// the branch. q must be the connection the authorizer is installed on.
+// via EXPLAIN; a view is also read) and returns what the trigger bodies
+// would write outside the branch. SQLite resolves a trigger's body only
+// when a statement fires it, so a body that does not compile now (a
+// column or table that does not exist yet) could write anything once it
+// does: such a statement is returned as an [Uncompiled] denial, the
+// compile error its What. q must be the connection the authorizer is
+// installed on.
 func (a *Authorizer) Fires(ctx context.Context, p *Policy, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, table string) ([]Denial, error) {
 	cols, _ := sqlq.Strings(ctx, q, "SELECT name FROM pragma_table_info(?)", table) // a broken view has none: INSERT and DELETE still fire its triggers
 	t := Quote(table)
-	stmts := []string{"INSERT INTO " + t + " DEFAULT VALUES", "DELETE FROM " + t}
+	stmts := []string{"SELECT * FROM " + t, "INSERT INTO " + t + " DEFAULT VALUES", "DELETE FROM " + t}
 	if len(cols) > 0 {
 		set := make([]string, len(cols))
 		for i, c := range cols {
@@ -168,6 +185,7 @@ func (a *Authorizer) Fires(ctx context.Context, p *Policy, q interface {
 		stmts = append(stmts, "INSERT INTO "+t+" ("+Quote(cols[0])+") VALUES (NULL)")
 	}
 	a.found = nil
+	var broken []Denial
 	for _, s := range stmts {
 		a.on(p, s)
 		a.fire = true
@@ -175,14 +193,53 @@ func (a *Authorizer) Fires(ctx context.Context, p *Policy, q interface {
 		if err == nil {
 			for rows.Next() {
 			}
+			err = rows.Err()
 			rows.Close()
 		}
 		a.fire = false
 		a.off()
+		if err != nil && len(broken) == 0 && !strings.Contains(err.Error(), "because it is a view") { // a view without an INSTEAD OF trigger for it
+			broken = append(broken, Denial{Kind: Uncompiled, What: s + ": " + err.Error(), Object: table})
+		}
 	}
-	found := a.found
+	found := append(a.found, broken...)
 	a.found = nil
 	return found, nil
+}
+
+// Recompile compiles again, as [Fires] does, the triggers of every table
+// and view the policy's branch owns, and every view it owns, and returns
+// those that do not compile now (a later file dropped or changed what
+// they name): call it after each of the branch's files.
+func (a *Authorizer) Recompile(ctx context.Context, p *Policy, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]Denial, error) {
+	targets, err := sqlq.Strings(ctx, q, "SELECT DISTINCT CASE type WHEN 'trigger' THEN tbl_name ELSE name END FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY 1")
+	if err != nil {
+		return nil, fmt.Errorf("read triggers and views: %w", err)
+	}
+	var out []Denial
+	for _, t := range targets {
+		if a.created == nil {
+			a.Reset()
+		}
+		a.policy = p
+		owned := a.owns(strings.ToLower(t))
+		a.policy = nil
+		if !owned {
+			continue
+		}
+		found, err := a.Fires(ctx, p, q, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range found {
+			if d.Kind == Uncompiled {
+				out = append(out, d)
+			}
+		}
+	}
+	return out, nil
 }
 
 // Quote quotes an identifier for SQLite.
@@ -248,6 +305,22 @@ var pragmas = map[string]bool{
 	"table_info": true, "table_xinfo": true, "index_list": true, "index_info": true, "index_xinfo": true,
 }
 
+// bookkeeping are SQLite's own tables that a CREATE, DROP or ALTER
+// statement writes itself (the schema, AUTOINCREMENT counters, ANALYZE's
+// statistics of a dropped table); any other sqlite_ table (sqlite_dbpage,
+// the raw pages of the file) is never written.
+var bookkeeping = map[string]bool{
+	"sqlite_master": true, "sqlite_schema": true, "sqlite_temp_master": true, "sqlite_temp_schema": true,
+	"sqlite_sequence": true, "sqlite_stat1": true, "sqlite_stat4": true,
+}
+
+// modules are the virtual-table modules a plugin may use: they keep their
+// data in shadow tables named after the virtual table (the plugin's
+// prefix) and write nothing else. Every other module is refused, also one
+// the driver happens to include (sqlite_dbpage rewrites the database
+// file's raw pages, dbstat and the others read outside the table).
+var modules = map[string]bool{"fts3": true, "fts4": true, "fts5": true, "rtree": true, "rtree_i32": true, "geopoly": true}
+
 var onOff = map[string]bool{"": true, "on": true, "off": true, "0": true, "1": true, "true": true, "false": true, "yes": true, "no": true}
 
 func (a *Authorizer) owns(name string) bool {
@@ -300,7 +373,7 @@ func (a *Authorizer) decide(action sqlite.AuthorizerActionCode, arg1, arg2, dbNa
 			return a.deny(Escape, what, dbName+"."+arg1, trigger)
 		}
 		if strings.HasPrefix(n1, "sqlite_") {
-			if a.ddl && trigger == "" {
+			if a.ddl && trigger == "" && bookkeeping[n1] {
 				return sqlite.AuthorizerOK // the schema bookkeeping of a CREATE, DROP or ALTER
 			}
 			if n1 == "sqlite_sequence" {
@@ -321,7 +394,14 @@ func (a *Authorizer) decide(action sqlite.AuthorizerActionCode, arg1, arg2, dbNa
 			return sqlite.AuthorizerOK
 		}
 		return a.deny(Name, "CREATE TEMP", arg1, trigger)
-	case sqlite.AuthCreateTable, sqlite.AuthCreateView, sqlite.AuthCreateVTable:
+	case sqlite.AuthCreateVTable:
+		// arg2 is the module: one that reaches outside the table it
+		// serves is refused whatever the table is called.
+		if !modules[n2] {
+			return a.deny(Module, "CREATE VIRTUAL TABLE "+arg1+" USING", arg2, trigger)
+		}
+		fallthrough
+	case sqlite.AuthCreateTable, sqlite.AuthCreateView:
 		if strings.HasPrefix(n1, "sqlite_") && a.ddl && trigger == "" {
 			// SQLite creating its own table: sqlite_sequence for the first
 			// AUTOINCREMENT column (a statement can't name sqlite_*).

@@ -46,3 +46,25 @@ func TestSQLiteOwnTables(t *testing.T) {
 	require.True(t, errors.As(run("ATTACH ':memory:' AS m"), &d))
 	require.Equal(t, sqliteauth.Escape, d.Kind)
 }
+
+// TestOneStatement: a text is one statement as SQLite reads it (strings,
+// quoted names, comments and a trigger's BEGIN ... END hold semicolons),
+// and two where SQLite would run two.
+func TestOneStatement(t *testing.T) {
+	for text, one := range map[string]bool{
+		"CREATE TABLE image__x (id integer)":                                             true,
+		"CREATE TABLE image__x (id integer);":                                            true,
+		"CREATE TABLE image__x (id integer); -- done\n":                                  true,
+		"CREATE TABLE image__x (id integer);;  /* x */ ;":                                true,
+		"INSERT INTO image__x VALUES ('a;b'), (\"c;d\")":                                 true,
+		"CREATE TRIGGER image__t AFTER INSERT ON image__x BEGIN SELECT 1; SELECT 2; END": true,
+		"CREATE TRIGGER image__t AFTER INSERT ON image__x BEGIN SELECT 1; END;":          true,
+		"SELECT 1 /* ; */; -- ;":                                                         true,
+		"DROP TABLE IF EXISTS image__x; UPDATE sqlite_sequence SET seq = 1":              false,
+		"CREATE TABLE image__x (id integer);\nDELETE FROM core__tags;":                   false,
+		"CREATE TRIGGER image__t AFTER INSERT ON image__x BEGIN SELECT 1; END; SELECT 2": false,
+		"SELECT ';'; SELECT 2":                                                           false,
+	} {
+		require.Equal(t, one, sqliteauth.OneStatement(text), text)
+	}
+}

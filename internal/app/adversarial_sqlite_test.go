@@ -107,6 +107,12 @@ func victimDB(t *testing.T) (path string, bytes []byte) {
 // other file it names exactly as they were.
 func TestAdversarialSQLite(t *testing.T) {
 	t.Parallel()
+	refuseSQLite(t, adversarialSQLite)
+}
+
+// refuseSQLite checks each case as TestAdversarialSQLite says, on one
+// applied database.
+func refuseSQLite(t *testing.T, cases []struct{ name, body, code string }) {
 	ctx := context.Background()
 	dev := testdb.Dev(t, compose.SQLite)
 	e := newApplyEnv(t, compose.SQLite)
@@ -118,7 +124,7 @@ func TestAdversarialSQLite(t *testing.T) {
 	dir := t.TempDir()
 	before := sqliteDump(t, e.db.DB)
 	require.Contains(t, before, "core__tags")
-	for _, c := range adversarialSQLite {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			body := strings.NewReplacer("{victim}", victim, "{dir}", dir).Replace(c.body)
 			e.root = testdb.CopyRoot(t)
@@ -155,7 +161,7 @@ func TestAdversarialSQLite(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
-	t.Logf("%d adversarial SQLite cases", len(adversarialSQLite))
+	t.Logf("%d adversarial SQLite cases", len(cases))
 }
 
 // TestDiffReplayIsAuthorized: diff replays a plugin's merged history on its
