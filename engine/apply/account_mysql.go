@@ -47,6 +47,10 @@ func (m *Migrator) openAccount(ctx context.Context, bp *BranchPlan, deps []strin
 		return fmt.Errorf("branch %q: %w", bp.Branch, err)
 	}
 	db, err := accountDB(m.scratchURL, m.database, a)
+	if lerr := roles.MyLock(ctx, m.db, a); err == nil && lerr != nil {
+		db.Close()
+		err = lerr
+	}
 	if err != nil {
 		return fmt.Errorf("branch %q: connect as its account %s: %w", bp.Branch, a, err)
 	}

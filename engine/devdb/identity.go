@@ -167,6 +167,14 @@ func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, ow
 			return nil, err
 		}
 		pool.SetMaxOpenConns(1)
+		if err := pool.PingContext(ctx); err != nil {
+			pool.Close()
+			return nil, err
+		}
+		if err := roles.MyLock(ctx, d.admin, a); err != nil {
+			pool.Close()
+			return nil, err
+		}
 		return &Session{Q: pool, close: pool.Close}, nil
 	}
 	return &Session{Q: d.DB, close: func() error { return nil }}, nil

@@ -62,7 +62,12 @@ func (w *walker) denied(d *sqliteauth.Denial, fb Finding) Finding {
 // would change core later, outside any migration — unless allowed.
 func (w *walker) later(ctx context.Context, before, after map[string]object, fb Finding, allowed bool) ([]Finding, error) {
 	if w.dialect != "sqlite" {
-		return w.laterText(ctx, before, after, fb, allowed)
+		out, err := w.laterText(ctx, before, after, fb, allowed)
+		if err != nil || w.dialect != "mysql" || !changed(before, after) {
+			return out, err
+		}
+		more, err := w.laterMySQL(ctx, before, after, fb) // whatever the directive: it allows writes, not these
+		return append(out, more...), err
 	}
 	if w.auth == nil {
 		return nil, nil
@@ -148,4 +153,17 @@ func recompiled(ctx context.Context, a *sqliteauth.Authorizer, p *sqliteauth.Pol
 		out = append(out, uncompiled(fb, d))
 	}
 	return out, nil
+}
+
+// changed reports whether a statement changed the catalog.
+func changed(before, after map[string]object) bool {
+	if len(before) != len(after) {
+		return true
+	}
+	for k, a := range after {
+		if b, ok := before[k]; !ok || b.Sig != a.Sig {
+			return true
+		}
+	}
+	return false
 }

@@ -84,6 +84,13 @@ var (
 	// A named primary key, unique or exclusion constraint: its index is in
 	// the schema's namespace, where another plugin's prefix is not ours.
 	constraintNameRe = lazyre.New(`(?is)\bCONSTRAINT\s+(` + identRe + `)\s+(?:PRIMARY\s+KEY|UNIQUE|EXCLUDE)\b`)
+	// MySQL: foreign key names are the database's, check names the table's.
+	myConstraintNameRe = lazyre.New(`(?is)\bCONSTRAINT\s+(` + identRe + `)\s+(?:FOREIGN\s+KEY|CHECK)\b`)
+	// An index declared inside CREATE or ALTER TABLE (MySQL), named.
+	inlineIndexRe = lazyre.New(`(?is)\b(?:INDEX|KEY)\s+(` + identRe + `)\s*(?:USING\s+\w+\s*)?\(`)
+	// What a MySQL column default or generated column may call that
+	// changes the session or another's sequence: the watch reads them.
+	myUntrivial = lazyre.New(`(?i)@|\b(?:nextval|setval|lastval|NEXT\s+VALUE|GET_LOCK|RELEASE_LOCK|RELEASE_ALL_LOCKS)\b`)
 )
 
 // constraintNames are the submatches of constraintNameRe in st, read only
@@ -173,6 +180,16 @@ func (g *Guard) Trivial(stmts []string) bool {
 		}
 		if untrivial(st) || (g.dialect == "postgres" && serverCall.MatchString(st)) {
 			return false // a server function in a default or index: PL108 (laterServerCalls) needs the watch
+		}
+		if g.dialect == "mysql" && myUntrivial.MatchString(st) {
+			return false // a variable or a sequence in a default (PL124, PL125): the pre-flight reads the catalog
+		}
+		if g.dialect == "mysql" && (sqltext.HasWord(st, "KEY") || sqltext.HasWord(st, "INDEX") || sqltext.HasWord(st, "CHECK")) {
+			for _, m := range append(inlineIndexRe.FindAllStringSubmatch(st, -1), myConstraintNameRe.FindAllStringSubmatch(st, -1)...) {
+				if !own(m[1]) {
+					return false // an index named for someone else (PL102)
+				}
+			}
 		}
 		for _, m := range constraintNames(st) {
 			if !own(m[1]) {
@@ -450,7 +467,7 @@ func (s *Scratch) Check(ctx context.Context, f migrate.File) ([]Finding, error) 
 	}
 	var out []Finding
 	for _, x := range fs {
-		if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable, CodeEscape, CodeLater}, x.Code) {
+		if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable, CodeEscape, CodeLater, CodeOneStatement, CodeModule, CodeUncompiled, CodeDefiner, CodeSessionState, CodeForeignCall}, x.Code) {
 			out = append(out, x)
 		}
 	}

@@ -31,3 +31,43 @@ func TestMySQLUpdateTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionState: a MySQL body that sets anything but NEW.<column> or a
+// local variable, touches a variable or takes a named lock is refused,
+// however it is spelled; plain bodies pass.
+func TestSessionState(t *testing.T) {
+	refused := []string{
+		"SET @@session.insert_id = 777",
+		"SET NEW.id = 1, insert_id = 777",
+		"BEGIN SET NEW.id = 1; SET SESSION sql_mode = ''; END",
+		"/*!SET timestamp = 1*/",
+		"/*M!100000 SET timestamp = 1*/",
+		"SET NEW.id = GET_LOCK('plugmig_apply.x', 0)",
+		"SET NEW.id = get_lock /* */ ('x', 0)",
+		"BEGIN SET NEW.a = 'x'; SET names utf8; END",
+		"SET NEW.a = 'it''s', timestamp = 1",
+		"SET NEW.a = 'it\\'s', timestamp = 1",
+		"BEGIN DECLARE k INT; SET k = 1, sql_log_bin = 0; END",
+		"SET `NEW`.id = 1",
+		"SET NEW.a = 'unterminated",
+		"SET NEW.a = 'x@y'",
+		"SET STATEMENT max_statement_time = 1 FOR SELECT 1",
+	}
+	for _, b := range refused {
+		if sessionState("trigger", b, "") == "" {
+			t.Errorf("not refused: %s", b)
+		}
+	}
+	passed := []string{
+		"SET NEW.id = COALESCE(NEW.id, 0)",
+		"BEGIN DECLARE k, m INT DEFAULT 0; SET k = 2; SET NEW.n = k, NEW.m = (SELECT COUNT(*) FROM image__x WHERE a IN (1, 2)); UPDATE image__c SET n = n + 1, m = 2 WHERE id = 1; END",
+		"INSERT INTO image__log (what) VALUES (CONVERT('x' USING utf8mb4))",
+		"SET NEW.a = CAST('x' AS CHAR CHARACTER SET utf8mb4)",
+		"UPDATE image__c SET n = 1 -- SET timestamp = 1 is a comment",
+	}
+	for _, b := range passed {
+		if r := sessionState("trigger", b, ""); r != "" {
+			t.Errorf("refused %s: %s", b, r)
+		}
+	}
+}

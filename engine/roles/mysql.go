@@ -2,6 +2,8 @@ package roles
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,27 +23,58 @@ func (a Account) Password() string { return a.password }
 // String names the account, without its password.
 func (a Account) String() string { return quoteMyString(a.User) + "@" + quoteMyString(a.Host) }
 
-// MyAccount creates (or re-keys) an account with a new random password.
-// Its host is that of the connected account, so it connects from wherever
-// the migrator does. Any privilege it held is revoked: grant with MyGrant.
+// MyAccount creates (or re-keys) an account with a new random password
+// and unlocks it, for the one login of this run: call [MyLock] as soon as
+// that login is made. Its host is that of the connected account, so it
+// connects from wherever the migrator does. Any privilege it held is
+// revoked: grant with MyGrant. The password travels only as its
+// mysql_native_password hash (a server's general or audit log keeps the
+// statements).
 func MyAccount(ctx context.Context, admin Querier, user string) (Account, error) {
-	var cur string
-	if err := admin.QueryRowContext(ctx, `SELECT CURRENT_USER()`).Scan(&cur); err != nil {
+	var cur, version string
+	if err := admin.QueryRowContext(ctx, `SELECT CURRENT_USER(), VERSION()`).Scan(&cur, &version); err != nil {
 		return Account{}, err
 	}
 	host := cur[strings.LastIndex(cur, "@")+1:]
 	a := Account{User: user, Host: host, password: Password()}
-	pw := quoteMyString(a.password)
+	auth := myAuth(version, a.password)
 	for _, s := range []string{
-		"CREATE USER IF NOT EXISTS " + a.String() + " IDENTIFIED BY " + pw,
-		"ALTER USER " + a.String() + " IDENTIFIED BY " + pw,
+		"CREATE USER IF NOT EXISTS " + a.String() + " " + auth + " ACCOUNT LOCK",
+		"ALTER USER " + a.String() + " " + auth + " ACCOUNT UNLOCK",
 		"REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + a.String(),
 	} {
 		if _, err := admin.ExecContext(ctx, s); err != nil {
-			return Account{}, fmt.Errorf("account %s: %s: %w", a, redactPassword(s, a.password), err)
+			return Account{}, fmt.Errorf("account %s: %s: %w", a, strings.SplitN(s, " IDENTIFIED", 2)[0], err)
 		}
 	}
 	return a, nil
+}
+
+// MyLock locks an account again with a password no one knows (the
+// session already logged in as it keeps working): between its logins a
+// plugin's account can't be used, whoever saw a password.
+func MyLock(ctx context.Context, admin Querier, a Account) error {
+	var version string
+	if err := admin.QueryRowContext(ctx, `SELECT VERSION()`).Scan(&version); err != nil {
+		return err
+	}
+	s := "ALTER USER " + a.String() + " " + myAuth(version, Password()) + " ACCOUNT LOCK"
+	if _, err := admin.ExecContext(ctx, s); err != nil {
+		return fmt.Errorf("account %s: lock: %w", a, err)
+	}
+	return nil
+}
+
+// myAuth is the IDENTIFIED clause that sets a password by its
+// mysql_native_password hash: MariaDB's BY PASSWORD, MySQL's WITH ... AS.
+func myAuth(version, password string) string {
+	h1 := sha1.Sum([]byte(password))
+	h2 := sha1.Sum(h1[:])
+	hash := quoteMyString("*" + strings.ToUpper(hex.EncodeToString(h2[:])))
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		return "IDENTIFIED BY PASSWORD " + hash
+	}
+	return "IDENTIFIED WITH mysql_native_password AS " + hash
 }
 
 // MyGrant grants an account SELECT and REFERENCES on the tables read and
@@ -114,8 +147,6 @@ func MyDropAll(ctx context.Context, admin Querier, database string) error {
 	}
 	return errors.Join(errs...)
 }
-
-func redactPassword(s, pw string) string { return strings.ReplaceAll(s, pw, "xxxxx") }
 
 // accounts returns the accounts a query of user and host names returns.
 func accounts(ctx context.Context, q Querier, query string, args ...any) ([]Account, error) {
