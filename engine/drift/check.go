@@ -81,6 +81,11 @@ func (s *session) checkBranch(ctx context.Context, b string, accepted []Differen
 	if err != nil {
 		return br, err
 	}
+	objs, err := s.compareObjects(ctx, b)
+	if err != nil {
+		return br, err
+	}
+	ds = append(ds, objs...)
 	notes, rest := split(ds)
 	br.Notes = notes
 	for _, d := range rest {

@@ -151,6 +151,10 @@ type session struct {
 	cmp     *comparer
 	revs    map[string][]apply.Revision
 	created map[string]string // table -> branch whose history created it
+	// liveObjects are the live database's triggers, views, routines,
+	// events, rules and policies (read once); database is its name.
+	liveObjects map[string]codeObject
+	database    string
 }
 
 func (c *Checker) open(ctx context.Context, t Target) (*session, error) {
