@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/plugmig/plugmig/engine/internal/lazyre"
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 	"github.com/plugmig/plugmig/engine/plugin"
 )
 
@@ -76,12 +77,23 @@ func (w *walker) laterMySQL(ctx context.Context, before, after map[string]object
 		}
 		r.Close()
 	}
+	var sysvars map[string]bool
 	var out []Finding
 	for _, r := range all {
 		if !fresh[strings.ToLower(r.name)] && !fresh[strings.ToLower(r.table)] {
 			continue // checked when it was created or last changed
 		}
-		for _, f := range w.myCheck(r, account, fb) {
+		if sysvars == nil {
+			names, err := sqlq.Strings(ctx, w.q, "SELECT LOWER(VARIABLE_NAME) FROM information_schema.SESSION_VARIABLES")
+			if err != nil {
+				return nil, fmt.Errorf("read the server's variables: %w", err)
+			}
+			sysvars = map[string]bool{}
+			for _, n := range names {
+				sysvars[n] = true
+			}
+		}
+		for _, f := range w.myCheck(r, account, sysvars, fb) {
 			key := f.Code + " " + r.kind + " " + r.name + " " + r.table + " " + f.Message
 			if !w.laterSeen[key] {
 				w.laterSeen[key] = true
@@ -112,7 +124,7 @@ func sameAccount(definer, account string) bool {
 }
 
 // myCheck returns the findings of one catalog row of the branch.
-func (w *walker) myCheck(r myRow, account string, fb Finding) []Finding {
+func (w *walker) myCheck(r myRow, account string, sysvars map[string]bool, fb Finding) []Finding {
 	if !w.mine(r, account) {
 		return nil
 	}
@@ -129,11 +141,11 @@ func (w *walker) myCheck(r myRow, account string, fb Finding) []Finding {
 		if account != "" && !sameAccount(r.definer, account) {
 			out = append(out, fb.with(CodeDefiner, r.name, w.branch, fmt.Sprintf("%s has DEFINER %s, not the plugin's account %s: it would run with another account's rights; leave out the DEFINER clause", what, r.definer, account)))
 		}
-		if reason := sessionState(r.kind, r.code, r.mode); reason != "" {
+		if reason := sessionState(r.kind, r.code, r.mode, sysvars); reason != "" {
 			out = append(out, fb.with(CodeSessionState, r.name, w.branch, fmt.Sprintf("%s %s: it would change the session of whoever fires it (the application's next statements, or apply's run lock, which would stop every later apply); compute values into NEW.<column> or the plugin's own tables instead", what, reason)))
 		}
 	case "column", "check":
-		if reason := sessionState(r.kind, r.code, ""); reason != "" {
+		if reason := sessionState(r.kind, r.code, "", sysvars); reason != "" {
 			out = append(out, fb.with(CodeSessionState, r.table, w.branch, fmt.Sprintf("%s %s: the application evaluates it on every write; use a constant or an expression without variables", what, reason)))
 		}
 		for _, m := range mySequenceCall.FindAllStringSubmatch(r.code, -1) {
@@ -166,7 +178,7 @@ var (
 // closed: a named-lock function or '@' anywhere in the raw text (also in
 // a string or comment, whose reading could differ from the server's), and
 // a SET statement assigning anything but NEW.<column> or a DECLAREd local.
-func sessionState(kind, code, mode string) string {
+func sessionState(kind, code, mode string, sysvars map[string]bool) string {
 	if m := myLockCall.Regexp().FindString(code); m != "" {
 		return "calls " + strings.ToUpper(m) + "()"
 	}
@@ -181,7 +193,7 @@ func sessionState(kind, code, mode string) string {
 	if normalised {
 		return ""
 	}
-	return setTargets(toks)
+	return setTargets(toks, sysvars)
 }
 
 // myTokens splits MySQL code into words, quoted names (kept with their
@@ -275,13 +287,19 @@ func isWordByte(c byte) bool {
 var stmtStart = map[string]bool{";": true, "BEGIN": true, "THEN": true, "ELSE": true, "DO": true, "LOOP": true, "REPEAT": true, "ROW": true}
 
 // setTargets returns why a SET statement in the tokens assigns something
-// other than NEW.<column> or a DECLAREd local variable, or "".
-func setTargets(toks []string) string {
+// other than NEW.<column> or a DECLAREd local variable, or "". A local
+// may not be named like one of the server's variables (sysvars): outside
+// the block that declares it, SET of that name sets the session's.
+func setTargets(toks []string, sysvars map[string]bool) string {
 	declared := map[string]bool{}
 	for i, t := range toks {
 		if strings.EqualFold(t, "DECLARE") {
 			for j := i + 1; j < len(toks); j += 2 {
-				declared[strings.ToLower(strings.Trim(toks[j], "`"))] = true
+				name := strings.ToLower(strings.Trim(toks[j], "`"))
+				if sysvars[name] {
+					return "declares a local variable named like the server's variable " + name + " (outside its block, SET " + name + " sets the session's): name it otherwise"
+				}
+				declared[name] = true
 				if j+1 >= len(toks) || toks[j+1] != "," {
 					break
 				}

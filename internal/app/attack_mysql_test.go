@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ var issue19MySQL = []attack{
 	{"trigger sets a session variable unqualified", "CREATE TABLE image__x (id int);\nCREATE TRIGGER image__x_bi BEFORE INSERT ON image__x FOR EACH ROW SET NEW.id = 1, insert_id = 777;"},
 	{"trigger sets a session variable in a block", "CREATE TABLE image__x (id int);\nCREATE TRIGGER image__x_bi BEFORE INSERT ON image__x FOR EACH ROW BEGIN\n  SET NEW.id = 1;\n  SET SESSION sql_mode = '';\nEND;"},
 	{"trigger sets a session variable in an executable comment", "CREATE TABLE image__x (id int);\nCREATE TRIGGER image__x_bi BEFORE INSERT ON image__x FOR EACH ROW /*!SET @@session.insert_id = 777*/;"},
+	// Found attacking the fix: a local declared in an inner block does not
+	// exist outside it, where SET of its name sets the session's variable.
+	{"trigger sets a session variable named like a local of an inner block", "CREATE TABLE image__x (id int);\nCREATE TRIGGER image__x_bi BEFORE INSERT ON image__x FOR EACH ROW BEGIN\n  BEGIN DECLARE insert_id INT; END;\n  SET insert_id = 777;\nEND;"},
 	{"trigger sets a user variable", "CREATE TABLE image__x (id int);\nCREATE TRIGGER image__x_bi BEFORE INSERT ON image__x FOR EACH ROW SET NEW.id = (@n := 5);"},
 	{"trigger takes the run lock", "CREATE TABLE image__x (id int);\nCREATE TRIGGER image__x_bi BEFORE INSERT ON image__x FOR EACH ROW SET NEW.id = GET_LOCK('plugmig_apply.{{db}}', 0);"},
 	{"trigger releases every named lock", "CREATE TABLE image__x (id int);\nCREATE TRIGGER image__x_bi BEFORE INSERT ON image__x FOR EACH ROW SET NEW.id = RELEASE_ALL_LOCKS();"},
@@ -53,7 +57,10 @@ func TestAttackMySQLIssue19(t *testing.T) {
 func TestAttackMySQLLaterActivity(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, c := range []attack{issue19MySQL[0], issue19MySQL[2], issue19MySQL[7]} {
+	for _, c := range issue19MySQL {
+		if !slices.Contains([]string{"invoker view over core", "trigger sets the firing session's insert id and time", "trigger takes the run lock"}, c.name) {
+			continue
+		}
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := newApplyEnv(t, "mysql")

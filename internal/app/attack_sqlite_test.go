@@ -29,6 +29,10 @@ var issue19SQLite = []struct{ name, body, code string }{
 	{"trigger writing a core table that does not exist yet", "CREATE TABLE image__x (id integer PRIMARY KEY);\nCREATE TRIGGER image__t AFTER INSERT ON image__x BEGIN INSERT INTO core__later (x) VALUES (1); END;", lint.CodeUncompiled},
 	{"instead-of trigger writing a core table that does not exist yet", "CREATE VIEW image__v AS SELECT 1 AS a;\nCREATE TRIGGER image__t INSTEAD OF UPDATE ON image__v BEGIN INSERT INTO core__later (x) VALUES (1); END;", lint.CodeUncompiled},
 	{"view over a table that does not exist yet", "CREATE VIEW image__v AS SELECT x FROM core__later;", lint.CodeUncompiled},
+	// Found attacking the fix: a body whose first write is a view without
+	// an INSTEAD OF trigger stopped compiling there ("because it is a
+	// view"), which Fires took for the view's own refusal.
+	{"trigger body writing a view without a trigger before core", "CREATE TABLE image__x (id integer PRIMARY KEY);\nCREATE VIEW image__v2 AS SELECT 1 AS a;\nCREATE TRIGGER image__t AFTER INSERT ON image__x BEGIN INSERT INTO image__v2 (a) VALUES (1); UPDATE core__users SET bio = 'pwned'; END;", lint.CodeUncompiled},
 	{"trigger left uncompilable by dropping what it writes", "CREATE TABLE image__x (id integer PRIMARY KEY);\nCREATE TABLE image__y (id integer);\nCREATE TRIGGER image__t AFTER INSERT ON image__x BEGIN INSERT INTO image__y (id) VALUES (NEW.id); END;\nDROP TABLE image__y;", lint.CodeUncompiled},
 }
 

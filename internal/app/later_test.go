@@ -38,7 +38,7 @@ var laterCases = map[string][]struct{ name, body string }{
 	},
 	"mysql": {
 		{"trigger", "CREATE TABLE image__x (id int NOT NULL PRIMARY KEY);\n{allow}CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW DELETE FROM core__tags WHERE id = NEW.id;"},
-		{"trigger with a compound body", "CREATE TABLE image__x (id int NOT NULL PRIMARY KEY);\n{allow}CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW BEGIN\n  SET @n = NEW.id;\n  UPDATE/**/core__users SET bio = 'x' WHERE id = @n;\nEND;"},
+		{"trigger with a compound body", "CREATE TABLE image__x (id int NOT NULL PRIMARY KEY);\n{allow}CREATE TRIGGER image__x_t AFTER INSERT ON image__x FOR EACH ROW BEGIN\n  DECLARE n INT;\n  SET n = NEW.id;\n  UPDATE/**/core__users SET bio = 'x' WHERE id = n;\nEND;"},
 		{"event", "CREATE TABLE image__x (id int NOT NULL PRIMARY KEY);\n{allow}CREATE EVENT image__e ON SCHEDULE EVERY 1 DAY DO DELETE FROM core__tags;"},
 	},
 }
