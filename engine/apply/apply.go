@@ -64,6 +64,7 @@ type Migrator struct {
 
 	drv           migrate.Driver // Atlas's driver on db, opened on first use
 	scratchURL    string         // server for the ownership guard's scratch database
+	fromAtlas     []Revision     // core versions the atlas CLI applied, found by Plan for Apply to record
 	interrupted   string         // the user's decision on an interrupted statement (WithInterrupted)
 	allowDataLoss bool           // run files that drop data (WithAllowDataLoss)
 

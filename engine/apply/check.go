@@ -15,6 +15,7 @@ import (
 	"github.com/plugmig/plugmig/engine/internal/sqlq"
 	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // BranchPlan is what a run would do to one branch.
@@ -89,6 +90,11 @@ func (m *Migrator) Plan(ctx context.Context) ([]*BranchPlan, error) {
 	all, err := m.store.all(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _, atlas, err := m.atlasRevisions(ctx); err != nil {
+		return nil, err
+	} else if m.fromAtlas = fromAtlas(atlas, byBranch(all)[plugin.Core]); len(m.fromAtlas) > 0 {
+		all = append(all, m.fromAtlas...) // core's history: Apply records them
 	}
 	revs := byBranch(all)
 	var (

@@ -52,11 +52,24 @@ type BranchResult struct {
 func (m *Migrator) Apply(ctx context.Context) ([]BranchResult, error) {
 	var results []BranchResult
 	m.halt.Store(false)
-	err := m.withLock(ctx, func() error {
+	err := m.withLock(ctx, func() (rerr error) {
 		plans, err := m.Plan(ctx)
 		if err != nil {
 			return err
 		}
+		if err := m.recordAtlas(ctx); err != nil {
+			return err
+		}
+		defer func() {
+			// Whatever core's files did, say how the atlas CLI learns it.
+			hint, err := m.AtlasBehind(ctx)
+			if err != nil && rerr == nil {
+				rerr = err
+			}
+			if hint != "" {
+				fmt.Fprintln(m.progress, hint)
+			}
+		}()
 		if m.single {
 			if err := m.singleRefusal(plans); err != nil {
 				return err
