@@ -494,7 +494,10 @@ func pgPlannedWrites(ctx context.Context, q querier, stmt string) ([]string, err
 	}
 	rows, err := q.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+stmt)
 	if err != nil {
-		return nil, nil // let the statement itself report its error
+		// The statement fails the same way (a table the role may not
+		// write, one that does not exist), and the failure aborted the
+		// transaction: running the statement now would only report that.
+		return nil, err
 	}
 	defer rows.Close()
 	var doc string
