@@ -342,10 +342,9 @@ func (m *Migrator) fillPlan(ctx context.Context, p *DownPlan, changes []schema.C
 	if len(parts) > 0 {
 		first, rest = splitAdditive(changes)
 	}
-	for _, cs := range [][]schema.Change{first, nil, rest} {
-		if cs == nil { // between the additions and the drops: the down parts
+	for i, cs := range [][]schema.Change{first, rest} {
+		if i == 1 { // between the additions and the drops: the down parts
 			write(parts, false)
-			continue
 		}
 		stmts, err := m.planStmts(ctx, cs)
 		if err != nil {

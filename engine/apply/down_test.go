@@ -333,6 +333,7 @@ func TestDown(t *testing.T) {
 			p, err = a.migrator(notes).Down(ctx, apply.DownRequest{Branch: "notes", To: notesV2})
 			require.NoError(t, err)
 			require.Equal(t, []string{notesV3}, p.Explicit)
+			require.Equal(t, 1, strings.Count(p.SQL(), "UPDATE notes__notes SET title = mood"), "the down part runs once:\n%s", p.SQL())
 			require.Contains(t, p.Losses[0].String(), "allowed by the down part: a note's mood goes back into its title")
 			require.Equal(t, "1 one glad|2 two t2|3 three sad", a.notes())
 			sameTables(t, a, two, "notes__")
