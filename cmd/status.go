@@ -77,6 +77,11 @@ func (c *StatusCmd) Run(app *App) error {
 		if err := printDriftStatus(ctx, app.Stdout, app, &c.Target, db, applied); err != nil {
 			return err
 		}
+		if hint, err := m.AtlasBehind(ctx); err != nil {
+			return err
+		} else if hint != "" {
+			fmt.Fprintf(app.Stdout, "core: %s\n", hint)
+		}
 		if work && onlyApply {
 			fmt.Fprintln(app.Stdout, "pending work: run go run ./cmd apply")
 		}
