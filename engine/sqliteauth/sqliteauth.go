@@ -417,6 +417,12 @@ func (a *Authorizer) decide(action sqlite.AuthorizerActionCode, arg1, arg2, dbNa
 		}
 		return a.deny(Name, "CREATE", arg1, trigger)
 	case sqlite.AuthCreateIndex, sqlite.AuthCreateTempIndex, sqlite.AuthCreateTrigger, sqlite.AuthCreateTempTrigger:
+		if action == sqlite.AuthCreateTempTrigger && a.owns(n2) {
+			// It would stay on the connection after the file, unchecked
+			// (it is not in sqlite_master), and the pool hands that
+			// connection to the application next.
+			return a.deny(Escape, "CREATE TEMP TRIGGER", arg1, trigger)
+		}
 		if a.owns(n2) {
 			// SQLite names the index of a UNIQUE or non-integer PRIMARY KEY
 			// constraint itself (sqlite_autoindex_<table>_N): it belongs

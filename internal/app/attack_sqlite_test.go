@@ -33,6 +33,10 @@ var issue19SQLite = []struct{ name, body, code string }{
 	// an INSTEAD OF trigger stopped compiling there ("because it is a
 	// view"), which Fires took for the view's own refusal.
 	{"trigger body writing a view without a trigger before core", "CREATE TABLE image__x (id integer PRIMARY KEY);\nCREATE VIEW image__v2 AS SELECT 1 AS a;\nCREATE TRIGGER image__t AFTER INSERT ON image__x BEGIN INSERT INTO image__v2 (a) VALUES (1); UPDATE core__users SET bio = 'pwned'; END;", lint.CodeUncompiled},
+	// Found attacking the fix: a temporary trigger is in sqlite_temp_master,
+	// which the later-effects check did not read, and stays on the pooled
+	// connection the application uses next.
+	{"temp trigger on own table writing core", "CREATE TABLE image__x (id integer PRIMARY KEY);\nCREATE TEMP TRIGGER image__tt AFTER INSERT ON main.image__x BEGIN UPDATE core__users SET bio = 'pwned'; END;", lint.CodeEscape},
 	{"trigger left uncompilable by dropping what it writes", "CREATE TABLE image__x (id integer PRIMARY KEY);\nCREATE TABLE image__y (id integer);\nCREATE TRIGGER image__t AFTER INSERT ON image__x BEGIN INSERT INTO image__y (id) VALUES (NEW.id); END;\nDROP TABLE image__y;", lint.CodeUncompiled},
 }
 
