@@ -261,9 +261,12 @@ func printDriftStatus(ctx context.Context, w io.Writer, a *App, t *Target, db *s
 	if err != nil {
 		return err
 	}
-	unowned, err := drift.Unowned(ctx, db, dialect, comp)
+	unowned, stray, err := drift.Unowned(ctx, db, dialect, comp)
 	if err != nil {
 		return err
+	}
+	for _, p := range slices.Sorted(maps.Keys(stray)) {
+		fmt.Fprintf(w, "%s: %s: its prefix, but not in its schema (made by hand?): %s checks whether its history created it; plugin remove leaves what it did not create\n", p, strings.Join(stray[p], ", "), t.command("drift"))
 	}
 	if len(unowned) > 0 {
 		fmt.Fprintf(w, "not owned by any registered branch (left untouched): %s\n", strings.Join(unowned, ", "))

@@ -3,18 +3,17 @@ package apply
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"ariga.io/atlas/sql/schema"
 )
 
-// dropOrder returns the tables named with prefix in an order they can be
-// dropped: a table before the tables it references. A table of another
-// owner that references one of them makes it refuse.
-func dropOrder(tables []*schema.Table, prefix string) ([]string, error) {
+// dropOrder returns those of the tables named in drop that exist, in an
+// order they can be dropped: a table before the tables it references. A
+// table not in drop that references one of them makes it refuse.
+func dropOrder(tables []*schema.Table, drop []string) ([]string, error) {
 	mine := map[string]*schema.Table{}
 	for _, t := range tables {
-		if strings.HasPrefix(t.Name, prefix) {
+		if slices.Contains(drop, t.Name) {
 			mine[t.Name] = t
 		}
 	}
@@ -24,7 +23,7 @@ func dropOrder(tables []*schema.Table, prefix string) ([]string, error) {
 		}
 		for _, fk := range t.ForeignKeys {
 			if fk.RefTable != nil && mine[fk.RefTable.Name] != nil {
-				return nil, fmt.Errorf("table %q references %q: it is not %s..., so removing the plugin would break it; drop that reference first", t.Name, fk.RefTable.Name, prefix)
+				return nil, fmt.Errorf("table %q references %q: it is not the plugin's, so removing the plugin would break it; drop that reference first (nothing was dropped)", t.Name, fk.RefTable.Name)
 			}
 		}
 	}

@@ -186,36 +186,23 @@ func (m *Migrator) Baseline(ctx context.Context, branch, version string) error {
 	})
 }
 
-// Remove drops a plugin's tables (those named "<plugin>__...", referencing
-// tables first) and its history. It refuses while an enabled plugin depends
-// on it. It returns the dropped tables.
-func (m *Migrator) Remove(ctx context.Context, name string) ([]string, error) {
-	if err := plugin.ValidateName(name); err != nil {
+// ErrEnabled is wrapped by Remove's refusal of a plugin that is still
+// enabled: the next apply would create its tables again.
+var ErrEnabled = errors.New("plugin is still enabled")
+
+// Remove drops tables, a plugin's own (what its schema declares or its
+// history creates: drift.Checker.Removal says which), referencing tables
+// first, then its history and its database identity. It refuses, before
+// dropping anything, while the plugin is enabled or an enabled plugin
+// depends on it, and when a name in tables lacks the plugin's prefix. It
+// returns the dropped tables.
+func (m *Migrator) Remove(ctx context.Context, name string, tables []string) ([]string, error) {
+	if err := m.Removable(name, tables); err != nil {
 		return nil, err
-	}
-	for _, e := range m.enabled {
-		if e == name {
-			continue
-		}
-		deps, err := m.composer.Plugins().Closure(e)
-		if err != nil {
-			return nil, err
-		}
-		if slices.Contains(deps, name) {
-			return nil, fmt.Errorf("plugin %q is needed by enabled plugin %q: disable or remove %q first", name, e, e)
-		}
 	}
 	var dropped []string
 	err := m.withLock(ctx, func() error {
-		drv, err := m.baseDriver()
-		if err != nil {
-			return err
-		}
-		s, err := drv.InspectSchema(ctx, "", nil)
-		if err != nil {
-			return err
-		}
-		order, err := dropOrder(s.Tables, plugin.Prefix(name))
+		order, err := m.dropOrder(ctx, tables)
 		if err != nil {
 			return err
 		}
@@ -246,6 +233,60 @@ func (m *Migrator) Remove(ctx context.Context, name string) ([]string, error) {
 		dropped = nil
 	}
 	return dropped, err
+}
+
+// Removable refuses what Remove must not do: remove an enabled plugin (or
+// one an enabled plugin needs), or drop a table without its prefix.
+func (m *Migrator) Removable(name string, tables []string) error {
+	if err := plugin.ValidateName(name); err != nil {
+		return err
+	}
+	if slices.Contains(m.enabled, name) {
+		return fmt.Errorf("plugin %q: %w, so the next apply would create its tables again: nothing was dropped; disable it first (%s), or remove it from the code", name, ErrEnabled, m.disableHint(name))
+	}
+	for _, e := range m.enabled {
+		deps, err := m.composer.Plugins().Closure(e)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(deps, name) {
+			return fmt.Errorf("plugin %q is needed by enabled plugin %q: disable or remove %q first", name, e, e)
+		}
+	}
+	for _, t := range tables {
+		if !strings.HasPrefix(t, plugin.Prefix(name)) {
+			return fmt.Errorf("table %q is not plugin %q's (its tables are named %s...): nothing was dropped", t, name, plugin.Prefix(name))
+		}
+	}
+	return nil
+}
+
+// disableHint says how to run without the plugin: --plugins with the other
+// enabled plugins.
+func (m *Migrator) disableHint(name string) string {
+	others := slices.DeleteFunc(slices.Clone(m.enabled), func(e string) bool { return e == name })
+	list := "none"
+	if len(others) > 0 {
+		list = strings.Join(others, ",")
+	}
+	return fmt.Sprintf("pass --plugins %s, or list the enabled plugins in plugmig.json without it", list)
+}
+
+// dropOrder returns those of tables the database has, in an order they can
+// be dropped in.
+func (m *Migrator) dropOrder(ctx context.Context, tables []string) ([]string, error) {
+	if len(tables) == 0 {
+		return nil, nil
+	}
+	drv, err := m.baseDriver()
+	if err != nil {
+		return nil, err
+	}
+	s, err := drv.InspectSchema(ctx, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	return dropOrder(s.Tables, tables)
 }
 
 // inTx runs fn in a transaction on SQLite and PostgreSQL, committed when

@@ -91,6 +91,9 @@ func (s *session) adoptBranch(ctx context.Context, b string, foreign []ForeignHi
 	}
 	if len(s.liveTables(s.owned(b))) == 0 || len(versions) == 0 {
 		br.State = StateNoTables
+		for _, d := range s.strayDifferences(b) {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("branch %q: %s", b, d))
+		}
 		return br, nil
 	}
 	pin, source := "", "match"

@@ -69,6 +69,12 @@ func (s *session) checkBranch(ctx context.Context, b string, accepted []Differen
 				br.Differences = append(br.Differences, Difference{Table: t, Kind: KindTable, What: WhatExtra, Live: "no history: go run ./cmd adopt"})
 			}
 		}
+		if stray := s.strayDifferences(b); len(stray) > 0 {
+			br.Differences = append(br.Differences, stray...)
+			if br.State == StateNotApplied {
+				br.State = StateDrift
+			}
+		}
 		return br, nil
 	}
 	v, desc := s.applied(b)

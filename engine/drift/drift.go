@@ -35,6 +35,7 @@ import (
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/internal/sqlq"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // ErrDifferences is wrapped by adopt's refusal when a branch's tables match
@@ -288,11 +289,16 @@ func (s *session) liveTables(names []string) []string {
 	return out
 }
 
-// compareAt compares the branch's tables in the live database with a
-// replayed schema.
+// compareAt compares the branch's tables in the live database, its strays
+// included, with a replayed schema.
 func (s *session) compareAt(branch string, sch *schema.Schema) ([]Difference, error) {
-	names := s.owned(branch)
-	return s.cmp.compare(sch, s.live, names)
+	ds, err := s.cmp.compare(sch, s.live, s.claimed(branch))
+	for i, d := range ds {
+		if d.Kind == KindTable && d.What == WhatExtra && slices.Contains(s.stray(branch), d.Table) {
+			ds[i].Live = strayNote(branch)
+		}
+	}
+	return ds, err
 }
 
 // finish fills in what concerns the whole database.
@@ -304,7 +310,7 @@ func (s *session) finish(ctx context.Context, r *Report) error {
 	r.Foreign = foreign
 	skip := []string{apply.HistoryTable, Table, AlembicTable, AtlasTable}
 	for _, t := range s.live.Tables {
-		if slices.Contains(skip, t.Name) || s.comp.Owner(t.Name) != "" || s.created[t.Name] != "" {
+		if slices.Contains(skip, t.Name) || s.comp.Owner(t.Name) != "" || s.created[t.Name] != "" || prefixOwner(s.comp, t.Name) != "" {
 			continue
 		}
 		r.Unowned = append(r.Unowned, t.Name)
@@ -314,9 +320,44 @@ func (s *session) finish(ctx context.Context, r *Report) error {
 }
 
 // Unowned returns the tables of a database that no registered branch
-// declares, other than plugmig's and other tools' history tables: a cheap
-// check for status (one catalog query; it replays nothing).
-func Unowned(ctx context.Context, db *sql.DB, dialect string, comp *compose.Composer) ([]string, error) {
+// declares, other than plugmig's and other tools' history tables, and
+// apart (stray, by plugin) those with a registered plugin's prefix that
+// the plugin does not declare: a cheap check for status (one catalog
+// query; it replays nothing, so drift has the last word on a stray).
+func Unowned(ctx context.Context, db *sql.DB, dialect string, comp *compose.Composer) (unowned []string, stray map[string][]string, err error) {
+	names, err := tableNames(ctx, db, dialect)
+	if err != nil {
+		return nil, nil, err
+	}
+	skip := []string{apply.HistoryTable, Table, AlembicTable, AtlasTable}
+	stray = map[string][]string{}
+	for _, t := range names {
+		if slices.Contains(skip, t) || comp.Owner(t) != "" {
+			continue
+		}
+		if p := prefixOwner(comp, t); p != "" {
+			stray[p] = append(stray[p], t)
+			continue
+		}
+		unowned = append(unowned, t)
+	}
+	slices.Sort(unowned)
+	return unowned, stray, nil
+}
+
+// prefixOwner returns the registered plugin whose prefix the table has, or
+// "".
+func prefixOwner(comp *compose.Composer, table string) string {
+	for _, p := range comp.Plugins().Names() {
+		if strings.HasPrefix(table, plugin.Prefix(p)) {
+			return p
+		}
+	}
+	return ""
+}
+
+// tableNames lists the database's tables, sorted.
+func tableNames(ctx context.Context, db *sql.DB, dialect string) ([]string, error) {
 	var query string
 	switch dialect {
 	case "sqlite":
@@ -330,15 +371,8 @@ func Unowned(ctx context.Context, db *sql.DB, dialect string, comp *compose.Comp
 	if err != nil {
 		return nil, fmt.Errorf("list the database's tables: %w", err)
 	}
-	skip := []string{apply.HistoryTable, Table, AlembicTable, AtlasTable}
-	var out []string
-	for _, t := range names {
-		if !slices.Contains(skip, t) && comp.Owner(t) == "" {
-			out = append(out, t)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
+	slices.Sort(names)
+	return names, nil
 }
 
 // split sorts differences into notes and the rest.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/drift"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/app"
@@ -59,6 +60,25 @@ func (e *applyEnv) with(opts ...apply.Option) *apply.Migrator {
 	m, err := apply.New(e.db.DB, e.db.Dialect, comp, app.DiskSources(e.root), append([]apply.Option{apply.WithSQLiteFile(e.db.Name), apply.WithScratchURL(testdb.DevURL(e.t, e.db.Dialect))}, opts...)...)
 	require.NoError(e.t, err)
 	return m
+}
+
+// removal is what plugin remove would drop with m, by replaying the test
+// root's folders as the command does.
+func (e *applyEnv) removal(m *apply.Migrator, name string) *drift.Removal {
+	e.t.Helper()
+	comp, err := app.Composer()
+	require.NoError(e.t, err)
+	chk, err := drift.New(comp, app.DiskSources(e.root))
+	require.NoError(e.t, err)
+	r, err := chk.Removal(context.Background(), drift.Target{DB: e.db.DB, Dialect: e.db.Dialect, Migrator: m, ScratchURL: testdb.DevURL(e.t, e.db.Dialect)}, name)
+	require.NoError(e.t, err)
+	return r
+}
+
+// remove removes the plugin as plugin remove --yes does, with m.
+func (e *applyEnv) remove(m *apply.Migrator, name string) ([]string, error) {
+	e.t.Helper()
+	return m.Remove(context.Background(), name, e.removal(m, name).Drop)
 }
 
 // folder returns a branch's folder for the test's dialect.
@@ -392,7 +412,7 @@ func TestPluginRemove(t *testing.T) {
 			require.NoError(t, err)
 			coreBefore := strings.Join(slices.DeleteFunc(strings.Split(e.snapshot(), "\n"), func(l string) bool { return !strings.HasPrefix(l, "core__") }), "\n")
 
-			dropped, err := e.migrator("archivalook", "mediasecurity").Remove(ctx, "image")
+			dropped, err := e.remove(e.migrator("archivalook", "mediasecurity"), "image")
 			require.NoError(t, err)
 			require.Equal(t, []string{"image__mediadata", "image__tags", "image__thumbs"}, dropped, "a referencing table before the table it references")
 			snap := e.snapshot()
@@ -441,7 +461,7 @@ func TestUnknownBranchInHistory(t *testing.T) {
 	last := st[len(st)-1]
 	require.Equal(t, apply.BranchStatus{Branch: "oldplugin", State: apply.StateUnknown, Applied: "20200101000000", AppliedDescription: "initial", Next: "go run ./cmd plugin remove oldplugin --yes"}, last)
 	require.False(t, last.NeedsWork())
-	dropped, err := e.migrator().Remove(ctx, "oldplugin")
+	dropped, err := e.remove(e.migrator(), "oldplugin")
 	require.NoError(t, err)
 	require.Empty(t, dropped)
 	st, _ = e.migrator().Status(ctx)

@@ -15,9 +15,9 @@ import (
 func TestPluginRemoveQuotesNames(t *testing.T) {
 	t.Parallel()
 	for d, c := range map[string]struct{ create, name string }{
-		compose.SQLite:   {`CREATE TABLE "image__x""; DROP TABLE core__reports; --" (id integer)`, `image__x"; DROP TABLE core__reports; --`},
-		compose.Postgres: {`CREATE TABLE "image__x""; DROP TABLE core__reports; --" (id integer)`, `image__x"; DROP TABLE core__reports; --`},
-		compose.MySQL:    {"CREATE TABLE `image__x``,``core__reports` (id int)", "image__x`,`core__reports"},
+		compose.SQLite:   {`CREATE TABLE "image__x""; DROP TABLE core__reports; --" (id integer);`, `image__x"; DROP TABLE core__reports; --`},
+		compose.Postgres: {`CREATE TABLE "image__x""; DROP TABLE core__reports; --" (id integer);`, `image__x"; DROP TABLE core__reports; --`},
+		compose.MySQL:    {"CREATE TABLE `image__x``,``core__reports` (id int);", "image__x`,`core__reports"},
 	} {
 		t.Run(d, func(t *testing.T) {
 			ctx := context.Background()
@@ -26,7 +26,11 @@ func TestPluginRemoveQuotesNames(t *testing.T) {
 			require.NoError(t, err)
 			_, err = e.db.DB.Exec(c.create)
 			require.NoError(t, err)
-			dropped, err := e.migrator("archivalook", "mediasecurity").Remove(ctx, "image")
+			// Remove drops the names it is given (drift's Removal would
+			// leave this hand-made one: a MySQL plugin account may not even
+			// create it).
+			m := e.migrator("archivalook", "mediasecurity")
+			dropped, err := m.Remove(ctx, "image", append(e.removal(m, "image").Drop, c.name))
 			require.NoError(t, err)
 			require.Contains(t, dropped, c.name)
 			snap := e.snapshot()
