@@ -20,7 +20,7 @@ import (
 // status): each target with its own connection, lock and result.
 type Fleet struct {
 	Targets  string `placeholder:"FILE" help:"Work on every database listed in FILE instead of --url: one URL per line, optionally name=URL, # comments; or JSON [\"url\", {\"name\": ..., \"url\": ...}]; - reads stdin."`
-	Parallel int    `placeholder:"N" help:"With --targets: how many databases are worked on at once (default: the number of CPUs)."`
+	Parallel *int   `placeholder:"N" help:"With --targets: how many databases are worked on at once, 1 or more (default: the number of CPUs)."`
 	FailFast bool   `help:"With --targets: start no new target after one fails (by default every target is attempted)."`
 	Shard    string `placeholder:"K/N" help:"With --targets: work only on part K of N of the list, to split a fleet across machines (an indexed Job, a CI matrix). A target's part comes from its name alone, whatever the list's order; the N parts cover every target once. Merge the parts' --json outputs with merge."`
 }
@@ -97,9 +97,9 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 		targets = shard.Select(targets)
 		fmt.Fprintf(app.Stderr, "shard %s: %d of the %d target(s) listed\n", shard, len(targets), out.Listed)
 	}
-	parallel := f.Parallel
-	if parallel <= 0 {
-		parallel = runtime.NumCPU()
+	parallel := runtime.NumCPU()
+	if f.Parallel != nil {
+		parallel = *f.Parallel
 	}
 	// Build what every target shares once, before the workers start.
 	if _, err := app.Composer(); err != nil {
@@ -242,8 +242,11 @@ func tally(summary map[string]int) string {
 // checkFleetFlags refuses fleet flags without --targets, and --url with it
 // (DATABASE_URL in the environment is ignored with --targets).
 func checkFleetFlags(f Fleet, t Target) error {
+	if f.Parallel != nil && *f.Parallel < 1 {
+		return &exitError{code: 2, err: fmt.Errorf("--parallel %d: give how many databases to work on at once, 1 or more (default: the number of CPUs)", *f.Parallel)}
+	}
 	if f.Targets == "" {
-		if f.Parallel != 0 || f.FailFast || f.Shard != "" {
+		if f.Parallel != nil || f.FailFast || f.Shard != "" {
 			return &exitError{code: 2, err: errors.New("--parallel, --fail-fast and --shard work with --targets")}
 		}
 		return nil

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 )
@@ -48,7 +49,8 @@ type CLI struct {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stdout, stderr := namedHints(os.Args[0], os.Stdout, os.Stderr)
+	os.Exit(run(os.Args[1:], stdout, stderr))
 }
 
 // exitError carries an exit code other than 1 for a failed command.
@@ -77,6 +79,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		kong.Exit(func(code int) { exitCode = code }),
 		kong.BindTo(stdout, (*io.Writer)(nil)),
 		kong.Vars{"default_db": DefaultDatabase},
+	}
+	if err := checkUTF8(args); err != nil {
+		fmt.Fprintln(stderr, "plugmig:", err)
+		return 2
 	}
 	cwd, _ := os.Getwd()
 	root, rootErr := findRoot(cwd)
@@ -123,6 +129,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// utf8Env are the environment variables that name a database or folder.
+var utf8Env = []string{"DATABASE_URL", "PLUGMIG_ROOT", "DEV_URL_POSTGRES", "DEV_URL_MYSQL"}
+
+// checkUTF8 refuses an argument (or a variable of utf8Env) that is not
+// valid UTF-8 before kong reads it: kong turns the bad bytes into U+FFFD,
+// so a SQLite path would name another file, which apply would create.
+func checkUTF8(args []string) error {
+	for i, a := range args {
+		if !utf8.ValidString(a) {
+			return fmt.Errorf("argument %d (%q...) is not valid UTF-8: it would name another file or database than the one meant; give it in UTF-8 (rename the file if its name is not)", i+1, strings.ToValidUTF8(shortArg(a), "?"))
+		}
+	}
+	for _, v := range utf8Env {
+		if !utf8.ValidString(os.Getenv(v)) {
+			return fmt.Errorf("%s is not valid UTF-8: it would name another file or database than the one meant; give it in UTF-8", v)
+		}
+	}
+	return nil
+}
+
+// shortArg is the start of an argument, short enough for a message and
+// never a URL's password: only what precedes "://" or the first 20 bytes.
+func shortArg(a string) string {
+	if i := strings.Index(a, "://"); i >= 0 {
+		return a[:i+3]
+	}
+	if len(a) > 20 {
+		return a[:20]
+	}
+	return a
 }
 
 // checkRoot refuses a --root that is not an existing folder: commands

@@ -84,6 +84,9 @@ func (t *Target) openURL(ctx context.Context, a *App, url string, missing missin
 	if !slices.Contains(a.Dialects, parsed.Dialect) {
 		return nil, nil, fmt.Errorf("%s is a %s database, but this project keeps migrations only for %s (--dialects, PLUGMIG_DIALECTS or plugmig.json): add %s to the dialects, or point --url at a database of one of them", dbdriver.Redact(url), parsed.Dialect, strings.Join(a.Dialects, ", "), parsed.Dialect)
 	}
+	if err := dbdriver.CheckTarget(parsed, url); err != nil {
+		return nil, nil, err
+	}
 	var (
 		target dbdriver.Target
 		db     *sql.DB
@@ -100,7 +103,7 @@ func (t *Target) openURL(ctx context.Context, a *App, url string, missing missin
 			db.SetMaxOpenConns(1)
 		}
 	} else {
-		target, db, err = dbdriver.Open(ctx, url)
+		target, db, err = dbdriver.OpenWait(ctx, url, t.LockTimeout)
 	}
 	if err != nil {
 		return nil, nil, err

@@ -20,5 +20,9 @@ func init() {
 // SQLiteDSN returns the DSN of a SQLite database file with foreign keys
 // enforced (ent and MediaGoblin both rely on them) and a busy timeout.
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+	// busy_timeout first: the foreign_keys pragma already waits for a lock.
+	return "file:" + path + "?" + busyPragma + "&_pragma=foreign_keys(1)"
 }
+
+// busyPragma is SQLiteDSN's wait for a file another process has locked.
+const busyPragma = "_pragma=busy_timeout(10000)"

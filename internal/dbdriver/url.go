@@ -28,6 +28,9 @@ type Target struct {
 // (or postgresql://) and mysql:// (or mariadb://). Passwords never appear in
 // its errors.
 func ParseURL(raw string) (Target, error) {
+	if err := invalidUTF8(raw); err != nil {
+		return Target{}, err
+	}
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
 		return Target{}, fmt.Errorf("database URL %q has no scheme: use sqlite://<file>, postgres://user@host:5432/db or mysql://user@host:3306/db", redact(raw))
@@ -81,24 +84,58 @@ func ParseURL(raw string) (Target, error) {
 	return Target{}, fmt.Errorf("database URL %q: unsupported scheme %q: use sqlite://, postgres:// or mysql://", redact(raw), scheme)
 }
 
+// defaultWait is how long Open waits for a SQLite file another process
+// has locked, and for a server to answer.
+const defaultWait = 10 * time.Second
+
 // Open opens and pings the database a URL names. Its errors never hold
 // the URL's secrets.
 func Open(ctx context.Context, raw string) (Target, *sql.DB, error) {
+	return OpenWait(ctx, raw, defaultWait)
+}
+
+// ErrLocked is wrapped by OpenWait's error when a SQLite file stayed
+// locked by another process for the whole wait.
+var ErrLocked = errors.New("locked by another process")
+
+// OpenWait is Open where a SQLite file locked by another process is waited
+// for at most wait (then the error wraps ErrLocked); every later statement
+// on the connection waits as long.
+func OpenWait(ctx context.Context, raw string, wait time.Duration) (Target, *sql.DB, error) {
 	t, err := ParseURL(raw)
 	if err != nil {
 		return t, nil, ScrubError(err, raw)
 	}
-	db, err := sql.Open(t.Driver, t.DSN)
+	dsn, ping := t.DSN, defaultWait
+	if t.Dialect == "sqlite" {
+		dsn = strings.Replace(dsn, busyPragma, fmt.Sprintf("_pragma=busy_timeout(%d)", wait.Milliseconds()), 1)
+		ping = wait + defaultWait
+	}
+	db, err := sql.Open(t.Driver, dsn)
 	if err != nil {
 		return t, nil, fmt.Errorf("open %s: %w", Redact(raw), ScrubError(err, raw))
 	}
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	pctx, cancel := context.WithTimeout(ctx, ping)
 	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
+	err = db.PingContext(pctx)
+	if err == nil && t.Dialect == "sqlite" {
+		// Reading the schema takes the lock a writer holds: find out now.
+		_, err = db.ExecContext(pctx, "SELECT count(*) FROM sqlite_master")
+	}
+	if err != nil {
 		db.Close()
+		if t.Dialect == "sqlite" && busy(err) {
+			return t, nil, fmt.Errorf("database %s is %w: waited %s (--lock-timeout) and it is still locked: wait for that process to finish (or stop it), then run this again; nothing was changed", Redact(raw), ErrLocked, wait)
+		}
 		return t, nil, fmt.Errorf("connect to %s: %w%s", Redact(raw), ScrubError(err, raw), missingDatabaseHint(t, raw, err))
 	}
 	return t, db, nil
+}
+
+// busy reports whether a SQLite error says the file is locked.
+func busy(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") || strings.Contains(msg, "(5)")
 }
 
 // missingDatabaseHint says what to do when the server has no database of

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/plugmig/plugmig/internal/dbdriver"
@@ -100,7 +102,57 @@ func Parse(b []byte) ([]Target, error) {
 		}
 		seen[t.Name] = i
 	}
-	return ts, nil
+	return ts, refuseTwice(ts)
+}
+
+// refuseTwice refuses a database listed twice (under two names, or spelled
+// two ways): the fleet would migrate it twice at once.
+func refuseTwice(ts []Target) error {
+	seen := map[string]int{}
+	for i, t := range ts {
+		k := databaseKey(t.URL)
+		if k == "" {
+			continue
+		}
+		if j, dup := seen[k]; dup {
+			return fmt.Errorf("targets %d (%s) and %d (%s) are the same database: list each database once", j+1, ts[j].Name, i+1, t.Name)
+		}
+		seen[k] = i
+	}
+	return nil
+}
+
+// databaseKey identifies the database a URL names: the SQLite file's
+// absolute path (links resolved), or dialect, host, port and database
+// name; "" when the URL does not parse (opening it reports why).
+func databaseKey(raw string) string {
+	t, err := dbdriver.ParseURL(raw)
+	if err != nil {
+		return ""
+	}
+	if t.Dialect == "sqlite" {
+		path, err := filepath.Abs(t.Database)
+		if err != nil {
+			return ""
+		}
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			path = real
+		}
+		return "sqlite:" + path
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"postgres": "5432", "mysql": "3306"}[t.Dialect]
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	return t.Dialect + ":" + host + ":" + port + "/" + t.Database
 }
 
 func parseLines(b []byte) ([]Target, error) {

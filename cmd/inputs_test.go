@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/internal/dbdriver"
+)
+
+// TestInputsCheckedBeforeConnecting (issue 21, items 2, 3 and 8): every
+// input that names a database is checked before anything connects, and a
+// refusal says what to write; nothing is created.
+func TestInputsCheckedBeforeConnecting(t *testing.T) {
+	dir := t.TempDir()
+	long := "sqlite://" + dir + "/" + strings.Repeat("a", 100000) + ".db"
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"path not UTF-8", []string{"apply", "--url", "sqlite://" + dir + "/a\xffb.db"}, 2, `argument 3 ("sqlite://"...) is not valid UTF-8: it would name another file or database than the one meant`},
+		{"postgres URL without database", []string{"status", "--url", "postgres://postgres@127.0.0.1:5432"}, 1, "database URL postgres://postgres@127.0.0.1:5432 names no database (the server would read its default one instead): add the database after the host"},
+		{"postgres URL without anything", []string{"status", "--url", "postgres://"}, 1, "names no database"},
+		{"mysql URL without database", []string{"apply", "--url", "mysql://root@127.0.0.1:3306/"}, 1, "database URL mysql://root@127.0.0.1:3306/ names no database: add it after the host, e.g. mysql://user@host:3306/app"},
+		{"missing folder", []string{"apply", "--url", "sqlite://" + dir + "/nosuch/app.db"}, 1, "its folder " + dir + "/nosuch does not exist: create it first (mkdir -p " + dir + "/nosuch), or fix the path"},
+		{"folder as file", []string{"apply", "--url", "sqlite://" + dir}, 1, "SQLite path " + dir + " is a folder, not a database file: name a file in it, e.g. sqlite://" + dir + "/app.db"},
+		{"overlong path", []string{"apply", "--url", long}, 1, "bytes long, more than the system allows (4096): give a shorter path"},
+		{"parallel 0", []string{"status", "--targets", "-", "--parallel", "0"}, 2, "--parallel 0: give how many databases to work on at once, 1 or more"},
+		{"parallel -1", []string{"status", "--targets", "-", "--parallel=-1"}, 2, "--parallel -1: give how many"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(c.args, &out, &errb)
+			require.Equal(t, c.code, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+			require.Contains(t, errb.String(), c.want)
+			require.Less(t, len(errb.String()), 1000, "the input is not echoed whole")
+			require.NotContains(t, out.String(), "pending work")
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			require.Empty(t, entries, "nothing was created")
+		})
+	}
+}
+
+// TestTargetListedTwiceIsRefused (issue 21, item 8): one database under two
+// names (or spelled two ways) in --targets would be migrated twice at once.
+func TestTargetListedTwiceIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, list := range []string{
+		"a=sqlite://" + dir + "/x.db\nb=sqlite://" + dir + "/../" + filepath.Base(dir) + "/x.db\n",
+		"a=postgres://postgres@127.0.0.1:5432/app?sslmode=disable\nb=postgres://postgres@localhost/app\n",
+		"a=mysql://root@127.0.0.1:3306/app\nb=mariadb://root@127.0.0.1/app\n",
+	} {
+		f := filepath.Join(dir, "targets.txt")
+		require.NoError(t, os.WriteFile(f, []byte(list), 0o644))
+		var out, errb bytes.Buffer
+		code := run([]string{"apply", "--targets", f}, &out, &errb)
+		require.Equal(t, 2, code, errb.String())
+		require.Contains(t, errb.String(), "targets 1 (a) and 2 (b) are the same database: list each database once")
+	}
+	_, err := os.Stat(filepath.Join(dir, "x.db"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// TestLockedSQLiteFileHonoursLockTimeout (issue 21, item 8): a SQLite file
+// another connection holds locked is waited for --lock-timeout, then
+// refused as "locked by another process" (not a 10 s context deadline).
+func TestLockedSQLiteFileHonoursLockTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.db")
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"apply", "--plugins", "none", "--url", "sqlite://" + path}, &out, &errb), errb.String())
+	holder, err := sql.Open("sqlite3", dbdriver.SQLiteDSN(path))
+	require.NoError(t, err)
+	defer holder.Close()
+	conn, err := holder.Conn(context.Background())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE")
+	require.NoError(t, err)
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	out.Reset()
+	errb.Reset()
+	start := time.Now()
+	code := run([]string{"status", "--lock-timeout", "1s", "--url", "sqlite://" + path}, &out, &errb)
+	took := time.Since(start)
+	require.Equal(t, 1, code)
+	require.Contains(t, errb.String(), "is locked by another process: waited 1s (--lock-timeout) and it is still locked")
+	require.Less(t, took, 6*time.Second, "the wait is --lock-timeout's, not 10 s")
+}
