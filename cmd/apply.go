@@ -44,6 +44,8 @@ type applyJSON struct {
 type dryRunBranch struct {
 	Branch string       `json:"branch"`
 	Files  []dryRunFile `json:"files"`
+	// Seeds are the seed rows apply would insert after the files.
+	Seeds []string `json:"seeds,omitempty"`
 }
 
 type dryRunFile struct {
@@ -137,10 +139,13 @@ func dryRun(ctx context.Context, m *apply.Migrator) ([]dryRunBranch, error) {
 	}
 	var out []dryRunBranch
 	for _, bp := range plans {
-		if len(bp.Pending) == 0 {
+		b := dryRunBranch{Branch: bp.Branch}
+		if b.Seeds, err = m.PendingSeeds(ctx, bp.Branch); err != nil {
+			return nil, err
+		}
+		if len(bp.Pending) == 0 && len(b.Seeds) == 0 {
 			continue
 		}
-		b := dryRunBranch{Branch: bp.Branch}
 		for _, f := range bp.Pending {
 			stmts, err := m.Stmts(f)
 			if err != nil {
@@ -169,6 +174,12 @@ func printDryRun(w io.Writer, branches []dryRunBranch) {
 				fmt.Fprintf(w, "-- apply would refuse this file: %s\n", strings.ReplaceAll(f.Refused, "\n", "\n-- "))
 			}
 			for _, s := range f.Statements {
+				fmt.Fprintln(w, s)
+			}
+		}
+		if len(b.Seeds) > 0 {
+			fmt.Fprintf(w, "-- branch %s: seed rows not in the database yet\n", b.Branch)
+			for _, s := range b.Seeds {
 				fmt.Fprintln(w, s)
 			}
 		}

@@ -133,6 +133,15 @@ func TestEveryStatusStateNamesItsWayOut(t *testing.T) {
 			// The loop: the failed file replaced by a comment-only one.
 			e.write(imageSQLite+"29990101000000_bad.sql", "-- moved to the next release\n")
 		}},
+		{"file failed on the rows in the database", func(e *nextEnv) {
+			e.write(imageSQLite+"29990101000000_dups.sql", "CREATE TABLE image__dups (x integer);\nINSERT INTO image__dups VALUES (1), (1);\n")
+			e.write(imageSQLite+"29990102000000_unique.sql", "CREATE UNIQUE INDEX image__dups_x ON image__dups (x);\n")
+			e.mustCLI("hash")
+			_, code := e.cli("apply")
+			require.Equal(e.t, 1, code)
+		}, "fix the rows that break plugins/image/migrations/sqlite/29990102000000_unique.sql (the statement that failed: CREATE UNIQUE INDEX image__dups_x ON image__dups (x);", func(e *nextEnv) {
+			e.sql("DELETE FROM image__dups WHERE rowid > (SELECT min(rowid) FROM image__dups)")
+		}},
 		{"file added without hash", func(e *nextEnv) {
 			e.write(imageSQLite+"29990101000000_x.sql", "CREATE TABLE image__x (id int);\n")
 		}, "go run ./cmd hash", nil},

@@ -91,6 +91,9 @@ func (m *Migrator) nextStep(ctx context.Context, st *BranchStatus, bp *BranchPla
 		if r.Error != "" {
 			st.Failed = r.Error
 			st.Next = fmt.Sprintf("fix %s/%s (the statement that failed: %s), then go run ./cmd hash && go run ./cmd apply", bp.Folder, f.Name(), oneLine(r.ErrorStmt))
+			if hasData(r.Error) {
+				st.Next = dataNext(bp.Folder+"/"+f.Name(), oneLine(r.ErrorStmt))
+			}
 			return nil
 		}
 		if m.dialect != "sqlite" && r.Applied < r.Total {

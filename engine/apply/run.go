@@ -904,6 +904,16 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 	if r, ok := lint.Denied(m.dialect, se.Stmt.Text, se.Err, m.ownerOf); ok && bp.Branch != plugin.Core {
 		return m.refused(where, bp, idx, line, se.Stmt.Text, r, outcome)
 	}
+	if dataCaused(se.Err.Error()) {
+		applied := "The file was rolled back: nothing of it was applied."
+		switch {
+		case !tx && idx > 1:
+			applied = fmt.Sprintf("Statements 1-%d were applied and recorded (this database commits DDL at once): apply resumes at statement %d.", idx-1, idx)
+		case !tx:
+			applied = "Nothing of the file was applied."
+		}
+		outcome = dataOutcome(applied)
+	}
 	if strings.Contains(se.Err.Error(), "cannot insert multiple commands into a prepared statement") {
 		outcome = "PostgreSQL reads more than one command in what the migration's parser (Atlas) reads as one statement: a string or comment the two read differently, such as an E'...' string with a backslash; each statement runs as exactly one command, so write them apart. " + outcome
 	}

@@ -77,3 +77,55 @@ func countRows(ctx context.Context, c conn, query string, args ...any) (int, err
 	}
 	return n, rows.Err()
 }
+
+// PendingSeeds returns, as SQL to show (apply --dry-run), the branch's seed
+// rows that apply would insert: those not in the database yet (all of them
+// while their table does not exist). It writes nothing.
+func (m *Migrator) PendingSeeds(ctx context.Context, name string) ([]string, error) {
+	seeds, err := m.composer.Plugins().Seeds(name)
+	if err != nil || len(seeds) == 0 {
+		return nil, err
+	}
+	tables, err := m.tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := store{dialect: m.dialect, db: m.db}
+	var out []string
+	for _, seed := range seeds {
+		cols, args := seedColumns(seed)
+		quoted, where, vals := make([]string, len(cols)), make([]string, len(cols)), make([]string, len(cols))
+		for i, c := range cols {
+			quoted[i] = m.quote(c)
+			where[i] = m.quote(c) + " = ?"
+			vals[i] = sqlLiteral(args[i])
+		}
+		if tables[seed.Table] {
+			n, err := countRows(ctx, m.db, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" WHERE "+strings.Join(where, " AND ")), args...)
+			if err != nil {
+				return nil, fmt.Errorf("branch %q: seed %s: %w", name, seed.Table, err)
+			}
+			if n > 0 {
+				continue
+			}
+		}
+		out = append(out, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s); -- seed row of %s", m.quote(seed.Table), strings.Join(quoted, ", "), strings.Join(vals, ", "), name))
+	}
+	return out, nil
+}
+
+// sqlLiteral shows a seed value as SQL (for display only: apply binds it).
+func sqlLiteral(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case bool:
+		if v {
+			return "TRUE"
+		}
+		return "FALSE"
+	}
+	return fmt.Sprint(v)
+}
