@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
@@ -84,7 +85,7 @@ func (t *Target) openURL(ctx context.Context, a *App, url string, missing missin
 	if !slices.Contains(a.Dialects, parsed.Dialect) {
 		return nil, nil, fmt.Errorf("%s is a %s database, but this project keeps migrations only for %s (--dialects, PLUGMIG_DIALECTS or plugmig.json): add %s to the dialects, or point --url at a database of one of them", dbdriver.Redact(url), parsed.Dialect, strings.Join(a.Dialects, ", "), parsed.Dialect)
 	}
-	if err := dbdriver.CheckTarget(parsed, url); err != nil {
+	if err := dbdriver.CheckTarget(parsed, url, missing == createMissing); err != nil {
 		return nil, nil, err
 	}
 	var (
@@ -108,6 +109,8 @@ func (t *Target) openURL(ctx context.Context, a *App, url string, missing missin
 	if err != nil {
 		return nil, nil, err
 	}
+	// What killed runs left on this server goes now, whatever the command.
+	devdb.SweepOnce(target.Dialect, url)
 	m, err := t.migrator(a, db, target, url, progress)
 	if err != nil {
 		db.Close()

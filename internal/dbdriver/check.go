@@ -51,12 +51,13 @@ func short(s string) string {
 // CheckTarget refuses, before anything connects, a URL of a database to
 // migrate that names no database: a PostgreSQL or MySQL URL without a
 // database name (the server would pick one: postgres, the user's, or none),
-// or a SQLite path that is too long, whose folder does not exist, or that
-// is a folder. Each error says what to write instead.
-func CheckTarget(t Target, raw string) error {
+// or a SQLite path that is too long, that is a folder, or (create: the
+// file is about to be created) whose folder does not exist. Each error says
+// what to write instead.
+func CheckTarget(t Target, raw string, create bool) error {
 	switch t.Dialect {
 	case "sqlite":
-		return checkSQLitePath(t.Database)
+		return checkSQLitePath(t.Database, create)
 	case "postgres":
 		if t.Database == "" && !hasQueryDB(raw) {
 			return fmt.Errorf("database URL %s names no database (the server would read its default one instead): add the database after the host, e.g. postgres://user@host:5432/app?sslmode=disable", Redact(raw))
@@ -77,7 +78,7 @@ func hasQueryDB(raw string) bool {
 }
 
 // checkSQLitePath checks a SQLite database path.
-func checkSQLitePath(path string) error {
+func checkSQLitePath(path string, create bool) error {
 	if path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil
 	}
@@ -91,6 +92,9 @@ func checkSQLitePath(path string) error {
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("SQLite path %s is a folder, not a database file: name a file in it, e.g. sqlite://%s", path, filepath.Join(path, "app.db"))
+	}
+	if !create {
+		return nil
 	}
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)
