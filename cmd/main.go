@@ -18,9 +18,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/plugmig/plugmig/engine/devdb"
 )
 
 // CLI is the command line: the global flags, then one field per command,
@@ -52,6 +55,10 @@ func main() {
 	stdout, stderr := namedHints(os.Args[0], os.Stdout, os.Stderr)
 	os.Exit(run(os.Args[1:], stdout, stderr))
 }
+
+// sweepWait is how long a command waits, before it exits, for the sweep
+// of what killed runs left on its server (devdb.SweepOnce).
+const sweepWait = 45 * time.Second
 
 // exitError carries an exit code other than 1 for a failed command.
 type exitError struct {
@@ -118,7 +125,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plugmig: no dialects: --dialects (or PLUGMIG_DIALECTS, or plugmig.json) is empty: name at least one of sqlite, postgres, mysql")
 		return 2
 	}
-	if err := ctx.Run(app, parser); err != nil {
+	err = ctx.Run(app, parser)
+	devdb.WaitSweeps(sweepWait)
+	if err != nil {
 		if !errors.Is(err, errSilent) {
 			fmt.Fprintln(stderr, "plugmig:", err)
 		}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
+	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 )
@@ -14,14 +16,19 @@ import (
 // plugin, or drops the plugin identities of databases that are gone.
 type RolesCmd struct {
 	Target
-	Print        bool `xor:"action" help:"Print the SQL (CREATE ROLE per enabled plugin, membership of the connected user) for the target database; run nothing."`
-	DropOrphaned bool `xor:"action" help:"Drop the plugin roles (PostgreSQL) or accounts (MySQL/MariaDB) on the target's server whose database no longer exists: they are server-wide, named after their database, and dropping a database leaves them."`
+	Print        bool   `xor:"action" help:"Print the SQL (CREATE ROLE per enabled plugin, membership of the connected user) for the target database; run nothing."`
+	DropOrphaned bool   `xor:"action" help:"Drop the plugin roles (PostgreSQL) or accounts (MySQL/MariaDB) on the target's server whose database no longer exists (they are server-wide, named after their database, and dropping a database leaves them), and what killed runs left there (scratch databases plugmig_dev_*, logins plugmig_dl_*) once their run is gone."`
+	DryRun       bool   `name:"dry-run" help:"With --drop-orphaned: print what would be dropped; drop nothing."`
+	Database     string `placeholder:"NAME" help:"With --drop-orphaned: only the identities of this (dropped) database; scratch leftovers are left alone."`
 }
 
 // Validate asks for one of the two actions.
 func (c *RolesCmd) Validate() error {
 	if !c.Print && !c.DropOrphaned {
 		return errors.New("say what to do: --print (the SQL a DBA runs once) or --drop-orphaned (drop the identities of dropped databases)")
+	}
+	if !c.DropOrphaned && (c.DryRun || c.Database != "") {
+		return errors.New("--dry-run and --database work with --drop-orphaned")
 	}
 	return nil
 }
@@ -36,31 +43,7 @@ func (c *RolesCmd) Run(app *App) error {
 	}
 	defer db.Close()
 	if c.DropOrphaned {
-		t, err := dbdriver.ParseURL(c.URL)
-		if err != nil || t.Dialect == "sqlite" {
-			return errors.New("--drop-orphaned works on a PostgreSQL or MySQL/MariaDB server: pass --url of any database on it")
-		}
-		stmts, err := roles.Orphans(ctx, db, t.Dialect)
-		if err != nil {
-			return fmt.Errorf("list the plugin identities on the server of %s: %w", url, err)
-		}
-		if len(stmts) == 0 {
-			fmt.Fprintf(app.Stdout, "-- no orphaned plugin identities: every plugmig role or account on the server of %s belongs to a database that exists\n", url)
-			return nil
-		}
-		var errs []error
-		for _, s := range stmts {
-			if _, err := db.ExecContext(ctx, s); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", s, err))
-				continue
-			}
-			fmt.Fprintf(app.Stdout, "%s;\n", s)
-		}
-		fmt.Fprintf(app.Stdout, "-- dropped %d of %d orphaned plugin identities (the statements above ran)\n", len(stmts)-len(errs), len(stmts))
-		if len(errs) > 0 {
-			return fmt.Errorf("%w\n(the connected user needs CREATEROLE on PostgreSQL, CREATE USER on MySQL; what succeeded is printed above)", errors.Join(errs...))
-		}
-		return nil
+		return c.dropOrphaned(ctx, app, db, url)
 	}
 	script, can, err := m.RolesSQL(ctx)
 	if err != nil {
@@ -74,5 +57,94 @@ func (c *RolesCmd) Run(app *App) error {
 	if can {
 		fmt.Fprintln(app.Stderr, "the connected user may create roles itself: go run ./cmd apply does this on its own")
 	}
+	return nil
+}
+
+// dropOrphaned lists, then (unless --dry-run) drops, the plugin identities
+// of dropped databases and the leftovers of killed runs.
+func (c *RolesCmd) dropOrphaned(ctx context.Context, app *App, db *sql.DB, url string) error {
+	t, err := dbdriver.ParseURL(c.URL)
+	if err != nil || t.Dialect == "sqlite" {
+		return errors.New("--drop-orphaned works on a PostgreSQL or MySQL/MariaDB server: pass --url of any database on it")
+	}
+	tag := ""
+	if c.Database != "" {
+		if err := c.refuseExisting(ctx, db, t.Dialect); err != nil {
+			return err
+		}
+		tag = roles.DatabaseTag(c.Database)
+	}
+	stmts, err := roles.Orphans(ctx, db, t.Dialect, tag)
+	if err != nil {
+		return fmt.Errorf("list the plugin identities on the server of %s: %w", url, err)
+	}
+	var left []devdb.Leftover
+	if c.Database == "" {
+		if left, err = devdb.Abandoned(ctx, t.Dialect, db); err != nil {
+			return fmt.Errorf("list what killed runs left on the server of %s: %w", url, err)
+		}
+	}
+	if len(stmts) == 0 && len(left) == 0 {
+		fmt.Fprintf(app.Stdout, "-- no orphaned plugin identities: every plugmig role or account on the server of %s belongs to a database that exists, and no killed run left anything\n", url)
+		return nil
+	}
+	if c.DryRun {
+		return printOrphans(app, stmts, left)
+	}
+	var errs []error
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s, err))
+			continue
+		}
+		fmt.Fprintf(app.Stdout, "%s;\n", s)
+	}
+	for _, l := range left {
+		if err := l.Drop(ctx, db); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(app.Stdout, "-- %s %s of a killed run, and its identities:\n", l.Kind, l.Name)
+		for _, s := range l.Statements {
+			fmt.Fprintf(app.Stdout, "%s;\n", s)
+		}
+	}
+	total := len(stmts) + len(left)
+	fmt.Fprintf(app.Stdout, "-- dropped %d of %d orphaned plugin identities and killed runs' leftovers (the statements above ran)\n", total-len(errs), total)
+	if len(errs) > 0 {
+		return fmt.Errorf("%w\n(the connected user needs CREATEROLE on PostgreSQL, CREATE USER on MySQL; what succeeded is printed above)", errors.Join(errs...))
+	}
+	return nil
+}
+
+// refuseExisting refuses --database of a database that exists: its
+// identities are in use, not orphaned.
+func (c *RolesCmd) refuseExisting(ctx context.Context, db *sql.DB, dialect string) error {
+	q := "SELECT count(*) FROM pg_database WHERE datname = $1"
+	if dialect == "mysql" {
+		q = "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?"
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, q, c.Database).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("database %q exists: its plugin identities are in use, not orphaned; drop the database first (or name one that is gone)", c.Database)
+	}
+	return nil
+}
+
+// printOrphans prints what --drop-orphaned would drop.
+func printOrphans(app *App, stmts []string, left []devdb.Leftover) error {
+	for _, s := range stmts {
+		fmt.Fprintf(app.Stdout, "%s;\n", s)
+	}
+	for _, l := range left {
+		fmt.Fprintf(app.Stdout, "-- %s %s of a killed run (its creator is gone), and its plugin identities:\n", l.Kind, l.Name)
+		for _, s := range l.Statements {
+			fmt.Fprintf(app.Stdout, "%s;\n", s)
+		}
+	}
+	fmt.Fprintf(app.Stdout, "-- dry run: would drop %d orphaned plugin identities and %d killed runs' leftovers; nothing was dropped\n", len(stmts), len(left))
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 
 // Scratch databases on a server are named plugmig_dev_<unix seconds>_<pid>_<random>:
@@ -21,10 +24,10 @@ import (
 // without keeping state anywhere; the process id says who made it.
 const scratchPrefix = "plugmig_dev_"
 
-// StaleAfter is how old a scratch database must be before a run may drop
-// it, and only when nobody is connected to it. It is generous: no diff,
-// lint or test run lasts that long, so a live database is never dropped.
-const StaleAfter = 6 * time.Hour
+// Grace is how old a scratch database must be before another run may
+// judge it abandoned: a run of an older plugmig, which holds no life lock,
+// connects to its scratch database within it.
+const Grace = 2 * time.Minute
 
 // scratchName returns a new scratch database name, created now.
 func scratchName(now time.Time) string {
@@ -52,55 +55,20 @@ func scratchCreated(name string) (t time.Time, ok bool) {
 	return time.Unix(sec, 0), true
 }
 
-// SweepStale drops the scratch databases on the server of admin (a
-// connection to it) created more than olderThan ago that nobody is
-// connected to: those of runs that were killed before they could drop
-// their own. It returns the names it dropped. Errors on one database (it
-// was dropped meanwhile, a connection arrived) leave it for a later run.
-func SweepStale(ctx context.Context, dialect string, admin *sql.DB, olderThan time.Duration) ([]string, error) {
-	var list, inUse string
-	switch dialect {
-	case "postgres":
-		list = `SELECT datname FROM pg_database WHERE datname LIKE 'plugmig\_dev\_%'`
-		inUse = `SELECT count(*) FROM pg_stat_activity WHERE datname = $1`
-	case "mysql":
-		list = `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'plugmig\_dev\_%'`
-		inUse = `SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = ?`
-	default:
-		return nil, nil
-	}
-	rows, err := admin.QueryContext(ctx, list)
+// Sweep drops what killed runs left on the server of admin (a connection
+// to it): their scratch databases (plugmig_dev_*) and scratch logins
+// (plugmig_dl_*) with the plugin identities made for them, once their
+// creator is gone. It returns what it dropped. Errors on one (it was
+// dropped meanwhile, a connection arrived) leave it for a later run.
+func Sweep(ctx context.Context, dialect string, admin *sql.DB) ([]string, error) {
+	left, err := Abandoned(ctx, dialect, admin)
 	if err != nil {
-		return nil, fmt.Errorf("list scratch databases: %w", err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var dropped []string
-	for _, n := range names {
-		created, ok := scratchCreated(n)
-		if !ok || time.Since(created) < olderThan {
-			continue
-		}
-		var conns int
-		if err := admin.QueryRowContext(ctx, inUse, n).Scan(&conns); err != nil || conns > 0 {
-			continue
-		}
-		// No FORCE: if a connection arrived since, the drop fails and the
-		// database stays.
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteName(dialect, n)); err == nil {
-			dropped = append(dropped, n)
-			dropIdentities(ctx, dialect, admin, n) // its login and plugin roles/accounts
+	for _, l := range left {
+		if err := l.Drop(ctx, admin); err == nil {
+			dropped = append(dropped, l.Name)
 		}
 	}
 	return dropped, nil
@@ -118,15 +86,50 @@ func quoteName(dialect, n string) string {
 // per server per run is enough and keeps Open cheap.
 var swept sync.Map
 
-// sweepOnce sweeps a server the first time this process opens a scratch
-// database on it. It is best effort: a failure never stops the run.
-func sweepOnce(ctx context.Context, dialect, url string, admin *sql.DB) {
-	if _, done := swept.LoadOrStore(dialect+" "+url, true); done {
+// SweepOnce starts sweeping a server the first time this process connects
+// to it (every command on a PostgreSQL or MySQL target, and every scratch
+// database), on a connection of its own, beside the command's work (a
+// PostgreSQL DROP DATABASE may take seconds). WaitSweeps waits for it
+// before the process ends. It is best effort: a failure never stops the
+// run.
+func SweepOnce(dialect, url string) {
+	if dialect == "sqlite" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	SweepStale(ctx, dialect, admin, StaleAfter)
+	if _, done := swept.LoadOrStore(dialect+" "+serverOf(url), true); done {
+		return
+	}
+	sweeps.Add(1)
+	go func() {
+		defer sweeps.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout)
+		defer cancel()
+		_, admin, err := dbdriver.Open(ctx, url)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		Sweep(ctx, dialect, admin)
+	}()
+}
+
+// sweepTimeout bounds one sweep.
+const sweepTimeout = time.Minute
+
+// sweeps counts the sweeps in flight.
+var sweeps sync.WaitGroup
+
+// WaitSweeps waits, at most max, for the sweeps this process started.
+func WaitSweeps(max time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		sweeps.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(max):
+	}
 }
 
 // live holds the scratch databases this process has created and not
@@ -210,4 +213,12 @@ func (d *DB) dropOnly(ctx context.Context) {
 	// Its login and plugin identities too: once the database is gone, no
 	// later sweep can tell whose they were.
 	dropIdentities(ctx, d.Dialect, d.admin, d.scratch)
+}
+
+// serverOf is the host (and port) a URL names, or the URL itself.
+func serverOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
 }

@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/engine/roles"
 )
 
 func TestScratchNameCarriesItsAge(t *testing.T) {
@@ -74,25 +75,32 @@ func exists(t *testing.T, dialect string, admin *sql.DB, name string) bool {
 	return n > 0
 }
 
-// TestSweepStale: a run drops the scratch databases of earlier, killed
-// runs — older than StaleAfter and with no connection — and never one that
-// is recent, connected to, or not named by this version (issue 11, item 11).
-// Other runs may sweep the same servers concurrently; the assertions hold
-// whoever sweeps.
-func TestSweepStale(t *testing.T) {
+// TestSweepAbandoned (issue 21, item 4): a run drops the scratch databases
+// and scratch logins of earlier, killed runs — their creator's life lock
+// free, nobody connected, older than Grace — minutes after, not hours; and
+// never one whose creator lives, that is connected to, too young to judge,
+// or not named by this version. Other runs may sweep the same servers
+// concurrently; the assertions hold whoever sweeps.
+func TestSweepAbandoned(t *testing.T) {
 	for _, d := range []string{"postgres", "mysql"} {
 		t.Run(d, func(t *testing.T) {
 			adminDSN, dbDSN := serverDSNs(t, d)
 			admin := openServer(t, d, adminDSN)
 			ctx := context.Background()
-			old := time.Now().Add(-StaleAfter - time.Hour)
+			killed := time.Now().Add(-5 * time.Minute) // a run killed minutes ago
 			var (
-				abandoned = scratchName(old)
-				connected = scratchName(old)
-				recent    = scratchName(time.Now().Add(-time.Minute))
+				abandoned = scratchName(killed)
+				alive     = scratchName(killed)
+				connected = scratchName(killed)
+				recent    = scratchName(time.Now().Add(-30 * time.Second))
 				legacy    = fmt.Sprintf("plugmig_dev_%012x", time.Now().UnixNano()&0xffffffffffff)
+				lonely    = "plugmig_dl_" + roles.DatabaseTag(scratchName(killed)) // its database already gone
 			)
-			for _, n := range []string{abandoned, connected, recent, legacy} {
+			// The creator of alive still runs: it holds the life lock.
+			holder := &DB{Dialect: d, admin: admin, scratch: alive}
+			require.NoError(t, holder.holdLife(ctx))
+			t.Cleanup(holder.releaseLife)
+			for _, n := range []string{abandoned, alive, connected, recent, legacy} {
 				_, err := admin.Exec("CREATE DATABASE " + quoteName(d, n))
 				require.NoError(t, err)
 				t.Cleanup(func() {
@@ -103,9 +111,18 @@ func TestSweepStale(t *testing.T) {
 					admin.Exec("DROP DATABASE IF EXISTS " + quoteName(d, n))
 				})
 			}
-			// Another test process's sweep may drop the old-named database
-			// between its creation and this connection: create it again
-			// until connected (from then on no sweep may drop it).
+			logins := []string{"plugmig_dl_" + roles.DatabaseTag(abandoned), roles.Name(abandoned, "image"), lonely, roles.Name(alive, "image")}
+			for _, l := range logins {
+				create, drop := "CREATE ROLE "+l, "DROP ROLE IF EXISTS "+l
+				if d == "mysql" {
+					create, drop = "CREATE USER '"+l+"'@'%'", "DROP USER IF EXISTS '"+l+"'@'%'"
+				}
+				_, err := admin.Exec(create)
+				require.NoError(t, err)
+				t.Cleanup(func() { admin.Exec(drop) })
+			}
+			// Another sweep may drop the connected one before this
+			// connection: create it again until connected.
 			var conn *sql.Conn
 			for try := 0; conn == nil; try++ {
 				user, err := sql.Open(d, dbDSN(connected))
@@ -128,21 +145,33 @@ func TestSweepStale(t *testing.T) {
 			}
 			defer conn.Close()
 
-			dropped, err := SweepStale(ctx, d, admin, StaleAfter)
+			left, err := Abandoned(ctx, d, admin)
 			require.NoError(t, err)
-			require.NotContains(t, dropped, connected)
-			require.NotContains(t, dropped, recent)
-			require.NotContains(t, dropped, legacy)
-			for _, n := range dropped {
-				created, ok := scratchCreated(n)
-				require.True(t, ok, n)
-				require.Greater(t, time.Since(created), StaleAfter, n)
+			for _, l := range left {
+				require.NotContains(t, []string{alive, connected, recent, legacy}, l.Name, "listing is what a sweep would drop")
 			}
-			require.False(t, exists(t, d, admin, abandoned), "the abandoned database is gone (dropped by this sweep or a concurrent one)")
-			require.True(t, slices.Contains(dropped, abandoned) || !exists(t, d, admin, abandoned))
-			require.True(t, exists(t, d, admin, connected), "a database in use is never dropped")
-			require.True(t, exists(t, d, admin, recent), "a recent database is never dropped")
-			require.True(t, exists(t, d, admin, legacy), "a database whose age is unknown is never dropped")
+			dropped, err := Sweep(ctx, d, admin)
+			require.NoError(t, err)
+			for _, n := range []string{alive, connected, recent, legacy} {
+				require.NotContains(t, dropped, n)
+				require.True(t, exists(t, d, admin, n), "%s is never dropped", n)
+			}
+			require.False(t, exists(t, d, admin, abandoned), "the abandoned database is gone minutes after its run was killed (by this sweep or a concurrent one)")
+			for _, l := range logins[:3] {
+				require.False(t, loginExists(t, d, admin, l), "%s is gone with it", l)
+			}
+			require.True(t, loginExists(t, d, admin, roles.Name(alive, "image")), "a live run's identities stay")
 		})
 	}
+}
+
+func loginExists(t *testing.T, dialect string, admin *sql.DB, name string) bool {
+	t.Helper()
+	q := "SELECT count(*) FROM pg_roles WHERE rolname = $1"
+	if dialect == "mysql" {
+		q = "SELECT count(*) FROM mysql.user WHERE User = ?"
+	}
+	var n int
+	require.NoError(t, admin.QueryRow(q, name).Scan(&n))
+	return n > 0
 }

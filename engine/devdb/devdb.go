@@ -69,6 +69,10 @@ type DB struct {
 	scratch string
 	created bool // the PostgreSQL scratch database exists
 
+	// life holds the scratch database's life lock while it exists (see
+	// leftover.go): another run drops nothing whose lock is held.
+	life *sql.Conn
+
 	// login is the identity DB connects as: a role (PostgreSQL) or account
 	// (MySQL) created for this scratch database, which owns or may reach
 	// nothing else on the server. Its password is generated per run.
@@ -112,8 +116,13 @@ func Open(ctx context.Context, dialect, url string) (*DB, error) {
 		}
 		d.admin, d.target = admin, t
 		d.scratch = scratchName(time.Now())
-		sweepOnce(ctx, dialect, url, admin)
+		SweepOnce(dialect, url)
+		if err := d.holdLife(ctx); err != nil {
+			admin.Close()
+			return nil, err
+		}
 		if err := d.createLogin(ctx); err != nil {
+			d.releaseLife()
 			admin.Close()
 			return nil, err
 		}
@@ -165,6 +174,7 @@ func (d *DB) Close() error {
 	if d.admin != nil {
 		untrack(d)
 		err = errors.Join(err, d.dropLogins(context.Background()))
+		d.releaseLife()
 		d.admin.Close()
 	}
 	return err

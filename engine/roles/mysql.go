@@ -135,7 +135,12 @@ func MyDropSQL(ctx context.Context, q Querier, plugin string) ([]string, error) 
 // MyDropAll drops every plugin account of a database. For tests and
 // scratch databases.
 func MyDropAll(ctx context.Context, admin Querier, database string) error {
-	accts, err := accounts(ctx, admin, `SELECT User, Host FROM mysql.user WHERE User LIKE CONCAT('plugmig\_%\_', ?)`, DatabaseTag(database))
+	return MyDropTag(ctx, admin, DatabaseTag(database))
+}
+
+// MyDropTag drops every plugin account whose name ends in the database tag.
+func MyDropTag(ctx context.Context, admin Querier, tag string) error {
+	accts, err := accounts(ctx, admin, `SELECT User, Host FROM mysql.user WHERE User LIKE CONCAT('plugmig\_%\_', ?)`, tag)
 	if err != nil {
 		return err
 	}

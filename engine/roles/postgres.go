@@ -267,7 +267,12 @@ func pgKind(relkind string) string {
 // itself was dropped, or its objects reassigned). For tests and scratch
 // databases.
 func PGDropAll(ctx context.Context, admin Querier, database string) error {
-	names, err := sqlq.Strings(ctx, admin, `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1`, DatabaseTag(database))
+	return PGDropTag(ctx, admin, DatabaseTag(database))
+}
+
+// PGDropTag drops every plugin role whose name ends in the database tag.
+func PGDropTag(ctx context.Context, admin Querier, tag string) error {
+	names, err := sqlq.Strings(ctx, admin, `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1`, tag)
 	if err != nil {
 		return err
 	}

@@ -136,8 +136,9 @@ func quotePGString(s string) string { return "'" + strings.ReplaceAll(s, "'", "'
 // longer exists: PostgreSQL roles and MySQL accounts are server-wide,
 // named after their database (DatabaseTag), so dropping a database leaves
 // them. Scratch logins of lint (plugmig_dl_...) are left to its sweep. It
-// returns the statements that drop them, one per identity.
-func Orphans(ctx context.Context, q Querier, dialect string) ([]string, error) {
+// returns the statements that drop them, one per identity; with tag set
+// (DatabaseTag of one database), only that database's.
+func Orphans(ctx context.Context, q Querier, dialect, tag string) ([]string, error) {
 	var dbs, ids string
 	switch dialect {
 	case "postgres":
@@ -163,9 +164,9 @@ func Orphans(ctx context.Context, q Querier, dialect string) ([]string, error) {
 	}
 	var stmts []string
 	for _, a := range accts {
-		tag := a.User[strings.LastIndex(a.User, "_")+1:]
-		if _, err := hex.DecodeString(tag); err != nil || len(tag) != 8 || tags[tag] {
-			continue // not named after a database, or its database exists
+		t := a.User[strings.LastIndex(a.User, "_")+1:]
+		if _, err := hex.DecodeString(t); err != nil || len(t) != 8 || tags[t] || (tag != "" && t != tag) {
+			continue // not named after a database, its database exists, or another database's
 		}
 		if dialect == "postgres" {
 			stmts = append(stmts, "DROP ROLE IF EXISTS "+QuotePG(a.User))

@@ -1,0 +1,212 @@
+package devdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
+	"github.com/plugmig/plugmig/engine/roles"
+)
+
+// A run that creates a scratch database first takes its life lock — a
+// MySQL named lock (GET_LOCK) or a PostgreSQL session advisory lock — on a
+// connection it keeps until the scratch database, its login and its plugin
+// identities are dropped. The server releases the lock when that session
+// ends, also when the run is killed (kill -9, a crash, a test timeout): a
+// free lock says the creator is gone, and the next run of any command on
+// the server drops what it left, at once rather than hours later.
+
+// lifeKey is the PostgreSQL advisory lock's first key (the second is the
+// hash of the lock's name): "pm".
+const lifeKey = 0x706d
+
+// lifeLock names the life lock of a scratch database, or of a scratch login
+// (they share the tag).
+func lifeLock(tag string) string { return "plugmig_live_" + tag }
+
+// holdLife takes the scratch database's life lock on a connection of its
+// own, kept until releaseLife.
+func (d *DB) holdLife(ctx context.Context) error {
+	c, err := d.admin.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	name := lifeLock(roles.DatabaseTag(d.scratch))
+	var got sql.NullInt64
+	switch d.Dialect {
+	case "postgres":
+		_, err = c.ExecContext(ctx, "SELECT pg_advisory_lock($1, hashtext($2))", lifeKey, name)
+		got.Int64, got.Valid = 1, err == nil
+	case "mysql":
+		err = c.QueryRowContext(ctx, "SELECT GET_LOCK(?, 10)", name).Scan(&got)
+	}
+	if err == nil && got.Int64 != 1 {
+		err = errors.New("the lock is held by another session")
+	}
+	if err != nil {
+		c.Close()
+		return fmt.Errorf("take the scratch database's life lock %s: %w", name, err)
+	}
+	d.life = c
+	return nil
+}
+
+// releaseLife releases the life lock, once what it guards is dropped.
+func (d *DB) releaseLife() {
+	if d.life == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	name := lifeLock(roles.DatabaseTag(d.scratch))
+	switch d.Dialect {
+	case "postgres":
+		d.life.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext($2))", lifeKey, name)
+	case "mysql":
+		d.life.ExecContext(ctx, "DO RELEASE_LOCK(?)", name)
+	}
+	d.life.Close()
+	d.life = nil
+}
+
+// Leftover is something a killed run left on a server: a scratch database
+// (with its login and plugin identities) or a scratch login whose database
+// is gone.
+type Leftover struct {
+	// Kind is "scratch database" or "scratch login".
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Statements drop it (identities by their tag at Drop time).
+	Statements []string `json:"statements"`
+	dialect    string
+	tag        string
+}
+
+// Drop runs the leftover's statements and drops the plugin identities of
+// its tag.
+func (l Leftover) Drop(ctx context.Context, admin *sql.DB) error {
+	for _, s := range l.Statements {
+		if _, err := admin.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	dropTag(ctx, l.dialect, admin, l.tag)
+	return nil
+}
+
+// Abandoned lists what killed runs left on the server of admin: scratch
+// databases and scratch logins whose creator's life lock is free, that
+// nobody is connected to or as, and (databases) older than Grace. It
+// changes nothing.
+func Abandoned(ctx context.Context, dialect string, admin *sql.DB) ([]Leftover, error) {
+	var listDBs, listLogins string
+	switch dialect {
+	case "postgres":
+		listDBs = `SELECT datname FROM pg_database WHERE datname LIKE 'plugmig\_dev\_%'`
+		listLogins = `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_dl\_%'`
+	case "mysql":
+		listDBs = `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'plugmig\_dev\_%'`
+		listLogins = `SELECT DISTINCT User FROM mysql.user WHERE User LIKE 'plugmig\_dl\_%'`
+	default:
+		return nil, nil
+	}
+	dbs, err := sqlq.Strings(ctx, admin, listDBs)
+	if err != nil {
+		return nil, fmt.Errorf("list scratch databases: %w", err)
+	}
+	logins, err := sqlq.Strings(ctx, admin, listLogins)
+	if err != nil {
+		return nil, fmt.Errorf("list scratch logins: %w", err)
+	}
+	var out []Leftover
+	withDB := map[string]bool{}
+	for _, n := range dbs {
+		tag := roles.DatabaseTag(n)
+		withDB[tag] = true
+		created, ok := scratchCreated(n)
+		if !ok || time.Since(created) < Grace {
+			continue // an older name (age unknown), or too young to judge
+		}
+		if gone, err := creatorGone(ctx, dialect, admin, tag, n, "plugmig_dl_"+tag); err != nil || !gone {
+			continue
+		}
+		out = append(out, Leftover{Kind: "scratch database", Name: n, Statements: dropScratchSQL(ctx, dialect, admin, n, tag), dialect: dialect, tag: tag})
+	}
+	for _, l := range logins {
+		tag := strings.TrimPrefix(l, "plugmig_dl_")
+		if withDB[tag] {
+			continue // judged with its database
+		}
+		if gone, err := creatorGone(ctx, dialect, admin, tag, "", l); err != nil || !gone {
+			continue
+		}
+		out = append(out, Leftover{Kind: "scratch login", Name: l, Statements: dropLoginSQL(ctx, dialect, admin, l), dialect: dialect, tag: tag})
+	}
+	return out, nil
+}
+
+// creatorGone reports whether the life lock of tag is free and nobody is
+// connected to database (if any) or as login.
+func creatorGone(ctx context.Context, dialect string, admin *sql.DB, tag, database, login string) (bool, error) {
+	name := lifeLock(tag)
+	switch dialect {
+	case "postgres":
+		c, err := admin.Conn(ctx)
+		if err != nil {
+			return false, err
+		}
+		defer c.Close()
+		var free bool
+		if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext($2))", lifeKey, name).Scan(&free); err != nil || !free {
+			return false, err
+		}
+		c.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext($2))", lifeKey, name)
+		var n int
+		err = c.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 OR usename = $2", database, login).Scan(&n)
+		return err == nil && n == 0, err
+	case "mysql":
+		var free sql.NullInt64
+		if err := admin.QueryRowContext(ctx, "SELECT IS_FREE_LOCK(?)", name).Scan(&free); err != nil || free.Int64 != 1 {
+			return false, err
+		}
+		var n int
+		err := admin.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = ? OR USER = ?", database, login).Scan(&n)
+		return err == nil && n == 0, err
+	}
+	return false, nil
+}
+
+// dropScratchSQL is what drops an abandoned scratch database and its login.
+func dropScratchSQL(ctx context.Context, dialect string, admin *sql.DB, name, tag string) []string {
+	// No FORCE: if a connection arrived since, the drop fails and the
+	// database stays.
+	return append([]string{"DROP DATABASE IF EXISTS " + quoteName(dialect, name)}, dropLoginSQL(ctx, dialect, admin, "plugmig_dl_"+tag)...)
+}
+
+// dropLoginSQL drops a scratch login (every host of a MySQL one).
+func dropLoginSQL(ctx context.Context, dialect string, admin *sql.DB, login string) []string {
+	if dialect == "postgres" {
+		return []string{"DROP ROLE IF EXISTS " + roles.QuotePG(login)}
+	}
+	hosts, _ := sqlq.Strings(ctx, admin, "SELECT Host FROM mysql.user WHERE User = ?", login)
+	var out []string
+	for _, h := range hosts {
+		out = append(out, "DROP USER IF EXISTS '"+login+"'@'"+strings.ReplaceAll(h, "'", "''")+"'")
+	}
+	return out
+}
+
+// dropTag drops the plugin identities of a scratch database's tag (best
+// effort).
+func dropTag(ctx context.Context, dialect string, admin *sql.DB, tag string) {
+	switch dialect {
+	case "postgres":
+		roles.PGDropTag(ctx, admin, tag)
+	case "mysql":
+		roles.MyDropTag(ctx, admin, tag)
+	}
+}
