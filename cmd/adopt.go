@@ -14,7 +14,9 @@ import (
 // the newest version its tables match.
 type AdoptCmd struct {
 	Target
-	Accept bool `help:"Adopt a branch whose tables match no version at the closest one, recording the differences as accepted (status and drift show them)."`
+	Accept  bool   `help:"Adopt a branch whose tables match no version at the closest one (or, with --version, at that one), recording the differences as accepted (status and drift show them)."`
+	Branch  string `short:"b" help:"Adopt only this branch (core or a plugin)."`
+	Version string `short:"v" help:"With --branch: the version the branch's tables are at; they are checked against it (not against every version) and it is recorded if they match."`
 	DryRun bool `help:"Show what would be recorded, and record nothing."`
 	JSON   bool `name:"json" help:"Print the result as JSON."`
 }
@@ -28,7 +30,7 @@ func (c *AdoptCmd) Run(app *App) error {
 	}
 	defer closeDB()
 	fmt.Fprintf(app.Stderr, "adopting %s: replaying every version of each branch on a scratch database\n", url)
-	report, err := chk.Adopt(ctx, target, drift.AdoptOptions{Accept: c.Accept, DryRun: c.DryRun})
+	report, err := chk.Adopt(ctx, target, drift.AdoptOptions{Accept: c.Accept, DryRun: c.DryRun, Branch: c.Branch, Version: c.Version})
 	if report == nil {
 		return err
 	}
@@ -71,6 +73,10 @@ func printAdopt(w io.Writer, r *drift.Report) {
 		case drift.StateAdopted, drift.StateWouldAdopt:
 			how := "the tables match it"
 			switch {
+			case b.Source == "--version" && len(b.Accepted) > 0:
+				how = fmt.Sprintf("the version given; %d difference(s) accepted", len(b.Accepted))
+			case b.Source == "--version":
+				how = "the version given; the tables match it"
 			case b.Source == "closest":
 				how = fmt.Sprintf("the closest version; %d difference(s) accepted", len(b.Accepted))
 			case b.Source != "match":
@@ -84,6 +90,10 @@ func printAdopt(w io.Writer, r *drift.Report) {
 			}
 			fmt.Fprintf(tw, "%s\t%s\tat %s %s: %s\n", b.Branch, b.State, b.Version, b.Description, how)
 		case drift.StateRefused:
+			if b.Source == "--version" {
+				fmt.Fprintf(tw, "%s\trefused\tdoes not match version %s %s: %d difference(s):\n", b.Branch, b.Version, b.Description, len(b.Differences))
+				break
+			}
 			fmt.Fprintf(tw, "%s\trefused\tmatches no version; closest %s %s, %d difference(s):\n", b.Branch, b.Version, b.Description, len(b.Differences))
 		case drift.StateHasHistory:
 			fmt.Fprintf(tw, "%s\thas history\tat %s: nothing to adopt\n", b.Branch, orDash(b.Version))

@@ -27,7 +27,7 @@ type nextEnv struct {
 func (e *nextEnv) cli(args ...string) (string, int) {
 	e.t.Helper()
 	switch args[0] {
-	case "apply", "status", "baseline", "history", "plugin":
+	case "apply", "status", "baseline", "history", "plugin", "adopt", "drift":
 		args = append(args, "--url", "sqlite://"+e.db, "--from-root")
 	}
 	args = append(args, "--root", e.root)
@@ -162,7 +162,7 @@ func TestEveryStatusStateNamesItsWayOut(t *testing.T) {
 		}, "mv " + imageSQLite + "20000101000000_early.sql " + imageSQLite, nil},
 		{"tables without history", func(e *nextEnv) {
 			e.sql("DELETE FROM plugmig_history WHERE branch = 'image'")
-		}, "go run ./cmd baseline --branch image --version ", nil},
+		}, "go run ./cmd adopt", nil},
 		{"file drops data", func(e *nextEnv) {
 			e.write(imageSQLite+"29990101000000_notes.sql", "CREATE TABLE image__notes (id integer PRIMARY KEY);\nINSERT INTO image__notes VALUES (1);\n")
 			e.mustCLI("hash")
@@ -211,4 +211,33 @@ func TestEveryStatusStateNamesItsWayOut(t *testing.T) {
 			require.Equal(t, 0, code, out)
 		})
 	}
+}
+
+// TestBaselineChecksTheTables (issue 21, item 6): baseline checks the
+// branch's tables against the version it is to record, as adopt does:
+// the head over tables at an older version is refused, naming the missing
+// column; the right version is recorded with the time it was recorded.
+func TestBaselineChecksTheTables(t *testing.T) {
+	t.Parallel()
+	e := &nextEnv{t: t, root: testdb.CopyRoot(t), db: filepath.Join(t.TempDir(), "app.db")}
+	e.mustCLI("apply")
+	files, _ := filepath.Glob(filepath.Join(e.root, imageSQLite, "*_initial.sql"))
+	require.Len(t, files, 1)
+	initial := strings.SplitN(filepath.Base(files[0]), "_", 2)[0]
+	e.sql("DELETE FROM plugmig_history WHERE branch = 'image'")
+	e.write(imageSQLite+"29990101000000_caption.sql", "ALTER TABLE image__mediadata ADD COLUMN caption varchar(255) NULL;\n")
+	e.mustCLI("hash")
+
+	out, code := e.cli("baseline", "--branch", "image", "--version", "29990101000000")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "does not match version 29990101000000 caption")
+	require.Contains(t, out, `image__mediadata: column "caption" missing`)
+	require.Contains(t, out, "version 29990101000000 was not recorded")
+	require.Contains(t, out, "go run ./cmd adopt --branch image --version 29990101000000 --accept")
+
+	out = e.mustCLI("baseline", "--branch", "image", "--version", initial)
+	require.Contains(t, out, "image: baselined at "+initial+" in sqlite://")
+	out = e.mustCLI("history", "--branch", "image")
+	require.Contains(t, out, initial)
+	require.NotContains(t, out, "0001-01-01", "the baseline row carries its time")
 }

@@ -119,7 +119,7 @@ func (m *Migrator) Plan(ctx context.Context) ([]*BranchPlan, error) {
 				}
 			}
 			if t := m.adopted(b, existing); t != "" {
-				problems = append(problems, fmt.Sprintf("branch %q has no history in this database but its table %q exists: adopt the tables with go run ./cmd adopt (it records the version they match; or name it yourself with go run ./cmd baseline --branch %s --version <version>)", b, t, b))
+				problems = append(problems, fmt.Sprintf("branch %q has no history in this database but its table %q exists: adopt the tables with go run ./cmd adopt (it records the version they match; or name it yourself with go run ./cmd adopt --branch %s --version <version>, which checks the tables match it)", b, t, b))
 				continue
 			}
 		}

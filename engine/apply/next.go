@@ -75,8 +75,8 @@ func (m *Migrator) nextStep(ctx context.Context, st *BranchStatus, bp *BranchPla
 			if h := bp.Head(); h != nil {
 				head = h.Version()
 			}
-			st.Problem = fmt.Sprintf("branch %q has no history in this database but its table %q exists: if the tables are as its migrations leave them at version %s, mark them so", bp.Branch, t, head)
-			st.Next = fmt.Sprintf("go run ./cmd baseline --branch %s --version %s", bp.Branch, head)
+			st.Problem = fmt.Sprintf("branch %q has no history in this database but its table %q exists: adopt finds the version its tables match (newest is %s) and records it, or refuses and lists the differences", bp.Branch, t, head)
+			st.Next = "go run ./cmd adopt"
 			return nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"ariga.io/atlas/sql/migrate"
 
@@ -178,6 +179,7 @@ func (m *Migrator) Baseline(ctx context.Context, branch, version string) error {
 				}
 				return m.store.write(ctx, branch, &migrate.Revision{
 					Version: f.Version(), Description: f.Desc(), Type: migrate.RevisionTypeBaseline, OperatorVersion: m.operator,
+					ExecutedAt: time.Now(), // when it was adopted: history shows it
 				})
 			}
 			versions = append(versions, f.Version())

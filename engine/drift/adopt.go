@@ -2,7 +2,9 @@ package drift
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/plugmig/plugmig/engine/plugin"
@@ -16,6 +18,10 @@ type AdoptOptions struct {
 	Accept bool
 	// DryRun reports what would be recorded and records nothing.
 	DryRun bool
+	// Branch limits adopt to one branch; Version (with Branch) is the
+	// version its tables must match (baseline --version, adopt --version):
+	// they are compared with that version only.
+	Branch, Version string
 }
 
 // Adopt finds, for every registered branch that has tables in the database
@@ -40,8 +46,22 @@ func (c *Checker) Adopt(ctx context.Context, t Target, opts AdoptOptions) (*Repo
 	if err != nil {
 		return nil, err
 	}
+	if opts.Version != "" && opts.Branch == "" {
+		return nil, errors.New("a version to adopt needs its branch: pass --branch too")
+	}
+	if opts.Branch != "" && !slices.Contains(branches, opts.Branch) {
+		return nil, fmt.Errorf("unknown branch %q: neither core nor a registered plugin (%s)", opts.Branch, strings.Join(branches, ", "))
+	}
 	var refused []string
 	for _, b := range branches {
+		if opts.Branch != "" && b != opts.Branch {
+			if !slices.Contains(s.needs(opts.Branch), b) {
+				continue
+			}
+			if len(s.revs[b]) == 0 {
+				return nil, fmt.Errorf("branch %q is replayed on %q, which has no history in this database: adopt it first (go run ./cmd adopt, or go run ./cmd adopt --branch %s --version <version>); nothing was recorded", opts.Branch, b, b)
+			}
+		}
 		br, err := s.adoptBranch(ctx, b, foreign, opts, r)
 		if err != nil {
 			return nil, err
@@ -97,7 +117,12 @@ func (s *session) adoptBranch(ctx context.Context, b string, foreign []ForeignHi
 		return br, nil
 	}
 	pin, source := "", "match"
-	if b == plugin.Core {
+	if opts.Version != "" && b == opts.Branch {
+		if pin, source = opts.Version, "--version"; !slices.ContainsFunc(versions, func(v version) bool { return v.file.Version() == pin }) {
+			return br, fmt.Errorf("branch %q has no migration with version %q: use one of %s", b, pin, strings.Join(versionNames(versions), ", "))
+		}
+	}
+	if b == plugin.Core && pin == "" {
 		for _, f := range foreign {
 			if f.System != "atlas" || f.Latest == "" {
 				continue
@@ -143,4 +168,23 @@ func (s *session) adoptBranch(ctx context.Context, b string, foreign []ForeignHi
 		br.State, br.Differences = StateRefused, rest
 	}
 	return br, nil
+}
+
+// versionNames returns the versions' names, for messages.
+func versionNames(vs []version) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.file.Version()
+	}
+	return out
+}
+
+// needs returns the branches a branch is replayed on: core and the plugins
+// it depends on (the scratch database must hold them first).
+func (s *session) needs(branch string) []string {
+	b, err := s.comp.Branch(branch)
+	if err != nil {
+		return nil
+	}
+	return b.Owners
 }
