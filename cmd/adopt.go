@@ -17,8 +17,8 @@ type AdoptCmd struct {
 	Accept  bool   `help:"Adopt a branch whose tables match no version at the closest one (or, with --version, at that one), recording the differences as accepted (status and drift show them)."`
 	Branch  string `short:"b" help:"Adopt only this branch (core or a plugin)."`
 	Version string `short:"v" help:"With --branch: the version the branch's tables are at; they are checked against it (not against every version) and it is recorded if they match."`
-	DryRun bool `help:"Show what would be recorded, and record nothing."`
-	JSON   bool `name:"json" help:"Print the result as JSON."`
+	DryRun  bool   `help:"Show what would be recorded, and record nothing."`
+	JSON    bool   `name:"json" help:"Print the result as JSON."`
 }
 
 // Run compares, records and prints per branch.
