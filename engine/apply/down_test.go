@@ -233,13 +233,13 @@ func TestDown(t *testing.T) {
 			require.ErrorContains(t, err, `plugin "tags"`)
 			require.Equal(t, before, a.snapshot())
 			// Disabled, its tables stay: refused all the same.
-			_, err = a.migrator([]string{"notes"}).Down(ctx, apply.DownRequest{Branch: "notes", Steps: 1})
+			notes := []string{"notes"}
+			_, err = a.migrator(notes).Down(ctx, apply.DownRequest{Branch: "notes", Steps: 1})
 			require.ErrorContains(t, err, `plugin "tags" (disabled, its tables kept`)
 			require.Equal(t, before, a.snapshot())
-			_, err = a.migrator(both).Remove(ctx, "tags")
+			_, err = a.migrator(notes).Remove(ctx, "tags", []string{"tags__tags"}) // what its history created
 			require.NoError(t, err)
 
-			notes := []string{"notes"}
 			a.driftClean(a.migrator(notes))
 			// Data in a column and a table that would go: refused, naming
 			// each with its rows; the dry run shows the plan; nothing changed.
@@ -376,10 +376,10 @@ func TestDownCore(t *testing.T) {
 			require.ErrorContains(t, err, "notes__notes")
 			require.Equal(t, before, a.snapshotCore())
 
-			_, err = a.migrator(notes).Remove(ctx, "notes")
+			none := []string{}
+			_, err = a.migrator(none).Remove(ctx, "notes", []string{"notes__notes"}) // disabled first; what its history created
 			require.NoError(t, err)
 			before = a.snapshotCore()
-			none := []string{}
 			if d != compose.SQLite { // SQLite keeps any length in a varchar
 				_, err = a.migrator(none).Down(ctx, apply.DownRequest{Branch: plugin.Core, Steps: 1})
 				require.ErrorIs(t, err, apply.ErrDataLoss)
