@@ -904,7 +904,7 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 	if r, ok := lint.Denied(m.dialect, se.Stmt.Text, se.Err, m.ownerOf); ok && bp.Branch != plugin.Core {
 		return m.refused(where, bp, idx, line, se.Stmt.Text, r, outcome)
 	}
-	if dataCaused(se.Err.Error()) {
+	if dataCaused(se.Err.Error()) && !bp.down { // a down's plan is computed: its own outcome says what to do
 		applied := "The file was rolled back: nothing of it was applied."
 		switch {
 		case !tx && idx > 1:

@@ -317,7 +317,7 @@ func TestApplyAdoptsWithBaseline(t *testing.T) {
 			_, err = e.migrator("none").Apply(ctx)
 			require.ErrorIs(t, err, apply.ErrIntegrity)
 			require.ErrorContains(t, err, `branch "core" has no history in this database but its table`)
-			require.ErrorContains(t, err, "go run ./cmd baseline --branch core --version <version>")
+			require.ErrorContains(t, err, "go run ./cmd adopt --branch core --version <version>, which checks the tables match it")
 			require.Equal(t, before, e.snapshot())
 
 			require.ErrorContains(t, e.migrator().Baseline(ctx, "core", "1999"), "has no migration with version")
