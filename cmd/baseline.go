@@ -34,7 +34,7 @@ func (c *BaselineCmd) Run(app *App) error {
 	switch {
 	case err != nil:
 		printAdopt(app.Stdout, report)
-		return fmt.Errorf("%w: version %s was not recorded; make the tables match it, or if the differences are known and meant, record them as accepted with go run ./cmd adopt --branch %s --version %s --accept", err, c.Version, c.Branch, c.Version)
+		return err
 	case br.State == drift.StateHasHistory:
 		return fmt.Errorf("branch %q already has history in this database (version %s): baseline only adopts a branch with none", c.Branch, br.Version)
 	case br.State == drift.StateNoTables:

@@ -232,7 +232,7 @@ func TestBaselineChecksTheTables(t *testing.T) {
 	require.Equal(t, 1, code, out)
 	require.Contains(t, out, "does not match version 29990101000000 caption")
 	require.Contains(t, out, `image__mediadata: column "caption" missing`)
-	require.Contains(t, out, "version 29990101000000 was not recorded")
+	require.Contains(t, out, `branch "image": does not match version 29990101000000, 1 difference(s)); nothing was recorded`)
 	require.Contains(t, out, "go run ./cmd adopt --branch image --version 29990101000000 --accept")
 
 	out = e.mustCLI("baseline", "--branch", "image", "--version", initial)

@@ -67,7 +67,16 @@ func (c *Checker) Adopt(ctx context.Context, t Target, opts AdoptOptions) (*Repo
 			return nil, err
 		}
 		if br.State == StateRefused {
-			refused = append(refused, fmt.Sprintf("branch %q: closest version %s, %d difference(s)", b, br.Version, len(br.Differences)))
+			what := "closest version"
+			if br.Source == "--version" {
+				what = "does not match version"
+			}
+			refused = append(refused, fmt.Sprintf("branch %q: %s %s, %d difference(s)", b, what, br.Version, len(br.Differences)))
+		}
+		if br.State != StateNoTables { // (that case warns already)
+			for _, d := range s.strayDifferences(b) {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("branch %q: %s", b, d))
+			}
 		}
 		r.Branches = append(r.Branches, br)
 	}
@@ -75,7 +84,11 @@ func (c *Checker) Adopt(ctx context.Context, t Target, opts AdoptOptions) (*Repo
 		return nil, err
 	}
 	if len(refused) > 0 {
-		return r, fmt.Errorf("%w (%s); nothing was recorded: make the tables match (the differences are listed above), or record them as accepted with go run ./cmd adopt --accept", ErrDifferences, strings.Join(refused, "; "))
+		accept := "go run ./cmd adopt --accept"
+		if opts.Version != "" {
+			accept = fmt.Sprintf("go run ./cmd adopt --branch %s --version %s --accept", opts.Branch, opts.Version)
+		}
+		return r, fmt.Errorf("%w (%s); nothing was recorded: make the tables match (the differences are listed above), or record them as accepted with %s", ErrDifferences, strings.Join(refused, "; "), accept)
 	}
 	for i, br := range r.Branches {
 		if br.State != StateWouldAdopt || opts.DryRun {
