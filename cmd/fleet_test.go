@@ -17,9 +17,6 @@ import (
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
-// pgApplyLockKey is apply's PostgreSQL advisory lock key ("plugmig").
-const pgApplyLockKey = 0x706c75676d6967
-
 // TestFleetApply migrates a mixed fleet — SQLite files, PostgreSQL and
 // MariaDB databases — in one run, with four bad targets among them: an
 // unreachable server (with a password in its URL), a PostgreSQL database
@@ -51,7 +48,9 @@ func TestFleetApply(t *testing.T) {
 	conn, err := pgLocked.DB.Conn(context.Background())
 	require.NoError(t, err)
 	defer conn.Close()
-	_, err = conn.ExecContext(context.Background(), "SELECT pg_advisory_lock($1)", pgApplyLockKey)
+	_, err = conn.ExecContext(context.Background(), "CREATE TABLE IF NOT EXISTS "+apply.LockTable+" ()")
+	require.NoError(t, err)
+	_, err = conn.ExecContext(context.Background(), "BEGIN; LOCK TABLE "+apply.LockTable+" IN EXCLUSIVE MODE")
 	require.NoError(t, err)
 	// A SQLite file whose lock another run holds.
 	liteLocked := testdb.SQLite(t)

@@ -6,7 +6,7 @@
 // folder's atlas.sum, that applied files are unchanged and present, that no
 // pending file sorts before its branch's last applied version, and that a
 // branch with no history does not already have its tables (see Baseline).
-// A run holds a lock (PostgreSQL advisory lock, MySQL GET_LOCK, a file lock
+// A run holds a lock (a PostgreSQL table lock, MySQL GET_LOCK, a file lock
 // beside a SQLite database), so concurrent appliers wait and then find
 // nothing to do. Each file runs in its own transaction on SQLite and
 // PostgreSQL; on MySQL, whose DDL commits implicitly, progress is recorded

@@ -58,15 +58,11 @@ func realPath(path string) (string, error) {
 	return "", errors.New("too many levels of symbolic links")
 }
 
-// pgLockKey is the PostgreSQL advisory lock key: "plugmig" as a number.
-// Advisory locks are per database.
-const pgLockKey = 0x706c75676d6967
-
 // ErrLockTimeout is wrapped by the error of a run that could not take the
 // lock in time.
 var ErrLockTimeout = fmt.Errorf("lock timeout")
 
-// lock takes the run lock of a database: a PostgreSQL advisory lock, a
+// lock takes the run lock of a database: a lock on a PostgreSQL table, a
 // MySQL named lock, or for SQLite an exclusive file lock that works across
 // processes (see [SQLiteLockPath]). It waits at most timeout.
 func lock(ctx context.Context, dialect string, db *sql.DB, sqliteFile string, timeout time.Duration) (release func(), err error) {
@@ -75,27 +71,7 @@ func lock(ctx context.Context, dialect string, db *sql.DB, sqliteFile string, ti
 	case "sqlite":
 		return lockSQLite(ctx, sqliteFile, deadline, timeout)
 	case "postgres":
-		conn, err := db.Conn(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for {
-			var ok bool
-			if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", pgLockKey).Scan(&ok); err != nil {
-				conn.Close()
-				return nil, fmt.Errorf("take the advisory lock: %w", err)
-			}
-			if ok {
-				return func() {
-					conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", pgLockKey)
-					conn.Close()
-				}, nil
-			}
-			if err := waitOrGiveUp(ctx, deadline, timeout); err != nil {
-				conn.Close()
-				return nil, err
-			}
-		}
+		return lockPostgres(ctx, db, deadline, timeout)
 	case "mysql":
 		conn, err := db.Conn(ctx)
 		if err != nil {

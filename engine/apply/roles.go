@@ -523,7 +523,8 @@ func (m *Migrator) openLogin(ctx context.Context, branch, password string, passw
 	if err != nil {
 		return nil, fmt.Errorf("branch %q: %w", branch, err)
 	}
-	roles.PGWarm(ctx, db, m.searchPath) // best effort: a session that cannot plan still runs its files
+	roles.PGWarm(ctx, db, m.searchPath)    // best effort: a session that cannot plan still runs its files
+	lint.PGWarmLeftBehind(ctx, db, branch) // likewise: the after-file check, planned and its catalogs cached before the branch's first file
 	return db, nil
 }
 

@@ -430,7 +430,13 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	if tx {
 		err = m.execInTx(ctx, bp, f, hash, guard, watched, after)
 	} else {
-		err = m.underRole(ctx, bp, func() error { return m.exec(ctx, m.db, bp, f, hash, false, nil, nil) })
+		err = m.underRole(ctx, bp, func() error {
+			err := m.exec(ctx, m.db, bp, f, hash, false, nil, nil)
+			if err == nil && bp.conn != nil && m.dialect == "postgres" {
+				err = guard.PGLeftBehind(ctx, bp.conn, false) // outside a transaction: after the file, reported, not undone
+			}
+			return err
+		})
 		if err == nil && after != nil {
 			err = after(ctx, m.db)
 		}
@@ -584,6 +590,9 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 	}
 	if err == nil && bp.Branch != plugin.Core {
 		err = guard.Recompile(ctx, tx)
+	}
+	if err == nil && m.onLogin(bp) {
+		err = guard.PGLeftBehind(ctx, tx, true) // what the file leaves behind, in its transaction: a refusal rolls it back
 	}
 	return err
 }

@@ -308,7 +308,7 @@ func (s *session) finish(ctx context.Context, r *Report) error {
 		return err
 	}
 	r.Foreign = foreign
-	skip := []string{apply.HistoryTable, Table, AlembicTable, AtlasTable}
+	skip := []string{apply.HistoryTable, apply.LockTable, Table, AlembicTable, AtlasTable}
 	for _, t := range s.live.Tables {
 		if slices.Contains(skip, t.Name) || s.comp.Owner(t.Name) != "" || s.created[t.Name] != "" || prefixOwner(s.comp, t.Name) != "" {
 			continue
@@ -329,7 +329,7 @@ func Unowned(ctx context.Context, db *sql.DB, dialect string, comp *compose.Comp
 	if err != nil {
 		return nil, nil, err
 	}
-	skip := []string{apply.HistoryTable, Table, AlembicTable, AtlasTable}
+	skip := []string{apply.HistoryTable, apply.LockTable, Table, AlembicTable, AtlasTable}
 	stray = map[string][]string{}
 	for _, t := range names {
 		if slices.Contains(skip, t) || comp.Owner(t) != "" {

@@ -34,7 +34,7 @@ func (e *GuardError) Is(target error) bool {
 		return false
 	}
 	return slices.ContainsFunc(e.Findings, func(f Finding) bool {
-		return slices.Contains([]string{CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence}, f.Code)
+		return slices.Contains([]string{CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeServerObject, CodeLaterCall, CodeGrant, CodeForeignCode}, f.Code)
 	})
 }
 
@@ -467,7 +467,7 @@ func (s *Scratch) Check(ctx context.Context, f migrate.File) ([]Finding, error) 
 	}
 	var out []Finding
 	for _, x := range fs {
-		if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable, CodeEscape, CodeLater, CodeOneStatement, CodeModule, CodeUncompiled, CodeDefiner, CodeSessionState, CodeForeignCall}, x.Code) {
+		if x.Severity == Error && slices.Contains([]string{CodeFails, CodeNotOwned, CodePrefix, CodeForeignWrite, CodeSequence, CodeUnverifiable, CodeEscape, CodeLater, CodeOneStatement, CodeModule, CodeUncompiled, CodeDefiner, CodeSessionState, CodeForeignCall, CodeServerObject, CodeLaterCall, CodeGrant, CodeForeignCode}, x.Code) {
 			out = append(out, x)
 		}
 	}

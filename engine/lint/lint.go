@@ -56,6 +56,10 @@ const (
 	CodeDefiner      = "PL123" // MySQL: a view, routine, trigger or event that would not run as SQL SECURITY DEFINER with the plugin's account
 	CodeSessionState = "PL124" // MySQL: a trigger, routine or event body that sets a variable of the session that fires it, or takes a named lock
 	CodeForeignCall  = "PL125" // MySQL: a DEFAULT, CHECK or generated expression that calls a routine the plugin does not own
+	CodeServerObject = "PL109" // leaves an object outside the application's tables: a schema, a large object (PostgreSQL)
+	CodeLaterCall    = "PL110" // an expression the server evaluates later as whoever writes or reads (a default, check, index, policy, view, rule) calls a routine the branch does not own or a built-in that changes something
+	CodeGrant        = "PL111" // grants privileges or sets default privileges: access is the tool's business
+	CodeForeignCode  = "PL112" // a trigger on the branch's table runs a routine the branch does not own
 	CodeBreaksPlugin = "PL201" // warning: a core migration drops or renames what a plugin references
 	CodeSum          = "PL301" // atlas.sum does not match the folder
 	CodeParity       = "PL302" // the branch's dialect folders hold different versions

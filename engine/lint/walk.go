@@ -49,6 +49,9 @@ type walker struct {
 	// run is the session of the current file.
 	dev *devdb.DB
 	run querier
+	// leftSeen are the findings of what the branch's earlier files left
+	// behind (PostgreSQL), each reported once.
+	leftSeen map[string]bool
 }
 
 // deps returns the plugins the branch depends on.
@@ -76,7 +79,7 @@ func (w *walker) own(ctx context.Context, owner string) error {
 		return err
 	}
 	for _, o := range objs {
-		if _, ok := w.created[o.Name]; !ok && o.Table == "" {
+		if _, ok := w.created[o.Name]; !ok && o.Table == "" && !w.probe.internal(o) {
 			w.created[o.Name] = owner
 		}
 	}
@@ -258,6 +261,13 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) (fou
 			}
 		}
 	}
+	if w.dialect == "postgres" && w.branch != plugin.Core && w.run != nil && !w.stopped {
+		left, err := w.leftBehind(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		findings = append(findings, left...)
+	}
 	var reports []Finding
 	rep := atlasReporter{file: f, base: Finding{Branch: w.branch, Dialect: w.dialect, File: path}, out: &reports}
 	if err := analyze(ctx, w.dialect, w.drv, f, changes, rep); err != nil {
@@ -347,8 +357,8 @@ func (w *walker) settle(after map[string]object) {
 	for _, o := range after {
 		if o.Table == "" {
 			names[o.Name] = true
-			if _, ok := w.created[o.Name]; !ok {
-				w.created[o.Name] = w.branch
+			if _, ok := w.created[o.Name]; !ok && !w.probe.internal(o) {
+				w.created[o.Name] = w.branch // not lint's own (plugmig_lint_*): no branch's role may own those
 			}
 		}
 	}

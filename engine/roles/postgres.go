@@ -124,21 +124,21 @@ WITH me AS (SELECT x.plugin, x.role, x.pattern, r.oid FROM unnest($1::text[], $2
 SELECT me.plugin, c.relname, c.relkind::text, c.relowner = me.oid,
   coalesce((SELECT string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) FROM aclexplode(c.relacl) a WHERE a.grantee = me.oid), ''),
   c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'plugmig_read'),
-  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = me.role),
+  coalesce((SELECT CASE WHEN pg_get_expr(p.polqual, p.polrelid) ILIKE '%session_user%' THEN 'current' ELSE 'old' END FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = me.role), ''),
   c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
 FROM pg_class c, me
 WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
 UNION ALL
-SELECT me.plugin, p.oid::regprocedure::text, 'function', p.proowner = me.oid, '', false, false, false
+SELECT me.plugin, p.oid::regprocedure::text, 'function', p.proowner = me.oid, '', false, '', false
 FROM pg_proc p, me WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE me.pattern
 UNION ALL
-SELECT me.plugin, format('%I', t.typname), 'type', t.typowner = me.oid, '', false, false, false
+SELECT me.plugin, format('%I', t.typname), 'type', t.typowner = me.oid, '', false, '', false
 FROM pg_type t, me WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r') AND t.typname LIKE me.pattern
 UNION ALL
-SELECT me.plugin, current_schema()::text, 'schema', has_schema_privilege(me.role, current_schema(), 'USAGE') AND has_schema_privilege(me.role, current_schema(), 'CREATE'), '', false, false, false
+SELECT me.plugin, current_schema()::text, 'schema', has_schema_privilege(me.role, current_schema(), 'USAGE') AND has_schema_privilege(me.role, current_schema(), 'CREATE'), '', false, '', false
 FROM me
 UNION ALL
-SELECT me.plugin, g.rolname, 'member of', false, '', false, false, false FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, me WHERE m.member = me.oid
+SELECT me.plugin, g.rolname, 'member of', false, '', false, '', false FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, me WHERE m.member = me.oid
 `,
 		plugins, roleNames, patterns)
 	if err != nil {
@@ -148,8 +148,8 @@ SELECT me.plugin, g.rolname, 'member of', false, '', false, false, false FROM pg
 	enableRLS := false // the history table's row-level security, once for all roles
 	moved = map[string][]string{}
 	for rows.Next() {
-		var plugin, name, kind, privs string
-		var owns, rls, policy, serial bool
+		var plugin, name, kind, privs, policy string
+		var owns, rls, serial bool
 		if err := rows.Scan(&plugin, &name, &kind, &owns, &privs, &rls, &policy, &serial); err != nil {
 			rows.Close()
 			return nil, err
@@ -192,8 +192,16 @@ SELECT me.plugin, g.rolname, 'member of', false, '', false, false, false FROM pg
 		case name == HistoryTable:
 			want = "DELETE,INSERT,SELECT,UPDATE"
 			enableRLS = enableRLS || !rls
-			if !policy {
-				stmts[plugin] = append(stmts[plugin], "CREATE POLICY "+r+" ON "+QuotePG(name)+" TO "+r+" USING (branch = "+quotePGString(plugin)+") WITH CHECK (branch = "+quotePGString(plugin)+")")
+			if policy != "current" {
+				// Its own branch's rows, and only on a session logged in as
+				// the role (apply's): a routine of the plugin's runs as the
+				// role in the application's session too, later, and must not
+				// rewrite the plugin's history there.
+				if policy == "old" {
+					stmts[plugin] = append(stmts[plugin], "DROP POLICY "+r+" ON "+QuotePG(name))
+				}
+				own := "branch = " + quotePGString(plugin) + " AND session_user = " + quotePGString(Name(db, plugin))
+				stmts[plugin] = append(stmts[plugin], "CREATE POLICY "+r+" ON "+QuotePG(name)+" TO "+r+" USING ("+own+") WITH CHECK ("+own+")")
 			}
 		case (o == "core" || contains(deps[plugin], o)) && kind != "S":
 			want = "REFERENCES,SELECT"

@@ -160,7 +160,7 @@ func TestPostgresRolesByDBA(t *testing.T) {
 			}
 			require.ErrorIs(t, err, apply.ErrRoles)
 			refusal := err.Error()
-			tables, err := testdb.Rows(e.db.DB, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+			tables, err := testdb.Rows(e.db.DB, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '"+apply.LockTable+"'")
 			require.NoError(t, err)
 			require.Empty(t, tables, "nothing ran")
 			script, _, err := m.RolesSQL(ctx)
@@ -328,5 +328,8 @@ func TestPostgresGrantsReconciled(t *testing.T) {
 	require.Positive(t, as(reader, "SELECT count(*) FROM plugmig_history WHERE branch = 'core'"), "status by a read-only user sees the history")
 	require.Zero(t, as(role, "DELETE FROM plugmig_history WHERE branch = 'core'"))
 	require.Zero(t, as(role, "UPDATE plugmig_history SET hash = 'x' WHERE branch = 'archivalook'"))
-	require.Positive(t, as(role, "UPDATE plugmig_history SET hash = 'x' WHERE branch = 'image'"))
+	// Its own branch's rows only on a session logged in as the role
+	// (apply's): here the role is taken with SET ROLE, as a plugin's routine
+	// running later in the application's session would be.
+	require.Zero(t, as(role, "UPDATE plugmig_history SET hash = 'x' WHERE branch = 'image'"))
 }
