@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/roles"
 )
@@ -150,6 +151,13 @@ func (s *session) compareObjects(ctx context.Context, branch string) ([]Differen
 			if err := s.t.DB.QueryRowContext(ctx, map[string]string{"mysql": "SELECT DATABASE()", "postgres": "SELECT current_database()"}[s.t.Dialect]).Scan(&s.database); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if s.t.Dialect == "postgres" && branch != plugin.Core {
+		// Apply makes a plugin's routines SECURITY DEFINER with a fixed
+		// search_path after each file (SECURITY.md); the replay did not.
+		if err := lint.PGDefinerAsApply(ctx, s.dev.DB, plugin.Prefix(branch)); err != nil {
+			return nil, fmt.Errorf("make branch %q's routines run as apply leaves them: %w", branch, err)
 		}
 	}
 	want, err := codeObjects(ctx, s.dev.DB, s.t.Dialect)

@@ -398,3 +398,39 @@ func PGWarmLeftBehind(ctx context.Context, db *sql.DB, branch string) {
 	}
 	rows.Close()
 }
+
+// PGDefinerAsApply makes the routines of the current schema named with a
+// plugin's prefix run as apply leaves them (SECURITY DEFINER with a fixed
+// search_path), on a database where the plugin's history was replayed
+// without apply's guard (drift's scratch database), so that their
+// definitions compare equal to the live ones.
+func PGDefinerAsApply(ctx context.Context, q querier, prefix string) error {
+	pattern := strings.ReplaceAll(strings.ReplaceAll(prefix, `\`, `\\`), "_", `\_`) + "%"
+	rows, err := q.QueryContext(ctx, `SELECT format('ALTER %s %s SECURITY DEFINER', CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, p.oid::regprocedure)
+  || CASE WHEN EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%') THEN '' ELSE format(' SET search_path = %I, pg_temp', n.nspname) END
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE $1 AND p.prokind IN ('f', 'p')
+  AND (NOT p.prosecdef OR NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%'))`, pattern)
+	if err != nil {
+		return err
+	}
+	var stmts []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		stmts = append(stmts, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, s := range stmts {
+		if _, err := q.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}

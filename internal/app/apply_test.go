@@ -140,7 +140,7 @@ func (e *applyEnv) snapshot() string {
 }
 
 // drift returns how the database differs from the composed schema of core
-// and the plugins (the history table aside).
+// and the plugins (the history and run lock tables aside).
 func (e *applyEnv) drift(plugins ...string) []string {
 	e.t.Helper()
 	ctx := context.Background()
@@ -152,7 +152,7 @@ func (e *applyEnv) drift(plugins ...string) []string {
 	require.NoError(e.t, err)
 	drv, err := compose.Open(e.db.Dialect, e.db.DB)
 	require.NoError(e.t, err)
-	changes, err := compose.Drift(ctx, drv, want, apply.HistoryTable)
+	changes, err := compose.Drift(ctx, drv, want, apply.HistoryTable, apply.LockTable)
 	require.NoError(e.t, err)
 	var out []string
 	for _, c := range changes {
