@@ -81,6 +81,7 @@ func TestEndToEnd(t *testing.T) {
 			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)
 			env.Setenv("DEV_URL_MYSQL", testdb.MySQLDevURL())
 			env.Setenv("PGURL", pg.URL)
+			setBranchEnv(t, env)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

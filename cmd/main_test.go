@@ -20,6 +20,10 @@ func TestMain(m *testing.M) {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	if filepath.Base(os.Args[0]) != "plugmig" { // not a script's exec plugmig
+		// What a panicking test leaves on the servers is dropped when the run ends.
+		if code, supervised := testdb.Supervise(); supervised {
+			os.Exit(code)
+		}
 		testdb.RaiseParallel()
 	}
 	testscript.Main(m, map[string]func(){
@@ -55,6 +59,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)
 			env.Setenv("DEV_URL_MYSQL", testdb.MySQLDevURL())
 			env.Setenv("NO_COLOR", "1")
+			setBranchEnv(t, env)
 			mg, err := filepath.Abs("../internal/app/testdata/mediagoblin_v0.15_default_plus_yourplugin.sqlite")
 			if err != nil {
 				return err

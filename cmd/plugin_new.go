@@ -76,6 +76,7 @@ registered it in plugins/plugins.go
 next:
   go generate ./...                                # the ent client learns %[3]s and MediaEntry.Query%[3]ss()
   go run ./cmd diff --branch %[1]s --name initial   # its first migration, in plugins/%[1]s/migrations/
+  go run ./cmd atlas sync                          # atlas.hcl gets the env %[1]s (a test checks it is current)
   go run ./cmd apply                               # creates %[1]s__notes
 `, c.Name, strings.Join(written, ", "), data.Type)
 	return nil

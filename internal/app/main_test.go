@@ -7,7 +7,12 @@ import (
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
+// TestMain runs the tests under testdb.Supervise: what a panicking test
+// leaves on the servers is dropped when the run ends.
 func TestMain(m *testing.M) {
+	if code, supervised := testdb.Supervise(); supervised {
+		os.Exit(code)
+	}
 	testdb.RaiseParallel()
 	os.Exit(m.Run())
 }

@@ -99,7 +99,7 @@ func TestPostgresBranchesOneAtATime(t *testing.T) {
 		require.NotEmpty(t, r.Files, "branch %s applied", r.Branch)
 		order = append(order, r.Branch)
 	}
-	require.Equal(t, []string{"core", "archivalook", "image", "mediasecurity"}, order)
+	require.Equal(t, append([]string{"core"}, registered(t)...), order)
 	var lines []string
 	for _, l := range strings.Split(progress.String(), "\n") {
 		if f := strings.Fields(l); len(f) > 1 && strings.HasSuffix(f[1], ".sql") {

@@ -154,10 +154,11 @@ func dbName(t testing.TB) string {
 		}
 		return '_'
 	}, n)
-	if len(n) > 40 {
-		n = n[:40]
+	if len(n) > 32 {
+		n = n[:32]
 	}
-	return fmt.Sprintf("t_%s_%s", n, hex.EncodeToString(b))
+	// The process id lets Supervise find what a killed or panicking run left.
+	return fmt.Sprintf("t_%d_%s_%s", os.Getpid(), n, hex.EncodeToString(b))
 }
 
 // DevURL returns the Atlas-style URL of the local server of a dialect, for a

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugmig/plugmig/internal/testdb"
+)
+
+// addPluginEnv runs TestAddedPluginKeepsTestsGreen when set to 1; .ci/run
+// sets it. The test runs the repository's whole test suite once more, in a
+// copy (about 10 minutes on two cores), so go test ./... alone skips it.
+const addPluginEnv = "PLUGMIG_TEST_ADD_PLUGIN"
+
+// TestAddedPluginKeepsTestsGreen adds a plugin to a copy of the repository
+// the way docs/plugin-guide.md says (plugin new, go generate, diff, atlas
+// sync) and runs go test ./... there: every test of the repository derives
+// the plugins from what is registered, so a project that adds one stays
+// green. The plugin is named "blog" so that it sorts among the example
+// plugins, not after them.
+func TestAddedPluginKeepsTestsGreen(t *testing.T) {
+	if os.Getenv(addPluginEnv) != "1" {
+		t.Skipf("SKIPPED: runs the whole suite again in a copy with a plugin added (~10 min); set %s=1 (.ci/run does)", addPluginEnv)
+	}
+	dir := copyRepo(t)
+	env := append(os.Environ(), addPluginEnv+"=0",
+		"DEV_URL_POSTGRES="+testdb.PostgresAdmin, "DEV_URL_MYSQL="+testdb.MySQLDevURL())
+	for _, args := range [][]string{
+		{"git", "init", "-q", "-b", "main"},
+		{"git", "add", "-A"},
+		{"git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "copy"},
+		{"go", "run", "./cmd", "plugin", "new", "blog"},
+		{"go", "generate", "./..."},
+		{"go", "run", "./cmd", "diff", "--branch", "blog", "--name", "initial"},
+		{"go", "run", "./cmd", "atlas", "sync"},
+		{"go", "test", "-count=1", "./..."},
+	} {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s:\n%s", strings.Join(args, " "), out)
+		t.Logf("%s: ok", strings.Join(args, " "))
+	}
+}
+
+// copyRepo copies the repository's tracked and new files into a temporary
+// folder and returns it; it skips outside a git checkout.
+func copyRepo(t *testing.T) string {
+	t.Helper()
+	root := testdb.Root(t)
+	files, err := exec.Command("git", "-C", root, "ls-files", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Skipf("SKIPPED: not a git checkout (%v)", err)
+	}
+	dst := t.TempDir()
+	for _, f := range strings.Split(strings.TrimSpace(string(files)), "\n") {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			continue // deleted in the working tree
+		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dst, f)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dst, f), b, 0o644))
+	}
+	return dst
+}
