@@ -20,7 +20,7 @@ func main() {
 		Package:    "github.com/plugmig/plugmig/ent",
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "go generate ./ent:", err)
+		fmt.Fprintln(os.Stderr, "go generate ./...:", err)
 		os.Exit(1)
 	}
 }

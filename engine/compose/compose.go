@@ -36,12 +36,17 @@ type Composer struct {
 // New checks the tables against their owners and the registered plugins and
 // returns a Composer. owners maps every table name to plugin.Core or a
 // registered plugin's name. It refuses:
+//   - a registry with registrations it refused (plugin.Registry.Err: two
+//     plugins with one name or one Dir);
 //   - a table without an owner, or owned by a plugin that is not registered;
 //   - a plugin table not named "<plugin>__...";
 //   - a foreign key from a core table to a plugin table (a plugin's edge that
 //     put its column into a core table);
 //   - a foreign key from a plugin table to a plugin it does not depend on.
 func New(tables []*entschema.Table, owners map[string]string, plugins *plugin.Registry) (*Composer, error) {
+	if err := plugins.Err(); err != nil {
+		return nil, err
+	}
 	c := &Composer{
 		tables:  tables,
 		byName:  make(map[string]*entschema.Table, len(tables)),

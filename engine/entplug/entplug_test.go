@@ -62,6 +62,17 @@ func TestBuildRefuses(t *testing.T) {
 			wantIn: []string{`plugin "dup": type Entry`, `has the same name as type Entry of core`, `for example to DupEntry`},
 		},
 		{
+			// issue 22, item 1: ent derives a package, files and Go names
+			// from a type's name; these two would overwrite core's.
+			dir: "clash",
+			is:  entplug.ErrNameClash,
+			wantIn: []string{
+				`type ENtry of plugin "oauth" (testdata/clash/oauth/schema) and type Entry of core (testdata/core) both generate the package ent/entry/ and the files ent/entry.go`,
+				`rename the type in testdata/clash/oauth/schema (its Go name only; its table keeps entsql.Annotation's name), for example to OauthENtry`,
+				`type EntryQuery of plugin "oauth" (testdata/clash/oauth/schema) and type Entry of core (testdata/core) both generate the Go type EntryQuery`,
+			},
+		},
+		{
 			dir:    "badindex",
 			is:     entplug.ErrPrefix,
 			wantIn: []string{`plugin "idx": index "value_idx" on Idx(value) must be named idx__...`},

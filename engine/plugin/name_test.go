@@ -27,3 +27,37 @@ func TestValidNameRule(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterRefusesWithoutPanic: two plugins under one name, or two
+// sharing one Dir (a copied plugin folder), are kept as an error naming both
+// and the fix, never a panic at init — a goroutine trace before main (issue
+// 22, item 4). The first registration stays.
+func TestRegisterRefusesWithoutPanic(t *testing.T) {
+	saved := &global
+	old := Registry{plugins: saved.plugins, coreSeeds: saved.coreSeeds, refused: saved.refused}
+	t.Cleanup(func() {
+		global.plugins, global.coreSeeds, global.refused = old.plugins, old.coreSeeds, old.refused
+	})
+	global.plugins, global.coreSeeds, global.refused = nil, nil, nil
+
+	Register(Plugin{Name: "blog", Dir: "plugins/blog"})
+	if err := Default().Err(); err != nil {
+		t.Fatalf("one registration: %v", err)
+	}
+	Register(Plugin{Name: "blog", Dir: "plugins/news"})
+	Register(Plugin{Name: "news", Dir: "plugins/blog/"})
+	err := Default().Err()
+	for _, want := range []string{
+		`plugin "blog" registered twice (Dir "plugins/blog" and Dir "plugins/news")`,
+		`give each its own name`,
+		`plugins "blog" and "news" both have Dir "plugins/blog/"`,
+		`set Dir to "plugins/news" in plugin "news"'s plugin.go`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Err() = %v, want it to contain %q", err, want)
+		}
+	}
+	if got := Default().Names(); len(got) != 1 || got[0] != "blog" {
+		t.Errorf("registered %v, want the first blog only", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -100,6 +101,7 @@ type Registry struct {
 	mu        sync.RWMutex
 	plugins   map[string]Plugin
 	coreSeeds []Seed
+	refused   []error // registrations Register refused, see Err
 }
 
 // AddCoreSeeds registers seed rows of the core branch: rows core's own code
@@ -138,8 +140,13 @@ func (r *Registry) Add(p Plugin) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := r.plugins[p.Name]; dup {
-		return fmt.Errorf("plugin %q registered twice: two packages call Register with the same name", p.Name)
+	if prev, dup := r.plugins[p.Name]; dup {
+		return fmt.Errorf("plugin %q registered twice (Dir %q and Dir %q): two packages call Register with the same name; give each its own name (a copied plugin keeps the name in its plugin.go)", p.Name, prev.Dir, p.Dir)
+	}
+	for _, other := range r.plugins {
+		if p.Dir != "" && filepath.Clean(other.Dir) == filepath.Clean(p.Dir) {
+			return fmt.Errorf("plugins %q and %q both have Dir %q: each plugin has a folder of its own, where its migrations are written; set Dir to %q in plugin %q's plugin.go", other.Name, p.Name, p.Dir, "plugins/"+p.Name, p.Name)
+		}
 	}
 	if r.plugins == nil {
 		r.plugins = make(map[string]Plugin)
@@ -239,12 +246,26 @@ func (r *Registry) Closure(name string) ([]string, error) {
 
 var global Registry
 
-// Register adds p to the process-wide registry. Like sql.Register it is meant
-// for init functions and panics on an invalid or duplicate name.
+// Register adds p to the process-wide registry; it is meant for init
+// functions, like sql.Register. A registration it refuses (an invalid or
+// duplicate name, a Dir another plugin has) is kept for Err rather than
+// panicking: a panic at init is a goroutine trace before main runs, and
+// every command of the application reports Err instead, naming both
+// registrations and the fix.
 func Register(p Plugin) {
 	if err := global.Add(p); err != nil {
-		panic("plugin.Register: " + err.Error())
+		global.mu.Lock()
+		defer global.mu.Unlock()
+		global.refused = append(global.refused, fmt.Errorf("plugin.Register: %w", err))
 	}
+}
+
+// Err returns the registrations Register refused, joined, or nil. A
+// composer (package compose) refuses to be built while there are any.
+func (r *Registry) Err() error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return errors.Join(r.refused...)
 }
 
 // RegisterCoreSeeds adds core's seed rows to the process-wide registry, the

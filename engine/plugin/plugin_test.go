@@ -84,13 +84,6 @@ func TestRegistryCycle(t *testing.T) {
 	require.False(t, errors.Is(err, plugin.ErrUnknown))
 }
 
-func TestRegisterPanicsOnDuplicate(t *testing.T) {
-	plugin.Register(plugin.Plugin{Name: "test_dup"})
-	require.PanicsWithValue(t, `plugin.Register: plugin "test_dup" registered twice: two packages call Register with the same name`, func() {
-		plugin.Register(plugin.Plugin{Name: "test_dup"})
-	})
-}
-
 func names(ps []plugin.Plugin) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
