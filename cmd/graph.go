@@ -24,7 +24,8 @@ type GraphCmd struct {
 // one row per referenced row, drawn 1:1 rather than many-to-one.
 type edge struct {
 	from, to, label string
-	one             bool
+	one             bool // at most one row of from per row of to
+	optional        bool // a from row may reference no row of to (a nullable column)
 }
 
 // Run prints the diagram.
@@ -103,7 +104,7 @@ func (c *GraphCmd) tables(w io.Writer, comp *compose.Composer) error {
 			for _, col := range fk.Columns {
 				cols = append(cols, col.Name)
 			}
-			edges = append(edges, edge{from: t.Name, to: fk.RefTable.Name, label: strings.Join(cols, ", "), one: unique(t, cols)})
+			edges = append(edges, edge{from: t.Name, to: fk.RefTable.Name, label: strings.Join(cols, ", "), one: unique(t, cols), optional: nullable(fk.Columns)})
 			shown[fk.RefTable.Name] = true
 		}
 	}
@@ -134,11 +135,15 @@ func (c *GraphCmd) draw(w io.Writer, kind string, nodes [][2]string, edges []edg
 			fmt.Fprintf(w, "  %q [label=%q];\n", n[0], strings.ReplaceAll(n[1], `\n`, "\n"))
 		}
 		for _, e := range edges {
+			label, head := e.label, "teetee"
+			if e.optional {
+				label, head = label+" (nullable)", "teeodot"
+			}
 			if e.one {
-				fmt.Fprintf(w, "  %q -> %q [label=%q, arrowtail=teeodot, arrowhead=teetee, dir=both];\n", e.from, e.to, e.label+" (1:1)")
+				fmt.Fprintf(w, "  %q -> %q [label=%q, arrowtail=teeodot, arrowhead=%s, dir=both];\n", e.from, e.to, label+" (1:1)", head)
 				continue
 			}
-			fmt.Fprintf(w, "  %q -> %q [label=%q];\n", e.from, e.to, e.label)
+			fmt.Fprintf(w, "  %q -> %q [label=%q];\n", e.from, e.to, label)
 		}
 		_, err := fmt.Fprintln(w, "}")
 		return err
@@ -146,10 +151,18 @@ func (c *GraphCmd) draw(w io.Writer, kind string, nodes [][2]string, edges []edg
 	if kind == "er" {
 		fmt.Fprintln(w, "erDiagram")
 		for _, e := range edges {
-			card := "}o--||" // many rows of from may reference one row of to
+			// Left: how many rows of from per row of to (zero or more, or
+			// zero or one); right: how many rows of to a row of from
+			// references (exactly one, or zero or one when the column is
+			// nullable).
+			left, right := "}o", "||"
 			if e.one {
-				card = "|o--||" // at most one row of from per row of to
+				left = "|o"
 			}
+			if e.optional {
+				right = "o|"
+			}
+			card := left + "--" + right
 			fmt.Fprintf(w, "  %s %s %s : %q\n", e.from, card, e.to, e.label)
 		}
 		for _, n := range nodes {
@@ -167,6 +180,17 @@ func (c *GraphCmd) draw(w io.Writer, kind string, nodes [][2]string, edges []edg
 		fmt.Fprintf(w, "  %s -- %s --> %s\n", e.from, e.label, e.to)
 	}
 	return nil
+}
+
+// nullable reports whether any of a foreign key's columns may be NULL: a
+// row may then reference nothing.
+func nullable(cols []*schema.Column) bool {
+	for _, c := range cols {
+		if c.Nullable {
+			return true
+		}
+	}
+	return false
 }
 
 // unique reports whether cols, a foreign key's columns, are exactly the
