@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"text/tabwriter"
 
 	"github.com/plugmig/plugmig/engine/apply"
+	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/devdb"
+	internalapp "github.com/plugmig/plugmig/internal/app"
 )
 
 // StatusCmd shows each branch's state in the database.
@@ -17,7 +22,8 @@ type StatusCmd struct {
 }
 
 // Run prints one line per branch; it exits 1 when an enabled branch has
-// pending or failed files (for deploy checks).
+// pending or failed files (for deploy checks), or, run in the source tree,
+// when a branch's ent schema and its migrations there differ.
 func (c *StatusCmd) Run(app *App) error {
 	if err := checkFleetFlags(c.Fleet, c.Target); err != nil {
 		return err
@@ -73,6 +79,9 @@ func (c *StatusCmd) Run(app *App) error {
 				fmt.Fprintf(app.Stdout, "%s: in the history but not in this build: restore the plugin, or %s\n", s.Branch, s.Next)
 			}
 		}
+		if printSourceAhead(ctx, app, status) {
+			onlyApply, work = false, true
+		}
 		applied := slices.ContainsFunc(status, func(s apply.BranchStatus) bool { return s.Applied != "" })
 		if err := printDriftStatus(ctx, app.Stdout, app, &c.Target, db, applied); err != nil {
 			return err
@@ -90,4 +99,47 @@ func (c *StatusCmd) Run(app *App) error {
 		return errSilent
 	}
 	return nil
+}
+
+// printSourceAhead compares, when status runs in the source tree (the
+// module root holds ent/schema), each enabled branch's ent schema with what
+// its migrations there replay to on an in-memory SQLite database: after go
+// generate without diff the database is up to date with migrations that are
+// themselves behind. It prints which way each branch differs and the one
+// thing to do, and reports whether it printed anything. A branch whose
+// migrations do not replay is left to apply and lint, which name the file.
+func printSourceAhead(ctx context.Context, app *App, status []apply.BranchStatus) bool {
+	root, err := app.ModuleRoot()
+	if err != nil {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(root, "ent", "schema")); err != nil {
+		return false
+	}
+	if err := internalapp.CheckGenerated(root); err != nil {
+		fmt.Fprintf(app.Stdout, "source: %v\n", err)
+		return true
+	}
+	proj, err := app.Project()
+	if err != nil {
+		return false
+	}
+	dev, err := devdb.Open(ctx, compose.SQLite, "")
+	if err != nil {
+		return false
+	}
+	defer dev.Close()
+	printed := false
+	for _, s := range status {
+		if s.State == apply.StateDisabled || s.State == apply.StateUnknown {
+			continue
+		}
+		pd, err := proj.Pending(ctx, dev, s.Branch)
+		if err != nil || pd.InSync() {
+			continue
+		}
+		fmt.Fprintf(app.Stdout, "%s: in the source tree, %s\n", s.Branch, pd.Explain())
+		printed = true
+	}
+	return printed
 }

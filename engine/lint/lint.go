@@ -160,7 +160,7 @@ func (l *Linter) Run(ctx context.Context) ([]Finding, error) {
 					Message: "the migrations do not replay to the ent schema: " + err.Error()})
 			case !pd.InSync():
 				findings = append(findings, Finding{Code: CodeDrift, Severity: Error, Branch: b, Dialect: d, File: filepath.ToSlash(pd.Dir),
-					Message: fmt.Sprintf("the migrations lag behind the ent schema (%s): run go run ./cmd diff --branch %s --name <description>", pd.Summary(), b)})
+					Message: pd.Explain()})
 			}
 		}
 	}

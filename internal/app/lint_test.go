@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -319,6 +320,27 @@ func TestLintDrift(t *testing.T) {
 	}
 	require.Len(t, drift, 1, "%+v", fs)
 	require.Equal(t, "image", drift[0].Branch)
+	require.Contains(t, drift[0].Message, "the ent schema is ahead of the migrations")
 	require.Contains(t, drift[0].Message, `create table "image__mediadata"`)
 	require.Contains(t, drift[0].Message, "go run ./cmd diff --branch image")
+}
+
+// TestLintDriftMigrationsAhead: a hand-written migration that creates what
+// the ent schema lacks puts the migrations ahead; PL303 says so and asks for
+// the schema change, not a diff, which would write a DROP (issue 22, item 8).
+func TestLintDriftMigrationsAhead(t *testing.T) {
+	t.Parallel()
+	root := testdb.CopyRoot(t)
+	e := &applyEnv{t: t, root: root, db: &testdb.DB{Dialect: compose.SQLite}}
+	e.addFile("image", "29990101000000_extra.sql", "CREATE TABLE image__extra (id integer);\n", true)
+	l := &lint.Linter{Project: project(t, root), Devs: map[string]*devdb.DB{compose.SQLite: testdb.Dev(t, compose.SQLite)}, Dialects: []string{compose.SQLite}}
+	fs, err := l.Run(context.Background())
+	require.NoError(t, err)
+	i := slices.IndexFunc(fs, func(f lint.Finding) bool { return f.Code == lint.CodeDrift })
+	require.GreaterOrEqual(t, i, 0, "%+v", fs)
+	require.Equal(t, "image", fs[i].Branch)
+	require.Contains(t, fs[i].Message, "the migrations are ahead of the ent schema")
+	require.Contains(t, fs[i].Message, `drop table "image__extra"`)
+	require.Contains(t, fs[i].Message, "add it to the ent schema and run go generate ./...")
+	require.NotContains(t, fs[i].Message, "run go run ./cmd diff")
 }
