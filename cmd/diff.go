@@ -138,11 +138,11 @@ func (c *DiffCmd) check(ctx context.Context, app *App, proj *plan.Project, devs 
 }
 
 func (c *DiffCmd) printCheck(app *App, results []pendingJSON) {
-	pending := 0
+	pending, failed := 0, 0
 	for _, r := range results {
 		switch {
 		case r.Error != "":
-			pending++
+			failed++
 			fmt.Fprintf(app.Stdout, "%s (%s): error: %s\n", r.Branch, r.Dialect, r.Error)
 		case !r.InSync:
 			pending++
@@ -152,8 +152,16 @@ func (c *DiffCmd) printCheck(app *App, results []pendingJSON) {
 			}
 		}
 	}
-	if pending == 0 {
+	if failed > 0 {
+		// Each error names its own way out (hash for a missing atlas.sum, ...):
+		// a diff would not get out of it.
+		fmt.Fprintf(app.Stdout, "%d branch/dialect pair(s) could not be checked: run the command its error names\n", failed)
+	}
+	if pending == 0 && failed == 0 {
 		fmt.Fprintf(app.Stdout, "in sync: %d branch(es) × %s match their ent schemas\n", len(results)/max(len(app.Dialects), 1), strings.Join(app.Dialects, ", "))
+		return
+	}
+	if pending == 0 {
 		return
 	}
 	fmt.Fprintf(app.Stdout, "%d branch/dialect pair(s) out of sync: run go run ./cmd diff --branch <branch> --name <description> for each branch above\n", pending)

@@ -140,6 +140,9 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 	// One read of the folder for the check, the files and their sums.
 	files, sums, err := migdir.Read(dir, folder)
 	if err != nil {
+		if p := editedApplied(dir, folder, branch, revs); p != nil {
+			return nil, p // not "run hash": that would only hide the edit until apply refuses it
+		}
 		next := "go run ./cmd hash"
 		if errors.Is(err, migdir.ErrName) {
 			next = "" // files to rename by hand, as the message says
@@ -179,7 +182,7 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 		case !ok:
 			problem(restore, fmt.Sprintf("applied file %s_%s.sql is missing from %s: restore it (migrations are never deleted once applied)", r.Version, r.Description, folder))
 		case edited[r.Version]:
-			problem("git checkout -- "+path.Join(folder, f.Name()), fmt.Sprintf("%s/%s was edited after it was applied: restore it (git checkout) and put the change in a new migration (go run ./cmd diff)", folder, f.Name()))
+			problem(restoreEdited(folder, f.Name()), fmt.Sprintf("%s/%s was edited after it was applied: restore it and rehash (%s) and put the change in a new migration (go run ./cmd diff)", folder, f.Name(), restoreEdited(folder, f.Name())))
 		}
 	}
 	applied := func(v string) *migrate.Revision {
@@ -222,6 +225,30 @@ func (m *Migrator) planBranch(branch string, revs []*migrate.Revision) (*BranchP
 // the legacy revisions after it, or after a deleted applied file, cannot be
 // checked on their own, so they are not named (they are checked again once
 // the file is restored).
+// restoreEdited is the one command out of an applied file edited by hand,
+// whether or not atlas.sum was rehashed since: the file comes back as it
+// was applied and atlas.sum is computed for the folder as it then is.
+func restoreEdited(folder, name string) string {
+	return "git checkout -- " + path.Join(folder, name) + " && go run ./cmd hash"
+}
+
+// editedApplied names the applied files of a folder whose atlas.sum does
+// not match that were edited since they were applied, or returns nil.
+func editedApplied(dir migrate.Dir, folder, branch string, revs []*migrate.Revision) *BranchProblem {
+	files, err := dir.Files()
+	if err != nil {
+		return nil
+	}
+	edited := editedFiles(files, nil, revs)
+	for _, f := range files {
+		if edited[f.Version()] {
+			next := restoreEdited(folder, f.Name())
+			return &BranchProblem{err: fmt.Errorf("branch %q: %s/%s was edited after it was applied (and atlas.sum no longer matches the folder): restore it and rehash: %s", branch, folder, f.Name(), next), Next: next}
+		}
+	}
+	return nil
+}
+
 func editedFiles(files []migrate.File, sums migrate.HashFile, revs []*migrate.Revision) map[string]bool {
 	byVersion := make(map[string]migrate.File, len(files))
 	for _, f := range files {
