@@ -778,6 +778,15 @@ func (d connDriver) QueryContext(ctx context.Context, query string, args ...any)
 // histories it builds on, then kept in step with the branch's files, so
 // each check costs one file, not the history before it.
 func (m *Migrator) preflight(ctx context.Context, guard *lint.Guard, bp *BranchPlan, f migrate.File) error {
+	err := m.preflightOn(ctx, guard, bp, f)
+	if err != nil && ctx.Err() != nil {
+		// What the interrupt cut short says nothing of the file.
+		return fmt.Errorf("interrupted while the ownership guard checked it on a scratch database, before it ran: nothing of it was run; apply again: %w", ctx.Err())
+	}
+	return err
+}
+
+func (m *Migrator) preflightOn(ctx context.Context, guard *lint.Guard, bp *BranchPlan, f migrate.File) error {
 	if bp.scratch == nil {
 		if err := m.openScratch(ctx, guard, bp, f); err != nil {
 			return err
@@ -845,6 +854,9 @@ func (m *Migrator) openScratch(ctx context.Context, guard *lint.Guard, bp *Branc
 func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) error {
 	where := fmt.Sprintf("branch %q: %s/%s", bp.Branch, bp.Folder, f.Name())
 	var ge *lint.GuardError
+	if errors.As(err, &ge) && !slices.ContainsFunc(ge.Findings, func(x lint.Finding) bool { return x.Code != lint.CodeFails }) {
+		return guardCheckFailed(where, ge)
+	}
 	if errors.As(err, &ge) {
 		var lines []string
 		for _, x := range ge.Findings {
@@ -927,6 +939,23 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 		outcome = "PostgreSQL reads more than one command in what the migration's parser (Atlas) reads as one statement: a string or comment the two read differently, such as an E'...' string with a backslash; each statement runs as exactly one command, so write them apart. " + outcome
 	}
 	return fmt.Errorf("%s: statement %d (line %d) failed: %s\n  database: %v\n  %s", where, idx, line, oneLine(se.Stmt.Text), se.Err, outcome)
+}
+
+// guardCheckFailed explains a file the ownership guard could not check
+// because a statement failed on the scratch database where it checks the
+// file first (MySQL; outside a transaction): a server limit reached (such
+// as MariaDB's max_recursive_iterations), an error of the statement itself.
+// It is not an ownership refusal, and is not reported as one.
+func guardCheckFailed(where string, ge *lint.GuardError) error {
+	var lines []string
+	for _, x := range ge.Findings {
+		stmt := x.Statement
+		if x.Line > 0 {
+			stmt = fmt.Sprintf("line %d: %s", x.Line, stmt)
+		}
+		lines = append(lines, fmt.Sprintf("  %s\n    in: %s", x.Message, stmt))
+	}
+	return fmt.Errorf("%s: nothing of the file was run: the ownership guard runs it first on a scratch database, and a statement failed there (a fault of the statement or a limit of the server, not an ownership refusal). Fix the statement or raise the server's limit, run go run ./cmd hash if you edited the file, and apply again (go run ./cmd lint shows the same failure):\n%s", where, strings.Join(lines, "\n"))
 }
 
 // stmtLine is the line of f a failed statement starts on.

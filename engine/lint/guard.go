@@ -462,8 +462,13 @@ func (g *Guard) NewScratch(ctx context.Context, dev *devdb.DB, histories []Histo
 // holds its changes, and returns the ownership errors it found.
 func (s *Scratch) Check(ctx context.Context, f migrate.File) ([]Finding, error) {
 	fs, err := s.w.lintFile(ctx, f, s.folder+"/"+f.Name())
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		// A statement cut short by the interrupt failed: that says nothing
+		// of the file, and it is not reported as a finding.
+		return nil, fmt.Errorf("ownership guard: interrupted while checking %s/%s on a scratch database, before it ran (nothing of it was run; apply again): %w", s.folder, f.Name(), err)
 	}
 	var out []Finding
 	for _, x := range fs {

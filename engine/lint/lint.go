@@ -239,6 +239,10 @@ func (l *Linter) lintBranch(ctx context.Context, branch, dialect string, sc *sco
 				if err != nil {
 					return nil, nil, err
 				}
+				if err := ctx.Err(); err != nil {
+					// A statement the interrupt cut short is no finding.
+					return nil, nil, fmt.Errorf("lint interrupted while checking %s: %w", path, err)
+				}
 				findings = append(findings, fs...)
 				if w.stopped || slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeFails }) {
 					return findings, nil, nil // the history cannot go on
