@@ -38,7 +38,7 @@ func TestAddedPluginKeepsTestsGreen(t *testing.T) {
 		{"go", "generate", "./..."},
 		{"go", "run", "./cmd", "diff", "--branch", "blog", "--name", "initial"},
 		{"go", "run", "./cmd", "atlas", "sync"},
-		{"go", "test", "-count=1", "./..."},
+		{"go", "test", "-count=1", "-timeout", "30m", "./..."},
 	} {
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Dir, cmd.Env = dir, env
