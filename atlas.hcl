@@ -35,6 +35,13 @@ env "archivalook" {
   migration {
     dir = "file://.atlas/archivalook/${var.dialect}/migrations"
   }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env archivalook lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
 }
 
 env "image" {
@@ -43,6 +50,13 @@ env "image" {
   migration {
     dir = "file://.atlas/image/${var.dialect}/migrations"
   }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env image lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
 }
 
 env "mediasecurity" {
@@ -50,5 +64,12 @@ env "mediasecurity" {
   dev = var.dev_url
   migration {
     dir = "file://.atlas/mediasecurity/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env mediasecurity lints the plugin's newest file.
+  lint {
+    latest = 1
   }
 }

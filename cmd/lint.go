@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 
+	"github.com/plugmig/plugmig/engine/atlasenv"
 	"github.com/plugmig/plugmig/engine/lint"
+	"github.com/plugmig/plugmig/engine/plan"
 )
 
 // LintCmd checks every migration file of every branch and dialect.
@@ -26,6 +29,11 @@ func (c *LintCmd) Run(app *App) error {
 	if err != nil {
 		return err
 	}
+	stale, err := atlasStale(ctx, proj, app.Dialects)
+	if err != nil {
+		return err
+	}
+	findings = append(findings, stale...)
 	if err := lint.Write(app.Stdout, c.Format, findings); err != nil {
 		return err
 	}
@@ -33,4 +41,22 @@ func (c *LintCmd) Run(app *App) error {
 		return errSilent
 	}
 	return nil
+}
+
+// atlasStale reports .atlas/ older than the ent schemas or the migrations,
+// where the atlas CLI path is in use (atlas sync ran here): the atlas CLI
+// would diff against old inputs without a word.
+func atlasStale(ctx context.Context, proj *plan.Project, dialects []string) ([]lint.Finding, error) {
+	if !atlasenv.Exists(proj.Root) {
+		return nil, nil
+	}
+	branches, err := proj.Composer.Branches()
+	if err != nil {
+		return nil, err
+	}
+	err = atlasenv.Stale(ctx, proj, branches, dialects)
+	if !errors.Is(err, atlasenv.ErrStale) {
+		return nil, err
+	}
+	return []lint.Finding{{Code: lint.CodeAtlasStale, Severity: lint.Warning, File: atlasenv.Dir, Message: err.Error()}}, nil
 }

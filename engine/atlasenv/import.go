@@ -23,6 +23,9 @@ import (
 // It rehashes the plugin's folders and rewrites the composed directories.
 // It returns the files written, relative to the root.
 func Import(ctx context.Context, p *plan.Project, devs map[string]*devdb.DB, branch string, dialects []string) ([]string, error) {
+	if err := Stale(ctx, p, []string{branch}, dialects); err != nil {
+		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	}
 	if branch == plugin.Core {
 		return importCore(ctx, p, devs, dialects)
 	}
@@ -181,23 +184,23 @@ func importCore(ctx context.Context, p *plan.Project, devs map[string]*devdb.DB,
 		}
 		dirs[d], files[d] = dir, fs
 	}
-	common := ""
-	for _, f := range files[dialects[0]] {
-		inAll := true
-		for _, d := range dialects[1:] {
-			inAll = inAll && slices.ContainsFunc(files[d], func(g migrate.File) bool { return g.Version() == f.Version() })
+	synced := map[string]map[string]bool{}
+	for _, d := range dialects {
+		names, err := readSynced(p.Root, d)
+		if err != nil {
+			return nil, err
 		}
-		if inAll && (common == "" || migdir.VersionLess(common, f.Version())) {
-			common = f.Version()
-		}
+		synced[d] = names
 	}
 	found := map[string]migrate.File{}
 	version, desc := "", ""
 	var missing []string
 	for _, d := range dialects {
+		// Every file atlas sync did not see is new, whatever its version:
+		// one that shares a version with another dialect's is checked too.
 		var fresh []migrate.File
 		for _, f := range files[d] {
-			if common == "" || migdir.VersionLess(common, f.Version()) {
+			if !synced[d][f.Name()] {
 				fresh = append(fresh, f)
 			}
 		}
@@ -208,7 +211,7 @@ func importCore(ctx context.Context, p *plan.Project, devs map[string]*devdb.DB,
 			continue
 		case 1:
 		default:
-			return nil, fmt.Errorf("branch \"core\": %s holds %d files after %s, the newest version every dialect has; import expects one per dialect: import after each round of atlas migrate diff --env core (one per dialect)", filepath.ToSlash(rel), len(fresh), common)
+			return nil, fmt.Errorf("branch \"core\": %s holds %d files atlas sync did not see; import expects one per dialect: import after each round of atlas migrate diff --env core (one per dialect)", filepath.ToSlash(rel), len(fresh))
 		}
 		f := fresh[0]
 		if desc != "" && f.Desc() != desc {
@@ -221,7 +224,7 @@ func importCore(ctx context.Context, p *plan.Project, devs map[string]*devdb.DB,
 	}
 	switch {
 	case len(found) == 0:
-		return nil, fmt.Errorf("branch \"core\": no new file in migrations/<dialect> after %s: run atlas migrate diff <name> --env core --var dialect=<dialect> first", common)
+		return nil, errors.New("branch \"core\": no new file in migrations/<dialect> since atlas sync: run atlas migrate diff <name> --env core --var dialect=<dialect> first")
 	case len(missing) > 0:
 		return nil, fmt.Errorf("branch \"core\": atlas wrote a new file for some dialects but not for %v: run atlas migrate diff --env core --var dialect=<dialect> for those too (every version exists in every dialect folder), then import again", missing)
 	}
@@ -247,6 +250,11 @@ func importCore(ctx context.Context, p *plan.Project, devs map[string]*devdb.DB,
 			return written, err
 		}
 		written = append(written, filepath.ToSlash(filepath.Join(rel, name)))
+	}
+	// Every plugin is spliced on core's history: their envs must see the
+	// new file, or atlas would write core's change into a plugin's.
+	if err := Sync(ctx, p, dialects); err != nil {
+		return written, fmt.Errorf("imported, but atlas sync failed: %w: run go run ./cmd atlas sync", err)
 	}
 	return written, nil
 }

@@ -111,6 +111,7 @@ var rules = map[string]string{
 	CodeDrift:        "The ent schema and the migrations disagree.",
 	CodeEdited:       "A migration that exists on the base branch was edited or deleted.",
 	CodeOutOfOrder:   "A new migration sorts before the base branch's head.",
+	CodeAtlasStale:   "The atlas CLI's inputs under .atlas/ are older than the ent schemas or the migrations: run atlas sync.",
 }
 
 func writeSARIF(w io.Writer, fs []Finding) error {

@@ -66,6 +66,7 @@ const (
 	CodeDrift        = "PL303" // the ent schema and the migrations disagree
 	CodeEdited       = "PL304" // a file that exists on the base was edited
 	CodeOutOfOrder   = "PL305" // a new file sorts before the base's head of its branch
+	CodeAtlasStale   = "PL306" // warning: .atlas/ (the atlas CLI's inputs) is older than the ent schemas or the migrations
 )
 
 // Severities.
