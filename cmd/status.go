@@ -120,6 +120,20 @@ func printSourceAhead(ctx context.Context, app *App, status []apply.BranchStatus
 		fmt.Fprintf(app.Stdout, "source: %v\n", err)
 		return true
 	}
+	var branches []string
+	for _, s := range status {
+		if s.State != apply.StateDisabled && s.State != apply.StateUnknown {
+			branches = append(branches, s.Branch)
+		}
+	}
+	// The replay costs seconds: a check that found everything in sync is
+	// remembered (under .data/, git-ignored) until the schemas or a folder
+	// change.
+	key := internalapp.SourceKey(root, branches)
+	stamp := filepath.Join(root, ".data", "status-source-check")
+	if b, err := os.ReadFile(stamp); err == nil && string(b) == key {
+		return false
+	}
 	proj, err := app.Project()
 	if err != nil {
 		return false
@@ -129,17 +143,21 @@ func printSourceAhead(ctx context.Context, app *App, status []apply.BranchStatus
 		return false
 	}
 	defer dev.Close()
-	printed := false
-	for _, s := range status {
-		if s.State == apply.StateDisabled || s.State == apply.StateUnknown {
+	printed, checked := false, true
+	for _, b := range branches {
+		pd, err := proj.Pending(ctx, dev, b)
+		if err != nil {
+			checked = false
 			continue
 		}
-		pd, err := proj.Pending(ctx, dev, s.Branch)
-		if err != nil || pd.InSync() {
+		if pd.InSync() {
 			continue
 		}
-		fmt.Fprintf(app.Stdout, "%s: in the source tree, %s\n", s.Branch, pd.Explain())
+		fmt.Fprintf(app.Stdout, "%s: in the source tree, %s\n", b, pd.Explain())
 		printed = true
+	}
+	if !printed && checked && os.MkdirAll(filepath.Dir(stamp), 0o755) == nil {
+		os.WriteFile(stamp, []byte(key), 0o644)
 	}
 	return printed
 }

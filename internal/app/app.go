@@ -4,6 +4,9 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -49,4 +52,22 @@ func DiskSources(root string) apply.Sources {
 // forgotten go generate, the binary would work from the old schemas.
 func CheckGenerated(root string) error {
 	return schemasrc.Check(migrate.SchemaSources, filepath.Join(root, "ent", "schema"), filepath.Join(root, "plugins"))
+}
+
+// SourceKey identifies what status's source check compares under the
+// module root: the schema sources the ent code was generated from and
+// each branch's SQLite atlas.sum there. Equal keys give equal results, so
+// a check that found everything in sync need not run again.
+func SourceKey(root string, branches []string) string {
+	h := sha256.New()
+	h.Write([]byte(migrate.SchemaSources))
+	src := DiskSources(root)
+	for _, b := range branches {
+		h.Write([]byte("\x00" + b + "\x00"))
+		if dir, ok := src[b]; ok {
+			sum, _ := fs.ReadFile(dir, "sqlite/atlas.sum")
+			h.Write(sum)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
