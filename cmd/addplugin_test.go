@@ -28,7 +28,7 @@ const addPluginEnv = "PLUGMIG_TEST_ADD_PLUGIN"
 // the copy is as committed.
 func TestAddedPluginKeepsTestsGreen(t *testing.T) {
 	if os.Getenv(addPluginEnv) != "1" {
-		t.Skipf("SKIPPED: runs the whole suite again in a copy with a plugin added (~10 min); set %s=1 (.ci/run does)", addPluginEnv)
+		t.Skipf("SKIPPED: runs the whole suite again in a copy with a plugin added (~10 min); set %s=1 (not yet in .ci/run: five tests still name the example plugins, issue 22)", addPluginEnv)
 	}
 	dir := copyRepo(t)
 	env := append(os.Environ(), addPluginEnv+"=0",
