@@ -64,6 +64,7 @@ func firstPlugin(t testing.TB) string {
 // setBranchEnv gives a script the registered plugins, so that it states
 // what every branch does without naming the example plugins:
 //
+//	$PLUGINS           the plugins: how many
 //	$BRANCHES          core and the plugins: how many
 //	$BRANCHES_PLUS_ONE one more (after a script adds a plugin)
 //	$REGISTERED        the plugins by name, "a, b, c" (as messages list them)
@@ -88,6 +89,7 @@ func setBranchEnv(t testing.TB, env interface{ Setenv(k, v string) }) {
 		}
 		results = append(results, fmt.Sprintf(`%s - -> \d{14} \(%d\)`, p.Name, n))
 	}
+	env.Setenv("PLUGINS", strconv.Itoa(len(ps)))
 	env.Setenv("BRANCHES", strconv.Itoa(1+len(ps)))
 	env.Setenv("BRANCHES_PLUS_ONE", strconv.Itoa(2+len(ps)))
 	env.Setenv("REGISTERED", strings.Join(names, ", "))
