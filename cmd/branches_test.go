@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,7 @@ func firstPlugin(t testing.TB) string {
 //	$REGISTERED        the plugins by name, "a, b, c" (as messages list them)
 //	$REGISTERED_WORDS  the same, "a b c"
 //	$PLUGIN_LIST       the same, "a,b,c" (a --plugins value)
+//	$PLUGIN_LIST_BUT_IMAGE the same without image, in registration order
 //	$PLUGIN_RESULTS    a regexp of the plugins' part of a fresh SQLite
 //	                   apply's summary: "a - -> \d{14} \(1\), b - -> ..."
 func setBranchEnv(t testing.TB, env interface{ Setenv(k, v string) }) {
@@ -95,5 +97,8 @@ func setBranchEnv(t testing.TB, env interface{ Setenv(k, v string) }) {
 	env.Setenv("REGISTERED", strings.Join(names, ", "))
 	env.Setenv("REGISTERED_WORDS", strings.Join(names, " "))
 	env.Setenv("PLUGIN_LIST", strings.Join(names, ","))
+	// The plugins but image (the scripts' fixture), as a refusal to remove
+	// image while enabled lists them.
+	env.Setenv("PLUGIN_LIST_BUT_IMAGE", strings.Join(slices.DeleteFunc(plugin.Default().Names(), func(n string) bool { return n == "image" }), ","))
 	env.Setenv("PLUGIN_RESULTS", strings.Join(results, ", "))
 }
