@@ -26,56 +26,64 @@ import (
 // AtlasOperator marks core's history rows of versions the atlas CLI applied.
 const AtlasOperator = "atlas CLI (atlas_schema_revisions)"
 
-const atlasTable = "atlas_schema_revisions"
+// AtlasRevisionsTable is the atlas CLI's history table.
+const AtlasRevisionsTable = "atlas_schema_revisions"
 
-// atlasRevisions finds the atlas CLI's revisions table and returns its
-// qualified, quoted name ("" when the database has none) and its rows.
-func (m *Migrator) atlasRevisions(ctx context.Context) (string, []*migrate.Revision, error) {
+// AtlasHistory finds the atlas CLI's revisions table of db, in the
+// connection's schema or (PostgreSQL) in the schema of the same name, the
+// CLI's default, and returns its name as messages show it ("" when the
+// database has none) and its revisions, the CLI's own bookkeeping rows
+// (".atlas_cloud_identifiers") left out. It reads only.
+func AtlasHistory(ctx context.Context, db *sql.DB, dialect string) (string, []*migrate.Revision, error) {
 	places := []string{""}
-	if m.dialect == "postgres" {
-		places = append(places, atlasTable)
+	if dialect == "postgres" {
+		places = append(places, AtlasRevisionsTable)
 	}
 	for _, schema := range places {
-		ok, err := m.atlasTableIn(ctx, schema)
-		if err != nil || !ok {
-			if err != nil {
-				return "", nil, fmt.Errorf("look for %s: %w", atlasTable, err)
-			}
+		ok, err := atlasTableIn(ctx, db, dialect, schema)
+		if err != nil {
+			return "", nil, fmt.Errorf("look for %s: %w", AtlasRevisionsTable, err)
+		}
+		if !ok {
 			continue
 		}
-		table := m.quote(atlasTable)
+		name, quoted := AtlasRevisionsTable, quoteIdent(dialect, AtlasRevisionsTable)
 		if schema != "" {
-			table = m.quote(schema) + "." + table
+			name, quoted = schema+"."+name, quoteIdent(dialect, schema)+"."+quoted
 		}
-		revs, err := m.readAtlasRevisions(ctx, table)
+		revs, err := readAtlasRevisions(ctx, db, quoted)
 		if err != nil {
-			return "", nil, fmt.Errorf("read %s: %w", table, err)
+			return "", nil, fmt.Errorf("read %s: %w", name, err)
 		}
-		return table, revs, nil
+		return name, revs, nil
 	}
 	return "", nil, nil
 }
 
-func (m *Migrator) atlasTableIn(ctx context.Context, schema string) (bool, error) {
+func (m *Migrator) atlasRevisions(ctx context.Context) (string, []*migrate.Revision, error) {
+	return AtlasHistory(ctx, m.db, m.dialect)
+}
+
+func atlasTableIn(ctx context.Context, db *sql.DB, dialect, schema string) (bool, error) {
 	var query string
-	args := []any{atlasTable}
+	args := []any{AtlasRevisionsTable}
 	switch {
-	case m.dialect == "sqlite":
+	case dialect == "sqlite":
 		query = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
-	case m.dialect == "postgres" && schema == "":
+	case dialect == "postgres" && schema == "":
 		query = "SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = current_schema()::regnamespace AND relname = ? AND relkind IN ('r', 'p')"
-	case m.dialect == "postgres":
-		query, args = "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')", []any{schema, atlasTable}
+	case dialect == "postgres":
+		query, args = "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')", []any{schema, AtlasRevisionsTable}
 	default:
 		query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
 	}
 	var n int
-	err := m.db.QueryRowContext(ctx, Rebind(m.dialect, query), args...).Scan(&n)
+	err := db.QueryRowContext(ctx, Rebind(dialect, query), args...).Scan(&n)
 	return n > 0, err
 }
 
-func (m *Migrator) readAtlasRevisions(ctx context.Context, table string) ([]*migrate.Revision, error) {
-	rows, err := m.db.QueryContext(ctx, "SELECT version, description, type, applied, total, executed_at, execution_time, error, hash FROM "+table+" ORDER BY version")
+func readAtlasRevisions(ctx context.Context, db *sql.DB, table string) ([]*migrate.Revision, error) {
+	rows, err := db.QueryContext(ctx, "SELECT version, description, type, applied, total, executed_at, execution_time, error, hash FROM "+table+" ORDER BY version")
 	if err != nil {
 		return nil, err
 	}
@@ -167,4 +175,12 @@ func (m *Migrator) recordAtlas(ctx context.Context) error {
 		fmt.Fprintf(m.progress, "%-14s %s  applied by the atlas CLI: recorded in core's history\n", plugin.Core, r.Version)
 	}
 	return m.store.writeAll(ctx, m.fromAtlas)
+}
+
+// quoteIdent quotes a name with the dialect's quoting.
+func quoteIdent(dialect, name string) string {
+	if dialect == "mysql" {
+		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }

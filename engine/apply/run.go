@@ -1116,9 +1116,4 @@ func scanOne(rows *sql.Rows, dest any) error {
 
 // quote quotes an identifier with the dialect's own quoting: a quote
 // character inside it is doubled, so no name can turn into SQL.
-func (m *Migrator) quote(ident string) string {
-	if m.dialect == "mysql" {
-		return "`" + strings.ReplaceAll(ident, "`", "``") + "`"
-	}
-	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
-}
+func (m *Migrator) quote(ident string) string { return quoteIdent(m.dialect, ident) }

@@ -6,16 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/internal/sqlq"
 )
 
 // Other migration tools' history tables, reported and never touched.
 const (
 	AlembicTable = "alembic_version"
-	AtlasTable   = "atlas_schema_revisions"
-	// AtlasSchema is where the atlas CLI keeps its revisions table on
-	// PostgreSQL when its URL names no schema.
-	AtlasSchema = "atlas_schema_revisions"
+	AtlasTable   = apply.AtlasRevisionsTable
 )
 
 // ForeignHistory is another migration tool's history found in a database.
@@ -58,63 +56,19 @@ func ForeignHistories(ctx context.Context, db *sql.DB, dialect string) ([]Foreig
 		}
 		out = append(out, ForeignHistory{System: "alembic", Table: AlembicTable, Revisions: revs})
 	}
-	places := []string{""}
-	if dialect == "postgres" {
-		places = append(places, AtlasSchema)
+	table, revs, err := apply.AtlasHistory(ctx, db, dialect)
+	if err != nil {
+		return nil, err
 	}
-	for _, s := range places {
-		ok, err := tableExists(ctx, db, dialect, s, AtlasTable)
-		if err != nil {
-			return nil, err
+	if table != "" {
+		h := ForeignHistory{System: "atlas", Table: table}
+		for _, r := range revs {
+			h.Revisions = append(h.Revisions, r.Version)
+			if r.Applied == r.Total && r.Error == "" {
+				h.Latest = r.Version
+			}
 		}
-		if !ok {
-			continue
-		}
-		table, name := quoteIdent(dialect, AtlasTable), AtlasTable
-		if s != "" {
-			table, name = quoteIdent(dialect, s)+"."+table, s+"."+AtlasTable
-		}
-		h, err := readAtlas(ctx, db, table)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
-		}
-		h.Table = name
 		out = append(out, h)
 	}
 	return out, nil
-}
-
-func readAtlas(ctx context.Context, db *sql.DB, table string) (ForeignHistory, error) {
-	h := ForeignHistory{System: "atlas"}
-	rows, err := db.QueryContext(ctx, "SELECT version, applied, total, error FROM "+table+" ORDER BY version")
-	if err != nil {
-		return h, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			v              string
-			applied, total int
-			errMsg         sql.NullString
-		)
-		if err := rows.Scan(&v, &applied, &total, &errMsg); err != nil {
-			return h, err
-		}
-		if strings.HasPrefix(v, ".") { // atlas's own bookkeeping rows
-			continue
-		}
-		h.Revisions = append(h.Revisions, v)
-		if applied == total && errMsg.String == "" {
-			h.Latest = v
-		}
-	}
-	return h, rows.Err()
-}
-
-// quoteIdent quotes a name with the dialect's quoting.
-func quoteIdent(dialect, name string) string {
-	if dialect == "mysql" {
-		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
-	}
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
