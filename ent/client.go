@@ -18,6 +18,8 @@ import (
 	"github.com/plugmig/plugmig/ent/accesstoken"
 	"github.com/plugmig/plugmig/ent/activity"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/blog"
+	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/collection"
 	"github.com/plugmig/plugmig/ent/collectionitem"
 	"github.com/plugmig/plugmig/ent/comment"
@@ -61,6 +63,10 @@ type Client struct {
 	Activity *ActivityClient
 	// AttachmentFile is the client for interacting with the AttachmentFile builders.
 	AttachmentFile *AttachmentFileClient
+	// Blog is the client for interacting with the Blog builders.
+	Blog *BlogClient
+	// BlogPostData is the client for interacting with the BlogPostData builders.
+	BlogPostData *BlogPostDataClient
 	// Collection is the client for interacting with the Collection builders.
 	Collection *CollectionClient
 	// CollectionItem is the client for interacting with the CollectionItem builders.
@@ -135,6 +141,8 @@ func (c *Client) init() {
 	c.AccessToken = NewAccessTokenClient(c.config)
 	c.Activity = NewActivityClient(c.config)
 	c.AttachmentFile = NewAttachmentFileClient(c.config)
+	c.Blog = NewBlogClient(c.config)
+	c.BlogPostData = NewBlogPostDataClient(c.config)
 	c.Collection = NewCollectionClient(c.config)
 	c.CollectionItem = NewCollectionItemClient(c.config)
 	c.Comment = NewCommentClient(c.config)
@@ -260,6 +268,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AccessToken:           NewAccessTokenClient(cfg),
 		Activity:              NewActivityClient(cfg),
 		AttachmentFile:        NewAttachmentFileClient(cfg),
+		Blog:                  NewBlogClient(cfg),
+		BlogPostData:          NewBlogPostDataClient(cfg),
 		Collection:            NewCollectionClient(cfg),
 		CollectionItem:        NewCollectionItemClient(cfg),
 		Comment:               NewCommentClient(cfg),
@@ -312,6 +322,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AccessToken:           NewAccessTokenClient(cfg),
 		Activity:              NewActivityClient(cfg),
 		AttachmentFile:        NewAttachmentFileClient(cfg),
+		Blog:                  NewBlogClient(cfg),
+		BlogPostData:          NewBlogPostDataClient(cfg),
 		Collection:            NewCollectionClient(cfg),
 		CollectionItem:        NewCollectionItemClient(cfg),
 		Comment:               NewCommentClient(cfg),
@@ -371,13 +383,14 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AccessToken, c.Activity, c.AttachmentFile, c.Collection, c.CollectionItem,
-		c.Comment, c.CommentSubscription, c.FeaturedMedia, c.FileKeyname, c.Generator,
-		c.GenericModelReference, c.Graveyard, c.ImageData, c.LocalUser, c.Location,
-		c.MediaEntry, c.MediaFile, c.MediaSecurity, c.MediaTag, c.MigrationData,
-		c.NonceTimestamp, c.Notification, c.OAuthClient, c.Privilege, c.PrivilegeUser,
-		c.ProcessingMetadata, c.RemoteUser, c.Report, c.RequestToken, c.Tag,
-		c.TextComment, c.User, c.UserBan,
+		c.AccessToken, c.Activity, c.AttachmentFile, c.Blog, c.BlogPostData,
+		c.Collection, c.CollectionItem, c.Comment, c.CommentSubscription,
+		c.FeaturedMedia, c.FileKeyname, c.Generator, c.GenericModelReference,
+		c.Graveyard, c.ImageData, c.LocalUser, c.Location, c.MediaEntry, c.MediaFile,
+		c.MediaSecurity, c.MediaTag, c.MigrationData, c.NonceTimestamp, c.Notification,
+		c.OAuthClient, c.Privilege, c.PrivilegeUser, c.ProcessingMetadata,
+		c.RemoteUser, c.Report, c.RequestToken, c.Tag, c.TextComment, c.User,
+		c.UserBan,
 	} {
 		n.Use(hooks...)
 	}
@@ -387,13 +400,14 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AccessToken, c.Activity, c.AttachmentFile, c.Collection, c.CollectionItem,
-		c.Comment, c.CommentSubscription, c.FeaturedMedia, c.FileKeyname, c.Generator,
-		c.GenericModelReference, c.Graveyard, c.ImageData, c.LocalUser, c.Location,
-		c.MediaEntry, c.MediaFile, c.MediaSecurity, c.MediaTag, c.MigrationData,
-		c.NonceTimestamp, c.Notification, c.OAuthClient, c.Privilege, c.PrivilegeUser,
-		c.ProcessingMetadata, c.RemoteUser, c.Report, c.RequestToken, c.Tag,
-		c.TextComment, c.User, c.UserBan,
+		c.AccessToken, c.Activity, c.AttachmentFile, c.Blog, c.BlogPostData,
+		c.Collection, c.CollectionItem, c.Comment, c.CommentSubscription,
+		c.FeaturedMedia, c.FileKeyname, c.Generator, c.GenericModelReference,
+		c.Graveyard, c.ImageData, c.LocalUser, c.Location, c.MediaEntry, c.MediaFile,
+		c.MediaSecurity, c.MediaTag, c.MigrationData, c.NonceTimestamp, c.Notification,
+		c.OAuthClient, c.Privilege, c.PrivilegeUser, c.ProcessingMetadata,
+		c.RemoteUser, c.Report, c.RequestToken, c.Tag, c.TextComment, c.User,
+		c.UserBan,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -408,6 +422,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Activity.mutate(ctx, m)
 	case *AttachmentFileMutation:
 		return c.AttachmentFile.mutate(ctx, m)
+	case *BlogMutation:
+		return c.Blog.mutate(ctx, m)
+	case *BlogPostDataMutation:
+		return c.BlogPostData.mutate(ctx, m)
 	case *CollectionMutation:
 		return c.Collection.mutate(ctx, m)
 	case *CollectionItemMutation:
@@ -981,6 +999,336 @@ func (c *AttachmentFileClient) mutate(ctx context.Context, m *AttachmentFileMuta
 		return (&AttachmentFileDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AttachmentFile mutation op: %q", m.Op())
+	}
+}
+
+// BlogClient is a client for the Blog schema.
+type BlogClient struct {
+	config
+}
+
+// NewBlogClient returns a client for the Blog from the given config.
+func NewBlogClient(c config) *BlogClient {
+	return &BlogClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `blog.Hooks(f(g(h())))`.
+func (c *BlogClient) Use(hooks ...Hook) {
+	c.hooks.Blog = append(c.hooks.Blog, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `blog.Intercept(f(g(h())))`.
+func (c *BlogClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Blog = append(c.inters.Blog, interceptors...)
+}
+
+// Create returns a builder for creating a Blog entity.
+func (c *BlogClient) Create() *BlogCreate {
+	mutation := newBlogMutation(c.config, OpCreate)
+	return &BlogCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Blog entities.
+func (c *BlogClient) CreateBulk(builders ...*BlogCreate) *BlogCreateBulk {
+	return &BlogCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BlogClient) MapCreateBulk(slice any, setFunc func(*BlogCreate, int)) *BlogCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BlogCreateBulk{err: fmt.Errorf("calling to BlogClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BlogCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BlogCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Blog.
+func (c *BlogClient) Update() *BlogUpdate {
+	mutation := newBlogMutation(c.config, OpUpdate)
+	return &BlogUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BlogClient) UpdateOne(_m *Blog) *BlogUpdateOne {
+	mutation := newBlogMutation(c.config, OpUpdateOne, withBlog(_m))
+	return &BlogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BlogClient) UpdateOneID(id int) *BlogUpdateOne {
+	mutation := newBlogMutation(c.config, OpUpdateOne, withBlogID(id))
+	return &BlogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Blog.
+func (c *BlogClient) Delete() *BlogDelete {
+	mutation := newBlogMutation(c.config, OpDelete)
+	return &BlogDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BlogClient) DeleteOne(_m *Blog) *BlogDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BlogClient) DeleteOneID(id int) *BlogDeleteOne {
+	builder := c.Delete().Where(blog.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BlogDeleteOne{builder}
+}
+
+// Query returns a query builder for Blog.
+func (c *BlogClient) Query() *BlogQuery {
+	return &BlogQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBlog},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Blog entity by its id.
+func (c *BlogClient) Get(ctx context.Context, id int) (*Blog, error) {
+	return c.Query().Where(blog.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BlogClient) GetX(ctx context.Context, id int) *Blog {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAuthor queries the author edge of a Blog.
+func (c *BlogClient) QueryAuthor(_m *Blog) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(blog.Table, blog.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, blog.AuthorTable, blog.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPosts queries the posts edge of a Blog.
+func (c *BlogClient) QueryPosts(_m *Blog) *BlogPostDataQuery {
+	query := (&BlogPostDataClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(blog.Table, blog.FieldID, id),
+			sqlgraph.To(blogpostdata.Table, blogpostdata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, blog.PostsTable, blog.PostsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *BlogClient) Hooks() []Hook {
+	return c.hooks.Blog
+}
+
+// Interceptors returns the client interceptors.
+func (c *BlogClient) Interceptors() []Interceptor {
+	return c.inters.Blog
+}
+
+func (c *BlogClient) mutate(ctx context.Context, m *BlogMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BlogCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BlogUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BlogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BlogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Blog mutation op: %q", m.Op())
+	}
+}
+
+// BlogPostDataClient is a client for the BlogPostData schema.
+type BlogPostDataClient struct {
+	config
+}
+
+// NewBlogPostDataClient returns a client for the BlogPostData from the given config.
+func NewBlogPostDataClient(c config) *BlogPostDataClient {
+	return &BlogPostDataClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `blogpostdata.Hooks(f(g(h())))`.
+func (c *BlogPostDataClient) Use(hooks ...Hook) {
+	c.hooks.BlogPostData = append(c.hooks.BlogPostData, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `blogpostdata.Intercept(f(g(h())))`.
+func (c *BlogPostDataClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BlogPostData = append(c.inters.BlogPostData, interceptors...)
+}
+
+// Create returns a builder for creating a BlogPostData entity.
+func (c *BlogPostDataClient) Create() *BlogPostDataCreate {
+	mutation := newBlogPostDataMutation(c.config, OpCreate)
+	return &BlogPostDataCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BlogPostData entities.
+func (c *BlogPostDataClient) CreateBulk(builders ...*BlogPostDataCreate) *BlogPostDataCreateBulk {
+	return &BlogPostDataCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BlogPostDataClient) MapCreateBulk(slice any, setFunc func(*BlogPostDataCreate, int)) *BlogPostDataCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BlogPostDataCreateBulk{err: fmt.Errorf("calling to BlogPostDataClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BlogPostDataCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BlogPostDataCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BlogPostData.
+func (c *BlogPostDataClient) Update() *BlogPostDataUpdate {
+	mutation := newBlogPostDataMutation(c.config, OpUpdate)
+	return &BlogPostDataUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BlogPostDataClient) UpdateOne(_m *BlogPostData) *BlogPostDataUpdateOne {
+	mutation := newBlogPostDataMutation(c.config, OpUpdateOne, withBlogPostData(_m))
+	return &BlogPostDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BlogPostDataClient) UpdateOneID(id int) *BlogPostDataUpdateOne {
+	mutation := newBlogPostDataMutation(c.config, OpUpdateOne, withBlogPostDataID(id))
+	return &BlogPostDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BlogPostData.
+func (c *BlogPostDataClient) Delete() *BlogPostDataDelete {
+	mutation := newBlogPostDataMutation(c.config, OpDelete)
+	return &BlogPostDataDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BlogPostDataClient) DeleteOne(_m *BlogPostData) *BlogPostDataDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BlogPostDataClient) DeleteOneID(id int) *BlogPostDataDeleteOne {
+	builder := c.Delete().Where(blogpostdata.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BlogPostDataDeleteOne{builder}
+}
+
+// Query returns a query builder for BlogPostData.
+func (c *BlogPostDataClient) Query() *BlogPostDataQuery {
+	return &BlogPostDataQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBlogPostData},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BlogPostData entity by its id.
+func (c *BlogPostDataClient) Get(ctx context.Context, id int) (*BlogPostData, error) {
+	return c.Query().Where(blogpostdata.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BlogPostDataClient) GetX(ctx context.Context, id int) *BlogPostData {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMediaEntry queries the media_entry edge of a BlogPostData.
+func (c *BlogPostDataClient) QueryMediaEntry(_m *BlogPostData) *MediaEntryQuery {
+	query := (&MediaEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(blogpostdata.Table, blogpostdata.FieldID, id),
+			sqlgraph.To(mediaentry.Table, mediaentry.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, blogpostdata.MediaEntryTable, blogpostdata.MediaEntryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBlog queries the blog edge of a BlogPostData.
+func (c *BlogPostDataClient) QueryBlog(_m *BlogPostData) *BlogQuery {
+	query := (&BlogClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(blogpostdata.Table, blogpostdata.FieldID, id),
+			sqlgraph.To(blog.Table, blog.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, blogpostdata.BlogTable, blogpostdata.BlogColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *BlogPostDataClient) Hooks() []Hook {
+	return c.hooks.BlogPostData
+}
+
+// Interceptors returns the client interceptors.
+func (c *BlogPostDataClient) Interceptors() []Interceptor {
+	return c.inters.BlogPostData
+}
+
+func (c *BlogPostDataClient) mutate(ctx context.Context, m *BlogPostDataMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BlogPostDataCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BlogPostDataUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BlogPostDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BlogPostDataDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BlogPostData mutation op: %q", m.Op())
 	}
 }
 
@@ -3049,6 +3397,22 @@ func (c *MediaEntryClient) QueryArchivalookFeatured(_m *MediaEntry) *FeaturedMed
 			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
 			sqlgraph.To(featuredmedia.Table, featuredmedia.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, mediaentry.ArchivalookFeaturedTable, mediaentry.ArchivalookFeaturedColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBlogPostData queries the blog_post_data edge of a MediaEntry.
+func (c *MediaEntryClient) QueryBlogPostData(_m *MediaEntry) *BlogPostDataQuery {
+	query := (&BlogPostDataClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
+			sqlgraph.To(blogpostdata.Table, blogpostdata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.BlogPostDataTable, mediaentry.BlogPostDataColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -5582,6 +5946,22 @@ func (c *UserClient) QueryPrivileges(_m *User) *PrivilegeQuery {
 	return query
 }
 
+// QueryBlogs queries the blogs edge of a User.
+func (c *UserClient) QueryBlogs(_m *User) *BlogQuery {
+	query := (&BlogClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(blog.Table, blog.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.BlogsTable, user.BlogsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryPrivilegeGrants queries the privilege_grants edge of a User.
 func (c *UserClient) QueryPrivilegeGrants(_m *User) *PrivilegeUserQuery {
 	query := (&PrivilegeUserClient{config: c.config}).Query()
@@ -5775,18 +6155,18 @@ func (c *UserBanClient) mutate(ctx context.Context, m *UserBanMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AccessToken, Activity, AttachmentFile, Collection, CollectionItem, Comment,
-		CommentSubscription, FeaturedMedia, FileKeyname, Generator,
-		GenericModelReference, Graveyard, ImageData, LocalUser, Location, MediaEntry,
-		MediaFile, MediaSecurity, MediaTag, MigrationData, NonceTimestamp,
+		AccessToken, Activity, AttachmentFile, Blog, BlogPostData, Collection,
+		CollectionItem, Comment, CommentSubscription, FeaturedMedia, FileKeyname,
+		Generator, GenericModelReference, Graveyard, ImageData, LocalUser, Location,
+		MediaEntry, MediaFile, MediaSecurity, MediaTag, MigrationData, NonceTimestamp,
 		Notification, OAuthClient, Privilege, PrivilegeUser, ProcessingMetadata,
 		RemoteUser, Report, RequestToken, Tag, TextComment, User, UserBan []ent.Hook
 	}
 	inters struct {
-		AccessToken, Activity, AttachmentFile, Collection, CollectionItem, Comment,
-		CommentSubscription, FeaturedMedia, FileKeyname, Generator,
-		GenericModelReference, Graveyard, ImageData, LocalUser, Location, MediaEntry,
-		MediaFile, MediaSecurity, MediaTag, MigrationData, NonceTimestamp,
+		AccessToken, Activity, AttachmentFile, Blog, BlogPostData, Collection,
+		CollectionItem, Comment, CommentSubscription, FeaturedMedia, FileKeyname,
+		Generator, GenericModelReference, Graveyard, ImageData, LocalUser, Location,
+		MediaEntry, MediaFile, MediaSecurity, MediaTag, MigrationData, NonceTimestamp,
 		Notification, OAuthClient, Privilege, PrivilegeUser, ProcessingMetadata,
 		RemoteUser, Report, RequestToken, Tag, TextComment, User,
 		UserBan []ent.Interceptor

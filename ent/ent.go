@@ -15,6 +15,8 @@ import (
 	"github.com/plugmig/plugmig/ent/accesstoken"
 	"github.com/plugmig/plugmig/ent/activity"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/blog"
+	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/collection"
 	"github.com/plugmig/plugmig/ent/collectionitem"
 	"github.com/plugmig/plugmig/ent/comment"
@@ -108,6 +110,8 @@ func checkColumn(t, c string) error {
 			accesstoken.Table:           accesstoken.ValidColumn,
 			activity.Table:              activity.ValidColumn,
 			attachmentfile.Table:        attachmentfile.ValidColumn,
+			blog.Table:                  blog.ValidColumn,
+			blogpostdata.Table:          blogpostdata.ValidColumn,
 			collection.Table:            collection.ValidColumn,
 			collectionitem.Table:        collectionitem.ValidColumn,
 			comment.Table:               comment.ValidColumn,

@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/imagedata"
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
@@ -85,6 +86,8 @@ type MediaEntryEdges struct {
 	CommentSubscriptions []*CommentSubscription `json:"comment_subscriptions,omitempty"`
 	// ArchivalookFeatured holds the value of the archivalook_featured edge.
 	ArchivalookFeatured []*FeaturedMedia `json:"archivalook_featured,omitempty"`
+	// BlogPostData holds the value of the blog_post_data edge.
+	BlogPostData *BlogPostData `json:"blog_post_data,omitempty"`
 	// ImageData holds the value of the image_data edge.
 	ImageData *ImageData `json:"image_data,omitempty"`
 	// SecurityRating holds the value of the security_rating edge.
@@ -93,7 +96,7 @@ type MediaEntryEdges struct {
 	MediaFiles []*MediaFile `json:"media_files,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [12]bool
 }
 
 // ActorOrErr returns the Actor value or an error if the edge
@@ -172,12 +175,23 @@ func (e MediaEntryEdges) ArchivalookFeaturedOrErr() ([]*FeaturedMedia, error) {
 	return nil, &NotLoadedError{edge: "archivalook_featured"}
 }
 
+// BlogPostDataOrErr returns the BlogPostData value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MediaEntryEdges) BlogPostDataOrErr() (*BlogPostData, error) {
+	if e.BlogPostData != nil {
+		return e.BlogPostData, nil
+	} else if e.loadedTypes[8] {
+		return nil, &NotFoundError{label: blogpostdata.Label}
+	}
+	return nil, &NotLoadedError{edge: "blog_post_data"}
+}
+
 // ImageDataOrErr returns the ImageData value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e MediaEntryEdges) ImageDataOrErr() (*ImageData, error) {
 	if e.ImageData != nil {
 		return e.ImageData, nil
-	} else if e.loadedTypes[8] {
+	} else if e.loadedTypes[9] {
 		return nil, &NotFoundError{label: imagedata.Label}
 	}
 	return nil, &NotLoadedError{edge: "image_data"}
@@ -188,7 +202,7 @@ func (e MediaEntryEdges) ImageDataOrErr() (*ImageData, error) {
 func (e MediaEntryEdges) SecurityRatingOrErr() (*MediaSecurity, error) {
 	if e.SecurityRating != nil {
 		return e.SecurityRating, nil
-	} else if e.loadedTypes[9] {
+	} else if e.loadedTypes[10] {
 		return nil, &NotFoundError{label: mediasecurity.Label}
 	}
 	return nil, &NotLoadedError{edge: "security_rating"}
@@ -197,7 +211,7 @@ func (e MediaEntryEdges) SecurityRatingOrErr() (*MediaSecurity, error) {
 // MediaFilesOrErr returns the MediaFiles value or an error if the edge
 // was not loaded in eager-loading.
 func (e MediaEntryEdges) MediaFilesOrErr() ([]*MediaFile, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[11] {
 		return e.MediaFiles, nil
 	}
 	return nil, &NotLoadedError{edge: "media_files"}
@@ -424,6 +438,11 @@ func (_m *MediaEntry) QueryCommentSubscriptions() *CommentSubscriptionQuery {
 // QueryArchivalookFeatured queries the "archivalook_featured" edge of the MediaEntry entity.
 func (_m *MediaEntry) QueryArchivalookFeatured() *FeaturedMediaQuery {
 	return NewMediaEntryClient(_m.config).QueryArchivalookFeatured(_m)
+}
+
+// QueryBlogPostData queries the "blog_post_data" edge of the MediaEntry entity.
+func (_m *MediaEntry) QueryBlogPostData() *BlogPostDataQuery {
+	return NewMediaEntryClient(_m.config).QueryBlogPostData(_m)
 }
 
 // QueryImageData queries the "image_data" edge of the MediaEntry entity.

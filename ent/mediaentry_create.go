@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/commentsubscription"
 	"github.com/plugmig/plugmig/ent/featuredmedia"
 	"github.com/plugmig/plugmig/ent/filekeyname"
@@ -392,6 +393,25 @@ func (_c *MediaEntryCreate) AddArchivalookFeatured(v ...*FeaturedMedia) *MediaEn
 	return _c.AddArchivalookFeaturedIDs(ids...)
 }
 
+// SetBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID.
+func (_c *MediaEntryCreate) SetBlogPostDataID(id int) *MediaEntryCreate {
+	_c.mutation.SetBlogPostDataID(id)
+	return _c
+}
+
+// SetNillableBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID if the given value is not nil.
+func (_c *MediaEntryCreate) SetNillableBlogPostDataID(id *int) *MediaEntryCreate {
+	if id != nil {
+		_c = _c.SetBlogPostDataID(*id)
+	}
+	return _c
+}
+
+// SetBlogPostData sets the "blog_post_data" edge to the BlogPostData entity.
+func (_c *MediaEntryCreate) SetBlogPostData(v *BlogPostData) *MediaEntryCreate {
+	return _c.SetBlogPostDataID(v.ID)
+}
+
 // SetImageDataID sets the "image_data" edge to the ImageData entity by ID.
 func (_c *MediaEntryCreate) SetImageDataID(id int) *MediaEntryCreate {
 	_c.mutation.SetImageDataID(id)
@@ -749,6 +769,22 @@ func (_c *MediaEntryCreate) createSpec() (*MediaEntry, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(featuredmedia.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.BlogPostDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.BlogPostDataTable,
+			Columns: []string{mediaentry.BlogPostDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blogpostdata.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/commentsubscription"
 	"github.com/plugmig/plugmig/ent/featuredmedia"
 	"github.com/plugmig/plugmig/ent/filekeyname"
@@ -42,6 +43,7 @@ type MediaEntryQuery struct {
 	withProcessingMetadata   *ProcessingMetadataQuery
 	withCommentSubscriptions *CommentSubscriptionQuery
 	withArchivalookFeatured  *FeaturedMediaQuery
+	withBlogPostData         *BlogPostDataQuery
 	withImageData            *ImageDataQuery
 	withSecurityRating       *MediaSecurityQuery
 	withMediaFiles           *MediaFileQuery
@@ -250,6 +252,28 @@ func (_q *MediaEntryQuery) QueryArchivalookFeatured() *FeaturedMediaQuery {
 			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
 			sqlgraph.To(featuredmedia.Table, featuredmedia.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, mediaentry.ArchivalookFeaturedTable, mediaentry.ArchivalookFeaturedColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryBlogPostData chains the current query on the "blog_post_data" edge.
+func (_q *MediaEntryQuery) QueryBlogPostData() *BlogPostDataQuery {
+	query := (&BlogPostDataClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
+			sqlgraph.To(blogpostdata.Table, blogpostdata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.BlogPostDataTable, mediaentry.BlogPostDataColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -523,6 +547,7 @@ func (_q *MediaEntryQuery) Clone() *MediaEntryQuery {
 		withProcessingMetadata:   _q.withProcessingMetadata.Clone(),
 		withCommentSubscriptions: _q.withCommentSubscriptions.Clone(),
 		withArchivalookFeatured:  _q.withArchivalookFeatured.Clone(),
+		withBlogPostData:         _q.withBlogPostData.Clone(),
 		withImageData:            _q.withImageData.Clone(),
 		withSecurityRating:       _q.withSecurityRating.Clone(),
 		withMediaFiles:           _q.withMediaFiles.Clone(),
@@ -617,6 +642,17 @@ func (_q *MediaEntryQuery) WithArchivalookFeatured(opts ...func(*FeaturedMediaQu
 		opt(query)
 	}
 	_q.withArchivalookFeatured = query
+	return _q
+}
+
+// WithBlogPostData tells the query-builder to eager-load the nodes that are connected to
+// the "blog_post_data" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MediaEntryQuery) WithBlogPostData(opts ...func(*BlogPostDataQuery)) *MediaEntryQuery {
+	query := (&BlogPostDataClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withBlogPostData = query
 	return _q
 }
 
@@ -731,7 +767,7 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 	var (
 		nodes       = []*MediaEntry{}
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [12]bool{
 			_q.withActor != nil,
 			_q.withLocation != nil,
 			_q.withFiles != nil,
@@ -740,6 +776,7 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			_q.withProcessingMetadata != nil,
 			_q.withCommentSubscriptions != nil,
 			_q.withArchivalookFeatured != nil,
+			_q.withBlogPostData != nil,
 			_q.withImageData != nil,
 			_q.withSecurityRating != nil,
 			_q.withMediaFiles != nil,
@@ -820,6 +857,12 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			func(n *MediaEntry, e *FeaturedMedia) {
 				n.Edges.ArchivalookFeatured = append(n.Edges.ArchivalookFeatured, e)
 			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withBlogPostData; query != nil {
+		if err := _q.loadBlogPostData(ctx, query, nodes, nil,
+			func(n *MediaEntry, e *BlogPostData) { n.Edges.BlogPostData = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -1112,6 +1155,34 @@ func (_q *MediaEntryQuery) loadArchivalookFeatured(ctx context.Context, query *F
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "media_entry_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MediaEntryQuery) loadBlogPostData(ctx context.Context, query *BlogPostDataQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *BlogPostData)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*MediaEntry)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	query.withFKs = true
+	query.Where(predicate.BlogPostData(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(mediaentry.BlogPostDataColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.media_entry
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "media_entry" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "media_entry" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

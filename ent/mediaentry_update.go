@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/commentsubscription"
 	"github.com/plugmig/plugmig/ent/featuredmedia"
 	"github.com/plugmig/plugmig/ent/filekeyname"
@@ -523,6 +524,25 @@ func (_u *MediaEntryUpdate) AddArchivalookFeatured(v ...*FeaturedMedia) *MediaEn
 	return _u.AddArchivalookFeaturedIDs(ids...)
 }
 
+// SetBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID.
+func (_u *MediaEntryUpdate) SetBlogPostDataID(id int) *MediaEntryUpdate {
+	_u.mutation.SetBlogPostDataID(id)
+	return _u
+}
+
+// SetNillableBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdate) SetNillableBlogPostDataID(id *int) *MediaEntryUpdate {
+	if id != nil {
+		_u = _u.SetBlogPostDataID(*id)
+	}
+	return _u
+}
+
+// SetBlogPostData sets the "blog_post_data" edge to the BlogPostData entity.
+func (_u *MediaEntryUpdate) SetBlogPostData(v *BlogPostData) *MediaEntryUpdate {
+	return _u.SetBlogPostDataID(v.ID)
+}
+
 // SetImageDataID sets the "image_data" edge to the ImageData entity by ID.
 func (_u *MediaEntryUpdate) SetImageDataID(id int) *MediaEntryUpdate {
 	_u.mutation.SetImageDataID(id)
@@ -702,6 +722,12 @@ func (_u *MediaEntryUpdate) RemoveArchivalookFeatured(v ...*FeaturedMedia) *Medi
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveArchivalookFeaturedIDs(ids...)
+}
+
+// ClearBlogPostData clears the "blog_post_data" edge to the BlogPostData entity.
+func (_u *MediaEntryUpdate) ClearBlogPostData() *MediaEntryUpdate {
+	_u.mutation.ClearBlogPostData()
+	return _u
 }
 
 // ClearImageData clears the "image_data" edge to the ImageData entity.
@@ -1186,6 +1212,35 @@ func (_u *MediaEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(featuredmedia.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BlogPostDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.BlogPostDataTable,
+			Columns: []string{mediaentry.BlogPostDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blogpostdata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlogPostDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.BlogPostDataTable,
+			Columns: []string{mediaentry.BlogPostDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blogpostdata.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1756,6 +1811,25 @@ func (_u *MediaEntryUpdateOne) AddArchivalookFeatured(v ...*FeaturedMedia) *Medi
 	return _u.AddArchivalookFeaturedIDs(ids...)
 }
 
+// SetBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID.
+func (_u *MediaEntryUpdateOne) SetBlogPostDataID(id int) *MediaEntryUpdateOne {
+	_u.mutation.SetBlogPostDataID(id)
+	return _u
+}
+
+// SetNillableBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdateOne) SetNillableBlogPostDataID(id *int) *MediaEntryUpdateOne {
+	if id != nil {
+		_u = _u.SetBlogPostDataID(*id)
+	}
+	return _u
+}
+
+// SetBlogPostData sets the "blog_post_data" edge to the BlogPostData entity.
+func (_u *MediaEntryUpdateOne) SetBlogPostData(v *BlogPostData) *MediaEntryUpdateOne {
+	return _u.SetBlogPostDataID(v.ID)
+}
+
 // SetImageDataID sets the "image_data" edge to the ImageData entity by ID.
 func (_u *MediaEntryUpdateOne) SetImageDataID(id int) *MediaEntryUpdateOne {
 	_u.mutation.SetImageDataID(id)
@@ -1935,6 +2009,12 @@ func (_u *MediaEntryUpdateOne) RemoveArchivalookFeatured(v ...*FeaturedMedia) *M
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveArchivalookFeaturedIDs(ids...)
+}
+
+// ClearBlogPostData clears the "blog_post_data" edge to the BlogPostData entity.
+func (_u *MediaEntryUpdateOne) ClearBlogPostData() *MediaEntryUpdateOne {
+	_u.mutation.ClearBlogPostData()
+	return _u
 }
 
 // ClearImageData clears the "image_data" edge to the ImageData entity.
@@ -2449,6 +2529,35 @@ func (_u *MediaEntryUpdateOne) sqlSave(ctx context.Context) (_node *MediaEntry, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(featuredmedia.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BlogPostDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.BlogPostDataTable,
+			Columns: []string{mediaentry.BlogPostDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blogpostdata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlogPostDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.BlogPostDataTable,
+			Columns: []string{mediaentry.BlogPostDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blogpostdata.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -14,6 +14,8 @@ import (
 	"github.com/plugmig/plugmig/ent/accesstoken"
 	"github.com/plugmig/plugmig/ent/activity"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/blog"
+	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/collection"
 	"github.com/plugmig/plugmig/ent/collectionitem"
 	"github.com/plugmig/plugmig/ent/comment"
@@ -59,6 +61,8 @@ const (
 	TypeAccessToken           = "AccessToken"
 	TypeActivity              = "Activity"
 	TypeAttachmentFile        = "AttachmentFile"
+	TypeBlog                  = "Blog"
+	TypeBlogPostData          = "BlogPostData"
 	TypeCollection            = "Collection"
 	TypeCollectionItem        = "CollectionItem"
 	TypeComment               = "Comment"
@@ -2465,6 +2469,1204 @@ func (m *AttachmentFileMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AttachmentFile edge %s", name)
+}
+
+// BlogMutation represents an operation that mutates the Blog nodes in the graph.
+type BlogMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	title         *string
+	description   *string
+	created       *time.Time
+	slug          *string
+	clearedFields map[string]struct{}
+	author        *int
+	clearedauthor bool
+	posts         map[int]struct{}
+	removedposts  map[int]struct{}
+	clearedposts  bool
+	done          bool
+	oldValue      func(context.Context) (*Blog, error)
+	predicates    []predicate.Blog
+}
+
+var _ ent.Mutation = (*BlogMutation)(nil)
+
+// blogOption allows management of the mutation configuration using functional options.
+type blogOption func(*BlogMutation)
+
+// newBlogMutation creates new mutation for the Blog entity.
+func newBlogMutation(c config, op Op, opts ...blogOption) *BlogMutation {
+	m := &BlogMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBlog,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBlogID sets the ID field of the mutation.
+func withBlogID(id int) blogOption {
+	return func(m *BlogMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Blog
+		)
+		m.oldValue = func(ctx context.Context) (*Blog, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Blog.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBlog sets the old Blog of the mutation.
+func withBlog(node *Blog) blogOption {
+	return func(m *BlogMutation) {
+		m.oldValue = func(context.Context) (*Blog, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BlogMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BlogMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Blog entities.
+func (m *BlogMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BlogMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BlogMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Blog.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTitle sets the "title" field.
+func (m *BlogMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *BlogMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Blog entity.
+// If the Blog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlogMutation) OldTitle(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ClearTitle clears the value of the "title" field.
+func (m *BlogMutation) ClearTitle() {
+	m.title = nil
+	m.clearedFields[blog.FieldTitle] = struct{}{}
+}
+
+// TitleCleared returns if the "title" field was cleared in this mutation.
+func (m *BlogMutation) TitleCleared() bool {
+	_, ok := m.clearedFields[blog.FieldTitle]
+	return ok
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *BlogMutation) ResetTitle() {
+	m.title = nil
+	delete(m.clearedFields, blog.FieldTitle)
+}
+
+// SetDescription sets the "description" field.
+func (m *BlogMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *BlogMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Blog entity.
+// If the Blog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlogMutation) OldDescription(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ClearDescription clears the value of the "description" field.
+func (m *BlogMutation) ClearDescription() {
+	m.description = nil
+	m.clearedFields[blog.FieldDescription] = struct{}{}
+}
+
+// DescriptionCleared returns if the "description" field was cleared in this mutation.
+func (m *BlogMutation) DescriptionCleared() bool {
+	_, ok := m.clearedFields[blog.FieldDescription]
+	return ok
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *BlogMutation) ResetDescription() {
+	m.description = nil
+	delete(m.clearedFields, blog.FieldDescription)
+}
+
+// SetAuthorID sets the "author_id" field.
+func (m *BlogMutation) SetAuthorID(i int) {
+	m.author = &i
+}
+
+// AuthorID returns the value of the "author_id" field in the mutation.
+func (m *BlogMutation) AuthorID() (r int, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorID returns the old "author_id" field's value of the Blog entity.
+// If the Blog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlogMutation) OldAuthorID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorID: %w", err)
+	}
+	return oldValue.AuthorID, nil
+}
+
+// ResetAuthorID resets all changes to the "author_id" field.
+func (m *BlogMutation) ResetAuthorID() {
+	m.author = nil
+}
+
+// SetCreated sets the "created" field.
+func (m *BlogMutation) SetCreated(t time.Time) {
+	m.created = &t
+}
+
+// Created returns the value of the "created" field in the mutation.
+func (m *BlogMutation) Created() (r time.Time, exists bool) {
+	v := m.created
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreated returns the old "created" field's value of the Blog entity.
+// If the Blog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlogMutation) OldCreated(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreated: %w", err)
+	}
+	return oldValue.Created, nil
+}
+
+// ResetCreated resets all changes to the "created" field.
+func (m *BlogMutation) ResetCreated() {
+	m.created = nil
+}
+
+// SetSlug sets the "slug" field.
+func (m *BlogMutation) SetSlug(s string) {
+	m.slug = &s
+}
+
+// Slug returns the value of the "slug" field in the mutation.
+func (m *BlogMutation) Slug() (r string, exists bool) {
+	v := m.slug
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSlug returns the old "slug" field's value of the Blog entity.
+// If the Blog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlogMutation) OldSlug(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSlug is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSlug requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSlug: %w", err)
+	}
+	return oldValue.Slug, nil
+}
+
+// ClearSlug clears the value of the "slug" field.
+func (m *BlogMutation) ClearSlug() {
+	m.slug = nil
+	m.clearedFields[blog.FieldSlug] = struct{}{}
+}
+
+// SlugCleared returns if the "slug" field was cleared in this mutation.
+func (m *BlogMutation) SlugCleared() bool {
+	_, ok := m.clearedFields[blog.FieldSlug]
+	return ok
+}
+
+// ResetSlug resets all changes to the "slug" field.
+func (m *BlogMutation) ResetSlug() {
+	m.slug = nil
+	delete(m.clearedFields, blog.FieldSlug)
+}
+
+// ClearAuthor clears the "author" edge to the User entity.
+func (m *BlogMutation) ClearAuthor() {
+	m.clearedauthor = true
+	m.clearedFields[blog.FieldAuthorID] = struct{}{}
+}
+
+// AuthorCleared reports if the "author" edge to the User entity was cleared.
+func (m *BlogMutation) AuthorCleared() bool {
+	return m.clearedauthor
+}
+
+// AuthorIDs returns the "author" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AuthorID instead. It exists only for internal usage by the builders.
+func (m *BlogMutation) AuthorIDs() (ids []int) {
+	if id := m.author; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAuthor resets all changes to the "author" edge.
+func (m *BlogMutation) ResetAuthor() {
+	m.author = nil
+	m.clearedauthor = false
+}
+
+// AddPostIDs adds the "posts" edge to the BlogPostData entity by ids.
+func (m *BlogMutation) AddPostIDs(ids ...int) {
+	if m.posts == nil {
+		m.posts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.posts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPosts clears the "posts" edge to the BlogPostData entity.
+func (m *BlogMutation) ClearPosts() {
+	m.clearedposts = true
+}
+
+// PostsCleared reports if the "posts" edge to the BlogPostData entity was cleared.
+func (m *BlogMutation) PostsCleared() bool {
+	return m.clearedposts
+}
+
+// RemovePostIDs removes the "posts" edge to the BlogPostData entity by IDs.
+func (m *BlogMutation) RemovePostIDs(ids ...int) {
+	if m.removedposts == nil {
+		m.removedposts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.posts, ids[i])
+		m.removedposts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPosts returns the removed IDs of the "posts" edge to the BlogPostData entity.
+func (m *BlogMutation) RemovedPostsIDs() (ids []int) {
+	for id := range m.removedposts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PostsIDs returns the "posts" edge IDs in the mutation.
+func (m *BlogMutation) PostsIDs() (ids []int) {
+	for id := range m.posts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPosts resets all changes to the "posts" edge.
+func (m *BlogMutation) ResetPosts() {
+	m.posts = nil
+	m.clearedposts = false
+	m.removedposts = nil
+}
+
+// Where appends a list predicates to the BlogMutation builder.
+func (m *BlogMutation) Where(ps ...predicate.Blog) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BlogMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BlogMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Blog, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BlogMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BlogMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Blog).
+func (m *BlogMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BlogMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.title != nil {
+		fields = append(fields, blog.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, blog.FieldDescription)
+	}
+	if m.author != nil {
+		fields = append(fields, blog.FieldAuthorID)
+	}
+	if m.created != nil {
+		fields = append(fields, blog.FieldCreated)
+	}
+	if m.slug != nil {
+		fields = append(fields, blog.FieldSlug)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BlogMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case blog.FieldTitle:
+		return m.Title()
+	case blog.FieldDescription:
+		return m.Description()
+	case blog.FieldAuthorID:
+		return m.AuthorID()
+	case blog.FieldCreated:
+		return m.Created()
+	case blog.FieldSlug:
+		return m.Slug()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BlogMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case blog.FieldTitle:
+		return m.OldTitle(ctx)
+	case blog.FieldDescription:
+		return m.OldDescription(ctx)
+	case blog.FieldAuthorID:
+		return m.OldAuthorID(ctx)
+	case blog.FieldCreated:
+		return m.OldCreated(ctx)
+	case blog.FieldSlug:
+		return m.OldSlug(ctx)
+	}
+	return nil, fmt.Errorf("unknown Blog field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BlogMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case blog.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case blog.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case blog.FieldAuthorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorID(v)
+		return nil
+	case blog.FieldCreated:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreated(v)
+		return nil
+	case blog.FieldSlug:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSlug(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Blog field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BlogMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BlogMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BlogMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Blog numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BlogMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(blog.FieldTitle) {
+		fields = append(fields, blog.FieldTitle)
+	}
+	if m.FieldCleared(blog.FieldDescription) {
+		fields = append(fields, blog.FieldDescription)
+	}
+	if m.FieldCleared(blog.FieldSlug) {
+		fields = append(fields, blog.FieldSlug)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BlogMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BlogMutation) ClearField(name string) error {
+	switch name {
+	case blog.FieldTitle:
+		m.ClearTitle()
+		return nil
+	case blog.FieldDescription:
+		m.ClearDescription()
+		return nil
+	case blog.FieldSlug:
+		m.ClearSlug()
+		return nil
+	}
+	return fmt.Errorf("unknown Blog nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BlogMutation) ResetField(name string) error {
+	switch name {
+	case blog.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case blog.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case blog.FieldAuthorID:
+		m.ResetAuthorID()
+		return nil
+	case blog.FieldCreated:
+		m.ResetCreated()
+		return nil
+	case blog.FieldSlug:
+		m.ResetSlug()
+		return nil
+	}
+	return fmt.Errorf("unknown Blog field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BlogMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.author != nil {
+		edges = append(edges, blog.EdgeAuthor)
+	}
+	if m.posts != nil {
+		edges = append(edges, blog.EdgePosts)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BlogMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case blog.EdgeAuthor:
+		if id := m.author; id != nil {
+			return []ent.Value{*id}
+		}
+	case blog.EdgePosts:
+		ids := make([]ent.Value, 0, len(m.posts))
+		for id := range m.posts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BlogMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedposts != nil {
+		edges = append(edges, blog.EdgePosts)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BlogMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case blog.EdgePosts:
+		ids := make([]ent.Value, 0, len(m.removedposts))
+		for id := range m.removedposts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BlogMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedauthor {
+		edges = append(edges, blog.EdgeAuthor)
+	}
+	if m.clearedposts {
+		edges = append(edges, blog.EdgePosts)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BlogMutation) EdgeCleared(name string) bool {
+	switch name {
+	case blog.EdgeAuthor:
+		return m.clearedauthor
+	case blog.EdgePosts:
+		return m.clearedposts
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BlogMutation) ClearEdge(name string) error {
+	switch name {
+	case blog.EdgeAuthor:
+		m.ClearAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown Blog unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BlogMutation) ResetEdge(name string) error {
+	switch name {
+	case blog.EdgeAuthor:
+		m.ResetAuthor()
+		return nil
+	case blog.EdgePosts:
+		m.ResetPosts()
+		return nil
+	}
+	return fmt.Errorf("unknown Blog edge %s", name)
+}
+
+// BlogPostDataMutation represents an operation that mutates the BlogPostData nodes in the graph.
+type BlogPostDataMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	clearedFields      map[string]struct{}
+	media_entry        *int
+	clearedmedia_entry bool
+	blog               *int
+	clearedblog        bool
+	done               bool
+	oldValue           func(context.Context) (*BlogPostData, error)
+	predicates         []predicate.BlogPostData
+}
+
+var _ ent.Mutation = (*BlogPostDataMutation)(nil)
+
+// blogpostdataOption allows management of the mutation configuration using functional options.
+type blogpostdataOption func(*BlogPostDataMutation)
+
+// newBlogPostDataMutation creates new mutation for the BlogPostData entity.
+func newBlogPostDataMutation(c config, op Op, opts ...blogpostdataOption) *BlogPostDataMutation {
+	m := &BlogPostDataMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBlogPostData,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBlogPostDataID sets the ID field of the mutation.
+func withBlogPostDataID(id int) blogpostdataOption {
+	return func(m *BlogPostDataMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BlogPostData
+		)
+		m.oldValue = func(ctx context.Context) (*BlogPostData, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BlogPostData.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBlogPostData sets the old BlogPostData of the mutation.
+func withBlogPostData(node *BlogPostData) blogpostdataOption {
+	return func(m *BlogPostDataMutation) {
+		m.oldValue = func(context.Context) (*BlogPostData, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BlogPostDataMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BlogPostDataMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of BlogPostData entities.
+func (m *BlogPostDataMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BlogPostDataMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BlogPostDataMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BlogPostData.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetBlogID sets the "blog_id" field.
+func (m *BlogPostDataMutation) SetBlogID(i int) {
+	m.blog = &i
+}
+
+// BlogID returns the value of the "blog_id" field in the mutation.
+func (m *BlogPostDataMutation) BlogID() (r int, exists bool) {
+	v := m.blog
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBlogID returns the old "blog_id" field's value of the BlogPostData entity.
+// If the BlogPostData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlogPostDataMutation) OldBlogID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBlogID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBlogID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBlogID: %w", err)
+	}
+	return oldValue.BlogID, nil
+}
+
+// ResetBlogID resets all changes to the "blog_id" field.
+func (m *BlogPostDataMutation) ResetBlogID() {
+	m.blog = nil
+}
+
+// SetMediaEntryID sets the "media_entry" edge to the MediaEntry entity by id.
+func (m *BlogPostDataMutation) SetMediaEntryID(id int) {
+	m.media_entry = &id
+}
+
+// ClearMediaEntry clears the "media_entry" edge to the MediaEntry entity.
+func (m *BlogPostDataMutation) ClearMediaEntry() {
+	m.clearedmedia_entry = true
+}
+
+// MediaEntryCleared reports if the "media_entry" edge to the MediaEntry entity was cleared.
+func (m *BlogPostDataMutation) MediaEntryCleared() bool {
+	return m.clearedmedia_entry
+}
+
+// MediaEntryID returns the "media_entry" edge ID in the mutation.
+func (m *BlogPostDataMutation) MediaEntryID() (id int, exists bool) {
+	if m.media_entry != nil {
+		return *m.media_entry, true
+	}
+	return
+}
+
+// MediaEntryIDs returns the "media_entry" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MediaEntryID instead. It exists only for internal usage by the builders.
+func (m *BlogPostDataMutation) MediaEntryIDs() (ids []int) {
+	if id := m.media_entry; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMediaEntry resets all changes to the "media_entry" edge.
+func (m *BlogPostDataMutation) ResetMediaEntry() {
+	m.media_entry = nil
+	m.clearedmedia_entry = false
+}
+
+// ClearBlog clears the "blog" edge to the Blog entity.
+func (m *BlogPostDataMutation) ClearBlog() {
+	m.clearedblog = true
+	m.clearedFields[blogpostdata.FieldBlogID] = struct{}{}
+}
+
+// BlogCleared reports if the "blog" edge to the Blog entity was cleared.
+func (m *BlogPostDataMutation) BlogCleared() bool {
+	return m.clearedblog
+}
+
+// BlogIDs returns the "blog" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// BlogID instead. It exists only for internal usage by the builders.
+func (m *BlogPostDataMutation) BlogIDs() (ids []int) {
+	if id := m.blog; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetBlog resets all changes to the "blog" edge.
+func (m *BlogPostDataMutation) ResetBlog() {
+	m.blog = nil
+	m.clearedblog = false
+}
+
+// Where appends a list predicates to the BlogPostDataMutation builder.
+func (m *BlogPostDataMutation) Where(ps ...predicate.BlogPostData) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BlogPostDataMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BlogPostDataMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BlogPostData, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BlogPostDataMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BlogPostDataMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BlogPostData).
+func (m *BlogPostDataMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BlogPostDataMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.blog != nil {
+		fields = append(fields, blogpostdata.FieldBlogID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BlogPostDataMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case blogpostdata.FieldBlogID:
+		return m.BlogID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BlogPostDataMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case blogpostdata.FieldBlogID:
+		return m.OldBlogID(ctx)
+	}
+	return nil, fmt.Errorf("unknown BlogPostData field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BlogPostDataMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case blogpostdata.FieldBlogID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBlogID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BlogPostData field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BlogPostDataMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BlogPostDataMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BlogPostDataMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown BlogPostData numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BlogPostDataMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BlogPostDataMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BlogPostDataMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown BlogPostData nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BlogPostDataMutation) ResetField(name string) error {
+	switch name {
+	case blogpostdata.FieldBlogID:
+		m.ResetBlogID()
+		return nil
+	}
+	return fmt.Errorf("unknown BlogPostData field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BlogPostDataMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.media_entry != nil {
+		edges = append(edges, blogpostdata.EdgeMediaEntry)
+	}
+	if m.blog != nil {
+		edges = append(edges, blogpostdata.EdgeBlog)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BlogPostDataMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case blogpostdata.EdgeMediaEntry:
+		if id := m.media_entry; id != nil {
+			return []ent.Value{*id}
+		}
+	case blogpostdata.EdgeBlog:
+		if id := m.blog; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BlogPostDataMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BlogPostDataMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BlogPostDataMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmedia_entry {
+		edges = append(edges, blogpostdata.EdgeMediaEntry)
+	}
+	if m.clearedblog {
+		edges = append(edges, blogpostdata.EdgeBlog)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BlogPostDataMutation) EdgeCleared(name string) bool {
+	switch name {
+	case blogpostdata.EdgeMediaEntry:
+		return m.clearedmedia_entry
+	case blogpostdata.EdgeBlog:
+		return m.clearedblog
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BlogPostDataMutation) ClearEdge(name string) error {
+	switch name {
+	case blogpostdata.EdgeMediaEntry:
+		m.ClearMediaEntry()
+		return nil
+	case blogpostdata.EdgeBlog:
+		m.ClearBlog()
+		return nil
+	}
+	return fmt.Errorf("unknown BlogPostData unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BlogPostDataMutation) ResetEdge(name string) error {
+	switch name {
+	case blogpostdata.EdgeMediaEntry:
+		m.ResetMediaEntry()
+		return nil
+	case blogpostdata.EdgeBlog:
+		m.ResetBlog()
+		return nil
+	}
+	return fmt.Errorf("unknown BlogPostData edge %s", name)
 }
 
 // CollectionMutation represents an operation that mutates the Collection nodes in the graph.
@@ -10204,6 +11406,8 @@ type MediaEntryMutation struct {
 	archivalook_featured         map[int]struct{}
 	removedarchivalook_featured  map[int]struct{}
 	clearedarchivalook_featured  bool
+	blog_post_data               *int
+	clearedblog_post_data        bool
 	image_data                   *int
 	clearedimage_data            bool
 	security_rating              *int
@@ -11660,6 +12864,45 @@ func (m *MediaEntryMutation) ResetArchivalookFeatured() {
 	m.removedarchivalook_featured = nil
 }
 
+// SetBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by id.
+func (m *MediaEntryMutation) SetBlogPostDataID(id int) {
+	m.blog_post_data = &id
+}
+
+// ClearBlogPostData clears the "blog_post_data" edge to the BlogPostData entity.
+func (m *MediaEntryMutation) ClearBlogPostData() {
+	m.clearedblog_post_data = true
+}
+
+// BlogPostDataCleared reports if the "blog_post_data" edge to the BlogPostData entity was cleared.
+func (m *MediaEntryMutation) BlogPostDataCleared() bool {
+	return m.clearedblog_post_data
+}
+
+// BlogPostDataID returns the "blog_post_data" edge ID in the mutation.
+func (m *MediaEntryMutation) BlogPostDataID() (id int, exists bool) {
+	if m.blog_post_data != nil {
+		return *m.blog_post_data, true
+	}
+	return
+}
+
+// BlogPostDataIDs returns the "blog_post_data" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// BlogPostDataID instead. It exists only for internal usage by the builders.
+func (m *MediaEntryMutation) BlogPostDataIDs() (ids []int) {
+	if id := m.blog_post_data; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetBlogPostData resets all changes to the "blog_post_data" edge.
+func (m *MediaEntryMutation) ResetBlogPostData() {
+	m.blog_post_data = nil
+	m.clearedblog_post_data = false
+}
+
 // SetImageDataID sets the "image_data" edge to the ImageData entity by id.
 func (m *MediaEntryMutation) SetImageDataID(id int) {
 	m.image_data = &id
@@ -12320,7 +13563,7 @@ func (m *MediaEntryMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MediaEntryMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.actor != nil {
 		edges = append(edges, mediaentry.EdgeActor)
 	}
@@ -12344,6 +13587,9 @@ func (m *MediaEntryMutation) AddedEdges() []string {
 	}
 	if m.archivalook_featured != nil {
 		edges = append(edges, mediaentry.EdgeArchivalookFeatured)
+	}
+	if m.blog_post_data != nil {
+		edges = append(edges, mediaentry.EdgeBlogPostData)
 	}
 	if m.image_data != nil {
 		edges = append(edges, mediaentry.EdgeImageData)
@@ -12402,6 +13648,10 @@ func (m *MediaEntryMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case mediaentry.EdgeBlogPostData:
+		if id := m.blog_post_data; id != nil {
+			return []ent.Value{*id}
+		}
 	case mediaentry.EdgeImageData:
 		if id := m.image_data; id != nil {
 			return []ent.Value{*id}
@@ -12416,7 +13666,7 @@ func (m *MediaEntryMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MediaEntryMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.removedfiles != nil {
 		edges = append(edges, mediaentry.EdgeFiles)
 	}
@@ -12484,7 +13734,7 @@ func (m *MediaEntryMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MediaEntryMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.clearedactor {
 		edges = append(edges, mediaentry.EdgeActor)
 	}
@@ -12508,6 +13758,9 @@ func (m *MediaEntryMutation) ClearedEdges() []string {
 	}
 	if m.clearedarchivalook_featured {
 		edges = append(edges, mediaentry.EdgeArchivalookFeatured)
+	}
+	if m.clearedblog_post_data {
+		edges = append(edges, mediaentry.EdgeBlogPostData)
 	}
 	if m.clearedimage_data {
 		edges = append(edges, mediaentry.EdgeImageData)
@@ -12538,6 +13791,8 @@ func (m *MediaEntryMutation) EdgeCleared(name string) bool {
 		return m.clearedcomment_subscriptions
 	case mediaentry.EdgeArchivalookFeatured:
 		return m.clearedarchivalook_featured
+	case mediaentry.EdgeBlogPostData:
+		return m.clearedblog_post_data
 	case mediaentry.EdgeImageData:
 		return m.clearedimage_data
 	case mediaentry.EdgeSecurityRating:
@@ -12555,6 +13810,9 @@ func (m *MediaEntryMutation) ClearEdge(name string) error {
 		return nil
 	case mediaentry.EdgeLocation:
 		m.ClearLocation()
+		return nil
+	case mediaentry.EdgeBlogPostData:
+		m.ClearBlogPostData()
 		return nil
 	case mediaentry.EdgeImageData:
 		m.ClearImageData()
@@ -12593,6 +13851,9 @@ func (m *MediaEntryMutation) ResetEdge(name string) error {
 		return nil
 	case mediaentry.EdgeArchivalookFeatured:
 		m.ResetArchivalookFeatured()
+		return nil
+	case mediaentry.EdgeBlogPostData:
+		m.ResetBlogPostData()
 		return nil
 	case mediaentry.EdgeImageData:
 		m.ResetImageData()
@@ -21052,6 +22313,9 @@ type UserMutation struct {
 	privileges           map[int]struct{}
 	removedprivileges    map[int]struct{}
 	clearedprivileges    bool
+	blogs                map[int]struct{}
+	removedblogs         map[int]struct{}
+	clearedblogs         bool
 	done                 bool
 	oldValue             func(context.Context) (*User, error)
 	predicates           []predicate.User
@@ -21784,6 +23048,60 @@ func (m *UserMutation) ResetPrivileges() {
 	m.removedprivileges = nil
 }
 
+// AddBlogIDs adds the "blogs" edge to the Blog entity by ids.
+func (m *UserMutation) AddBlogIDs(ids ...int) {
+	if m.blogs == nil {
+		m.blogs = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.blogs[ids[i]] = struct{}{}
+	}
+}
+
+// ClearBlogs clears the "blogs" edge to the Blog entity.
+func (m *UserMutation) ClearBlogs() {
+	m.clearedblogs = true
+}
+
+// BlogsCleared reports if the "blogs" edge to the Blog entity was cleared.
+func (m *UserMutation) BlogsCleared() bool {
+	return m.clearedblogs
+}
+
+// RemoveBlogIDs removes the "blogs" edge to the Blog entity by IDs.
+func (m *UserMutation) RemoveBlogIDs(ids ...int) {
+	if m.removedblogs == nil {
+		m.removedblogs = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.blogs, ids[i])
+		m.removedblogs[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedBlogs returns the removed IDs of the "blogs" edge to the Blog entity.
+func (m *UserMutation) RemovedBlogsIDs() (ids []int) {
+	for id := range m.removedblogs {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// BlogsIDs returns the "blogs" edge IDs in the mutation.
+func (m *UserMutation) BlogsIDs() (ids []int) {
+	for id := range m.blogs {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetBlogs resets all changes to the "blogs" edge.
+func (m *UserMutation) ResetBlogs() {
+	m.blogs = nil
+	m.clearedblogs = false
+	m.removedblogs = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -22055,7 +23373,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.location != nil {
 		edges = append(edges, user.EdgeLocation)
 	}
@@ -22076,6 +23394,9 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.privileges != nil {
 		edges = append(edges, user.EdgePrivileges)
+	}
+	if m.blogs != nil {
+		edges = append(edges, user.EdgeBlogs)
 	}
 	return edges
 }
@@ -22118,13 +23439,19 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeBlogs:
+		ids := make([]ent.Value, 0, len(m.blogs))
+		for id := range m.blogs {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.removedmedia_entries != nil {
 		edges = append(edges, user.EdgeMediaEntries)
 	}
@@ -22133,6 +23460,9 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedprivileges != nil {
 		edges = append(edges, user.EdgePrivileges)
+	}
+	if m.removedblogs != nil {
+		edges = append(edges, user.EdgeBlogs)
 	}
 	return edges
 }
@@ -22159,13 +23489,19 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeBlogs:
+		ids := make([]ent.Value, 0, len(m.removedblogs))
+		for id := range m.removedblogs {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.clearedlocation {
 		edges = append(edges, user.EdgeLocation)
 	}
@@ -22186,6 +23522,9 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedprivileges {
 		edges = append(edges, user.EdgePrivileges)
+	}
+	if m.clearedblogs {
+		edges = append(edges, user.EdgeBlogs)
 	}
 	return edges
 }
@@ -22208,6 +23547,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedcollections
 	case user.EdgePrivileges:
 		return m.clearedprivileges
+	case user.EdgeBlogs:
+		return m.clearedblogs
 	}
 	return false
 }
@@ -22256,6 +23597,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgePrivileges:
 		m.ResetPrivileges()
+		return nil
+	case user.EdgeBlogs:
+		m.ResetBlogs()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

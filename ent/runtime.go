@@ -8,6 +8,7 @@ import (
 	"github.com/plugmig/plugmig/ent/accesstoken"
 	"github.com/plugmig/plugmig/ent/activity"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/blog"
 	"github.com/plugmig/plugmig/ent/collection"
 	"github.com/plugmig/plugmig/ent/collectionitem"
 	"github.com/plugmig/plugmig/ent/comment"
@@ -56,6 +57,12 @@ func init() {
 	attachmentfileDescCreated := attachmentfileFields[4].Descriptor()
 	// attachmentfile.DefaultCreated holds the default value on creation for the created field.
 	attachmentfile.DefaultCreated = attachmentfileDescCreated.Default.(func() time.Time)
+	blogFields := composed.Blog{}.Fields()
+	_ = blogFields
+	// blogDescCreated is the schema descriptor for created field.
+	blogDescCreated := blogFields[4].Descriptor()
+	// blog.DefaultCreated holds the default value on creation for the created field.
+	blog.DefaultCreated = blogDescCreated.Default.(func() time.Time)
 	collectionFields := composed.Collection{}.Fields()
 	_ = collectionFields
 	// collectionDescCreated is the schema descriptor for created field.

@@ -18,6 +18,10 @@ type Tx struct {
 	Activity *ActivityClient
 	// AttachmentFile is the client for interacting with the AttachmentFile builders.
 	AttachmentFile *AttachmentFileClient
+	// Blog is the client for interacting with the Blog builders.
+	Blog *BlogClient
+	// BlogPostData is the client for interacting with the BlogPostData builders.
+	BlogPostData *BlogPostDataClient
 	// Collection is the client for interacting with the Collection builders.
 	Collection *CollectionClient
 	// CollectionItem is the client for interacting with the CollectionItem builders.
@@ -212,6 +216,8 @@ func (tx *Tx) init() {
 	tx.AccessToken = NewAccessTokenClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
 	tx.AttachmentFile = NewAttachmentFileClient(tx.config)
+	tx.Blog = NewBlogClient(tx.config)
+	tx.BlogPostData = NewBlogPostDataClient(tx.config)
 	tx.Collection = NewCollectionClient(tx.config)
 	tx.CollectionItem = NewCollectionItemClient(tx.config)
 	tx.Comment = NewCommentClient(tx.config)

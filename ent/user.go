@@ -57,11 +57,13 @@ type UserEdges struct {
 	Collections []*Collection `json:"collections,omitempty"`
 	// Privileges holds the value of the privileges edge.
 	Privileges []*Privilege `json:"privileges,omitempty"`
+	// Blogs holds the value of the blogs edge.
+	Blogs []*Blog `json:"blogs,omitempty"`
 	// PrivilegeGrants holds the value of the privilege_grants edge.
 	PrivilegeGrants []*PrivilegeUser `json:"privilege_grants,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [9]bool
 }
 
 // LocationOrErr returns the Location value or an error if the edge
@@ -135,10 +137,19 @@ func (e UserEdges) PrivilegesOrErr() ([]*Privilege, error) {
 	return nil, &NotLoadedError{edge: "privileges"}
 }
 
+// BlogsOrErr returns the Blogs value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) BlogsOrErr() ([]*Blog, error) {
+	if e.loadedTypes[7] {
+		return e.Blogs, nil
+	}
+	return nil, &NotLoadedError{edge: "blogs"}
+}
+
 // PrivilegeGrantsOrErr returns the PrivilegeGrants value or an error if the edge
 // was not loaded in eager-loading.
 func (e UserEdges) PrivilegeGrantsOrErr() ([]*PrivilegeUser, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[8] {
 		return e.PrivilegeGrants, nil
 	}
 	return nil, &NotLoadedError{edge: "privilege_grants"}
@@ -269,6 +280,11 @@ func (_m *User) QueryCollections() *CollectionQuery {
 // QueryPrivileges queries the "privileges" edge of the User entity.
 func (_m *User) QueryPrivileges() *PrivilegeQuery {
 	return NewUserClient(_m.config).QueryPrivileges(_m)
+}
+
+// QueryBlogs queries the "blogs" edge of the User entity.
+func (_m *User) QueryBlogs() *BlogQuery {
+	return NewUserClient(_m.config).QueryBlogs(_m)
 }
 
 // QueryPrivilegeGrants queries the "privilege_grants" edge of the User entity.

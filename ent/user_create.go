@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/plugmig/plugmig/ent/blog"
 	"github.com/plugmig/plugmig/ent/collection"
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
@@ -238,6 +239,21 @@ func (_c *UserCreate) AddPrivileges(v ...*Privilege) *UserCreate {
 	return _c.AddPrivilegeIDs(ids...)
 }
 
+// AddBlogIDs adds the "blogs" edge to the Blog entity by IDs.
+func (_c *UserCreate) AddBlogIDs(ids ...int) *UserCreate {
+	_c.mutation.AddBlogIDs(ids...)
+	return _c
+}
+
+// AddBlogs adds the "blogs" edges to the Blog entity.
+func (_c *UserCreate) AddBlogs(v ...*Blog) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddBlogIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -453,6 +469,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(privilege.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.BlogsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlogsTable,
+			Columns: []string{user.BlogsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

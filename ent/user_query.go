@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/plugmig/plugmig/ent/blog"
 	"github.com/plugmig/plugmig/ent/collection"
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
@@ -38,6 +39,7 @@ type UserQuery struct {
 	withMediaEntries    *MediaEntryQuery
 	withCollections     *CollectionQuery
 	withPrivileges      *PrivilegeQuery
+	withBlogs           *BlogQuery
 	withPrivilegeGrants *PrivilegeUserQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -222,6 +224,28 @@ func (_q *UserQuery) QueryPrivileges() *PrivilegeQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(privilege.Table, privilege.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, false, user.PrivilegesTable, user.PrivilegesPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryBlogs chains the current query on the "blogs" edge.
+func (_q *UserQuery) QueryBlogs() *BlogQuery {
+	query := (&BlogClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(blog.Table, blog.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.BlogsTable, user.BlogsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -450,6 +474,7 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withMediaEntries:    _q.withMediaEntries.Clone(),
 		withCollections:     _q.withCollections.Clone(),
 		withPrivileges:      _q.withPrivileges.Clone(),
+		withBlogs:           _q.withBlogs.Clone(),
 		withPrivilegeGrants: _q.withPrivilegeGrants.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -531,6 +556,17 @@ func (_q *UserQuery) WithPrivileges(opts ...func(*PrivilegeQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withPrivileges = query
+	return _q
+}
+
+// WithBlogs tells the query-builder to eager-load the nodes that are connected to
+// the "blogs" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithBlogs(opts ...func(*BlogQuery)) *UserQuery {
+	query := (&BlogClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withBlogs = query
 	return _q
 }
 
@@ -623,7 +659,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [9]bool{
 			_q.withLocation != nil,
 			_q.withLocalUser != nil,
 			_q.withRemoteUser != nil,
@@ -631,6 +667,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withMediaEntries != nil,
 			_q.withCollections != nil,
 			_q.withPrivileges != nil,
+			_q.withBlogs != nil,
 			_q.withPrivilegeGrants != nil,
 		}
 	)
@@ -694,6 +731,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadPrivileges(ctx, query, nodes,
 			func(n *User) { n.Edges.Privileges = []*Privilege{} },
 			func(n *User, e *Privilege) { n.Edges.Privileges = append(n.Edges.Privileges, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withBlogs; query != nil {
+		if err := _q.loadBlogs(ctx, query, nodes,
+			func(n *User) { n.Edges.Blogs = []*Blog{} },
+			func(n *User, e *Blog) { n.Edges.Blogs = append(n.Edges.Blogs, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -933,6 +977,36 @@ func (_q *UserQuery) loadPrivileges(ctx context.Context, query *PrivilegeQuery, 
 		for kn := range nodes {
 			assign(kn, n)
 		}
+	}
+	return nil
+}
+func (_q *UserQuery) loadBlogs(ctx context.Context, query *BlogQuery, nodes []*User, init func(*User), assign func(*User, *Blog)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(blog.FieldAuthorID)
+	}
+	query.Where(predicate.Blog(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.BlogsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AuthorID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "author_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/plugmig/plugmig/ent/blog"
 	"github.com/plugmig/plugmig/ent/collection"
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
@@ -270,6 +271,21 @@ func (_u *UserUpdate) AddPrivileges(v ...*Privilege) *UserUpdate {
 	return _u.AddPrivilegeIDs(ids...)
 }
 
+// AddBlogIDs adds the "blogs" edge to the Blog entity by IDs.
+func (_u *UserUpdate) AddBlogIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddBlogIDs(ids...)
+	return _u
+}
+
+// AddBlogs adds the "blogs" edges to the Blog entity.
+func (_u *UserUpdate) AddBlogs(v ...*Blog) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBlogIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -360,6 +376,27 @@ func (_u *UserUpdate) RemovePrivileges(v ...*Privilege) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePrivilegeIDs(ids...)
+}
+
+// ClearBlogs clears all "blogs" edges to the Blog entity.
+func (_u *UserUpdate) ClearBlogs() *UserUpdate {
+	_u.mutation.ClearBlogs()
+	return _u
+}
+
+// RemoveBlogIDs removes the "blogs" edge to Blog entities by IDs.
+func (_u *UserUpdate) RemoveBlogIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveBlogIDs(ids...)
+	return _u
+}
+
+// RemoveBlogs removes "blogs" edges to Blog entities.
+func (_u *UserUpdate) RemoveBlogs(v ...*Blog) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBlogIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -679,6 +716,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.BlogsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlogsTable,
+			Columns: []string{user.BlogsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBlogsIDs(); len(nodes) > 0 && !_u.mutation.BlogsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlogsTable,
+			Columns: []string{user.BlogsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlogsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlogsTable,
+			Columns: []string{user.BlogsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{user.Label}
@@ -934,6 +1016,21 @@ func (_u *UserUpdateOne) AddPrivileges(v ...*Privilege) *UserUpdateOne {
 	return _u.AddPrivilegeIDs(ids...)
 }
 
+// AddBlogIDs adds the "blogs" edge to the Blog entity by IDs.
+func (_u *UserUpdateOne) AddBlogIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddBlogIDs(ids...)
+	return _u
+}
+
+// AddBlogs adds the "blogs" edges to the Blog entity.
+func (_u *UserUpdateOne) AddBlogs(v ...*Blog) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBlogIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -1024,6 +1121,27 @@ func (_u *UserUpdateOne) RemovePrivileges(v ...*Privilege) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePrivilegeIDs(ids...)
+}
+
+// ClearBlogs clears all "blogs" edges to the Blog entity.
+func (_u *UserUpdateOne) ClearBlogs() *UserUpdateOne {
+	_u.mutation.ClearBlogs()
+	return _u
+}
+
+// RemoveBlogIDs removes the "blogs" edge to Blog entities by IDs.
+func (_u *UserUpdateOne) RemoveBlogIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveBlogIDs(ids...)
+	return _u
+}
+
+// RemoveBlogs removes "blogs" edges to Blog entities.
+func (_u *UserUpdateOne) RemoveBlogs(v ...*Blog) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBlogIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1366,6 +1484,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(privilege.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BlogsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlogsTable,
+			Columns: []string{user.BlogsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBlogsIDs(); len(nodes) > 0 && !_u.mutation.BlogsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlogsTable,
+			Columns: []string{user.BlogsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlogsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlogsTable,
+			Columns: []string{user.BlogsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

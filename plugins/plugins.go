@@ -4,6 +4,7 @@ package plugins
 
 import (
 	_ "github.com/plugmig/plugmig/plugins/archivalook"
+	_ "github.com/plugmig/plugmig/plugins/blog"
 	_ "github.com/plugmig/plugmig/plugins/image"
 	_ "github.com/plugmig/plugmig/plugins/mediasecurity"
 )

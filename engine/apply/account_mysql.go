@@ -15,8 +15,9 @@ import (
 // openAccount gives a MySQL plugin branch its account for this run — a new
 // random password, grants reset to exactly SELECT and REFERENCES on core's
 // and its dependencies' tables and all privileges on the plugin's tables
-// (those that exist and every plugin-prefixed name its pending files
-// mention) — and opens the connection its files run on.
+// (those that exist, the legacy names it claims and every plugin-prefixed
+// name its pending files mention) — and opens the connection its files
+// run on.
 func (m *Migrator) openAccount(ctx context.Context, bp *BranchPlan, deps []string) error {
 	if m.scratchURL == "" {
 		return fmt.Errorf("branch %q: plugin files run as a per-plugin account on the target's server: configure apply.WithScratchURL (the CLI passes the target's URL)", bp.Branch)
@@ -34,7 +35,9 @@ func (m *Migrator) openAccount(ctx context.Context, bp *BranchPlan, deps []strin
 		names = append(names, t)
 	}
 	cl := roles.Classify(bp.Branch, deps, names, m.ownerOf)
-	own := cl.Own
+	// Its tables, the names it claims without its prefix (they need not
+	// exist yet) and every prefixed name its pending files mention.
+	own := append(cl.Own, m.composer.Plugins().LegacyNames(bp.Branch)...)
 	var text strings.Builder
 	for _, f := range bp.Pending {
 		own = append(own, roles.PrefixedNames(bp.Branch, string(f.Bytes()))...)

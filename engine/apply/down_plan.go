@@ -122,7 +122,15 @@ func (m *Migrator) waitForDown(ctx context.Context, p *DownPlan) error {
 		if len(words) == 0 || !slices.Contains([]string{"ALTER", "DROP", "CREATE", "RENAME"}, words[0]) {
 			return false
 		}
-		return p.Branch == plugin.Core || strings.Contains(text, plugin.Prefix(p.Branch))
+		if p.Branch == plugin.Core || strings.Contains(text, plugin.Prefix(p.Branch)) {
+			return true
+		}
+		for _, n := range m.composer.Plugins().LegacyNames(p.Branch) {
+			if strings.Contains(text, n) {
+				return true
+			}
+		}
+		return false
 	})
 }
 

@@ -256,8 +256,8 @@ func (m *Migrator) Removable(name string, tables []string) error {
 		}
 	}
 	for _, t := range tables {
-		if !strings.HasPrefix(t, plugin.Prefix(name)) {
-			return fmt.Errorf("table %q is not plugin %q's (its tables are named %s...): nothing was dropped", t, name, plugin.Prefix(name))
+		if !strings.HasPrefix(t, plugin.Prefix(name)) && m.composer.Plugins().Claimant(t) != name {
+			return fmt.Errorf("table %q is not plugin %q's (its tables are named %s..., or claimed in its LegacyNames): nothing was dropped", t, name, plugin.Prefix(name))
 		}
 	}
 	return nil

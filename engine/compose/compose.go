@@ -54,6 +54,15 @@ func New(tables []*entschema.Table, owners map[string]string, plugins *plugin.Re
 		plugins: plugins,
 	}
 	var errs []error
+	for _, p := range plugins.Names() {
+		for _, n := range plugins.LegacyNames(p) {
+			if o, _, ok := strings.Cut(n, "__"); ok && o != p && o != plugin.Core {
+				if _, err := plugins.Get(o); err == nil {
+					errs = append(errs, fmt.Errorf("%w: plugin %q claims %q in its LegacyNames, a name with plugin %q's prefix: a plugin may not claim another plugin's names", ErrOwnership, p, n, o))
+				}
+			}
+		}
+	}
 	for _, t := range tables {
 		c.byName[t.Name] = t
 		if err := c.checkTable(t); err != nil {
@@ -75,8 +84,16 @@ func (c *Composer) checkTable(t *entschema.Table) error {
 		if _, err := c.plugins.Get(owner); err != nil {
 			return fmt.Errorf("table %q belongs to plugin %q: %w", t.Name, owner, err)
 		}
-		if !strings.HasPrefix(t.Name, plugin.Prefix(owner)) {
-			return fmt.Errorf("%w: table %q of plugin %q is not named %s...: set entsql.Annotation{Table: %q} in its schema", ErrOwnership, t.Name, owner, plugin.Prefix(owner), plugin.Prefix(owner)+t.Name)
+	}
+	if claimant := c.plugins.Claimant(t.Name); claimant != "" && claimant != owner {
+		return fmt.Errorf("%w: table %q is declared by %s but plugin %q claims the name in its LegacyNames (or the table it is derived from): a name has one owner; rename the table or remove the claim", ErrOwnership, t.Name, describeOwner(owner), claimant)
+	}
+	if owner != plugin.Core && !c.plugins.Owns(owner, t.Name) {
+		return fmt.Errorf("%w: table %q of plugin %q is not named %s...: set entsql.Annotation{Table: %q} in its schema, or claim the name in the plugin's LegacyNames if databases already have it", ErrOwnership, t.Name, owner, plugin.Prefix(owner), plugin.Prefix(owner)+t.Name)
+	}
+	for _, idx := range t.Indexes {
+		if claimant := c.plugins.Claimant(idx.Name); claimant != "" && claimant != owner {
+			return fmt.Errorf("%w: index %q of table %q (%s) is a name plugin %q claims in its LegacyNames: a name has one owner; rename the index or remove the claim", ErrOwnership, idx.Name, t.Name, describeOwner(owner), claimant)
 		}
 	}
 	for _, fk := range t.ForeignKeys {
@@ -186,4 +203,11 @@ func (c *Composer) Union(plugins ...string) (*Branch, error) {
 		}
 	}
 	return b, nil
+}
+
+func describeOwner(owner string) string {
+	if owner == plugin.Core {
+		return "core"
+	}
+	return fmt.Sprintf("plugin %q", owner)
 }

@@ -63,7 +63,7 @@ func (c *Composer) Schema(ctx context.Context, b *Branch, dialectName string) (*
 			s.AddTables(t)
 		}
 	}
-	NormalizeNames(s, c.Owner)
+	NormalizeNames(s, c.Owner, c.plugins.Owns)
 	return s, nil
 }
 
@@ -71,15 +71,16 @@ func (c *Composer) Schema(ctx context.Context, b *Branch, dialectName string) (*
 // "<table>_<columns>_fkey", and every index whose name would be shared across
 // tables or lacks its plugin's prefix the name "<table>_<columns>_key" (unique)
 // or "<table>_<columns>_idx". Names are cut to 63 bytes with a hash suffix.
-// Indexes named explicitly (with the owner's prefix) keep their names.
-func NormalizeNames(s *schema.Schema, owner func(table string) string) {
+// Indexes named explicitly with a name their owner owns (its prefix, or a
+// legacy name it claims: owns) keep their names.
+func NormalizeNames(s *schema.Schema, owner func(table string) string, owns func(owner, name string) bool) {
 	for _, t := range s.Tables {
 		for _, fk := range t.ForeignKeys {
 			fk.Symbol = Identifier(t.Name + "_" + joinCols(fk.Columns) + "_fkey")
 		}
 		o := owner(t.Name)
 		for _, idx := range t.Indexes {
-			if !needsName(t, idx, o) {
+			if !needsName(t, idx, o, owns) {
 				continue
 			}
 			suffix := "_idx"
@@ -91,11 +92,11 @@ func NormalizeNames(s *schema.Schema, owner func(table string) string) {
 	}
 }
 
-func needsName(t *schema.Table, idx *schema.Index, owner string) bool {
+func needsName(t *schema.Table, idx *schema.Index, owner string, owns func(owner, name string) bool) bool {
 	if _, isColumn := t.Column(idx.Name); isColumn || idx.Name == "" {
 		return true // ent's default for a unique field on SQLite and MySQL
 	}
-	return owner != plugin.Core && owner != "" && !strings.HasPrefix(idx.Name, plugin.Prefix(owner))
+	return owner != plugin.Core && owner != "" && !owns(owner, idx.Name)
 }
 
 // Identifier returns name if it fits PostgreSQL's 63-byte limit, else its

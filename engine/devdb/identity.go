@@ -96,8 +96,9 @@ func (s *Session) Close() error { return s.close() }
 // database, with the privileges apply gives it (see package roles): deps are
 // the plugins it depends on, owner maps a table to its branch, and text is
 // the SQL about to run (MySQL grants the plugin-prefixed names it mentions
-// beforehand). On SQLite it returns DB itself.
-func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, owner func(string) string, text string) (*Session, error) {
+// beforehand, and legacy, the names it claims without its prefix). On
+// SQLite it returns DB itself.
+func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, owner func(string) string, legacy []string, text string) (*Session, error) {
 	switch d.Dialect {
 	case "postgres":
 		role := roles.Name(d.scratch, plugin)
@@ -151,7 +152,7 @@ func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, ow
 		}
 		rows.Close()
 		cl := roles.Classify(plugin, deps, tables, owner)
-		if err := roles.MyGrant(ctx, d.admin, a, d.scratch, cl.Read, append(cl.Own, roles.PrefixedNames(plugin, text)...)); err != nil {
+		if err := roles.MyGrant(ctx, d.admin, a, d.scratch, cl.Read, append(append(cl.Own, legacy...), roles.PrefixedNames(plugin, text)...)); err != nil {
 			return nil, err
 		}
 		if err := roles.MyGrantEvents(ctx, d.admin, a, d.scratch, text); err != nil {

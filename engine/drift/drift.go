@@ -345,13 +345,11 @@ func Unowned(ctx context.Context, db *sql.DB, dialect string, comp *compose.Comp
 	return unowned, stray, nil
 }
 
-// prefixOwner returns the registered plugin whose prefix the table has, or
-// "".
+// prefixOwner returns the registered plugin whose prefix the table has or
+// that claims its name, or "".
 func prefixOwner(comp *compose.Composer, table string) string {
-	for _, p := range comp.Plugins().Names() {
-		if strings.HasPrefix(table, plugin.Prefix(p)) {
-			return p
-		}
+	if o := comp.Plugins().OwnerByName(table); o != plugin.Core {
+		return o
 	}
 	return ""
 }

@@ -105,10 +105,10 @@ func (s *session) objectOwner(o codeObject, database string) string {
 	if b := s.tableOwner(o.name); b != "" {
 		return b
 	}
+	if p := s.comp.Plugins().OwnerByName(strings.ToLower(o.name)); p != "" && p != plugin.Core {
+		return p
+	}
 	for _, p := range s.comp.Plugins().Names() {
-		if strings.HasPrefix(strings.ToLower(o.name), plugin.Prefix(p)) {
-			return p
-		}
 		if o.owner != "" && database != "" {
 			user, _, _ := strings.Cut(strings.ReplaceAll(o.owner, "`", ""), "@")
 			if user == roles.Name(database, p) {
@@ -128,10 +128,8 @@ func (s *session) tableOwner(table string) string {
 	if b := s.created[table]; b != "" {
 		return b
 	}
-	for _, p := range s.comp.Plugins().Names() {
-		if strings.HasPrefix(strings.ToLower(table), plugin.Prefix(p)) {
-			return p
-		}
+	if p := s.comp.Plugins().OwnerByName(strings.ToLower(table)); p != plugin.Core {
+		return p
 	}
 	return ""
 }
@@ -200,7 +198,7 @@ func (s *session) compareObjects(ctx context.Context, branch string) ([]Differen
 			d.What, d.Want, d.Live = "definition", oneLine(w.def), oneLine(l.def)
 			out = append(out, d)
 		}
-		if inLive && branch != plugin.Core && !strings.HasPrefix(strings.ToLower(o.name), plugin.Prefix(branch)) {
+		if inLive && branch != plugin.Core && !strings.HasPrefix(strings.ToLower(o.name), plugin.Prefix(branch)) && s.comp.Plugins().Claimant(strings.ToLower(o.name)) != branch {
 			out = append(out, Difference{Table: d.Table, Kind: o.kind, Name: o.name, What: WhatUnprefixed, Live: fmt.Sprintf("belongs to plugin %q (its table, role or account) but is not named %s...: rename it, or drop it", branch, plugin.Prefix(branch))})
 		}
 	}

@@ -21,6 +21,7 @@ type Composition struct {
 	// BackRefs maps a type name to the edges to add to it.
 	BackRefs map[string][]BackRef
 	typeSrc  map[string]*Source
+	claims   map[string]string // a legacy name -> the plugin that claims it
 }
 
 // BackRef is an edge.To added to a type on behalf of a plugin whose
@@ -56,10 +57,13 @@ func Compose(sources []*Source) (*Composition, error) {
 		}
 	}
 	errs = append(errs, checkGeneratedNames(sources)...)
+	claims, cerrs := checkClaims(sources)
+	c.claims = claims
+	errs = append(errs, cerrs...)
 	for _, s := range sources {
 		for _, sc := range s.Schemas {
 			errs = append(errs, c.collectBackRefs(s, sc)...)
-			errs = append(errs, checkIndexNames(s, sc)...)
+			errs = append(errs, c.checkIndexNames(s, sc)...)
 		}
 	}
 	for t := range c.BackRefs {
@@ -137,19 +141,30 @@ func fieldUnique(sc *load.Schema, name string) bool {
 // checkIndexNames refuses explicit index names of plugin types that lack the
 // plugin's prefix. Indexes without an explicit name are named "<table>_..."
 // when a branch is composed, which carries the prefix.
-func checkIndexNames(s *Source, sc *load.Schema) Errors {
-	if s.Owner == plugin.Core {
-		return nil
-	}
+func (c *Composition) checkIndexNames(s *Source, sc *load.Schema) Errors {
 	var errs Errors
 	p := plugin.Prefix(s.Owner)
 	for _, idx := range sc.Indexes {
-		if idx.StorageKey != "" && !strings.HasPrefix(idx.StorageKey, p) {
-			errs = append(errs, fmt.Errorf("%w: %s: index %q on %s(%s) must be named %s...: use StorageKey(%q) or drop StorageKey to get %q automatically",
-				ErrPrefix, describe(s.Owner), idx.StorageKey, sc.Name, strings.Join(append(idx.Edges, idx.Fields...), ", "), p, p+idx.StorageKey, "<table>_<columns>"))
+		if idx.StorageKey == "" || c.owns(s.Owner, idx.StorageKey) {
+			continue
 		}
+		if o := plugin.ClaimedBy(c.claims, idx.StorageKey); o != "" {
+			errs = append(errs, fmt.Errorf("%w: %s: index %q on %s(%s) is a legacy name plugin %q claims: name it otherwise", ErrClaim, describe(s.Owner), idx.StorageKey, sc.Name, strings.Join(append(idx.Edges, idx.Fields...), ", "), o))
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%w: %s: index %q on %s(%s) must be named %s...: use StorageKey(%q) or drop StorageKey to get %q automatically; an index databases already have under this name (MediaGoblin's ix_<table>_<column>) is claimed in the plugin's registration: LegacyNames: []string{%q}",
+			ErrPrefix, describe(s.Owner), idx.StorageKey, sc.Name, strings.Join(append(idx.Edges, idx.Fields...), ", "), p, p+idx.StorageKey, "<table>_<columns>", idx.StorageKey))
 	}
 	return errs
+}
+
+// owns reports whether owner may use name: core any name nobody claims, a
+// plugin a name with its prefix or one it claims.
+func (c *Composition) owns(owner, name string) bool {
+	if o := plugin.ClaimedBy(c.claims, name); o != "" {
+		return o == owner
+	}
+	return owner == plugin.Core || strings.HasPrefix(name, plugin.Prefix(owner))
 }
 
 // WrapperSource returns the Go source of the composed package.
@@ -218,10 +233,15 @@ func (c *Composition) CheckGraph(g *gen.Graph) (map[string]string, error) {
 	for _, n := range g.Nodes {
 		owner := c.TypeOwner[n.Name]
 		owners[n.Table()] = owner
-		if owner != plugin.Core && !strings.HasPrefix(n.Table(), plugin.Prefix(owner)) {
-			errs = append(errs, fmt.Errorf("%w: %s: type %s has table %q; plugin tables are named %s<name>: add entsql.Annotation{Table: %q} to %s.Annotations()",
-				ErrPrefix, describe(owner), n.Name, n.Table(), plugin.Prefix(owner), plugin.Prefix(owner)+n.Table(), n.Name))
+		if c.owns(owner, n.Table()) {
+			continue
 		}
+		if o := plugin.ClaimedBy(c.claims, n.Table()); o != "" {
+			errs = append(errs, fmt.Errorf("%w: %s: type %s has table %q, a name plugin %q claims in its LegacyNames (or one derived from a table it claims): rename the table, or remove the claim", ErrClaim, describe(owner), n.Name, n.Table(), o))
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%w: %s: type %s has table %q; plugin tables are named %s<name>: add entsql.Annotation{Table: %q} to %s.Annotations(), or, for a table databases already have under this name, claim it in the plugin's registration: LegacyNames: []string{%q}",
+			ErrPrefix, describe(owner), n.Name, n.Table(), plugin.Prefix(owner), plugin.Prefix(owner)+n.Table(), n.Name, n.Table()))
 	}
 	for _, n := range g.Nodes {
 		for _, e := range n.Edges {
@@ -251,7 +271,7 @@ func (c *Composition) checkEdge(n *gen.Type, e *gen.Edge, by string, owners map[
 			return fmt.Errorf("%w: %s: edge %s.%s uses join table %q owned by %s", ErrNotOwned, describe(by), n.Name, e.Name, table, describe(prev))
 		}
 		owners[table] = by
-		if by != plugin.Core && !strings.HasPrefix(table, plugin.Prefix(by)) {
+		if !c.owns(by, table) {
 			return fmt.Errorf("%w: %s: many-to-many edge %s.%s gets join table %q: add .StorageKey(edge.Table(%q)) to the edge",
 				ErrPrefix, describe(by), n.Name, e.Name, table, plugin.Prefix(by)+table)
 		}

@@ -58,6 +58,9 @@ type Source struct {
 	PkgPath string
 	Dir     string
 	Schemas []*load.Schema
+	// LegacyNames are the names the plugin claims besides its prefix
+	// (plugin.Plugin.LegacyNames), read from its registration's source.
+	LegacyNames []string
 }
 
 // Generate runs the whole pipeline described in the package documentation.
@@ -164,6 +167,9 @@ func LoadSources(coreDir, pluginsDir string) ([]*Source, error) {
 		s, err := loadSource(name, dir)
 		if err != nil {
 			return nil, err
+		}
+		if s.LegacyNames, err = readLegacyNames(filepath.Dir(dir)); err != nil {
+			return nil, fmt.Errorf("plugin %s: %w", name, err)
 		}
 		sources = append(sources, s)
 	}

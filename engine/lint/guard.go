@@ -155,9 +155,18 @@ func untrivial(st string) bool {
 // branch's prefix and nothing that reaches beyond them.
 func (g *Guard) Trivial(stmts []string) bool {
 	prefix := plugin.Prefix(g.branch)
+	claims := func(string) bool { return false }
+	if g.l != nil {
+		reg := g.l.Project.Composer.Plugins()
+		claims = func(n string) bool { return reg.Claimant(n) == g.branch }
+	}
 	own := func(id string) bool {
 		n := g.unquote(id)
-		return strings.HasPrefix(n, prefix) || strings.HasPrefix(n, "new_"+prefix)
+		if strings.HasPrefix(n, prefix) || strings.HasPrefix(n, "new_"+prefix) {
+			return true
+		}
+		// A legacy name the plugin claims (exactly, as the catalog keeps it).
+		return claims(n) || strings.HasPrefix(n, "new_") && claims(n[len("new_"):])
 	}
 	for _, st := range stmts {
 		if strings.Contains(st, `\`) {

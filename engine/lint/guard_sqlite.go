@@ -62,7 +62,7 @@ func (g *Guard) Exec(ctx context.Context, q querier, stmt string, exec func() er
 			Owns: func(n string) bool { return ownerOf(n) == g.branch },
 			Foreign: func(n string) bool {
 				o := ownerOf(n)
-				return o != g.branch && (o != "" || !strings.HasPrefix(n, rebuild))
+				return o != g.branch && (o != "" || !strings.HasPrefix(n, rebuild) && ownerOf(strings.TrimPrefix(n, "new_")) != g.branch)
 			},
 		}
 	}

@@ -156,7 +156,8 @@ func (w *walker) myCheck(r myRow, account string, sysvars map[string]bool, fb Fi
 		}
 	}
 	if r.kind != "column" && r.kind != "check" {
-		if !strings.HasPrefix(strings.ToLower(r.name), strings.ToLower(plugin.Prefix(w.branch))) {
+		legacy := (r.kind == "constraint" || r.kind == "index") && w.l.Project.Composer.Plugins().Owns(w.branch, strings.ToLower(r.name))
+		if !legacy && !strings.HasPrefix(strings.ToLower(r.name), strings.ToLower(plugin.Prefix(w.branch))) {
 			out = append(out, fb.with(CodePrefix, r.name, w.branch, fmt.Sprintf("%s is not named %s...: trigger, constraint, index, routine and event names are the database's (or the table's) namespace, where core's later migration may need it; name it %s<name>", what, plugin.Prefix(w.branch), plugin.Prefix(w.branch))))
 		}
 	}

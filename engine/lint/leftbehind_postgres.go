@@ -211,7 +211,10 @@ type leftRow struct{ code, what, object, detail string }
 // role (current_user is the role whose objects are checked): it makes the
 // role's routines SECURITY DEFINER with a fixed search_path and returns
 // the findings (each with fb's file, line and branch).
-func pgLeftBehind(ctx context.Context, q querier, branch, prefix string, full bool, fb Finding) (_ []Finding, err error) {
+//
+// legacy reports whether the plugin claims a table, index or sequence name
+// without its prefix (nil: none).
+func pgLeftBehind(ctx context.Context, q querier, branch, prefix string, legacy func(string) bool, full bool, fb Finding) (_ []Finding, err error) {
 	if b, ok := q.(interface {
 		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
 	}); ok {
@@ -268,6 +271,9 @@ func pgLeftBehind(ctx context.Context, q querier, branch, prefix string, full bo
 				return nil, fmt.Errorf("make %s run with the plugin's rights (%s): %w", r.what, r.detail, err)
 			}
 			continue
+		}
+		if r.code == CodePrefix && legacy != nil && (r.what == "table" || r.what == "index" || r.what == "sequence") && legacy(r.object) {
+			continue // a legacy name the plugin claims (plugin.Plugin.LegacyNames)
 		}
 		key := r.code + " " + r.object
 		if r.code == CodeLaterCall || r.code == CodeGrant || r.code == CodeForeignCode {
@@ -339,7 +345,7 @@ func builtinEffect(fn string) string {
 // (what earlier files left was checked after them); otherwise everything
 // the role owns.
 func (g *Guard) PGLeftBehind(ctx context.Context, q querier, inTx bool) error {
-	fs, err := pgLeftBehind(ctx, q, g.branch, plugin.Prefix(g.branch), !inTx, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: afterFileStatement})
+	fs, err := pgLeftBehind(ctx, q, g.branch, plugin.Prefix(g.branch), g.l.legacy(g.branch), !inTx, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: afterFileStatement})
 	if err != nil {
 		return fmt.Errorf("ownership guard: %w", err)
 	}
@@ -354,7 +360,7 @@ func (g *Guard) PGLeftBehind(ctx context.Context, q querier, inTx bool) error {
 // branch: a later file still sees what an earlier one left).
 func (w *walker) leftBehind(ctx context.Context, path string) ([]Finding, error) {
 	fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Statement: afterFileStatement}
-	fs, err := pgLeftBehind(ctx, w.run, w.branch, plugin.Prefix(w.branch), true, fb)
+	fs, err := pgLeftBehind(ctx, w.run, w.branch, plugin.Prefix(w.branch), w.l.legacy(w.branch), true, fb)
 	if err != nil {
 		return nil, err
 	}

@@ -382,3 +382,14 @@ func analyze(ctx context.Context, dialect string, drv migrate.Driver, f migrate.
 	}
 	return nil
 }
+
+// legacy returns whether branch claims a name without its prefix
+// (plugin.Plugin.LegacyNames, and the names derived from a claimed table),
+// or nil when it claims none.
+func (l *Linter) legacy(branch string) func(string) bool {
+	reg := l.Project.Composer.Plugins()
+	if len(reg.LegacyNames(branch)) == 0 {
+		return nil
+	}
+	return func(name string) bool { return reg.Claimant(name) == branch }
+}

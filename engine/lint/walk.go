@@ -71,6 +71,20 @@ func (w *walker) deps() []string {
 
 func (w *walker) owner(name string) string { return w.l.Project.OwnerOf(name, w.created) }
 
+// ownsName reports whether the branch may give an object this name: its
+// prefix, or a legacy name it claims (plugin.Plugin.LegacyNames; SQLite's
+// and MySQL's names are compared without case, as those databases do).
+func (w *walker) ownsName(name string) bool {
+	if strings.HasPrefix(name, plugin.Prefix(w.branch)) {
+		return true
+	}
+	reg := w.l.Project.Composer.Plugins()
+	if w.dialect != "postgres" {
+		name = strings.ToLower(name)
+	}
+	return reg.Claimant(name) == w.branch
+}
+
 // own records the standalone objects present now, and not yet recorded, as
 // created by owner's history.
 func (w *walker) own(ctx context.Context, owner string) error {
@@ -139,7 +153,7 @@ func (w *walker) lintFile(ctx context.Context, f migrate.File, path string) (fou
 	if w.dev != nil && w.branch != plugin.Core {
 		// The file runs as the plugin's own identity (PostgreSQL role, MySQL
 		// account) on the scratch database: the database refuses the rest.
-		sess, err := w.dev.PluginSession(ctx, w.branch, w.deps(), w.owner, string(f.Bytes()))
+		sess, err := w.dev.PluginSession(ctx, w.branch, w.deps(), w.owner, w.l.Project.Composer.Plugins().LegacyNames(w.branch), string(f.Bytes()))
 		if err != nil {
 			return nil, fmt.Errorf("%s: run as plugin %q's own identity on the dev database: %w", path, w.branch, err)
 		}
@@ -437,7 +451,7 @@ func (w *walker) compare(before, after map[string]object, fb Finding) []Finding 
 		if o.Table != "" {
 			owner := w.l.Project.OwnerOf(o.Table, w.created)
 			if owner == w.branch {
-				if verb == "creates" && o.Kind == "index" && w.dialect != "mysql" && w.branch != plugin.Core && !strings.HasPrefix(o.Name, plugin.Prefix(w.branch)) {
+				if verb == "creates" && o.Kind == "index" && w.dialect != "mysql" && w.branch != plugin.Core && !w.ownsName(o.Name) {
 					add(fb.with(CodePrefix, o.Name, owner, fmt.Sprintf("creates index %q without the prefix %s: index names share one namespace with core's and other plugins'", o.Name, plugin.Prefix(w.branch))))
 				}
 				continue
@@ -453,7 +467,7 @@ func (w *walker) compare(before, after map[string]object, fb Finding) []Finding 
 				}
 				continue
 			}
-			if !strings.HasPrefix(o.Name, plugin.Prefix(w.branch)) {
+			if !w.ownsName(o.Name) {
 				why := "without a prefix"
 				if owner != "" && owner != w.branch {
 					why = "with the prefix of " + describeOwner(owner)

@@ -29,20 +29,16 @@ func (p *Project) checkOwnership(pd *Pending, created map[string]string) error {
 }
 
 // OwnerOf returns who owns a named object: the owner ent declares it in;
-// else core or the registered plugin its "<owner>__" prefix names; else the
-// branch whose history created it (created maps names to branches; it may
-// be nil). "" means no branch owns it.
+// else the plugin that claims it as a legacy name, or core or the
+// registered plugin its "<owner>__" prefix names (plugin.Registry's
+// OwnerByName); else the branch whose history created it (created maps
+// names to branches; it may be nil). "" means no branch owns it.
 func (p *Project) OwnerOf(name string, created map[string]string) string {
 	if o := p.Composer.Owner(name); o != "" {
 		return o
 	}
-	if prefix, _, ok := strings.Cut(name, "__"); ok {
-		if prefix == plugin.Core {
-			return plugin.Core
-		}
-		if _, err := p.Composer.Plugins().Get(prefix); err == nil {
-			return prefix
-		}
+	if o := p.Composer.Plugins().OwnerByName(name); o != "" {
+		return o
 	}
 	return created[name]
 }

@@ -41,6 +41,17 @@ type Plugin struct {
 	// apply whenever they are missing (the first time the plugin is applied,
 	// and again if they were lost).
 	Seeds []Seed
+	// LegacyNames are names the plugin owns although they do not start with
+	// its prefix: the tables, indexes and constraints databases made before
+	// it already have under other names (MediaGoblin's blog media type has
+	// mediatype__blogs and ix_mediatype__blogs_author). Each is an exact,
+	// lowercase name, not a pattern, and one owner's only: Register refuses
+	// a name another plugin claims, and composing refuses one core or
+	// another plugin declares, or one under another plugin's prefix. Every
+	// guarantee of a prefixed name holds for them: generation, diff, lint,
+	// the database's guard, drift, adopt and plugin remove. Functions,
+	// types, triggers, views and sequences always carry the prefix.
+	LegacyNames []string
 }
 
 // Seed is a row a branch (core or a plugin) needs. The row is identified by
@@ -100,6 +111,7 @@ func Prefix(name string) string { return name + "__" }
 type Registry struct {
 	mu        sync.RWMutex
 	plugins   map[string]Plugin
+	claims    map[string]string // a legacy name -> the plugin that claims it
 	coreSeeds []Seed
 	refused   []error // registrations Register refused, see Err
 }
@@ -138,6 +150,9 @@ func (r *Registry) Add(p Plugin) error {
 			return fmt.Errorf("plugin %q depends on itself: remove %q from DependsOn", p.Name, d)
 		}
 	}
+	if err := CheckLegacyNames(p.Name, p.LegacyNames); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if prev, dup := r.plugins[p.Name]; dup {
@@ -148,12 +163,124 @@ func (r *Registry) Add(p Plugin) error {
 			return fmt.Errorf("plugins %q and %q both have Dir %q: each plugin has a folder of its own, where its migrations are written; set Dir to %q in plugin %q's plugin.go", other.Name, p.Name, p.Dir, "plugins/"+p.Name, p.Name)
 		}
 	}
+	for _, n := range p.LegacyNames {
+		if other, taken := r.claims[n]; taken {
+			return fmt.Errorf("plugins %q and %q both claim the legacy name %q: a name has one owner; remove it from the LegacyNames of the plugin whose database objects do not carry it", other, p.Name, n)
+		}
+	}
 	if r.plugins == nil {
 		r.plugins = make(map[string]Plugin)
+		r.claims = make(map[string]string)
 	}
+	p.LegacyNames = slices.Clone(p.LegacyNames)
 	r.plugins[p.Name] = p
+	for _, n := range p.LegacyNames {
+		r.claims[n] = p.Name
+	}
 	return nil
 }
+
+// MaxIdentLen is the longest name a database object may have on every
+// dialect (PostgreSQL's limit; MySQL's is 64).
+const MaxIdentLen = 63
+
+// reservedPrefixes start names that belong to the tool, the database or
+// the tools the project replaces: no plugin may claim them.
+var reservedPrefixes = []string{"plugmig_", "atlas_schema_revisions", "alembic_version", "sqlite_", "pg_", "new_"}
+
+// CheckLegacyNames checks a plugin's LegacyNames on their own: each an
+// exact lowercase identifier, not its own prefix's (that one is its
+// already), not the tool's or the database's, listed once.
+func CheckLegacyNames(name string, legacy []string) error {
+	p := Plugin{Name: name}
+	seen := map[string]bool{}
+	for _, n := range legacy {
+		const rule = "a legacy name is the exact lowercase name of a table, index or constraint ([a-z0-9_], a letter first, at most 63 bytes)"
+		switch {
+		case !validName(n) || len(n) > MaxIdentLen:
+			return fmt.Errorf("plugin %q: legacy name %q: %s", p.Name, n, rule)
+		case strings.HasPrefix(n, Prefix(p.Name)):
+			return fmt.Errorf("plugin %q: legacy name %q has the plugin's own prefix, so it is the plugin's already: remove it from LegacyNames", p.Name, n)
+		case seen[n]:
+			return fmt.Errorf("plugin %q: legacy name %q is listed twice in LegacyNames", p.Name, n)
+		}
+		for _, r := range reservedPrefixes {
+			if strings.HasPrefix(n, r) {
+				return fmt.Errorf("plugin %q: legacy name %q starts with %q, which belongs to the tool or the database: no plugin may claim it", p.Name, n, r)
+			}
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// Claimant returns the plugin that claims name (ClaimedBy), or "".
+func (r *Registry) Claimant(name string) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return ClaimedBy(r.claims, name)
+}
+
+// derivedSuffixes end the names the tool and the databases derive from a
+// table's name for objects on it: PostgreSQL's primary key and identity
+// sequence, the tool's foreign keys, indexes and enum checks.
+var derivedSuffixes = []string{"_pkey", "_fkey", "_key", "_idx", "_seq", "_check"}
+
+// ClaimedBy returns who claims name in claims (a legacy name -> its
+// plugin): the plugin that lists it, or that lists the table it is derived
+// from ("<table>_..._fkey", "_idx", "_key", "_pkey", "_seq", "_check": a
+// claimed table brings the names its constraints, indexes and sequences
+// get); "" for a name nobody claims.
+func ClaimedBy(claims map[string]string, name string) string {
+	if c, ok := claims[name]; ok {
+		return c
+	}
+	for _, s := range derivedSuffixes {
+		if !strings.HasSuffix(name, s) {
+			continue
+		}
+		for i := len(name) - len(s); i > 0; i-- {
+			if name[i] == '_' {
+				if c, ok := claims[name[:i]]; ok {
+					return c
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// LegacyNames returns the legacy names a plugin claims (none for core or
+// an unknown name), sorted.
+func (r *Registry) LegacyNames(name string) []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := slices.Clone(r.plugins[name].LegacyNames)
+	sort.Strings(out)
+	return out
+}
+
+// OwnerByName returns who owns a database object by its name alone: the
+// plugin that claims it as a legacy name; else core or the registered
+// plugin its "<owner>__" prefix names; else "".
+func (r *Registry) OwnerByName(name string) string {
+	if c := r.Claimant(name); c != "" {
+		return c
+	}
+	if prefix, _, ok := strings.Cut(name, "__"); ok {
+		if prefix == Core {
+			return Core
+		}
+		if _, err := r.Get(prefix); err == nil {
+			return prefix
+		}
+	}
+	return ""
+}
+
+// Owns reports whether branch owns a database object by its name alone
+// (OwnerByName).
+func (r *Registry) Owns(branch, name string) bool { return r.OwnerByName(name) == branch }
 
 // Get returns the plugin registered under name.
 func (r *Registry) Get(name string) (Plugin, error) {

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	core "github.com/plugmig/plugmig/ent/schema"
 	archivalookschema "github.com/plugmig/plugmig/plugins/archivalook/schema"
+	blogschema "github.com/plugmig/plugmig/plugins/blog/schema"
 	imageschema "github.com/plugmig/plugmig/plugins/image/schema"
 	mediasecurityschema "github.com/plugmig/plugmig/plugins/mediasecurity/schema"
 )
@@ -61,6 +62,8 @@ func (MediaEntry) Edges() []ent.Edge {
 	return append(core.MediaEntry{}.Edges(),
 		// plugin archivalook: FeaturedMedia.media_entry
 		edge.To("archivalook_featured", FeaturedMedia.Type),
+		// plugin blog: BlogPostData.media_entry
+		edge.To("blog_post_data", BlogPostData.Type).Unique().StorageKey(edge.Column("media_entry")),
 		// plugin image: ImageData.media_entry
 		edge.To("image_data", ImageData.Type).Unique().StorageKey(edge.Column("media_entry")),
 		// plugin mediasecurity: MediaSecurity.media_entry
@@ -113,6 +116,14 @@ type TextComment struct{ core.TextComment }
 // User is core.User.
 type User struct{ core.User }
 
+// Edges adds the back-references plugins declare to User's own edges.
+func (User) Edges() []ent.Edge {
+	return append(core.User{}.Edges(),
+		// plugin blog: Blog.author
+		edge.To("blogs", Blog.Type),
+	)
+}
+
 // UserBan is core.UserBan.
 type UserBan struct{ core.UserBan }
 
@@ -120,6 +131,12 @@ type UserBan struct{ core.UserBan }
 type FeaturedMedia struct {
 	archivalookschema.FeaturedMedia
 }
+
+// Blog is blogschema.Blog of plugin blog.
+type Blog struct{ blogschema.Blog }
+
+// BlogPostData is blogschema.BlogPostData of plugin blog.
+type BlogPostData struct{ blogschema.BlogPostData }
 
 // ImageData is imageschema.ImageData of plugin image.
 type ImageData struct{ imageschema.ImageData }

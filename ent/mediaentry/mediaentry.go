@@ -70,12 +70,16 @@ const (
 	EdgeCommentSubscriptions = "comment_subscriptions"
 	// EdgeArchivalookFeatured holds the string denoting the archivalook_featured edge name in mutations.
 	EdgeArchivalookFeatured = "archivalook_featured"
+	// EdgeBlogPostData holds the string denoting the blog_post_data edge name in mutations.
+	EdgeBlogPostData = "blog_post_data"
 	// EdgeImageData holds the string denoting the image_data edge name in mutations.
 	EdgeImageData = "image_data"
 	// EdgeSecurityRating holds the string denoting the security_rating edge name in mutations.
 	EdgeSecurityRating = "security_rating"
 	// EdgeMediaFiles holds the string denoting the media_files edge name in mutations.
 	EdgeMediaFiles = "media_files"
+	// BlogPostDataFieldID holds the string denoting the ID field of the BlogPostData.
+	BlogPostDataFieldID = "media_entry"
 	// ImageDataFieldID holds the string denoting the ID field of the ImageData.
 	ImageDataFieldID = "media_entry"
 	// MediaSecurityFieldID holds the string denoting the ID field of the MediaSecurity.
@@ -136,6 +140,13 @@ const (
 	ArchivalookFeaturedInverseTable = "archivalook__featured_media"
 	// ArchivalookFeaturedColumn is the table column denoting the archivalook_featured relation/edge.
 	ArchivalookFeaturedColumn = "media_entry_id"
+	// BlogPostDataTable is the table that holds the blog_post_data relation/edge.
+	BlogPostDataTable = "blogpost__mediadata"
+	// BlogPostDataInverseTable is the table name for the BlogPostData entity.
+	// It exists in this package in order to avoid circular dependency with the "blogpostdata" package.
+	BlogPostDataInverseTable = "blogpost__mediadata"
+	// BlogPostDataColumn is the table column denoting the blog_post_data relation/edge.
+	BlogPostDataColumn = "media_entry"
 	// ImageDataTable is the table that holds the image_data relation/edge.
 	ImageDataTable = "image__mediadata"
 	// ImageDataInverseTable is the table name for the ImageData entity.
@@ -425,6 +436,13 @@ func ByArchivalookFeatured(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOpti
 	}
 }
 
+// ByBlogPostDataField orders the results by blog_post_data field.
+func ByBlogPostDataField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newBlogPostDataStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByImageDataField orders the results by image_data field.
 func ByImageDataField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -506,6 +524,13 @@ func newArchivalookFeaturedStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ArchivalookFeaturedInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ArchivalookFeaturedTable, ArchivalookFeaturedColumn),
+	)
+}
+func newBlogPostDataStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(BlogPostDataInverseTable, BlogPostDataFieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, BlogPostDataTable, BlogPostDataColumn),
 	)
 }
 func newImageDataStep() *sqlgraph.Step {

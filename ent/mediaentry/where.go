@@ -1509,6 +1509,29 @@ func HasArchivalookFeaturedWith(preds ...predicate.FeaturedMedia) predicate.Medi
 	})
 }
 
+// HasBlogPostData applies the HasEdge predicate on the "blog_post_data" edge.
+func HasBlogPostData() predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, BlogPostDataTable, BlogPostDataColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasBlogPostDataWith applies the HasEdge predicate on the "blog_post_data" edge with a given conditions (other predicates).
+func HasBlogPostDataWith(preds ...predicate.BlogPostData) predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := newBlogPostDataStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasImageData applies the HasEdge predicate on the "image_data" edge.
 func HasImageData() predicate.MediaEntry {
 	return predicate.MediaEntry(func(s *sql.Selector) {

@@ -6,6 +6,7 @@ package migrate
 // A branch is composed from the tables of its owner and of what it depends on.
 var Owners = map[string]string{
 	"archivalook__featured_media":   "archivalook",
+	"blogpost__mediadata":           "blog",
 	"core__access_tokens":           "core",
 	"core__activities":              "core",
 	"core__attachment_files":        "core",
@@ -38,9 +39,10 @@ var Owners = map[string]string{
 	"core__users":                   "core",
 	"image__mediadata":              "image",
 	"mediasecurity__media_security": "mediasecurity",
+	"mediatype__blogs":              "blog",
 }
 
 // SchemaSources is the hash of the schema sources this code was generated
 // from (engine/schemasrc): a run compares it with the files to refuse
 // working from generated code older than the schemas.
-const SchemaSources = "a144daee63b60bb6c23b4a008ec96501d80c58073348318c218fd122f18a08d8"
+const SchemaSources = "dc330201e77502fcb89b906c95222eff0fe3b4735c475ebadbb6cd71d92d01f9"

@@ -113,6 +113,66 @@ var (
 			},
 		},
 	}
+	// MediatypeBlogsColumns holds the columns for the "mediatype__blogs" table.
+	MediatypeBlogsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "title", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "created", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "slug", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "author", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// MediatypeBlogsTable holds the schema information for the "mediatype__blogs" table.
+	MediatypeBlogsTable = &schema.Table{
+		Name:       "mediatype__blogs",
+		Columns:    MediatypeBlogsColumns,
+		PrimaryKey: []*schema.Column{MediatypeBlogsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "mediatype__blogs_core__users_blogs",
+				Columns:    []*schema.Column{MediatypeBlogsColumns[5]},
+				RefColumns: []*schema.Column{CoreUsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ix_mediatype__blogs_author",
+				Unique:  false,
+				Columns: []*schema.Column{MediatypeBlogsColumns[5]},
+			},
+			{
+				Name:    "ix_mediatype__blogs_created",
+				Unique:  false,
+				Columns: []*schema.Column{MediatypeBlogsColumns[3]},
+			},
+		},
+	}
+	// BlogpostMediadataColumns holds the columns for the "blogpost__mediadata" table.
+	BlogpostMediadataColumns = []*schema.Column{
+		{Name: "media_entry", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "blog", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// BlogpostMediadataTable holds the schema information for the "blogpost__mediadata" table.
+	BlogpostMediadataTable = &schema.Table{
+		Name:       "blogpost__mediadata",
+		Columns:    BlogpostMediadataColumns,
+		PrimaryKey: []*schema.Column{BlogpostMediadataColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "blogpost__mediadata_mediatype__blogs_posts",
+				Columns:    []*schema.Column{BlogpostMediadataColumns[1]},
+				RefColumns: []*schema.Column{MediatypeBlogsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "blogpost__mediadata_core__media_entries_blog_post_data",
+				Columns:    []*schema.Column{BlogpostMediadataColumns[0]},
+				RefColumns: []*schema.Column{CoreMediaEntriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// CoreCollectionsColumns holds the columns for the "core__collections" table.
 	CoreCollectionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
@@ -944,6 +1004,8 @@ var (
 		CoreAccessTokensTable,
 		CoreActivitiesTable,
 		CoreAttachmentFilesTable,
+		MediatypeBlogsTable,
+		BlogpostMediadataTable,
 		CoreCollectionsTable,
 		CoreCollectionItemsTable,
 		CoreCommentLinksTable,
@@ -993,6 +1055,15 @@ func init() {
 	CoreAttachmentFilesTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
 	CoreAttachmentFilesTable.Annotation = &entsql.Annotation{
 		Table: "core__attachment_files",
+	}
+	MediatypeBlogsTable.ForeignKeys[0].RefTable = CoreUsersTable
+	MediatypeBlogsTable.Annotation = &entsql.Annotation{
+		Table: "mediatype__blogs",
+	}
+	BlogpostMediadataTable.ForeignKeys[0].RefTable = MediatypeBlogsTable
+	BlogpostMediadataTable.ForeignKeys[1].RefTable = CoreMediaEntriesTable
+	BlogpostMediadataTable.Annotation = &entsql.Annotation{
+		Table: "blogpost__mediadata",
 	}
 	CoreCollectionsTable.ForeignKeys[0].RefTable = CoreLocationsTable
 	CoreCollectionsTable.ForeignKeys[1].RefTable = CoreUsersTable

@@ -15,6 +15,12 @@ type Activity func(*sql.Selector)
 // AttachmentFile is the predicate function for attachmentfile builders.
 type AttachmentFile func(*sql.Selector)
 
+// Blog is the predicate function for blog builders.
+type Blog func(*sql.Selector)
+
+// BlogPostData is the predicate function for blogpostdata builders.
+type BlogPostData func(*sql.Selector)
+
 // Collection is the predicate function for collection builders.
 type Collection func(*sql.Selector)
 

@@ -42,6 +42,8 @@ const (
 	EdgeCollections = "collections"
 	// EdgePrivileges holds the string denoting the privileges edge name in mutations.
 	EdgePrivileges = "privileges"
+	// EdgeBlogs holds the string denoting the blogs edge name in mutations.
+	EdgeBlogs = "blogs"
 	// EdgePrivilegeGrants holds the string denoting the privilege_grants edge name in mutations.
 	EdgePrivilegeGrants = "privilege_grants"
 	// UserBanFieldID holds the string denoting the ID field of the UserBan.
@@ -95,6 +97,13 @@ const (
 	// PrivilegesInverseTable is the table name for the Privilege entity.
 	// It exists in this package in order to avoid circular dependency with the "privilege" package.
 	PrivilegesInverseTable = "core__privileges"
+	// BlogsTable is the table that holds the blogs relation/edge.
+	BlogsTable = "mediatype__blogs"
+	// BlogsInverseTable is the table name for the Blog entity.
+	// It exists in this package in order to avoid circular dependency with the "blog" package.
+	BlogsInverseTable = "mediatype__blogs"
+	// BlogsColumn is the table column denoting the blogs relation/edge.
+	BlogsColumn = "author"
 	// PrivilegeGrantsTable is the table that holds the privilege_grants relation/edge.
 	PrivilegeGrantsTable = "core__privileges_users"
 	// PrivilegeGrantsInverseTable is the table name for the PrivilegeUser entity.
@@ -252,6 +261,20 @@ func ByPrivileges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByBlogsCount orders the results by blogs count.
+func ByBlogsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newBlogsStep(), opts...)
+	}
+}
+
+// ByBlogs orders the results by blogs terms.
+func ByBlogs(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newBlogsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByPrivilegeGrantsCount orders the results by privilege_grants count.
 func ByPrivilegeGrantsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -312,6 +335,13 @@ func newPrivilegesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PrivilegesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, false, PrivilegesTable, PrivilegesPrimaryKey...),
+	)
+}
+func newBlogsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(BlogsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, BlogsTable, BlogsColumn),
 	)
 }
 func newPrivilegeGrantsStep() *sqlgraph.Step {

@@ -661,6 +661,29 @@ func HasPrivilegesWith(preds ...predicate.Privilege) predicate.User {
 	})
 }
 
+// HasBlogs applies the HasEdge predicate on the "blogs" edge.
+func HasBlogs() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, BlogsTable, BlogsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasBlogsWith applies the HasEdge predicate on the "blogs" edge with a given conditions (other predicates).
+func HasBlogsWith(preds ...predicate.Blog) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newBlogsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasPrivilegeGrants applies the HasEdge predicate on the "privilege_grants" edge.
 func HasPrivilegeGrants() predicate.User {
 	return predicate.User(func(s *sql.Selector) {

@@ -58,17 +58,19 @@ func Conformance(t *testing.T, name string) {
 				if !ok {
 					t.Fatalf("table %q missing from the composed %s schema", table, d)
 				}
-				if !strings.HasPrefix(at.Name, prefix) {
-					t.Errorf("table %q is not prefixed %q", at.Name, prefix)
+				// Its prefix, or a legacy name it claims (LegacyNames).
+				ownsName := func(n string) bool { return strings.HasPrefix(n, prefix) || comp.Plugins().Claimant(n) == name }
+				if !ownsName(at.Name) {
+					t.Errorf("table %q is not prefixed %q nor claimed in LegacyNames", at.Name, prefix)
 				}
 				for _, idx := range at.Indexes {
-					if !strings.HasPrefix(idx.Name, prefix) {
-						t.Errorf("index %q on %q is not prefixed %q", idx.Name, at.Name, prefix)
+					if !ownsName(idx.Name) {
+						t.Errorf("index %q on %q is not prefixed %q nor claimed in LegacyNames", idx.Name, at.Name, prefix)
 					}
 				}
 				for _, fk := range at.ForeignKeys {
-					if !strings.HasPrefix(fk.Symbol, prefix) {
-						t.Errorf("foreign key %q on %q is not prefixed %q", fk.Symbol, at.Name, prefix)
+					if !ownsName(fk.Symbol) {
+						t.Errorf("foreign key %q on %q is not prefixed %q nor claimed in LegacyNames", fk.Symbol, at.Name, prefix)
 					}
 				}
 			}

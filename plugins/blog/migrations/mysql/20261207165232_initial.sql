@@ -1,0 +1,4 @@
+-- Create "mediatype__blogs" table
+CREATE TABLE `mediatype__blogs` (`id` int NOT NULL AUTO_INCREMENT, `title` varchar(255) NULL, `description` longtext NULL, `created` datetime NOT NULL, `slug` varchar(255) NULL, `author` int NOT NULL, PRIMARY KEY (`id`), INDEX `ix_mediatype__blogs_author` (`author`), INDEX `ix_mediatype__blogs_created` (`created`), CONSTRAINT `mediatype__blogs_author_fkey` FOREIGN KEY (`author`) REFERENCES `core__users` (`id`) ON DELETE NO ACTION) CHARSET utf8mb4 COLLATE utf8mb4_bin;
+-- Create "blogpost__mediadata" table
+CREATE TABLE `blogpost__mediadata` (`media_entry` int NOT NULL, `blog` int NOT NULL, PRIMARY KEY (`media_entry`), CONSTRAINT `blogpost__mediadata_blog_fkey` FOREIGN KEY (`blog`) REFERENCES `mediatype__blogs` (`id`) ON DELETE NO ACTION, CONSTRAINT `blogpost__mediadata_media_entry_fkey` FOREIGN KEY (`media_entry`) REFERENCES `core__media_entries` (`id`) ON DELETE NO ACTION) CHARSET utf8mb4 COLLATE utf8mb4_bin;
