@@ -35,6 +35,7 @@ import (
 	"github.com/plugmig/plugmig/ent/mediaentry"
 	"github.com/plugmig/plugmig/ent/mediafile"
 	"github.com/plugmig/plugmig/ent/mediasecurity"
+	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
 	"github.com/plugmig/plugmig/ent/migrationdata"
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
@@ -97,6 +98,8 @@ type Client struct {
 	MediaFile *MediaFileClient
 	// MediaSecurity is the client for interacting with the MediaSecurity builders.
 	MediaSecurity *MediaSecurityClient
+	// MediaSubtitleFile is the client for interacting with the MediaSubtitleFile builders.
+	MediaSubtitleFile *MediaSubtitleFileClient
 	// MediaTag is the client for interacting with the MediaTag builders.
 	MediaTag *MediaTagClient
 	// MigrationData is the client for interacting with the MigrationData builders.
@@ -158,6 +161,7 @@ func (c *Client) init() {
 	c.MediaEntry = NewMediaEntryClient(c.config)
 	c.MediaFile = NewMediaFileClient(c.config)
 	c.MediaSecurity = NewMediaSecurityClient(c.config)
+	c.MediaSubtitleFile = NewMediaSubtitleFileClient(c.config)
 	c.MediaTag = NewMediaTagClient(c.config)
 	c.MigrationData = NewMigrationDataClient(c.config)
 	c.NonceTimestamp = NewNonceTimestampClient(c.config)
@@ -285,6 +289,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		MediaEntry:            NewMediaEntryClient(cfg),
 		MediaFile:             NewMediaFileClient(cfg),
 		MediaSecurity:         NewMediaSecurityClient(cfg),
+		MediaSubtitleFile:     NewMediaSubtitleFileClient(cfg),
 		MediaTag:              NewMediaTagClient(cfg),
 		MigrationData:         NewMigrationDataClient(cfg),
 		NonceTimestamp:        NewNonceTimestampClient(cfg),
@@ -339,6 +344,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		MediaEntry:            NewMediaEntryClient(cfg),
 		MediaFile:             NewMediaFileClient(cfg),
 		MediaSecurity:         NewMediaSecurityClient(cfg),
+		MediaSubtitleFile:     NewMediaSubtitleFileClient(cfg),
 		MediaTag:              NewMediaTagClient(cfg),
 		MigrationData:         NewMigrationDataClient(cfg),
 		NonceTimestamp:        NewNonceTimestampClient(cfg),
@@ -387,10 +393,10 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Collection, c.CollectionItem, c.Comment, c.CommentSubscription,
 		c.FeaturedMedia, c.FileKeyname, c.Generator, c.GenericModelReference,
 		c.Graveyard, c.ImageData, c.LocalUser, c.Location, c.MediaEntry, c.MediaFile,
-		c.MediaSecurity, c.MediaTag, c.MigrationData, c.NonceTimestamp, c.Notification,
-		c.OAuthClient, c.Privilege, c.PrivilegeUser, c.ProcessingMetadata,
-		c.RemoteUser, c.Report, c.RequestToken, c.Tag, c.TextComment, c.User,
-		c.UserBan,
+		c.MediaSecurity, c.MediaSubtitleFile, c.MediaTag, c.MigrationData,
+		c.NonceTimestamp, c.Notification, c.OAuthClient, c.Privilege, c.PrivilegeUser,
+		c.ProcessingMetadata, c.RemoteUser, c.Report, c.RequestToken, c.Tag,
+		c.TextComment, c.User, c.UserBan,
 	} {
 		n.Use(hooks...)
 	}
@@ -404,10 +410,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Collection, c.CollectionItem, c.Comment, c.CommentSubscription,
 		c.FeaturedMedia, c.FileKeyname, c.Generator, c.GenericModelReference,
 		c.Graveyard, c.ImageData, c.LocalUser, c.Location, c.MediaEntry, c.MediaFile,
-		c.MediaSecurity, c.MediaTag, c.MigrationData, c.NonceTimestamp, c.Notification,
-		c.OAuthClient, c.Privilege, c.PrivilegeUser, c.ProcessingMetadata,
-		c.RemoteUser, c.Report, c.RequestToken, c.Tag, c.TextComment, c.User,
-		c.UserBan,
+		c.MediaSecurity, c.MediaSubtitleFile, c.MediaTag, c.MigrationData,
+		c.NonceTimestamp, c.Notification, c.OAuthClient, c.Privilege, c.PrivilegeUser,
+		c.ProcessingMetadata, c.RemoteUser, c.Report, c.RequestToken, c.Tag,
+		c.TextComment, c.User, c.UserBan,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -456,6 +462,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.MediaFile.mutate(ctx, m)
 	case *MediaSecurityMutation:
 		return c.MediaSecurity.mutate(ctx, m)
+	case *MediaSubtitleFileMutation:
+		return c.MediaSubtitleFile.mutate(ctx, m)
 	case *MediaTagMutation:
 		return c.MediaTag.mutate(ctx, m)
 	case *MigrationDataMutation:
@@ -3452,6 +3460,22 @@ func (c *MediaEntryClient) QuerySecurityRating(_m *MediaEntry) *MediaSecurityQue
 	return query
 }
 
+// QuerySubtitleFiles queries the subtitle_files edge of a MediaEntry.
+func (c *MediaEntryClient) QuerySubtitleFiles(_m *MediaEntry) *MediaSubtitleFileQuery {
+	query := (&MediaSubtitleFileClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
+			sqlgraph.To(mediasubtitlefile.Table, mediasubtitlefile.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, mediaentry.SubtitleFilesTable, mediaentry.SubtitleFilesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryMediaFiles queries the media_files edge of a MediaEntry.
 func (c *MediaEntryClient) QueryMediaFiles(_m *MediaEntry) *MediaFileQuery {
 	query := (&MediaFileClient{config: c.config}).Query()
@@ -3755,6 +3779,155 @@ func (c *MediaSecurityClient) mutate(ctx context.Context, m *MediaSecurityMutati
 		return (&MediaSecurityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown MediaSecurity mutation op: %q", m.Op())
+	}
+}
+
+// MediaSubtitleFileClient is a client for the MediaSubtitleFile schema.
+type MediaSubtitleFileClient struct {
+	config
+}
+
+// NewMediaSubtitleFileClient returns a client for the MediaSubtitleFile from the given config.
+func NewMediaSubtitleFileClient(c config) *MediaSubtitleFileClient {
+	return &MediaSubtitleFileClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `mediasubtitlefile.Hooks(f(g(h())))`.
+func (c *MediaSubtitleFileClient) Use(hooks ...Hook) {
+	c.hooks.MediaSubtitleFile = append(c.hooks.MediaSubtitleFile, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `mediasubtitlefile.Intercept(f(g(h())))`.
+func (c *MediaSubtitleFileClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MediaSubtitleFile = append(c.inters.MediaSubtitleFile, interceptors...)
+}
+
+// Create returns a builder for creating a MediaSubtitleFile entity.
+func (c *MediaSubtitleFileClient) Create() *MediaSubtitleFileCreate {
+	mutation := newMediaSubtitleFileMutation(c.config, OpCreate)
+	return &MediaSubtitleFileCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MediaSubtitleFile entities.
+func (c *MediaSubtitleFileClient) CreateBulk(builders ...*MediaSubtitleFileCreate) *MediaSubtitleFileCreateBulk {
+	return &MediaSubtitleFileCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MediaSubtitleFileClient) MapCreateBulk(slice any, setFunc func(*MediaSubtitleFileCreate, int)) *MediaSubtitleFileCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MediaSubtitleFileCreateBulk{err: fmt.Errorf("calling to MediaSubtitleFileClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MediaSubtitleFileCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MediaSubtitleFileCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MediaSubtitleFile.
+func (c *MediaSubtitleFileClient) Update() *MediaSubtitleFileUpdate {
+	mutation := newMediaSubtitleFileMutation(c.config, OpUpdate)
+	return &MediaSubtitleFileUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MediaSubtitleFileClient) UpdateOne(_m *MediaSubtitleFile) *MediaSubtitleFileUpdateOne {
+	mutation := newMediaSubtitleFileMutation(c.config, OpUpdateOne, withMediaSubtitleFile(_m))
+	return &MediaSubtitleFileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MediaSubtitleFileClient) UpdateOneID(id int) *MediaSubtitleFileUpdateOne {
+	mutation := newMediaSubtitleFileMutation(c.config, OpUpdateOne, withMediaSubtitleFileID(id))
+	return &MediaSubtitleFileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MediaSubtitleFile.
+func (c *MediaSubtitleFileClient) Delete() *MediaSubtitleFileDelete {
+	mutation := newMediaSubtitleFileMutation(c.config, OpDelete)
+	return &MediaSubtitleFileDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MediaSubtitleFileClient) DeleteOne(_m *MediaSubtitleFile) *MediaSubtitleFileDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MediaSubtitleFileClient) DeleteOneID(id int) *MediaSubtitleFileDeleteOne {
+	builder := c.Delete().Where(mediasubtitlefile.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MediaSubtitleFileDeleteOne{builder}
+}
+
+// Query returns a query builder for MediaSubtitleFile.
+func (c *MediaSubtitleFileClient) Query() *MediaSubtitleFileQuery {
+	return &MediaSubtitleFileQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMediaSubtitleFile},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MediaSubtitleFile entity by its id.
+func (c *MediaSubtitleFileClient) Get(ctx context.Context, id int) (*MediaSubtitleFile, error) {
+	return c.Query().Where(mediasubtitlefile.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MediaSubtitleFileClient) GetX(ctx context.Context, id int) *MediaSubtitleFile {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMediaEntry queries the media_entry edge of a MediaSubtitleFile.
+func (c *MediaSubtitleFileClient) QueryMediaEntry(_m *MediaSubtitleFile) *MediaEntryQuery {
+	query := (&MediaEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediasubtitlefile.Table, mediasubtitlefile.FieldID, id),
+			sqlgraph.To(mediaentry.Table, mediaentry.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, mediasubtitlefile.MediaEntryTable, mediasubtitlefile.MediaEntryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MediaSubtitleFileClient) Hooks() []Hook {
+	return c.hooks.MediaSubtitleFile
+}
+
+// Interceptors returns the client interceptors.
+func (c *MediaSubtitleFileClient) Interceptors() []Interceptor {
+	return c.inters.MediaSubtitleFile
+}
+
+func (c *MediaSubtitleFileClient) mutate(ctx context.Context, m *MediaSubtitleFileMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MediaSubtitleFileCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MediaSubtitleFileUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MediaSubtitleFileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MediaSubtitleFileDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MediaSubtitleFile mutation op: %q", m.Op())
 	}
 }
 
@@ -6158,17 +6331,18 @@ type (
 		AccessToken, Activity, AttachmentFile, Blog, BlogPostData, Collection,
 		CollectionItem, Comment, CommentSubscription, FeaturedMedia, FileKeyname,
 		Generator, GenericModelReference, Graveyard, ImageData, LocalUser, Location,
-		MediaEntry, MediaFile, MediaSecurity, MediaTag, MigrationData, NonceTimestamp,
-		Notification, OAuthClient, Privilege, PrivilegeUser, ProcessingMetadata,
-		RemoteUser, Report, RequestToken, Tag, TextComment, User, UserBan []ent.Hook
+		MediaEntry, MediaFile, MediaSecurity, MediaSubtitleFile, MediaTag,
+		MigrationData, NonceTimestamp, Notification, OAuthClient, Privilege,
+		PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken, Tag,
+		TextComment, User, UserBan []ent.Hook
 	}
 	inters struct {
 		AccessToken, Activity, AttachmentFile, Blog, BlogPostData, Collection,
 		CollectionItem, Comment, CommentSubscription, FeaturedMedia, FileKeyname,
 		Generator, GenericModelReference, Graveyard, ImageData, LocalUser, Location,
-		MediaEntry, MediaFile, MediaSecurity, MediaTag, MigrationData, NonceTimestamp,
-		Notification, OAuthClient, Privilege, PrivilegeUser, ProcessingMetadata,
-		RemoteUser, Report, RequestToken, Tag, TextComment, User,
-		UserBan []ent.Interceptor
+		MediaEntry, MediaFile, MediaSecurity, MediaSubtitleFile, MediaTag,
+		MigrationData, NonceTimestamp, Notification, OAuthClient, Privilege,
+		PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken, Tag,
+		TextComment, User, UserBan []ent.Interceptor
 	}
 )

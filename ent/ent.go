@@ -32,6 +32,7 @@ import (
 	"github.com/plugmig/plugmig/ent/mediaentry"
 	"github.com/plugmig/plugmig/ent/mediafile"
 	"github.com/plugmig/plugmig/ent/mediasecurity"
+	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
 	"github.com/plugmig/plugmig/ent/migrationdata"
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
@@ -127,6 +128,7 @@ func checkColumn(t, c string) error {
 			mediaentry.Table:            mediaentry.ValidColumn,
 			mediafile.Table:             mediafile.ValidColumn,
 			mediasecurity.Table:         mediasecurity.ValidColumn,
+			mediasubtitlefile.Table:     mediasubtitlefile.ValidColumn,
 			mediatag.Table:              mediatag.ValidColumn,
 			migrationdata.Table:         migrationdata.ValidColumn,
 			noncetimestamp.Table:        noncetimestamp.ValidColumn,

@@ -92,11 +92,13 @@ type MediaEntryEdges struct {
 	ImageData *ImageData `json:"image_data,omitempty"`
 	// SecurityRating holds the value of the security_rating edge.
 	SecurityRating *MediaSecurity `json:"security_rating,omitempty"`
+	// SubtitleFiles holds the value of the subtitle_files edge.
+	SubtitleFiles []*MediaSubtitleFile `json:"subtitle_files,omitempty"`
 	// MediaFiles holds the value of the media_files edge.
 	MediaFiles []*MediaFile `json:"media_files,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [12]bool
+	loadedTypes [13]bool
 }
 
 // ActorOrErr returns the Actor value or an error if the edge
@@ -208,10 +210,19 @@ func (e MediaEntryEdges) SecurityRatingOrErr() (*MediaSecurity, error) {
 	return nil, &NotLoadedError{edge: "security_rating"}
 }
 
+// SubtitleFilesOrErr returns the SubtitleFiles value or an error if the edge
+// was not loaded in eager-loading.
+func (e MediaEntryEdges) SubtitleFilesOrErr() ([]*MediaSubtitleFile, error) {
+	if e.loadedTypes[11] {
+		return e.SubtitleFiles, nil
+	}
+	return nil, &NotLoadedError{edge: "subtitle_files"}
+}
+
 // MediaFilesOrErr returns the MediaFiles value or an error if the edge
 // was not loaded in eager-loading.
 func (e MediaEntryEdges) MediaFilesOrErr() ([]*MediaFile, error) {
-	if e.loadedTypes[11] {
+	if e.loadedTypes[12] {
 		return e.MediaFiles, nil
 	}
 	return nil, &NotLoadedError{edge: "media_files"}
@@ -453,6 +464,11 @@ func (_m *MediaEntry) QueryImageData() *ImageDataQuery {
 // QuerySecurityRating queries the "security_rating" edge of the MediaEntry entity.
 func (_m *MediaEntry) QuerySecurityRating() *MediaSecurityQuery {
 	return NewMediaEntryClient(_m.config).QuerySecurityRating(_m)
+}
+
+// QuerySubtitleFiles queries the "subtitle_files" edge of the MediaEntry entity.
+func (_m *MediaEntry) QuerySubtitleFiles() *MediaSubtitleFileQuery {
+	return NewMediaEntryClient(_m.config).QuerySubtitleFiles(_m)
 }
 
 // QueryMediaFiles queries the "media_files" edge of the MediaEntry entity.

@@ -19,6 +19,7 @@ import (
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
 	"github.com/plugmig/plugmig/ent/mediasecurity"
+	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
 	"github.com/plugmig/plugmig/ent/processingmetadata"
 	"github.com/plugmig/plugmig/ent/user"
@@ -450,6 +451,21 @@ func (_c *MediaEntryCreate) SetSecurityRating(v *MediaSecurity) *MediaEntryCreat
 	return _c.SetSecurityRatingID(v.ID)
 }
 
+// AddSubtitleFileIDs adds the "subtitle_files" edge to the MediaSubtitleFile entity by IDs.
+func (_c *MediaEntryCreate) AddSubtitleFileIDs(ids ...int) *MediaEntryCreate {
+	_c.mutation.AddSubtitleFileIDs(ids...)
+	return _c
+}
+
+// AddSubtitleFiles adds the "subtitle_files" edges to the MediaSubtitleFile entity.
+func (_c *MediaEntryCreate) AddSubtitleFiles(v ...*MediaSubtitleFile) *MediaEntryCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSubtitleFileIDs(ids...)
+}
+
 // Mutation returns the MediaEntryMutation object of the builder.
 func (_c *MediaEntryCreate) Mutation() *MediaEntryMutation {
 	return _c.mutation
@@ -817,6 +833,22 @@ func (_c *MediaEntryCreate) createSpec() (*MediaEntry, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(mediasecurity.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SubtitleFilesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   mediaentry.SubtitleFilesTable,
+			Columns: []string{mediaentry.SubtitleFilesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -22,6 +22,7 @@ import (
 	"github.com/plugmig/plugmig/ent/mediaentry"
 	"github.com/plugmig/plugmig/ent/mediafile"
 	"github.com/plugmig/plugmig/ent/mediasecurity"
+	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
 	"github.com/plugmig/plugmig/ent/predicate"
 	"github.com/plugmig/plugmig/ent/processingmetadata"
@@ -46,6 +47,7 @@ type MediaEntryQuery struct {
 	withBlogPostData         *BlogPostDataQuery
 	withImageData            *ImageDataQuery
 	withSecurityRating       *MediaSecurityQuery
+	withSubtitleFiles        *MediaSubtitleFileQuery
 	withMediaFiles           *MediaFileQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -325,6 +327,28 @@ func (_q *MediaEntryQuery) QuerySecurityRating() *MediaSecurityQuery {
 	return query
 }
 
+// QuerySubtitleFiles chains the current query on the "subtitle_files" edge.
+func (_q *MediaEntryQuery) QuerySubtitleFiles() *MediaSubtitleFileQuery {
+	query := (&MediaSubtitleFileClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
+			sqlgraph.To(mediasubtitlefile.Table, mediasubtitlefile.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, mediaentry.SubtitleFilesTable, mediaentry.SubtitleFilesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryMediaFiles chains the current query on the "media_files" edge.
 func (_q *MediaEntryQuery) QueryMediaFiles() *MediaFileQuery {
 	query := (&MediaFileClient{config: _q.config}).Query()
@@ -550,6 +574,7 @@ func (_q *MediaEntryQuery) Clone() *MediaEntryQuery {
 		withBlogPostData:         _q.withBlogPostData.Clone(),
 		withImageData:            _q.withImageData.Clone(),
 		withSecurityRating:       _q.withSecurityRating.Clone(),
+		withSubtitleFiles:        _q.withSubtitleFiles.Clone(),
 		withMediaFiles:           _q.withMediaFiles.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -678,6 +703,17 @@ func (_q *MediaEntryQuery) WithSecurityRating(opts ...func(*MediaSecurityQuery))
 	return _q
 }
 
+// WithSubtitleFiles tells the query-builder to eager-load the nodes that are connected to
+// the "subtitle_files" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MediaEntryQuery) WithSubtitleFiles(opts ...func(*MediaSubtitleFileQuery)) *MediaEntryQuery {
+	query := (&MediaSubtitleFileClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSubtitleFiles = query
+	return _q
+}
+
 // WithMediaFiles tells the query-builder to eager-load the nodes that are connected to
 // the "media_files" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *MediaEntryQuery) WithMediaFiles(opts ...func(*MediaFileQuery)) *MediaEntryQuery {
@@ -767,7 +803,7 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 	var (
 		nodes       = []*MediaEntry{}
 		_spec       = _q.querySpec()
-		loadedTypes = [12]bool{
+		loadedTypes = [13]bool{
 			_q.withActor != nil,
 			_q.withLocation != nil,
 			_q.withFiles != nil,
@@ -779,6 +815,7 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			_q.withBlogPostData != nil,
 			_q.withImageData != nil,
 			_q.withSecurityRating != nil,
+			_q.withSubtitleFiles != nil,
 			_q.withMediaFiles != nil,
 		}
 	)
@@ -875,6 +912,13 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 	if query := _q.withSecurityRating; query != nil {
 		if err := _q.loadSecurityRating(ctx, query, nodes, nil,
 			func(n *MediaEntry, e *MediaSecurity) { n.Edges.SecurityRating = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSubtitleFiles; query != nil {
+		if err := _q.loadSubtitleFiles(ctx, query, nodes,
+			func(n *MediaEntry) { n.Edges.SubtitleFiles = []*MediaSubtitleFile{} },
+			func(n *MediaEntry, e *MediaSubtitleFile) { n.Edges.SubtitleFiles = append(n.Edges.SubtitleFiles, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1239,6 +1283,36 @@ func (_q *MediaEntryQuery) loadSecurityRating(ctx context.Context, query *MediaS
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "media_entry" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MediaEntryQuery) loadSubtitleFiles(ctx context.Context, query *MediaSubtitleFileQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *MediaSubtitleFile)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*MediaEntry)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(mediasubtitlefile.FieldMediaEntryID)
+	}
+	query.Where(predicate.MediaSubtitleFile(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(mediaentry.SubtitleFilesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MediaEntryID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "media_entry_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
 	"github.com/plugmig/plugmig/ent/mediasecurity"
+	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
 	"github.com/plugmig/plugmig/ent/predicate"
 	"github.com/plugmig/plugmig/ent/processingmetadata"
@@ -581,6 +582,21 @@ func (_u *MediaEntryUpdate) SetSecurityRating(v *MediaSecurity) *MediaEntryUpdat
 	return _u.SetSecurityRatingID(v.ID)
 }
 
+// AddSubtitleFileIDs adds the "subtitle_files" edge to the MediaSubtitleFile entity by IDs.
+func (_u *MediaEntryUpdate) AddSubtitleFileIDs(ids ...int) *MediaEntryUpdate {
+	_u.mutation.AddSubtitleFileIDs(ids...)
+	return _u
+}
+
+// AddSubtitleFiles adds the "subtitle_files" edges to the MediaSubtitleFile entity.
+func (_u *MediaEntryUpdate) AddSubtitleFiles(v ...*MediaSubtitleFile) *MediaEntryUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSubtitleFileIDs(ids...)
+}
+
 // Mutation returns the MediaEntryMutation object of the builder.
 func (_u *MediaEntryUpdate) Mutation() *MediaEntryMutation {
 	return _u.mutation
@@ -740,6 +756,27 @@ func (_u *MediaEntryUpdate) ClearImageData() *MediaEntryUpdate {
 func (_u *MediaEntryUpdate) ClearSecurityRating() *MediaEntryUpdate {
 	_u.mutation.ClearSecurityRating()
 	return _u
+}
+
+// ClearSubtitleFiles clears all "subtitle_files" edges to the MediaSubtitleFile entity.
+func (_u *MediaEntryUpdate) ClearSubtitleFiles() *MediaEntryUpdate {
+	_u.mutation.ClearSubtitleFiles()
+	return _u
+}
+
+// RemoveSubtitleFileIDs removes the "subtitle_files" edge to MediaSubtitleFile entities by IDs.
+func (_u *MediaEntryUpdate) RemoveSubtitleFileIDs(ids ...int) *MediaEntryUpdate {
+	_u.mutation.RemoveSubtitleFileIDs(ids...)
+	return _u
+}
+
+// RemoveSubtitleFiles removes "subtitle_files" edges to MediaSubtitleFile entities.
+func (_u *MediaEntryUpdate) RemoveSubtitleFiles(v ...*MediaSubtitleFile) *MediaEntryUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSubtitleFileIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1299,6 +1336,51 @@ func (_u *MediaEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(mediasecurity.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SubtitleFilesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   mediaentry.SubtitleFilesTable,
+			Columns: []string{mediaentry.SubtitleFilesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSubtitleFilesIDs(); len(nodes) > 0 && !_u.mutation.SubtitleFilesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   mediaentry.SubtitleFilesTable,
+			Columns: []string{mediaentry.SubtitleFilesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SubtitleFilesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   mediaentry.SubtitleFilesTable,
+			Columns: []string{mediaentry.SubtitleFilesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1868,6 +1950,21 @@ func (_u *MediaEntryUpdateOne) SetSecurityRating(v *MediaSecurity) *MediaEntryUp
 	return _u.SetSecurityRatingID(v.ID)
 }
 
+// AddSubtitleFileIDs adds the "subtitle_files" edge to the MediaSubtitleFile entity by IDs.
+func (_u *MediaEntryUpdateOne) AddSubtitleFileIDs(ids ...int) *MediaEntryUpdateOne {
+	_u.mutation.AddSubtitleFileIDs(ids...)
+	return _u
+}
+
+// AddSubtitleFiles adds the "subtitle_files" edges to the MediaSubtitleFile entity.
+func (_u *MediaEntryUpdateOne) AddSubtitleFiles(v ...*MediaSubtitleFile) *MediaEntryUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSubtitleFileIDs(ids...)
+}
+
 // Mutation returns the MediaEntryMutation object of the builder.
 func (_u *MediaEntryUpdateOne) Mutation() *MediaEntryMutation {
 	return _u.mutation
@@ -2027,6 +2124,27 @@ func (_u *MediaEntryUpdateOne) ClearImageData() *MediaEntryUpdateOne {
 func (_u *MediaEntryUpdateOne) ClearSecurityRating() *MediaEntryUpdateOne {
 	_u.mutation.ClearSecurityRating()
 	return _u
+}
+
+// ClearSubtitleFiles clears all "subtitle_files" edges to the MediaSubtitleFile entity.
+func (_u *MediaEntryUpdateOne) ClearSubtitleFiles() *MediaEntryUpdateOne {
+	_u.mutation.ClearSubtitleFiles()
+	return _u
+}
+
+// RemoveSubtitleFileIDs removes the "subtitle_files" edge to MediaSubtitleFile entities by IDs.
+func (_u *MediaEntryUpdateOne) RemoveSubtitleFileIDs(ids ...int) *MediaEntryUpdateOne {
+	_u.mutation.RemoveSubtitleFileIDs(ids...)
+	return _u
+}
+
+// RemoveSubtitleFiles removes "subtitle_files" edges to MediaSubtitleFile entities.
+func (_u *MediaEntryUpdateOne) RemoveSubtitleFiles(v ...*MediaSubtitleFile) *MediaEntryUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSubtitleFileIDs(ids...)
 }
 
 // Where appends a list predicates to the MediaEntryUpdate builder.
@@ -2616,6 +2734,51 @@ func (_u *MediaEntryUpdateOne) sqlSave(ctx context.Context) (_node *MediaEntry, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(mediasecurity.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SubtitleFilesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   mediaentry.SubtitleFilesTable,
+			Columns: []string{mediaentry.SubtitleFilesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSubtitleFilesIDs(); len(nodes) > 0 && !_u.mutation.SubtitleFilesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   mediaentry.SubtitleFilesTable,
+			Columns: []string{mediaentry.SubtitleFilesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SubtitleFilesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   mediaentry.SubtitleFilesTable,
+			Columns: []string{mediaentry.SubtitleFilesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -31,6 +31,7 @@ import (
 	"github.com/plugmig/plugmig/ent/mediaentry"
 	"github.com/plugmig/plugmig/ent/mediafile"
 	"github.com/plugmig/plugmig/ent/mediasecurity"
+	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
 	"github.com/plugmig/plugmig/ent/migrationdata"
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
@@ -78,6 +79,7 @@ const (
 	TypeMediaEntry            = "MediaEntry"
 	TypeMediaFile             = "MediaFile"
 	TypeMediaSecurity         = "MediaSecurity"
+	TypeMediaSubtitleFile     = "MediaSubtitleFile"
 	TypeMediaTag              = "MediaTag"
 	TypeMigrationData         = "MigrationData"
 	TypeNonceTimestamp        = "NonceTimestamp"
@@ -11412,6 +11414,9 @@ type MediaEntryMutation struct {
 	clearedimage_data            bool
 	security_rating              *int
 	clearedsecurity_rating       bool
+	subtitle_files               map[int]struct{}
+	removedsubtitle_files        map[int]struct{}
+	clearedsubtitle_files        bool
 	done                         bool
 	oldValue                     func(context.Context) (*MediaEntry, error)
 	predicates                   []predicate.MediaEntry
@@ -12981,6 +12986,60 @@ func (m *MediaEntryMutation) ResetSecurityRating() {
 	m.clearedsecurity_rating = false
 }
 
+// AddSubtitleFileIDs adds the "subtitle_files" edge to the MediaSubtitleFile entity by ids.
+func (m *MediaEntryMutation) AddSubtitleFileIDs(ids ...int) {
+	if m.subtitle_files == nil {
+		m.subtitle_files = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.subtitle_files[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSubtitleFiles clears the "subtitle_files" edge to the MediaSubtitleFile entity.
+func (m *MediaEntryMutation) ClearSubtitleFiles() {
+	m.clearedsubtitle_files = true
+}
+
+// SubtitleFilesCleared reports if the "subtitle_files" edge to the MediaSubtitleFile entity was cleared.
+func (m *MediaEntryMutation) SubtitleFilesCleared() bool {
+	return m.clearedsubtitle_files
+}
+
+// RemoveSubtitleFileIDs removes the "subtitle_files" edge to the MediaSubtitleFile entity by IDs.
+func (m *MediaEntryMutation) RemoveSubtitleFileIDs(ids ...int) {
+	if m.removedsubtitle_files == nil {
+		m.removedsubtitle_files = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.subtitle_files, ids[i])
+		m.removedsubtitle_files[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSubtitleFiles returns the removed IDs of the "subtitle_files" edge to the MediaSubtitleFile entity.
+func (m *MediaEntryMutation) RemovedSubtitleFilesIDs() (ids []int) {
+	for id := range m.removedsubtitle_files {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SubtitleFilesIDs returns the "subtitle_files" edge IDs in the mutation.
+func (m *MediaEntryMutation) SubtitleFilesIDs() (ids []int) {
+	for id := range m.subtitle_files {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSubtitleFiles resets all changes to the "subtitle_files" edge.
+func (m *MediaEntryMutation) ResetSubtitleFiles() {
+	m.subtitle_files = nil
+	m.clearedsubtitle_files = false
+	m.removedsubtitle_files = nil
+}
+
 // Where appends a list predicates to the MediaEntryMutation builder.
 func (m *MediaEntryMutation) Where(ps ...predicate.MediaEntry) {
 	m.predicates = append(m.predicates, ps...)
@@ -13563,7 +13622,7 @@ func (m *MediaEntryMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MediaEntryMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.actor != nil {
 		edges = append(edges, mediaentry.EdgeActor)
 	}
@@ -13596,6 +13655,9 @@ func (m *MediaEntryMutation) AddedEdges() []string {
 	}
 	if m.security_rating != nil {
 		edges = append(edges, mediaentry.EdgeSecurityRating)
+	}
+	if m.subtitle_files != nil {
+		edges = append(edges, mediaentry.EdgeSubtitleFiles)
 	}
 	return edges
 }
@@ -13660,13 +13722,19 @@ func (m *MediaEntryMutation) AddedIDs(name string) []ent.Value {
 		if id := m.security_rating; id != nil {
 			return []ent.Value{*id}
 		}
+	case mediaentry.EdgeSubtitleFiles:
+		ids := make([]ent.Value, 0, len(m.subtitle_files))
+		for id := range m.subtitle_files {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MediaEntryMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.removedfiles != nil {
 		edges = append(edges, mediaentry.EdgeFiles)
 	}
@@ -13684,6 +13752,9 @@ func (m *MediaEntryMutation) RemovedEdges() []string {
 	}
 	if m.removedarchivalook_featured != nil {
 		edges = append(edges, mediaentry.EdgeArchivalookFeatured)
+	}
+	if m.removedsubtitle_files != nil {
+		edges = append(edges, mediaentry.EdgeSubtitleFiles)
 	}
 	return edges
 }
@@ -13728,13 +13799,19 @@ func (m *MediaEntryMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case mediaentry.EdgeSubtitleFiles:
+		ids := make([]ent.Value, 0, len(m.removedsubtitle_files))
+		for id := range m.removedsubtitle_files {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MediaEntryMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.clearedactor {
 		edges = append(edges, mediaentry.EdgeActor)
 	}
@@ -13768,6 +13845,9 @@ func (m *MediaEntryMutation) ClearedEdges() []string {
 	if m.clearedsecurity_rating {
 		edges = append(edges, mediaentry.EdgeSecurityRating)
 	}
+	if m.clearedsubtitle_files {
+		edges = append(edges, mediaentry.EdgeSubtitleFiles)
+	}
 	return edges
 }
 
@@ -13797,6 +13877,8 @@ func (m *MediaEntryMutation) EdgeCleared(name string) bool {
 		return m.clearedimage_data
 	case mediaentry.EdgeSecurityRating:
 		return m.clearedsecurity_rating
+	case mediaentry.EdgeSubtitleFiles:
+		return m.clearedsubtitle_files
 	}
 	return false
 }
@@ -13860,6 +13942,9 @@ func (m *MediaEntryMutation) ResetEdge(name string) error {
 		return nil
 	case mediaentry.EdgeSecurityRating:
 		m.ResetSecurityRating()
+		return nil
+	case mediaentry.EdgeSubtitleFiles:
+		m.ResetSubtitleFiles()
 		return nil
 	}
 	return fmt.Errorf("unknown MediaEntry edge %s", name)
@@ -14777,6 +14862,579 @@ func (m *MediaSecurityMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown MediaSecurity edge %s", name)
+}
+
+// MediaSubtitleFileMutation represents an operation that mutates the MediaSubtitleFile nodes in the graph.
+type MediaSubtitleFileMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	name               *string
+	filepath           *string
+	created            *time.Time
+	clearedFields      map[string]struct{}
+	media_entry        *int
+	clearedmedia_entry bool
+	done               bool
+	oldValue           func(context.Context) (*MediaSubtitleFile, error)
+	predicates         []predicate.MediaSubtitleFile
+}
+
+var _ ent.Mutation = (*MediaSubtitleFileMutation)(nil)
+
+// mediasubtitlefileOption allows management of the mutation configuration using functional options.
+type mediasubtitlefileOption func(*MediaSubtitleFileMutation)
+
+// newMediaSubtitleFileMutation creates new mutation for the MediaSubtitleFile entity.
+func newMediaSubtitleFileMutation(c config, op Op, opts ...mediasubtitlefileOption) *MediaSubtitleFileMutation {
+	m := &MediaSubtitleFileMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMediaSubtitleFile,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMediaSubtitleFileID sets the ID field of the mutation.
+func withMediaSubtitleFileID(id int) mediasubtitlefileOption {
+	return func(m *MediaSubtitleFileMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MediaSubtitleFile
+		)
+		m.oldValue = func(ctx context.Context) (*MediaSubtitleFile, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MediaSubtitleFile.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMediaSubtitleFile sets the old MediaSubtitleFile of the mutation.
+func withMediaSubtitleFile(node *MediaSubtitleFile) mediasubtitlefileOption {
+	return func(m *MediaSubtitleFileMutation) {
+		m.oldValue = func(context.Context) (*MediaSubtitleFile, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MediaSubtitleFileMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MediaSubtitleFileMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MediaSubtitleFile entities.
+func (m *MediaSubtitleFileMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MediaSubtitleFileMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MediaSubtitleFileMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MediaSubtitleFile.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMediaEntryID sets the "media_entry_id" field.
+func (m *MediaSubtitleFileMutation) SetMediaEntryID(i int) {
+	m.media_entry = &i
+}
+
+// MediaEntryID returns the value of the "media_entry_id" field in the mutation.
+func (m *MediaSubtitleFileMutation) MediaEntryID() (r int, exists bool) {
+	v := m.media_entry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMediaEntryID returns the old "media_entry_id" field's value of the MediaSubtitleFile entity.
+// If the MediaSubtitleFile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaSubtitleFileMutation) OldMediaEntryID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMediaEntryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMediaEntryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMediaEntryID: %w", err)
+	}
+	return oldValue.MediaEntryID, nil
+}
+
+// ResetMediaEntryID resets all changes to the "media_entry_id" field.
+func (m *MediaSubtitleFileMutation) ResetMediaEntryID() {
+	m.media_entry = nil
+}
+
+// SetName sets the "name" field.
+func (m *MediaSubtitleFileMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *MediaSubtitleFileMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the MediaSubtitleFile entity.
+// If the MediaSubtitleFile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaSubtitleFileMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *MediaSubtitleFileMutation) ResetName() {
+	m.name = nil
+}
+
+// SetFilepath sets the "filepath" field.
+func (m *MediaSubtitleFileMutation) SetFilepath(s string) {
+	m.filepath = &s
+}
+
+// Filepath returns the value of the "filepath" field in the mutation.
+func (m *MediaSubtitleFileMutation) Filepath() (r string, exists bool) {
+	v := m.filepath
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFilepath returns the old "filepath" field's value of the MediaSubtitleFile entity.
+// If the MediaSubtitleFile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaSubtitleFileMutation) OldFilepath(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFilepath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFilepath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFilepath: %w", err)
+	}
+	return oldValue.Filepath, nil
+}
+
+// ClearFilepath clears the value of the "filepath" field.
+func (m *MediaSubtitleFileMutation) ClearFilepath() {
+	m.filepath = nil
+	m.clearedFields[mediasubtitlefile.FieldFilepath] = struct{}{}
+}
+
+// FilepathCleared returns if the "filepath" field was cleared in this mutation.
+func (m *MediaSubtitleFileMutation) FilepathCleared() bool {
+	_, ok := m.clearedFields[mediasubtitlefile.FieldFilepath]
+	return ok
+}
+
+// ResetFilepath resets all changes to the "filepath" field.
+func (m *MediaSubtitleFileMutation) ResetFilepath() {
+	m.filepath = nil
+	delete(m.clearedFields, mediasubtitlefile.FieldFilepath)
+}
+
+// SetCreated sets the "created" field.
+func (m *MediaSubtitleFileMutation) SetCreated(t time.Time) {
+	m.created = &t
+}
+
+// Created returns the value of the "created" field in the mutation.
+func (m *MediaSubtitleFileMutation) Created() (r time.Time, exists bool) {
+	v := m.created
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreated returns the old "created" field's value of the MediaSubtitleFile entity.
+// If the MediaSubtitleFile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaSubtitleFileMutation) OldCreated(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreated: %w", err)
+	}
+	return oldValue.Created, nil
+}
+
+// ResetCreated resets all changes to the "created" field.
+func (m *MediaSubtitleFileMutation) ResetCreated() {
+	m.created = nil
+}
+
+// ClearMediaEntry clears the "media_entry" edge to the MediaEntry entity.
+func (m *MediaSubtitleFileMutation) ClearMediaEntry() {
+	m.clearedmedia_entry = true
+	m.clearedFields[mediasubtitlefile.FieldMediaEntryID] = struct{}{}
+}
+
+// MediaEntryCleared reports if the "media_entry" edge to the MediaEntry entity was cleared.
+func (m *MediaSubtitleFileMutation) MediaEntryCleared() bool {
+	return m.clearedmedia_entry
+}
+
+// MediaEntryIDs returns the "media_entry" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MediaEntryID instead. It exists only for internal usage by the builders.
+func (m *MediaSubtitleFileMutation) MediaEntryIDs() (ids []int) {
+	if id := m.media_entry; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMediaEntry resets all changes to the "media_entry" edge.
+func (m *MediaSubtitleFileMutation) ResetMediaEntry() {
+	m.media_entry = nil
+	m.clearedmedia_entry = false
+}
+
+// Where appends a list predicates to the MediaSubtitleFileMutation builder.
+func (m *MediaSubtitleFileMutation) Where(ps ...predicate.MediaSubtitleFile) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MediaSubtitleFileMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MediaSubtitleFileMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MediaSubtitleFile, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MediaSubtitleFileMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MediaSubtitleFileMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MediaSubtitleFile).
+func (m *MediaSubtitleFileMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MediaSubtitleFileMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.media_entry != nil {
+		fields = append(fields, mediasubtitlefile.FieldMediaEntryID)
+	}
+	if m.name != nil {
+		fields = append(fields, mediasubtitlefile.FieldName)
+	}
+	if m.filepath != nil {
+		fields = append(fields, mediasubtitlefile.FieldFilepath)
+	}
+	if m.created != nil {
+		fields = append(fields, mediasubtitlefile.FieldCreated)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MediaSubtitleFileMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case mediasubtitlefile.FieldMediaEntryID:
+		return m.MediaEntryID()
+	case mediasubtitlefile.FieldName:
+		return m.Name()
+	case mediasubtitlefile.FieldFilepath:
+		return m.Filepath()
+	case mediasubtitlefile.FieldCreated:
+		return m.Created()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MediaSubtitleFileMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case mediasubtitlefile.FieldMediaEntryID:
+		return m.OldMediaEntryID(ctx)
+	case mediasubtitlefile.FieldName:
+		return m.OldName(ctx)
+	case mediasubtitlefile.FieldFilepath:
+		return m.OldFilepath(ctx)
+	case mediasubtitlefile.FieldCreated:
+		return m.OldCreated(ctx)
+	}
+	return nil, fmt.Errorf("unknown MediaSubtitleFile field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MediaSubtitleFileMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case mediasubtitlefile.FieldMediaEntryID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMediaEntryID(v)
+		return nil
+	case mediasubtitlefile.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case mediasubtitlefile.FieldFilepath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFilepath(v)
+		return nil
+	case mediasubtitlefile.FieldCreated:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreated(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MediaSubtitleFile field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MediaSubtitleFileMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MediaSubtitleFileMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MediaSubtitleFileMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown MediaSubtitleFile numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MediaSubtitleFileMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(mediasubtitlefile.FieldFilepath) {
+		fields = append(fields, mediasubtitlefile.FieldFilepath)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MediaSubtitleFileMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MediaSubtitleFileMutation) ClearField(name string) error {
+	switch name {
+	case mediasubtitlefile.FieldFilepath:
+		m.ClearFilepath()
+		return nil
+	}
+	return fmt.Errorf("unknown MediaSubtitleFile nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MediaSubtitleFileMutation) ResetField(name string) error {
+	switch name {
+	case mediasubtitlefile.FieldMediaEntryID:
+		m.ResetMediaEntryID()
+		return nil
+	case mediasubtitlefile.FieldName:
+		m.ResetName()
+		return nil
+	case mediasubtitlefile.FieldFilepath:
+		m.ResetFilepath()
+		return nil
+	case mediasubtitlefile.FieldCreated:
+		m.ResetCreated()
+		return nil
+	}
+	return fmt.Errorf("unknown MediaSubtitleFile field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MediaSubtitleFileMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.media_entry != nil {
+		edges = append(edges, mediasubtitlefile.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MediaSubtitleFileMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case mediasubtitlefile.EdgeMediaEntry:
+		if id := m.media_entry; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MediaSubtitleFileMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MediaSubtitleFileMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MediaSubtitleFileMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmedia_entry {
+		edges = append(edges, mediasubtitlefile.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MediaSubtitleFileMutation) EdgeCleared(name string) bool {
+	switch name {
+	case mediasubtitlefile.EdgeMediaEntry:
+		return m.clearedmedia_entry
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MediaSubtitleFileMutation) ClearEdge(name string) error {
+	switch name {
+	case mediasubtitlefile.EdgeMediaEntry:
+		m.ClearMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown MediaSubtitleFile unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MediaSubtitleFileMutation) ResetEdge(name string) error {
+	switch name {
+	case mediasubtitlefile.EdgeMediaEntry:
+		m.ResetMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown MediaSubtitleFile edge %s", name)
 }
 
 // MediaTagMutation represents an operation that mutates the MediaTag nodes in the graph.

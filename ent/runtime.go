@@ -18,6 +18,7 @@ import (
 	"github.com/plugmig/plugmig/ent/graveyard"
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/mediaentry"
+	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/migrationdata"
 	"github.com/plugmig/plugmig/ent/notification"
 	"github.com/plugmig/plugmig/ent/oauthclient"
@@ -167,6 +168,12 @@ func init() {
 	mediaentryDescMediaMetadata := mediaentryFields[20].Descriptor()
 	// mediaentry.DefaultMediaMetadata holds the default value on creation for the media_metadata field.
 	mediaentry.DefaultMediaMetadata = mediaentryDescMediaMetadata.Default.(func() string)
+	mediasubtitlefileFields := composed.MediaSubtitleFile{}.Fields()
+	_ = mediasubtitlefileFields
+	// mediasubtitlefileDescCreated is the schema descriptor for created field.
+	mediasubtitlefileDescCreated := mediasubtitlefileFields[4].Descriptor()
+	// mediasubtitlefile.DefaultCreated holds the default value on creation for the created field.
+	mediasubtitlefile.DefaultCreated = mediasubtitlefileDescCreated.Default.(func() time.Time)
 	migrationdataFields := composed.MigrationData{}.Fields()
 	_ = migrationdataFields
 	// migrationdataDescVersion is the schema descriptor for version field.

@@ -52,6 +52,8 @@ type Tx struct {
 	MediaFile *MediaFileClient
 	// MediaSecurity is the client for interacting with the MediaSecurity builders.
 	MediaSecurity *MediaSecurityClient
+	// MediaSubtitleFile is the client for interacting with the MediaSubtitleFile builders.
+	MediaSubtitleFile *MediaSubtitleFileClient
 	// MediaTag is the client for interacting with the MediaTag builders.
 	MediaTag *MediaTagClient
 	// MigrationData is the client for interacting with the MigrationData builders.
@@ -233,6 +235,7 @@ func (tx *Tx) init() {
 	tx.MediaEntry = NewMediaEntryClient(tx.config)
 	tx.MediaFile = NewMediaFileClient(tx.config)
 	tx.MediaSecurity = NewMediaSecurityClient(tx.config)
+	tx.MediaSubtitleFile = NewMediaSubtitleFileClient(tx.config)
 	tx.MediaTag = NewMediaTagClient(tx.config)
 	tx.MigrationData = NewMigrationDataClient(tx.config)
 	tx.NonceTimestamp = NewNonceTimestampClient(tx.config)

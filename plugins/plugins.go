@@ -7,4 +7,5 @@ import (
 	_ "github.com/plugmig/plugmig/plugins/blog"
 	_ "github.com/plugmig/plugmig/plugins/image"
 	_ "github.com/plugmig/plugmig/plugins/mediasecurity"
+	_ "github.com/plugmig/plugmig/plugins/subtitles"
 )

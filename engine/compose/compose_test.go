@@ -107,6 +107,21 @@ func TestComposeRefuses(t *testing.T) {
 			want: `table "rate__ratings" belongs to plugin "ghost": unknown plugin "ghost" (registered: extra, rate): forgotten import of its package?`,
 		},
 		{
+			// issue 20, item 1: a name has one owner.
+			name: "core table claimed by a plugin",
+			mutate: func(_, _ *entschema.Table, _ map[string]string, reg *plugin.Registry) {
+				require.NoError(t, reg.Add(plugin.Plugin{Name: "grab", LegacyNames: []string{"core__entries"}}))
+			},
+			want: `table "core__entries" is declared by core but plugin "grab" claims the name in its LegacyNames`,
+		},
+		{
+			name: "claim under another plugin's prefix",
+			mutate: func(_, _ *entschema.Table, _ map[string]string, reg *plugin.Registry) {
+				require.NoError(t, reg.Add(plugin.Plugin{Name: "grab", LegacyNames: []string{"rate__extra"}}))
+			},
+			want: `plugin "grab" claims "rate__extra" in its LegacyNames, a name with plugin "rate"'s prefix`,
+		},
+		{
 			name: "table without owner",
 			mutate: func(_, rating *entschema.Table, owners map[string]string, _ *plugin.Registry) {
 				delete(owners, rating.Name)
@@ -122,6 +137,34 @@ func TestComposeRefuses(t *testing.T) {
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.want)
 		})
+	}
+}
+
+// TestComposeLegacyNames: a plugin table named as databases already have
+// it, claimed in LegacyNames, composes with its explicit index name kept
+// and its derived names (foreign key) built from the table's name.
+func TestComposeLegacyNames(t *testing.T) {
+	core, rating, reg := fixture()
+	rating.Name = "ratings_v1"
+	value := &entschema.Column{Name: "value", Type: field.TypeInt}
+	rating.Columns = append(rating.Columns, value)
+	rating.Indexes = []*entschema.Index{{Name: "ix_ratings_v1_value", Columns: []*entschema.Column{value}}}
+	require.NoError(t, reg.Add(plugin.Plugin{Name: "old", LegacyNames: []string{"ratings_v1", "ix_ratings_v1_value"}}))
+	c, err := compose.New([]*entschema.Table{core, rating}, map[string]string{core.Name: "core", rating.Name: "old"}, reg)
+	require.NoError(t, err)
+	b, err := c.Branch("old")
+	require.NoError(t, err)
+	for _, d := range compose.Dialects {
+		s, err := c.Schema(context.Background(), b, d)
+		require.NoError(t, err)
+		tbl, ok := s.Table("ratings_v1")
+		require.True(t, ok)
+		require.Equal(t, "ratings_v1_entry_fkey", tbl.ForeignKeys[0].Symbol)
+		var names []string
+		for _, idx := range tbl.Indexes {
+			names = append(names, idx.Name)
+		}
+		require.Contains(t, names, "ix_ratings_v1_value", "%s: the claimed index name is kept", d)
 	}
 }
 

@@ -75,7 +75,22 @@ func TestBuildRefuses(t *testing.T) {
 		{
 			dir:    "badindex",
 			is:     entplug.ErrPrefix,
-			wantIn: []string{`plugin "idx": index "value_idx" on Idx(value) must be named idx__...`},
+			wantIn: []string{`plugin "idx": index "value_idx" on Idx(value) must be named idx__...`, `LegacyNames: []string{"value_idx"}`},
+		},
+		{
+			// issue 20, item 1: a name has one owner.
+			dir:    "twoclaims",
+			is:     entplug.ErrClaim,
+			wantIn: []string{`plugins "first" and "second" both claim the legacy name "shared_rows"`},
+		},
+		{
+			dir:    "claimcore",
+			is:     entplug.ErrClaim,
+			wantIn: []string{`core: type Entry has table "core__entries", a name plugin "grab" claims`},
+		},
+		{
+			dir:    "notliteral",
+			wantIn: []string{`plugin odd: testdata/notliteral/odd/plugin.go:9:45: LegacyNames must be written as []string{"name", ...} with string literals`},
 		},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
@@ -89,6 +104,17 @@ func TestBuildRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBuildLegacyNames: a plugin's table and index keep names without its
+// prefix that it claims in its registration (issue 20, item 1).
+func TestBuildLegacyNames(t *testing.T) {
+	c, err := build(t, "legacy")
+	require.NoError(t, err)
+	require.Equal(t, []string{"old_rows", "ix_old_rows_value"}, c.Sources[1].LegacyNames)
+	owners, err := os.ReadFile(filepath.Join(lastTarget, "migrate", "owners.go"))
+	require.NoError(t, err)
+	require.Regexp(t, `"old_rows":\s+"old",`, string(owners))
 }
 
 func TestBuildManyToManyJoinTableIsPrefixed(t *testing.T) {

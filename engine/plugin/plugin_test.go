@@ -105,3 +105,49 @@ func TestSeedsOfCoreAndPlugins(t *testing.T) {
 	_, err = r.Seeds("nosuch")
 	require.ErrorIs(t, err, plugin.ErrUnknown)
 }
+
+func TestLegacyNames(t *testing.T) {
+	var r plugin.Registry
+	require.NoError(t, r.Add(plugin.Plugin{Name: "blog", Dir: "plugins/blog", LegacyNames: []string{"mediatype__blogs", "ix_mediatype__blogs_author"}}))
+	require.NoError(t, r.Add(plugin.Plugin{Name: "subtitles", Dir: "plugins/subtitles", LegacyNames: []string{"core__subtitle_files"}}))
+
+	for name, want := range map[string]string{
+		"mediatype__blogs":             "blog",
+		"ix_mediatype__blogs_author":   "blog",
+		"mediatype__blogs_pkey":        "blog", // derived from a claimed table
+		"mediatype__blogs_id_seq":      "blog",
+		"mediatype__blogs_author_fkey": "blog",
+		"mediatype__blogs_x":           "", // not a derived suffix: no one's
+		"ix_mediatype__blogs_created":  "", // not claimed
+		"blog__notes":                  "blog",
+		"core__subtitle_files":         "subtitles", // a claim beats core's prefix
+		"core__subtitle_files_pkey":    "subtitles",
+		"core__users":                  "core",
+		"unknown__x":                   "",
+	} {
+		require.Equal(t, want, r.OwnerByName(name), name)
+	}
+	require.Equal(t, []string{"ix_mediatype__blogs_author", "mediatype__blogs"}, r.LegacyNames("blog"))
+
+	// A second claim is refused, naming both plugins.
+	err := r.Add(plugin.Plugin{Name: "other", Dir: "plugins/other", LegacyNames: []string{"mediatype__blogs"}})
+	require.ErrorContains(t, err, `plugins "blog" and "other" both claim the legacy name "mediatype__blogs"`)
+	require.NotContains(t, r.Names(), "other", "a refused registration registers nothing")
+
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"Mediatype__Blogs"}, "exact lowercase name"},
+		{[]string{"ix-blogs"}, "exact lowercase name"},
+		{[]string{strings.Repeat("a", 64)}, "at most 63 bytes"},
+		{[]string{"journal__x"}, "has the plugin's own prefix"},
+		{[]string{"plugmig_history"}, "belongs to the tool or the database"},
+		{[]string{"sqlite_sequence"}, "belongs to the tool or the database"},
+		{[]string{"new_journal_x"}, "belongs to the tool or the database"},
+		{[]string{"a__b", "a__b"}, "listed twice"},
+	} {
+		err := r.Add(plugin.Plugin{Name: "journal", Dir: "plugins/journal", LegacyNames: tc.names})
+		require.ErrorContains(t, err, tc.want, tc.names)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	blogschema "github.com/plugmig/plugmig/plugins/blog/schema"
 	imageschema "github.com/plugmig/plugmig/plugins/image/schema"
 	mediasecurityschema "github.com/plugmig/plugmig/plugins/mediasecurity/schema"
+	subtitlesschema "github.com/plugmig/plugmig/plugins/subtitles/schema"
 )
 
 // AccessToken is core.AccessToken.
@@ -68,6 +69,8 @@ func (MediaEntry) Edges() []ent.Edge {
 		edge.To("image_data", ImageData.Type).Unique().StorageKey(edge.Column("media_entry")),
 		// plugin mediasecurity: MediaSecurity.media_entry
 		edge.To("security_rating", MediaSecurity.Type).Unique().StorageKey(edge.Column("media_entry")),
+		// plugin subtitles: MediaSubtitleFile.media_entry
+		edge.To("subtitle_files", MediaSubtitleFile.Type),
 	)
 }
 
@@ -144,4 +147,9 @@ type ImageData struct{ imageschema.ImageData }
 // MediaSecurity is mediasecurityschema.MediaSecurity of plugin mediasecurity.
 type MediaSecurity struct {
 	mediasecurityschema.MediaSecurity
+}
+
+// MediaSubtitleFile is subtitlesschema.MediaSubtitleFile of plugin subtitles.
+type MediaSubtitleFile struct {
+	subtitlesschema.MediaSubtitleFile
 }

@@ -249,6 +249,18 @@ func (f MediaSecurityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MediaSecurityMutation", m)
 }
 
+// The MediaSubtitleFileFunc type is an adapter to allow the use of ordinary
+// function as MediaSubtitleFile mutator.
+type MediaSubtitleFileFunc func(context.Context, *ent.MediaSubtitleFileMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MediaSubtitleFileFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MediaSubtitleFileMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MediaSubtitleFileMutation", m)
+}
+
 // The MediaTagFunc type is an adapter to allow the use of ordinary
 // function as MediaTag mutator.
 type MediaTagFunc func(context.Context, *ent.MediaTagMutation) (ent.Value, error)

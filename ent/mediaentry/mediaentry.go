@@ -76,6 +76,8 @@ const (
 	EdgeImageData = "image_data"
 	// EdgeSecurityRating holds the string denoting the security_rating edge name in mutations.
 	EdgeSecurityRating = "security_rating"
+	// EdgeSubtitleFiles holds the string denoting the subtitle_files edge name in mutations.
+	EdgeSubtitleFiles = "subtitle_files"
 	// EdgeMediaFiles holds the string denoting the media_files edge name in mutations.
 	EdgeMediaFiles = "media_files"
 	// BlogPostDataFieldID holds the string denoting the ID field of the BlogPostData.
@@ -161,6 +163,13 @@ const (
 	SecurityRatingInverseTable = "mediasecurity__media_security"
 	// SecurityRatingColumn is the table column denoting the security_rating relation/edge.
 	SecurityRatingColumn = "media_entry"
+	// SubtitleFilesTable is the table that holds the subtitle_files relation/edge.
+	SubtitleFilesTable = "core__subtitle_files"
+	// SubtitleFilesInverseTable is the table name for the MediaSubtitleFile entity.
+	// It exists in this package in order to avoid circular dependency with the "mediasubtitlefile" package.
+	SubtitleFilesInverseTable = "core__subtitle_files"
+	// SubtitleFilesColumn is the table column denoting the subtitle_files relation/edge.
+	SubtitleFilesColumn = "media_entry"
 	// MediaFilesTable is the table that holds the media_files relation/edge.
 	MediaFilesTable = "core__mediafiles"
 	// MediaFilesInverseTable is the table name for the MediaFile entity.
@@ -457,6 +466,20 @@ func BySecurityRatingField(field string, opts ...sql.OrderTermOption) OrderOptio
 	}
 }
 
+// BySubtitleFilesCount orders the results by subtitle_files count.
+func BySubtitleFilesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSubtitleFilesStep(), opts...)
+	}
+}
+
+// BySubtitleFiles orders the results by subtitle_files terms.
+func BySubtitleFiles(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSubtitleFilesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByMediaFilesCount orders the results by media_files count.
 func ByMediaFilesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -545,6 +568,13 @@ func newSecurityRatingStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SecurityRatingInverseTable, MediaSecurityFieldID),
 		sqlgraph.Edge(sqlgraph.O2O, false, SecurityRatingTable, SecurityRatingColumn),
+	)
+}
+func newSubtitleFilesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SubtitleFilesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SubtitleFilesTable, SubtitleFilesColumn),
 	)
 }
 func newMediaFilesStep() *sqlgraph.Step {

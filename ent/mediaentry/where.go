@@ -1578,6 +1578,29 @@ func HasSecurityRatingWith(preds ...predicate.MediaSecurity) predicate.MediaEntr
 	})
 }
 
+// HasSubtitleFiles applies the HasEdge predicate on the "subtitle_files" edge.
+func HasSubtitleFiles() predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SubtitleFilesTable, SubtitleFilesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSubtitleFilesWith applies the HasEdge predicate on the "subtitle_files" edge with a given conditions (other predicates).
+func HasSubtitleFilesWith(preds ...predicate.MediaSubtitleFile) predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := newSubtitleFilesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasMediaFiles applies the HasEdge predicate on the "media_files" edge.
 func HasMediaFiles() predicate.MediaEntry {
 	return predicate.MediaEntry(func(s *sql.Selector) {

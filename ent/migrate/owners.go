@@ -34,6 +34,7 @@ var Owners = map[string]string{
 	"core__remote_users":            "core",
 	"core__reports":                 "core",
 	"core__request_tokens":          "core",
+	"core__subtitle_files":          "subtitles",
 	"core__tags":                    "core",
 	"core__user_bans":               "core",
 	"core__users":                   "core",
@@ -45,4 +46,4 @@ var Owners = map[string]string{
 // SchemaSources is the hash of the schema sources this code was generated
 // from (engine/schemasrc): a run compares it with the files to refuse
 // working from generated code older than the schemas.
-const SchemaSources = "dc330201e77502fcb89b906c95222eff0fe3b4735c475ebadbb6cd71d92d01f9"
+const SchemaSources = "1e2c7d562df3d60dd22e81ca27c903381f0385327218ec6de490b7a751481756"

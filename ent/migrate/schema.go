@@ -601,6 +601,28 @@ var (
 			},
 		},
 	}
+	// CoreSubtitleFilesColumns holds the columns for the "core__subtitle_files" table.
+	CoreSubtitleFilesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "name", Type: field.TypeString, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "filepath", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "created", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "media_entry", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// CoreSubtitleFilesTable holds the schema information for the "core__subtitle_files" table.
+	CoreSubtitleFilesTable = &schema.Table{
+		Name:       "core__subtitle_files",
+		Columns:    CoreSubtitleFilesColumns,
+		PrimaryKey: []*schema.Column{CoreSubtitleFilesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "core__subtitle_files_core__media_entries_subtitle_files",
+				Columns:    []*schema.Column{CoreSubtitleFilesColumns[4]},
+				RefColumns: []*schema.Column{CoreMediaEntriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// CoreMediaTagsColumns holds the columns for the "core__media_tags" table.
 	CoreMediaTagsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
@@ -1021,6 +1043,7 @@ var (
 		CoreMediaEntriesTable,
 		CoreMediafilesTable,
 		MediasecurityMediaSecurityTable,
+		CoreSubtitleFilesTable,
 		CoreMediaTagsTable,
 		CoreMigrationsTable,
 		CoreNonceTimestampsTable,
@@ -1126,6 +1149,10 @@ func init() {
 	MediasecurityMediaSecurityTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
 	MediasecurityMediaSecurityTable.Annotation = &entsql.Annotation{
 		Table: "mediasecurity__media_security",
+	}
+	CoreSubtitleFilesTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
+	CoreSubtitleFilesTable.Annotation = &entsql.Annotation{
+		Table: "core__subtitle_files",
 	}
 	CoreMediaTagsTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
 	CoreMediaTagsTable.ForeignKeys[1].RefTable = CoreTagsTable

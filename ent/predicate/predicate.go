@@ -66,6 +66,9 @@ type MediaFile func(*sql.Selector)
 // MediaSecurity is the predicate function for mediasecurity builders.
 type MediaSecurity func(*sql.Selector)
 
+// MediaSubtitleFile is the predicate function for mediasubtitlefile builders.
+type MediaSubtitleFile func(*sql.Selector)
+
 // MediaTag is the predicate function for mediatag builders.
 type MediaTag func(*sql.Selector)
 

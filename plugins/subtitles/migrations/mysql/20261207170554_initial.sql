@@ -1,0 +1,2 @@
+-- Create "core__subtitle_files" table
+CREATE TABLE `core__subtitle_files` (`id` int NOT NULL AUTO_INCREMENT, `name` varchar(255) NOT NULL, `filepath` varchar(255) NULL, `created` datetime NOT NULL, `media_entry` int NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `core__subtitle_files_media_entry_fkey` FOREIGN KEY (`media_entry`) REFERENCES `core__media_entries` (`id`) ON DELETE NO ACTION) CHARSET utf8mb4 COLLATE utf8mb4_bin;
