@@ -44,6 +44,21 @@ env "archivalook" {
   }
 }
 
+env "blog" {
+  src = "file://.atlas/blog/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/blog/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env blog lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
 env "image" {
   src = "file://.atlas/image/${var.dialect}/schema.sql"
   dev = var.dev_url
@@ -69,6 +84,21 @@ env "mediasecurity" {
   # git-ignored) and would pass without checking anything, so this env
   # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
   # atlas migrate lint --env mediasecurity lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
+env "subtitles" {
+  src = "file://.atlas/subtitles/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/subtitles/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env subtitles lints the plugin's newest file.
   lint {
     latest = 1
   }

@@ -78,3 +78,32 @@ func shape(cmd string) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// TestGuideShowsTheBlogPlugin: the guide's legacy-names walk-through shows
+// the blog plugin's registration and schema exactly as they are in
+// plugins/blog (testdata/script/legacy_names.txtar runs its commands on
+// them).
+func TestGuideShowsTheBlogPlugin(t *testing.T) {
+	t.Parallel()
+	guide, err := os.ReadFile("../docs/plugin-guide.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"plugins/blog/plugin.go", "plugins/blog/schema/schema.go"} {
+		start := "```go\n// " + path + "\n"
+		i := strings.Index(string(guide), start)
+		if i < 0 {
+			t.Errorf("the guide has no code block starting with // %s", path)
+			continue
+		}
+		body := string(guide)[i+len(start):]
+		body = body[:strings.Index(body, "```")]
+		file, err := os.ReadFile(filepath.Join("..", path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != string(file) {
+			t.Errorf("the guide's %s differs from the file: copy the file into the guide", path)
+		}
+	}
+}
