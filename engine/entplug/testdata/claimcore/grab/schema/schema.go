@@ -16,4 +16,6 @@ func (Grab) Annotations() []schema.Annotation {
 
 func (Grab) Fields() []ent.Field { return []ent.Field{field.String("value")} }
 
-func (Grab) Indexes() []ent.Index { return []ent.Index{index.Fields("value").StorageKey("grab__rows_value_idx")} }
+func (Grab) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("value").StorageKey("grab__rows_value_idx")}
+}

@@ -16,4 +16,6 @@ func (Old) Annotations() []schema.Annotation {
 
 func (Old) Fields() []ent.Field { return []ent.Field{field.String("value")} }
 
-func (Old) Indexes() []ent.Index { return []ent.Index{index.Fields("value").StorageKey("ix_old_rows_value")} }
+func (Old) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("value").StorageKey("ix_old_rows_value")}
+}

@@ -16,4 +16,6 @@ func (Odd) Annotations() []schema.Annotation {
 
 func (Odd) Fields() []ent.Field { return []ent.Field{field.String("value")} }
 
-func (Odd) Indexes() []ent.Index { return []ent.Index{index.Fields("value").StorageKey("odd__rows_value_idx")} }
+func (Odd) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("value").StorageKey("odd__rows_value_idx")}
+}

@@ -16,4 +16,6 @@ func (First) Annotations() []schema.Annotation {
 
 func (First) Fields() []ent.Field { return []ent.Field{field.String("value")} }
 
-func (First) Indexes() []ent.Index { return []ent.Index{index.Fields("value").StorageKey("first__rows_value_idx")} }
+func (First) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("value").StorageKey("first__rows_value_idx")}
+}

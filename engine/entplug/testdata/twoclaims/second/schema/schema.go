@@ -16,4 +16,6 @@ func (Second) Annotations() []schema.Annotation {
 
 func (Second) Fields() []ent.Field { return []ent.Field{field.String("value")} }
 
-func (Second) Indexes() []ent.Index { return []ent.Index{index.Fields("value").StorageKey("second__rows_value_idx")} }
+func (Second) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("value").StorageKey("second__rows_value_idx")}
+}
