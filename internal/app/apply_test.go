@@ -525,7 +525,9 @@ func holdLock(t *testing.T, db *testdb.DB) (release func()) {
 		conn, err := db.DB.Conn(context.Background())
 		require.NoError(t, err)
 		var got int
-		require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT GET_LOCK(?, 5)", apply.MySQLLockName(db.Name)).Scan(&got))
+		name, err := apply.MySQLRunLockName(context.Background(), db.DB)
+		require.NoError(t, err)
+		require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT GET_LOCK(?, 5)", name).Scan(&got))
 		require.Equal(t, 1, got)
 		return func() { conn.Close() }
 	}

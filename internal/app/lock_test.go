@@ -82,6 +82,33 @@ func TestMySQLLockIsPerDatabase(t *testing.T) {
 	require.Less(t, time.Since(start), 30*time.Second)
 	_, err = lockedMigrator(t, busy, "").Apply(ctx)
 	require.ErrorIs(t, err, apply.ErrLockTimeout, "a run on the same database waits")
-	require.Equal(t, apply.MySQLLockName(busy.db.Name), apply.MySQLLockName(busy.db.Name))
-	require.LessOrEqual(t, len(apply.MySQLLockName(string(make([]byte, 64)))), 64, "GET_LOCK names are at most 64 characters")
+	require.LessOrEqual(t, len(apply.MySQLLockName(string(make([]byte, 64)), "secret")), 64, "GET_LOCK names are at most 64 characters")
+}
+
+// TestMySQLRunLockIsPrivate (issue 19): the MySQL run lock's name carries a
+// secret kept in plugmig_lock, on which no plugin account holds any
+// privilege: a trigger or event of a plugin (running as its account)
+// cannot learn the name, so it cannot take the lock and hold off later
+// runs, whatever its code says. Every run agrees on the name.
+func TestMySQLRunLockIsPrivate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, compose.MySQL)
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	name, err := apply.MySQLRunLockName(ctx, e.db.DB)
+	require.NoError(t, err)
+	again, err := apply.MySQLRunLockName(ctx, e.db.DB)
+	require.NoError(t, err)
+	require.Equal(t, name, again, "every run takes the same lock")
+	require.NotContains(t, name, e.db.Name, "the name is not derived from the database's alone")
+	accounts, err := testdb.Rows(e.db.DB, "SELECT DISTINCT GRANTEE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE() AND GRANTEE LIKE '%plugmig%'")
+	require.NoError(t, err)
+	require.NotEmpty(t, accounts, "the plugins' accounts exist and hold table privileges")
+	onLock, err := testdb.Rows(e.db.DB, "SELECT GRANTEE, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'plugmig_lock'")
+	require.NoError(t, err)
+	require.Empty(t, onLock, "no account but the migrator may read the lock's secret")
+	onDB, err := testdb.Rows(e.db.DB, "SELECT GRANTEE, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE() AND GRANTEE LIKE '%plugmig%' AND PRIVILEGE_TYPE IN ('SELECT', 'ALL PRIVILEGES')")
+	require.NoError(t, err)
+	require.Empty(t, onDB, "no plugin account reads every table of the database")
 }
