@@ -77,8 +77,19 @@ func (m *Migrator) RolesSQL(ctx context.Context) (string, bool, error) {
 		return "", false, err
 	}
 	stmts, can, err := roles.PGSetupSQL(ctx, m.db, slices.DeleteFunc(branches, func(b string) bool { return b == plugin.Core }))
-	if err != nil || len(stmts) == 0 {
+	if err != nil {
 		return "", can, err
+	}
+	guard, super, err := m.ddlGuardSQL(ctx)
+	if err != nil {
+		return "", can, err
+	}
+	if len(guard) > 0 {
+		stmts = append(stmts, guard...)
+		can = can && super
+	}
+	if len(stmts) == 0 {
+		return "", can, nil
 	}
 	var db string
 	if err := m.db.QueryRowContext(ctx, `SELECT current_database()`).Scan(&db); err != nil {
@@ -111,7 +122,11 @@ func (m *Migrator) prepareIdentities(ctx context.Context, plans []*BranchPlan) e
 		return err
 	}
 	if len(stmts) > 0 && !can {
-		return fmt.Errorf("%w: plugin files run under one role per plugin, and the connected user may not create roles; nothing was run. Have a database administrator run once (also printed by go run ./cmd roles --print):\n\n%s\nor apply with --guard=observe (weaker: the observer only)", ErrRoles, roles.PGDBAScript(m.database, stmts))
+		guard, _, err := m.ddlGuardSQL(ctx)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: plugin files run under one role per plugin, and the connected user may not create roles; nothing was run. Have a database administrator run once (also printed by go run ./cmd roles --print):\n\n%s\nor apply with --guard=observe (weaker: the observer only)", ErrRoles, roles.PGDBAScript(m.database, append(stmts, guard...)))
 	}
 	if len(stmts) > 0 {
 		// One round trip and one transaction (no arguments: the simple
@@ -120,7 +135,7 @@ func (m *Migrator) prepareIdentities(ctx context.Context, plans []*BranchPlan) e
 			return fmt.Errorf("create plugin roles: %s: %w", strings.Join(stmts, "; "), err)
 		}
 	}
-	return nil
+	return m.ensureDDLGuard(ctx)
 }
 
 // deps returns the plugins a plugin depends on, transitively.

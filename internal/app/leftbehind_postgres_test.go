@@ -194,3 +194,40 @@ func laterActivity(t *testing.T, app *sql.Conn, stmts []string) {
 		t.Logf("application: %s: %v", st, err)
 	}
 }
+
+// TestPostgresPluginFunctionChangesNoSchemaLater (issue 19): a plugin's
+// function runs as its role, so one the application calls later could
+// alter, drop or grant away the plugin's tables outside any migration. The
+// event trigger apply installs (apply.DDLGuard) refuses DDL by a plugin's
+// role on any session not logged in as it: the database decides from who
+// runs, whatever the function's text. The same DDL in a migration file
+// (apply's session, logged in as the role) still runs.
+func TestPostgresPluginFunctionChangesNoSchemaLater(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, "postgres")
+	e.addFile("image", "29990101000000_evolve.sql", `-- plugmig:allow writes-core-later: changes only the plugin's own table, as this test's attacker
+CREATE FUNCTION image__evolve() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'ALTER TABLE image__mediadata ADD COLUMN later integer'; END $$;
+`, true)
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	var guards int
+	require.NoError(t, e.db.DB.QueryRow(`SELECT count(*) FROM pg_event_trigger WHERE evtname = $1 AND evtenabled <> 'D'`, apply.DDLGuard).Scan(&guards))
+	require.Equal(t, 1, guards, "apply installed the event trigger")
+
+	// The application (here the migrator's own user, a member of every
+	// plugin role) calls the function later.
+	_, err = e.db.DB.Exec(`SELECT image__evolve()`)
+	require.ErrorContains(t, err, "ALTER TABLE by the plugin role")
+	require.ErrorContains(t, err, "outside apply")
+	var cols int
+	require.NoError(t, e.db.DB.QueryRow(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'image__mediadata' AND column_name = 'later'`).Scan(&cols))
+	require.Zero(t, cols, "the function changed nothing")
+
+	// In a migration file the plugin still changes its own schema.
+	e.addFile("image", "29990101000001_more.sql", "ALTER TABLE image__mediadata ADD COLUMN sooner integer;\n", true)
+	_, err = e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	_, err = e.migrator().Apply(ctx)
+	require.NoError(t, err, "a second run finds the guard in place")
+}
