@@ -91,6 +91,18 @@ func (c *Composer) checkTable(t *entschema.Table) error {
 	if owner != plugin.Core && !c.plugins.Owns(owner, t.Name) {
 		return fmt.Errorf("%w: table %q of plugin %q is not named %s...: set entsql.Annotation{Table: %q} in its schema, or claim the name in the plugin's LegacyNames if databases already have it", ErrOwnership, t.Name, owner, plugin.Prefix(owner), plugin.Prefix(owner)+t.Name)
 	}
+	if owner != plugin.Core && !strings.HasPrefix(t.Name, plugin.Prefix(owner)) {
+		var missing []string
+		owns := func(n string) bool { return c.plugins.Owns(owner, n) }
+		for _, n := range derivedNames(t, owns) {
+			if !strings.HasPrefix(n, plugin.Prefix(owner)) && c.plugins.Claimant(n) != owner {
+				missing = append(missing, fmt.Sprintf("%q", n))
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%w: plugin %q's table %q gives its key, indexes, foreign keys or sequences names outside the plugin's prefix (names are exact, never derived from a claim): add them to the plugin's LegacyNames: %s", ErrOwnership, owner, t.Name, strings.Join(missing, ", "))
+		}
+	}
 	for _, idx := range t.Indexes {
 		if claimant := c.plugins.Claimant(idx.Name); claimant != "" && claimant != owner {
 			return fmt.Errorf("%w: index %q of table %q (%s) is a name plugin %q claims in its LegacyNames: a name has one owner; rename the index or remove the claim", ErrOwnership, idx.Name, t.Name, describeOwner(owner), claimant)
@@ -210,4 +222,53 @@ func describeOwner(owner string) string {
 		return "core"
 	}
 	return fmt.Sprintf("plugin %q", owner)
+}
+
+// derivedNames returns the names a table's objects get from its name when
+// a branch is composed (NormalizeNames) or created: its primary key's
+// (PostgreSQL's <table>_pkey), its identity columns' sequences
+// (<table>_<column>_seq), its foreign keys', its unique columns' and
+// indexes' without a name of their own (or with one owns refuses), and its
+// enum columns' checks.
+func derivedNames(t *entschema.Table, owns func(string) bool) []string {
+	var out []string
+	cols := func(cs []*entschema.Column) string {
+		names := make([]string, len(cs))
+		for i, c := range cs {
+			names[i] = c.Name
+		}
+		return strings.Join(names, "_")
+	}
+	if len(t.PrimaryKey) > 0 {
+		out = append(out, Identifier(t.Name+"_pkey"))
+		for _, c := range t.PrimaryKey {
+			if c.Increment {
+				out = append(out, Identifier(t.Name+"_"+c.Name+"_seq"))
+			}
+		}
+	}
+	for _, fk := range t.ForeignKeys {
+		out = append(out, Identifier(t.Name+"_"+cols(fk.Columns)+"_fkey"))
+	}
+	isColumn := map[string]bool{}
+	for _, c := range t.Columns {
+		isColumn[c.Name] = true
+		if c.Unique && !slices.Contains(t.PrimaryKey, c) {
+			out = append(out, Identifier(t.Name+"_"+c.Name+"_key"))
+		}
+		if len(c.Enums) > 0 {
+			out = append(out, Identifier(t.Name+"_"+c.Name+"_check"))
+		}
+	}
+	for _, idx := range t.Indexes {
+		if idx.Name != "" && !isColumn[idx.Name] && owns(idx.Name) {
+			continue // named by its schema with a name the owner owns
+		}
+		suffix := "_idx"
+		if idx.Unique {
+			suffix = "_key"
+		}
+		out = append(out, Identifier(t.Name+"_"+cols(idx.Columns)+suffix))
+	}
+	return out
 }

@@ -42,10 +42,12 @@ type Plugin struct {
 	// and again if they were lost).
 	Seeds []Seed
 	// LegacyNames are names the plugin owns although they do not start with
-	// its prefix: the tables, indexes and constraints databases made before
-	// it already have under other names (MediaGoblin's blog media type has
-	// mediatype__blogs and ix_mediatype__blogs_author). Each is an exact,
-	// lowercase name, not a pattern, and one owner's only: Register refuses
+	// its prefix: the tables, indexes, constraints and sequences databases
+	// made before it already have under other names (MediaGoblin's blog
+	// media type has mediatype__blogs, mediatype__blogs_pkey and
+	// ix_mediatype__blogs_author). Each is an exact, lowercase name, not a
+	// pattern (composing lists the names a claimed table's keys, indexes and
+	// sequences get, to claim too), and one owner's only: Register refuses
 	// a name another plugin claims, and composing refuses one core or
 	// another plugin declares, or one under another plugin's prefix. Every
 	// guarantee of a prefixed name holds for them: generation, diff, lint,
@@ -221,33 +223,14 @@ func (r *Registry) Claimant(name string) string {
 	return ClaimedBy(r.claims, name)
 }
 
-// derivedSuffixes end the names the tool and the databases derive from a
-// table's name for objects on it: PostgreSQL's primary key and identity
-// sequence, the tool's foreign keys, indexes and enum checks.
-var derivedSuffixes = []string{"_pkey", "_fkey", "_key", "_idx", "_seq", "_check"}
-
 // ClaimedBy returns who claims name in claims (a legacy name -> its
-// plugin): the plugin that lists it, or that lists the table it is derived
-// from ("<table>_..._fkey", "_idx", "_key", "_pkey", "_seq", "_check": a
-// claimed table brings the names its constraints, indexes and sequences
-// get); "" for a name nobody claims.
+// plugin), or "" for a name nobody claims. Names match exactly: a claimed
+// table does not bring the names derived from it (its primary key's,
+// foreign keys', sequences'); composition lists those for the plugin to
+// claim too. A rule that gave a claimed table every name starting with it
+// would give a plugin claiming "image" every "image__..._seq".
 func ClaimedBy(claims map[string]string, name string) string {
-	if c, ok := claims[name]; ok {
-		return c
-	}
-	for _, s := range derivedSuffixes {
-		if !strings.HasSuffix(name, s) {
-			continue
-		}
-		for i := len(name) - len(s); i > 0; i-- {
-			if name[i] == '_' {
-				if c, ok := claims[name[:i]]; ok {
-					return c
-				}
-			}
-		}
-	}
-	return ""
+	return claims[name]
 }
 
 // LegacyNames returns the legacy names a plugin claims (none for core or

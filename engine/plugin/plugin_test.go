@@ -114,20 +114,26 @@ func TestLegacyNames(t *testing.T) {
 	for name, want := range map[string]string{
 		"mediatype__blogs":             "blog",
 		"ix_mediatype__blogs_author":   "blog",
-		"mediatype__blogs_pkey":        "blog", // derived from a claimed table
-		"mediatype__blogs_id_seq":      "blog",
-		"mediatype__blogs_author_fkey": "blog",
-		"mediatype__blogs_x":           "", // not a derived suffix: no one's
+		"mediatype__blogs_pkey":        "", // exact names only: nothing is derived from a claim
+		"mediatype__blogs_author_fkey": "",
 		"ix_mediatype__blogs_created":  "", // not claimed
 		"blog__notes":                  "blog",
 		"core__subtitle_files":         "subtitles", // a claim beats core's prefix
-		"core__subtitle_files_pkey":    "subtitles",
+		"core__subtitle_files_pkey":    "core", // not claimed: its prefix decides
 		"core__users":                  "core",
 		"unknown__x":                   "",
 	} {
 		require.Equal(t, want, r.OwnerByName(name), name)
 	}
 	require.Equal(t, []string{"ix_mediatype__blogs_author", "mediatype__blogs"}, r.LegacyNames("blog"))
+
+	// Found by an attacker: had a claim brought every name that starts
+	// with it and ends like a key or a sequence, claiming "image" would
+	// give a plugin image__counter_seq of the plugin image.
+	require.NoError(t, r.Add(plugin.Plugin{Name: "image", Dir: "plugins/image"}))
+	require.NoError(t, r.Add(plugin.Plugin{Name: "grab", Dir: "plugins/grab", LegacyNames: []string{"image"}}))
+	require.Equal(t, "image", r.OwnerByName("image__counter_seq"))
+	require.Equal(t, "image", r.OwnerByName("image__x_pkey"))
 
 	// A second claim is refused, naming both plugins.
 	err := r.Add(plugin.Plugin{Name: "other", Dir: "plugins/other", LegacyNames: []string{"mediatype__blogs"}})

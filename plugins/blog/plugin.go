@@ -2,7 +2,7 @@
 // entries that are their posts. Its tables keep the names every MediaGoblin
 // database already has, mediatype__blogs and blogpost__mediadata, which do
 // not start with the plugin's prefix (blog__): the plugin claims them, and
-// the names of their indexes, in LegacyNames.
+// the names of their keys, sequences and indexes, in LegacyNames.
 package blog
 
 import (
@@ -21,14 +21,20 @@ func init() {
 		Name:       "blog",
 		Dir:        "plugins/blog",
 		Migrations: sub,
-		// Tables claim the names derived from them too: their primary
-		// keys, foreign keys and sequences (mediatype__blogs_pkey,
-		// blogpost__mediadata_blog_fkey, ...).
+		// Exact names, each the plugin's alone: the tables, and what
+		// their keys, sequences, foreign keys and indexes are named
+		// (composing lists any that is missing).
 		LegacyNames: []string{
 			"mediatype__blogs",
-			"blogpost__mediadata",
+			"mediatype__blogs_pkey",
+			"mediatype__blogs_id_seq",
+			"mediatype__blogs_author_fkey",
 			"ix_mediatype__blogs_author",
 			"ix_mediatype__blogs_created",
+			"blogpost__mediadata",
+			"blogpost__mediadata_pkey",
+			"blogpost__mediadata_blog_fkey",
+			"blogpost__mediadata_media_entry_fkey",
 		},
 	})
 }

@@ -18,9 +18,14 @@ var migrations embed.FS
 func init() {
 	sub, _ := fs.Sub(migrations, "migrations")
 	plugin.Register(plugin.Plugin{
-		Name:        "subtitles",
-		Dir:         "plugins/subtitles",
-		Migrations:  sub,
-		LegacyNames: []string{"core__subtitle_files"},
+		Name:       "subtitles",
+		Dir:        "plugins/subtitles",
+		Migrations: sub,
+		LegacyNames: []string{
+			"core__subtitle_files",
+			"core__subtitle_files_pkey",
+			"core__subtitle_files_id_seq",
+			"core__subtitle_files_media_entry_fkey",
+		},
 	})
 }
