@@ -13,6 +13,7 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/schema"
 
+	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plan"
@@ -295,11 +296,14 @@ func (m *Migrator) downChanges(ctx context.Context, dev *devdb.DB, branch string
 		return nil, fmt.Errorf("inspect the database: %w", err)
 	}
 	own := func(t string) bool { return m.ownsTable(branch, t, created) }
-	changes, err := base.SchemaDiff(onlyTables(live, own, live), onlyTables(want, own, live))
+	from, to := onlyTables(live, own, live), onlyTables(want, own, live)
+	changes, err := base.SchemaDiff(from, to)
 	if err != nil {
 		return nil, fmt.Errorf("compute the down plan: %w", err)
 	}
-	return changes, nil
+	// A check whose expression changed (an enum's new value) keeps its
+	// name: Atlas alone would not restore the old expression.
+	return compose.CheckChanges(changes, from, to, compose.SameCheckText), nil
 }
 
 // ownsTable reports whether table is the branch's own: a plugin's are

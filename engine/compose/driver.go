@@ -30,6 +30,8 @@ func Open(d string, db *sql.DB) (migrate.Driver, error) {
 // Drift returns the changes that would turn the database's current schema
 // (the connection's default schema) into want, leaving out the tables
 // named in ignore (such as the history table). None means they are equal.
+// An enum's CHECK constraint whose values changed is a change too (Atlas
+// alone matches named checks by name).
 func Drift(ctx context.Context, drv migrate.Driver, want *schema.Schema, ignore ...string) ([]schema.Change, error) {
 	got, err := drv.InspectSchema(ctx, "", nil)
 	if err != nil {
@@ -48,7 +50,11 @@ func Drift(ctx context.Context, drv migrate.Driver, want *schema.Schema, ignore 
 		tables[i] = &ct
 	}
 	w.Tables = tables
-	return drv.SchemaDiff(got, &w)
+	changes, err := drv.SchemaDiff(got, &w)
+	if err != nil {
+		return nil, err
+	}
+	return CheckChanges(changes, got, &w, SameEnumCheck), nil
 }
 
 // inOrderOf returns want's columns with those the table already has first,

@@ -43,7 +43,9 @@ func entDialect(d string) (string, error) {
 
 // Schema returns the branch's desired schema in the dialect, as an Atlas
 // schema with no name (unqualified, so it applies to any database or schema).
-// Constraint and index names are normalized (see NormalizeNames).
+// Constraint and index names are normalized (see NormalizeNames); on SQLite
+// and PostgreSQL every enum column gets a CHECK constraint on its values
+// (EnumCheckName).
 func (c *Composer) Schema(ctx context.Context, b *Branch, dialectName string) (*schema.Schema, error) {
 	d, err := entDialect(dialectName)
 	if err != nil {
@@ -63,6 +65,7 @@ func (c *Composer) Schema(ctx context.Context, b *Branch, dialectName string) (*
 			s.AddTables(t)
 		}
 	}
+	enumChecks(s, b.Tables, dialectName)
 	NormalizeNames(s, c.Owner, c.plugins.Owns)
 	return s, nil
 }

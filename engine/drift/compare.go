@@ -10,6 +10,8 @@ import (
 	"ariga.io/atlas/sql/postgres"
 	"ariga.io/atlas/sql/schema"
 	"ariga.io/atlas/sql/sqlite"
+
+	"github.com/plugmig/plugmig/engine/compose"
 )
 
 // Kinds of object a Difference is about.
@@ -118,6 +120,9 @@ func (c *comparer) compare(want, live *schema.Schema, tables []string) ([]Differ
 	if err != nil {
 		return nil, fmt.Errorf("compare with the history: %w", err)
 	}
+	// Both sides are as the dialect keeps them: a named check (an enum's
+	// values) compares by its expression too, which Atlas alone skips.
+	changes = compose.CheckChanges(changes, w, l, compose.SameCheckText)
 	var out []Difference
 	for _, ch := range changes {
 		switch ch := ch.(type) {

@@ -115,6 +115,8 @@ trees AS (
   UNION ALL SELECT format('statistics object %I', x.stxname), x.stxexprs::text FROM owned o JOIN pg_catalog.pg_statistic_ext x ON x.oid = o.objid
     WHERE o.classid = 'pg_catalog.pg_statistic_ext'::regclass AND x.stxexprs IS NOT NULL AND age(o.xmin) <= (SELECT age FROM tx)
 ),
+-- A zero oid is a call the tree leaves unset (opfuncid before planning,
+-- hashfuncid and negfuncid of an IN list): the operator stands for it.
 calls AS (
   SELECT t.what, m[1]::oid AS fn FROM trees t, regexp_matches(t.tree, ' :(?:funcid|opfuncid|aggfnoid|winfnoid|hashfuncid|negfuncid|startInRangeFunc|endInRangeFunc|tsmhandler) (\d+)', 'g') m
   UNION ALL SELECT t.what, (SELECT o.oprcode FROM pg_catalog.pg_operator o WHERE o.oid = m[1]::oid) FROM trees t, regexp_matches(t.tree, ' :(?:opno|sortop|eqop) (\d+)', 'g') m
@@ -131,7 +133,7 @@ calls AS (
 )
 SELECT 'PL110', c.what, c.fn::regprocedure::text, coalesce((SELECT CASE WHEN p.pronamespace <> 'pg_catalog'::regnamespace THEN 'owner ' || pg_catalog.pg_get_userbyid(p.proowner) ELSE 'volatile' END FROM pg_catalog.pg_proc p WHERE p.oid = c.fn), '')
 FROM calls c
-WHERE NOT coalesce((SELECT p.proowner = (SELECT oid FROM me)
+WHERE c.fn IS DISTINCT FROM 0 AND NOT coalesce((SELECT p.proowner = (SELECT oid FROM me)
     OR (p.pronamespace = 'pg_catalog'::regnamespace AND ((p.provolatile IN ('i', 's') AND p.proname <> ALL ({{deny}})) OR p.proname = ANY ({{allow}})))
   FROM pg_catalog.pg_proc p WHERE p.oid = c.fn), false)
 UNION ALL
