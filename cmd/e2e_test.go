@@ -7,12 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
@@ -37,6 +39,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Skipf("SKIPPED: not a git checkout (%v)", err)
 	}
 	pg := testdb.Postgres(t)
+	my := testdb.MySQL(t)
+	name := newPluginName()
 	goEnv := map[string]string{}
 	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOPROXY", "GONOSUMDB", "GOTOOLCHAIN"} {
 		out, _ := exec.Command(goBin, "env", k).Output()
@@ -45,6 +49,12 @@ func TestEndToEnd(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/e2e",
 		Setup: func(env *testscript.Env) error {
+			// The script's schema files name the plugin journal: rename
+			// them to the plugin it adds ($P), before the repository's
+			// files are copied next to them.
+			if err := renamePlugin(env.WorkDir, name); err != nil {
+				return err
+			}
 			for _, f := range strings.Split(strings.TrimSpace(string(files)), "\n") {
 				if f == "" || strings.HasPrefix(f, "cmd/testdata/e2e/") {
 					continue
@@ -81,13 +91,79 @@ func TestEndToEnd(t *testing.T) {
 			env.Setenv("DEV_URL_POSTGRES", testdb.PostgresAdmin)
 			env.Setenv("DEV_URL_MYSQL", testdb.MySQLDevURL())
 			env.Setenv("PGURL", pg.URL)
+			env.Setenv("MYURL", my.URL)
+			env.Setenv("P", name)
 			setBranchEnv(t, env)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"coredump": coreDump,
+			"sqlexec":  sqlExec,
 		},
 	})
+}
+
+// newPluginName is the name of the plugin the scripts add: journal (the
+// guide's example), or journal2, journal3, ... when the repository already
+// registers a plugin of that name, as a project that followed the guide
+// does (TestAddedPluginKeepsTestsGreen).
+func newPluginName() string {
+	names := plugin.Default().Names()
+	name := "journal"
+	for n := 2; slices.Contains(names, name); n++ {
+		name = fmt.Sprintf("journal%d", n)
+	}
+	return name
+}
+
+// renamePlugin rewrites the Go files at the top of dir (the script's own
+// files) from the plugin journal to name: "journal" in table names,
+// package names and paths, "Journal" in type names.
+func renamePlugin(dir, name string) error {
+	if name == "journal" {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	goName := strings.ToUpper(name[:1]) + name[1:]
+	for _, e := range entries {
+		if e.IsDir() || filepath.Ext(e.Name()) != ".go" {
+			continue
+		}
+		f := filepath.Join(dir, e.Name())
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		s := strings.ReplaceAll(strings.ReplaceAll(string(b), "journal", name), "Journal", goName)
+		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sqlExec runs one statement (args[1]) on the database at args[0]; its
+// error goes to stderr. With !, the statement must fail.
+func sqlExec(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sqlexec <url> <statement>")
+	}
+	ctx := context.Background()
+	_, db, err := dbdriver.Open(ctx, args[0])
+	ts.Check(err)
+	defer db.Close()
+	_, err = db.ExecContext(ctx, args[1])
+	switch {
+	case err != nil && neg:
+		fmt.Fprintln(ts.Stderr(), err)
+	case err != nil:
+		ts.Fatalf("%s: %v", args[1], err)
+	case neg:
+		ts.Fatalf("%s: succeeded, want an error", args[1])
+	}
 }
 
 // coreDump writes every core__ table's definition and rows of the database
