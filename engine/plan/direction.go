@@ -18,6 +18,13 @@ const (
 // the migrations are ahead (a hand-written file created something the
 // schema lacks) it would write a DROP.
 func (pd *Pending) Direction() string {
+	return direction(pd.Changes)
+}
+
+// direction says which way changes (from the replayed history to the ent
+// schema) go: SchemaAhead when they only add, MigrationsAhead when they
+// only drop, BothWays otherwise, "" for none.
+func direction(changes []schema.Change) string {
 	adds, drops, other := 0, 0, 0
 	count := func(c schema.Change) {
 		switch c.(type) {
@@ -29,7 +36,7 @@ func (pd *Pending) Direction() string {
 			other++
 		}
 	}
-	for _, c := range pd.Changes {
+	for _, c := range changes {
 		if m, ok := c.(*schema.ModifyTable); ok {
 			for _, tc := range m.Changes {
 				count(tc)

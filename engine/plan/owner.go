@@ -19,7 +19,7 @@ func (p *Project) checkOwnership(pd *Pending, created map[string]string) error {
 		if table != "" && owner == pd.Branch {
 			continue
 		}
-		problems = append(problems, fmt.Sprintf("  %s %s, %s", verb, quote(table), p.remedy(pd.Branch, owner, table)))
+		problems = append(problems, fmt.Sprintf("  %s %s, %s", verb, quote(table), p.remedy(pd.Branch, owner, table, direction([]schema.Change{c}))))
 	}
 	if len(problems) == 0 {
 		return nil
@@ -43,7 +43,25 @@ func (p *Project) OwnerOf(name string, created map[string]string) string {
 	return created[name]
 }
 
-func (p *Project) remedy(branch, owner, table string) string {
+// remedy says what to do about a change the branch would make to a table
+// it does not own; dir is the change's direction (see direction). When
+// the owner's migrations are ahead of its ent schema (a hand-written file
+// created what the schema lacks), a diff of the owner would drop it: the
+// fix is the owner's ent schema, not a diff.
+func (p *Project) remedy(branch, owner, table, dir string) string {
+	ahead := func(who string) string {
+		return fmt.Sprintf("owned by %s, whose migrations are ahead of its ent schema: they create what the schema lacks (branch %s's own PL303 says so too); add it to %s's ent schema and run go generate ./... (a diff of branch %s would drop it)", who, owner, owner, owner)
+	}
+	who := "core"
+	if owner != plugin.Core {
+		who = fmt.Sprintf("plugin %q", owner)
+	}
+	switch {
+	case table != "" && owner != "" && owner != branch && dir == MigrationsAhead && branch != plugin.Core:
+		return ahead(who)
+	case table != "" && owner != "" && owner != branch && dir == BothWays && branch != plugin.Core:
+		return fmt.Sprintf("owned by %s, whose ent schema and migrations differ: fix branch %s first (its own PL303 says which way)", who, owner)
+	}
 	switch {
 	case table == "":
 		return "which no branch owns: report this as a bug with the branch's schema"

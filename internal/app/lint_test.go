@@ -344,3 +344,41 @@ func TestLintDriftMigrationsAhead(t *testing.T) {
 	require.Contains(t, fs[i].Message, "add it to the ent schema and run go generate ./...")
 	require.NotContains(t, fs[i].Message, "run go run ./cmd diff")
 }
+
+// TestLintDriftCoreMigrationsAhead: a hand-written core migration creates a
+// table core's ent schema lacks. Every plugin branch replays core's history
+// too, and its PL303 says core's migrations are ahead (add it to core's ent
+// schema), not that core's schema changed without a migration (a diff of
+// core would drop it): the direction was wrong on the plugin side (issue
+// 22).
+func TestLintDriftCoreMigrationsAhead(t *testing.T) {
+	t.Parallel()
+	root := testdb.CopyRoot(t)
+	e := &applyEnv{t: t, root: root, db: &testdb.DB{Dialect: compose.SQLite}}
+	e.addFile("core", "29990101000000_extra.sql", "CREATE TABLE core__extra (id integer);\n", true)
+	l := &lint.Linter{Project: project(t, root), Devs: map[string]*devdb.DB{compose.SQLite: testdb.Dev(t, compose.SQLite)}, Dialects: []string{compose.SQLite}}
+	fs, err := l.Run(context.Background())
+	require.NoError(t, err)
+	branches := map[string]bool{}
+	for _, f := range fs {
+		if f.Code != lint.CodeDrift {
+			continue
+		}
+		branches[f.Branch] = true
+		if f.Branch == "core" {
+			require.Contains(t, f.Message, "the migrations are ahead of the ent schema", "%+v", f)
+			continue
+		}
+		require.Contains(t, f.Message, `drop table "core__extra", owned by core, whose migrations are ahead of its ent schema`, "%+v", f)
+		require.Contains(t, f.Message, "add it to core's ent schema and run go generate ./...", "%+v", f)
+		require.NotContains(t, f.Message, "its migration was not generated", "%+v", f)
+		require.NotContains(t, f.Message, "diff --branch core", "%+v", f)
+	}
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	all, err := comp.Branches()
+	require.NoError(t, err)
+	for _, b := range all {
+		require.True(t, branches[b], "branch %s has a PL303: %+v", b, fs)
+	}
+}
