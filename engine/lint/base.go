@@ -28,7 +28,7 @@ func (s *scope) branch(b string) bool { return !s.base || s.branches[b] }
 func (l *Linter) scope(branches []string) (*scope, []Finding, error) {
 	sc := &scope{base: l.Base != "", files: map[string]bool{}, branches: map[string]bool{}}
 	if !sc.base {
-		return sc, nil, nil
+		return sc, l.headEdits(branches), nil
 	}
 	root := l.Project.Root
 	if _, err := l.git("rev-parse", "--verify", "--quiet", l.Base+"^{commit}"); err != nil {
@@ -38,14 +38,8 @@ func (l *Linter) scope(branches []string) (*scope, []Finding, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	folders := map[string]string{} // folder → branch
+	folders := l.folders(branches) // folder → branch
 	comp := l.Project.Composer
-	for _, b := range branches {
-		for _, d := range l.Dialects {
-			rel, _ := migdir.Path(comp.Plugins(), b, d)
-			folders[path.Clean(strings.ReplaceAll(rel, "\\", "/"))] = b
-		}
-	}
 	var findings []Finding
 	for p, status := range changed {
 		dir, name := path.Split(p)
@@ -88,6 +82,58 @@ func (l *Linter) scope(branches []string) (*scope, []Finding, error) {
 		}
 	}
 	return sc, findings, nil
+}
+
+// headEdits compares, without a base, the migration files with the last
+// commit (HEAD): a file that HEAD has and the working tree edited or
+// deleted is PL304. A committed file may have been applied anywhere, and
+// apply only sees the edit as a checksum mismatch once atlas.sum was
+// rehashed (a file edited by hand, then go run ./cmd hash). An edit that
+// was committed is what --base checks (the pull request's base), where
+// the file was shared: HEAD is all plain lint can trust. Outside a git
+// checkout (or one without a commit) there is nothing to compare with.
+func (l *Linter) headEdits(branches []string) []Finding {
+	if _, err := l.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil {
+		return nil
+	}
+	out, err := l.git("diff", "--name-status", "--no-renames", "--relative", "HEAD", "--")
+	if err != nil {
+		return nil
+	}
+	folders := l.folders(branches)
+	var findings []Finding
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		status, p, ok := strings.Cut(line, "\t")
+		if !ok || status == "A" || !strings.HasSuffix(p, ".sql") {
+			continue
+		}
+		dir := path.Dir(p)
+		b, ok := folders[dir]
+		if !ok {
+			continue
+		}
+		verb := map[string]string{"M": "edited", "D": "deleted"}[status[:1]]
+		if verb == "" {
+			verb = "changed"
+		}
+		findings = append(findings, Finding{Code: CodeEdited, Severity: Error, Branch: b, Dialect: path.Base(dir), File: p,
+			Message: fmt.Sprintf("%s was %s since the last commit, which has it, so it may already be applied: restore it with its folder's atlas.sum (git checkout HEAD -- %s %s) and put the change in a new migration (go run ./cmd diff --branch %s --name <description>)", p, verb, p, path.Join(dir, "atlas.sum"), b)})
+	}
+	return findings
+}
+
+// folders maps each branch's migration folder, per linted dialect and
+// relative to the root, to its branch.
+func (l *Linter) folders(branches []string) map[string]string {
+	folders := map[string]string{}
+	comp := l.Project.Composer
+	for _, b := range branches {
+		for _, d := range l.Dialects {
+			rel, _ := migdir.Path(comp.Plugins(), b, d)
+			folders[path.Clean(strings.ReplaceAll(rel, "\\", "/"))] = b
+		}
+	}
+	return folders
 }
 
 // changed returns the module's files that differ from the base (committed
