@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/roles"
@@ -37,6 +38,12 @@ func (c *RolesCmd) Validate() error {
 // orphaned identities.
 func (c *RolesCmd) Run(app *App) error {
 	ctx := context.Background()
+	if t, err := dbdriver.ParseURL(c.URL); err == nil && c.DropOrphaned {
+		// It lists what killed runs left itself: the sweep every command
+		// starts would drop it behind a --dry-run's back, or before the
+		// listing sees it.
+		devdb.SkipSweep(t.Dialect, c.URL)
+	}
 	m, db, url, err := c.open(ctx, app)
 	if err != nil {
 		return err
@@ -83,6 +90,11 @@ func (c *RolesCmd) dropOrphaned(ctx context.Context, app *App, db *sql.DB, url s
 		if left, err = devdb.Abandoned(ctx, t.Dialect, db); err != nil {
 			return fmt.Errorf("list what killed runs left on the server of %s: %w", url, err)
 		}
+	}
+	// A scratch login whose database is gone has its plugin identities
+	// listed with it; they are orphans too: list each once.
+	for _, l := range left {
+		stmts = slices.DeleteFunc(stmts, func(s string) bool { return slices.Contains(l.Statements, s) })
 	}
 	if len(stmts) == 0 && len(left) == 0 {
 		fmt.Fprintf(app.Stdout, "-- no orphaned plugin identities: every plugmig role or account on the server of %s belongs to a database that exists, and no killed run left anything\n", url)

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -99,6 +102,109 @@ func TestRolesDropOrphanedDryRunAndOneDatabase(t *testing.T) {
 			require.NotContains(t, out, other)
 			require.False(t, exists(gone), "the named database's identity is dropped")
 			require.True(t, exists(other), "another database's is left")
+		})
+	}
+}
+
+// TestRolesDropOrphanedListsKilledRuns (issue 21, item 4): what a killed
+// run left — a scratch database with its login and a plugin identity, and
+// a scratch login whose database is already gone with its identity — is
+// listed whole by --dry-run (each statement once) and left in place; the
+// run without --dry-run drops exactly the statements the dry run listed.
+// On MariaDB the dry run listed neither the login nor the identities: the
+// sweep every command starts dropped them behind its back. Not parallel:
+// TestRolesDropOrphaned drops every leftover on the server.
+func TestRolesDropOrphanedListsKilledRuns(t *testing.T) {
+	for _, d := range []string{"postgres", "mysql"} {
+		t.Run(d, func(t *testing.T) {
+			db := testdb.Open(t, d)
+			killed := time.Now().Add(-10 * time.Minute)
+			scratch := fmt.Sprintf("plugmig_dev_%d_%d_%s", killed.Unix(), 1, strings.ToLower(roles.Password()[:6]))
+			lonely := fmt.Sprintf("plugmig_dev_%d_%d_%s", killed.Unix(), 1, strings.ToLower(roles.Password()[:6]))
+			names := []string{
+				"plugmig_dl_" + roles.DatabaseTag(scratch), roles.Name(scratch, "ghost"),
+				"plugmig_dl_" + roles.DatabaseTag(lonely), roles.Name(lonely, "ghost"),
+			}
+			q := func(s string) string {
+				if d == "mysql" {
+					return "`" + s + "`"
+				}
+				return `"` + s + `"`
+			}
+			create, drop := "CREATE ROLE %s", "DROP ROLE IF EXISTS %s"
+			if d == "mysql" {
+				create, drop = "CREATE USER '%s'@'%'", "DROP USER IF EXISTS '%s'@'%'"
+			}
+			setup := func() {
+				db.DB.Exec("CREATE DATABASE " + q(scratch)) // may exist still
+				for _, n := range names {
+					db.DB.Exec(strings.ReplaceAll(create, "%s", n))
+				}
+			}
+			t.Cleanup(func() {
+				db.DB.Exec("DROP DATABASE IF EXISTS " + q(scratch))
+				for _, n := range names {
+					db.DB.Exec(strings.ReplaceAll(drop, "%s", n))
+				}
+			})
+			exists := func(n string) bool {
+				query := "SELECT count(*) FROM pg_roles WHERE rolname = $1"
+				if d == "mysql" {
+					query = "SELECT count(*) FROM mysql.user WHERE User = ?"
+				}
+				var got int
+				require.NoError(t, db.DB.QueryRow(query, n).Scan(&got))
+				return got > 0
+			}
+			dbExists := func() bool {
+				query := "SELECT count(*) FROM pg_database WHERE datname = $1"
+				if d == "mysql" {
+					query = "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?"
+				}
+				var got int
+				require.NoError(t, db.DB.QueryRow(query, scratch).Scan(&got))
+				return got > 0
+			}
+			cli := func(args ...string) string {
+				var stdout, stderr bytes.Buffer
+				code := run(append([]string{"roles", "--drop-orphaned", "--root", testdb.Root(t), "--url", db.URL}, args...), &stdout, &stderr)
+				require.Equal(t, 0, code, stderr.String())
+				return stdout.String()
+			}
+			// A sweep of another process on this server may drop them
+			// first (they are abandoned): set them up again, a few times.
+			var out string
+			for try := 0; ; try++ {
+				setup()
+				out = cli("--dry-run")
+				all := dbExists()
+				for _, n := range names {
+					all = all && exists(n)
+				}
+				if all {
+					break
+				}
+				require.Less(t, try, 5, "another process keeps sweeping the leftovers first")
+			}
+			require.Contains(t, out, "-- scratch database "+scratch+" of a killed run")
+			require.Contains(t, out, "-- scratch login plugmig_dl_"+roles.DatabaseTag(lonely)+" of a killed run")
+			require.Equal(t, 1, strings.Count(out, "DROP DATABASE IF EXISTS "+q(scratch)+";"), out)
+			for _, n := range names {
+				n := map[bool]string{true: "'" + n + "'", false: `"` + n + `"`}[d == "mysql"]
+				require.Equal(t, 1, strings.Count(out, "IF EXISTS "+n), "%s is dropped once:\n%s", n, out)
+			}
+			require.Contains(t, out, "-- dry run: would drop")
+
+			dropped := cli()
+			for _, n := range names {
+				require.False(t, exists(n), "%s is dropped", n)
+			}
+			require.False(t, dbExists(), "the scratch database is dropped")
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "DROP ") && (strings.Contains(line, scratch) || slices.ContainsFunc(names, func(n string) bool { return strings.Contains(line, n) })) {
+					require.Contains(t, dropped, line, "what the dry run listed is what ran")
+				}
+			}
 		})
 	}
 }

@@ -113,6 +113,14 @@ func SweepOnce(dialect, url string) {
 	}()
 }
 
+// SkipSweep keeps SweepOnce from sweeping the server of url in this
+// process: for a command that lists (and maybe drops) the same leftovers
+// itself, roles --drop-orphaned, whose --dry-run must drop nothing and
+// list everything.
+func SkipSweep(dialect, url string) {
+	swept.LoadOrStore(dialect+" "+serverOf(url), true)
+}
+
 // sweepTimeout bounds one sweep.
 const sweepTimeout = time.Minute
 

@@ -80,21 +80,19 @@ type Leftover struct {
 	// Kind is "scratch database" or "scratch login".
 	Kind string `json:"kind"`
 	Name string `json:"name"`
-	// Statements drop it (identities by their tag at Drop time).
+	// Statements drop it: the scratch database, the plugin identities
+	// made for it (named with its tag), its login. Drop runs exactly
+	// these, so a dry run that prints them shows what would be dropped.
 	Statements []string `json:"statements"`
-	dialect    string
-	tag        string
 }
 
-// Drop runs the leftover's statements and drops the plugin identities of
-// its tag.
+// Drop runs the leftover's statements.
 func (l Leftover) Drop(ctx context.Context, admin *sql.DB) error {
 	for _, s := range l.Statements {
 		if _, err := admin.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("%s: %w", s, err)
 		}
 	}
-	dropTag(ctx, l.dialect, admin, l.tag)
 	return nil
 }
 
@@ -134,7 +132,7 @@ func Abandoned(ctx context.Context, dialect string, admin *sql.DB) ([]Leftover, 
 		if gone, err := creatorGone(ctx, dialect, admin, tag, n, "plugmig_dl_"+tag); err != nil || !gone {
 			continue
 		}
-		out = append(out, Leftover{Kind: "scratch database", Name: n, Statements: dropScratchSQL(ctx, dialect, admin, n, tag), dialect: dialect, tag: tag})
+		out = append(out, Leftover{Kind: "scratch database", Name: n, Statements: dropScratchSQL(ctx, dialect, admin, n, tag)})
 	}
 	for _, l := range logins {
 		tag := strings.TrimPrefix(l, "plugmig_dl_")
@@ -144,9 +142,22 @@ func Abandoned(ctx context.Context, dialect string, admin *sql.DB) ([]Leftover, 
 		if gone, err := creatorGone(ctx, dialect, admin, tag, "", l); err != nil || !gone {
 			continue
 		}
-		out = append(out, Leftover{Kind: "scratch login", Name: l, Statements: dropLoginSQL(ctx, dialect, admin, l), dialect: dialect, tag: tag})
+		if dialect == "postgres" && ownsSomething(ctx, admin, l) {
+			// It owns a database (one created after the listing above)
+			// or holds privileges: not a bare login; DROP ROLE would fail.
+			continue
+		}
+		out = append(out, Leftover{Kind: "scratch login", Name: l, Statements: append(identitySQL(ctx, dialect, admin, tag), dropLoginSQL(ctx, dialect, admin, l)...)})
 	}
 	return out, nil
+}
+
+// ownsSomething reports whether a PostgreSQL role owns anything or holds
+// a privilege in any database (pg_shdepend), or the query fails.
+func ownsSomething(ctx context.Context, admin *sql.DB, role string) bool {
+	var n int
+	err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_shdepend s JOIN pg_roles r ON r.oid = s.refobjid WHERE r.rolname = $1 AND s.deptype IN ('o', 'a')`, role).Scan(&n)
+	return err != nil || n > 0
 }
 
 // creatorGone reports whether the life lock of tag is free and nobody is
@@ -180,11 +191,41 @@ func creatorGone(ctx context.Context, dialect string, admin *sql.DB, tag, databa
 	return false, nil
 }
 
-// dropScratchSQL is what drops an abandoned scratch database and its login.
+// dropScratchSQL is what drops an abandoned scratch database, the plugin
+// identities made for it and its login.
 func dropScratchSQL(ctx context.Context, dialect string, admin *sql.DB, name, tag string) []string {
 	// No FORCE: if a connection arrived since, the drop fails and the
-	// database stays.
-	return append([]string{"DROP DATABASE IF EXISTS " + quoteName(dialect, name)}, dropLoginSQL(ctx, dialect, admin, "plugmig_dl_"+tag)...)
+	// database stays, with its identities and login.
+	out := []string{"DROP DATABASE IF EXISTS " + quoteName(dialect, name)}
+	out = append(out, identitySQL(ctx, dialect, admin, tag)...)
+	return append(out, dropLoginSQL(ctx, dialect, admin, "plugmig_dl_"+tag)...)
+}
+
+// identitySQL drops the plugin identities a scratch database's run made
+// (roles.Name of the scratch database: plugmig_<plugin>_<tag>), every host
+// of a MySQL account; the login (plugmig_dl_<tag>) is dropLoginSQL's.
+func identitySQL(ctx context.Context, dialect string, admin *sql.DB, tag string) []string {
+	var out []string
+	switch dialect {
+	case "postgres":
+		names, _ := sqlq.Strings(ctx, admin, `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_%\_' || $1 AND rolname NOT LIKE 'plugmig\_dl\_%' ORDER BY rolname`, tag)
+		for _, n := range names {
+			out = append(out, "DROP ROLE IF EXISTS "+roles.QuotePG(n))
+		}
+	case "mysql":
+		rows, err := admin.QueryContext(ctx, `SELECT User, Host FROM mysql.user WHERE User LIKE CONCAT('plugmig\_%\_', ?) AND User NOT LIKE 'plugmig\_dl\_%' ORDER BY User, Host`, tag)
+		if err != nil {
+			return nil
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a roles.Account
+			if rows.Scan(&a.User, &a.Host) == nil {
+				out = append(out, "DROP USER IF EXISTS "+a.String())
+			}
+		}
+	}
+	return out
 }
 
 // dropLoginSQL drops a scratch login (every host of a MySQL one).
@@ -198,15 +239,4 @@ func dropLoginSQL(ctx context.Context, dialect string, admin *sql.DB, login stri
 		out = append(out, "DROP USER IF EXISTS '"+login+"'@'"+strings.ReplaceAll(h, "'", "''")+"'")
 	}
 	return out
-}
-
-// dropTag drops the plugin identities of a scratch database's tag (best
-// effort).
-func dropTag(ctx context.Context, dialect string, admin *sql.DB, tag string) {
-	switch dialect {
-	case "postgres":
-		roles.PGDropTag(ctx, admin, tag)
-	case "mysql":
-		roles.MyDropTag(ctx, admin, tag)
-	}
 }
