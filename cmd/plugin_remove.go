@@ -37,6 +37,9 @@ func (c *PluginRemoveCmd) Run(a *App) error {
 	if err != nil {
 		return err
 	}
+	if r.Seeds, err = m.SeedRemoval(ctx, c.Name, r.Drop); err != nil {
+		return err
+	}
 	switch {
 	case c.DryRun && c.JSON:
 		if err := printJSON(a.Stdout, r); err != nil {
@@ -50,11 +53,11 @@ func (c *PluginRemoveCmd) Run(a *App) error {
 		printRemoval(a.Stderr, url, r, "would drop")
 		return fmt.Errorf("this drops the %d table(s) listed above and every row in them: pass --yes to confirm (--dry-run only lists)", len(r.Drop))
 	}
-	dropped, err := m.Remove(ctx, c.Name, r.Drop)
+	done, err := m.RemovePlugin(ctx, c.Name, r.Drop)
 	if err != nil {
 		return err
 	}
-	r.Drop = dropped
+	r.Drop, r.Seeds = done.Tables, done.Seeds
 	printRemoval(a.Stdout, url, r, "dropped")
 	return nil
 }
@@ -72,5 +75,13 @@ func printRemoval(w io.Writer, url string, r *drift.Removal, verb string) {
 	}
 	if len(r.Leave) > 0 {
 		fmt.Fprintf(w, "%s: left untouched (its prefix, but its history does not create them): %s\n", r.Plugin, strings.Join(r.Leave, ", "))
+	}
+	del := map[string]string{"would drop": "would delete", "dropped": "deleted"}[verb]
+	for _, s := range r.Seeds {
+		if s.Delete {
+			fmt.Fprintf(w, "%s: %s its seed row %s\n", r.Plugin, del, s)
+		} else {
+			fmt.Fprintf(w, "%s: keeps its seed row %s: %s\n", r.Plugin, s, s.Reason)
+		}
 	}
 }

@@ -58,6 +58,11 @@ func newDownApp(t *testing.T, dialect string, upTo string) *downApp {
 
 // newDownAppOf is newDownApp with other branch files (core's always whole).
 func newDownAppOf(t *testing.T, dialect string, upTo string, branchFiles map[string]map[string]string) *downApp {
+	return newDownAppSeeds(t, dialect, upTo, branchFiles, nil)
+}
+
+// newDownAppSeeds is newDownAppOf with seed rows for the plugins.
+func newDownAppSeeds(t *testing.T, dialect string, upTo string, branchFiles map[string]map[string]string, seeds map[string][]plugin.Seed) *downApp {
 	a := &downApp{t: t, db: testdb.Open(t, dialect), folders: map[string]fstest.MapFS{}}
 	for branch, files := range branchFiles {
 		a.folders[branch] = fstest.MapFS{}
@@ -71,8 +76,8 @@ func newDownAppOf(t *testing.T, dialect string, upTo string, branchFiles map[str
 	col := func(name string) *entschema.Column { return &entschema.Column{Name: name, Type: field.TypeString} }
 	id := &entschema.Column{Name: "id", Type: field.TypeInt}
 	var reg plugin.Registry
-	require.NoError(t, reg.Add(plugin.Plugin{Name: "notes", Dir: "plugins/notes", Migrations: a.folders["notes"]}))
-	require.NoError(t, reg.Add(plugin.Plugin{Name: "tags", Dir: "plugins/tags", Migrations: a.folders["tags"], DependsOn: []string{"notes"}}))
+	require.NoError(t, reg.Add(plugin.Plugin{Name: "notes", Dir: "plugins/notes", Migrations: a.folders["notes"], Seeds: seeds["notes"]}))
+	require.NoError(t, reg.Add(plugin.Plugin{Name: "tags", Dir: "plugins/tags", Migrations: a.folders["tags"], DependsOn: []string{"notes"}, Seeds: seeds["tags"]}))
 	comp, err := compose.New([]*entschema.Table{
 		entschema.NewTable("core__users").AddPrimary(id).AddColumn(col("name")),
 		entschema.NewTable("notes__notes").AddPrimary(id).AddColumn(col("body")),

@@ -3,8 +3,11 @@ package apply
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+
+	"ariga.io/atlas/sql/schema"
 
 	"github.com/plugmig/plugmig/engine/plugin"
 )
@@ -128,4 +131,179 @@ func sqlLiteral(v any) string {
 		return "FALSE"
 	}
 	return fmt.Sprint(v)
+}
+
+// SeedRow is one seed row of a plugin being removed, as remove finds it in
+// the database: deleted with the plugin's tables, or kept, and why.
+type SeedRow struct {
+	Table string `json:"table"`
+	// Row shows the row's values, e.g. privilege_name='featurer'.
+	Row    string `json:"row"`
+	Delete bool   `json:"delete"`
+	// Reason says why a row that is there stays (Delete false).
+	Reason string `json:"reason,omitempty"`
+	cols   []string
+	args   []any
+}
+
+func (r SeedRow) String() string { return fmt.Sprintf("%s (%s)", r.Table, r.Row) }
+
+// SeedRemoval says what remove does with the seed rows of plugin name (in
+// tables it does not own, like core's privileges): a row in the database is
+// deleted when exactly one row matches it, no other branch of this
+// database (core, an enabled plugin, one with history here) seeds the same
+// row, and no row of another table references it by a foreign key (the
+// tables in drop, the plugin's own, go with it); otherwise it stays and
+// Reason says why. A plugin this build
+// does not register has no seeds to go by: none are listed.
+func (m *Migrator) SeedRemoval(ctx context.Context, name string, drop []string) ([]SeedRow, error) {
+	seeds, err := m.composer.Plugins().Seeds(name)
+	if err != nil || len(seeds) == 0 {
+		return nil, nil
+	}
+	tables, err := m.tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var live *schema.Schema
+	s := store{dialect: m.dialect, db: m.db}
+	var out []SeedRow
+	for _, seed := range seeds {
+		if !tables[seed.Table] {
+			continue
+		}
+		cols, args := seedColumns(seed)
+		vals := make([]string, len(cols))
+		where := make([]string, len(cols))
+		for i, c := range cols {
+			vals[i] = c + "=" + sqlLiteral(args[i])
+			where[i] = "s." + m.quote(c) + " = ?"
+		}
+		r := SeedRow{Table: seed.Table, Row: strings.Join(vals, ", "), cols: cols, args: args}
+		n, err := countRows(ctx, m.db, s.q("SELECT count(*) FROM "+m.quote(seed.Table)+" s WHERE "+strings.Join(where, " AND ")), args...)
+		if err != nil {
+			return nil, fmt.Errorf("plugin %q: seed %s: %w", name, r, err)
+		}
+		switch {
+		case n == 0:
+			continue // not there: nothing to delete
+		case n > 1:
+			r.Reason = fmt.Sprintf("%d rows match it, so it may not be only the plugin's", n)
+		default:
+			r.Reason, err = m.otherSeeder(ctx, name, seed)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.Reason == "" {
+			if live == nil {
+				drv, err := m.baseDriver()
+				if err != nil {
+					return nil, err
+				}
+				if live, err = drv.InspectSchema(ctx, "", nil); err != nil {
+					return nil, fmt.Errorf("inspect the database: %w", err)
+				}
+			}
+			if r.Reason, err = m.references(ctx, live, seed.Table, where, args, drop); err != nil {
+				return nil, fmt.Errorf("plugin %q: seed %s: %w", name, r, err)
+			}
+		}
+		r.Delete = r.Reason == ""
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// otherSeeder names another branch of this database that seeds the same
+// row: core, an enabled plugin, or one with history here (disabled, its
+// tables kept). A registered plugin this database never had does not
+// count: if it is enabled later, apply seeds the row again.
+func (m *Migrator) otherSeeder(ctx context.Context, name string, seed plugin.Seed) (string, error) {
+	branches, err := m.composer.Branches()
+	if err != nil {
+		return "", err
+	}
+	installed := map[string]bool{plugin.Core: true}
+	for _, e := range m.enabled {
+		installed[e] = true
+	}
+	if ok, err := m.store.exists(ctx); err != nil {
+		return "", err
+	} else if ok {
+		all, err := m.store.all(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, r := range all {
+			installed[r.Branch] = true
+		}
+	}
+	for _, b := range branches {
+		if b == name || !installed[b] {
+			continue
+		}
+		others, err := m.composer.Plugins().Seeds(b)
+		if err != nil {
+			return "", err
+		}
+		for _, o := range others {
+			if o.Table == seed.Table && reflect.DeepEqual(o.Values, seed.Values) {
+				if b == plugin.Core {
+					return "core seeds it too", nil
+				}
+				return fmt.Sprintf("plugin %q seeds it too", b), nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// references says which rows of other tables reference the row of table
+// that where (on alias s) finds, by a foreign key; "" when none do. Tables
+// in drop are left out: they are dropped first.
+func (m *Migrator) references(ctx context.Context, live *schema.Schema, table string, where []string, args []any, drop []string) (string, error) {
+	s := store{dialect: m.dialect, db: m.db}
+	var refs []string
+	for _, t := range live.Tables {
+		if slices.Contains(drop, t.Name) || t.Name == HistoryTable {
+			continue
+		}
+		for _, fk := range t.ForeignKeys {
+			if fk.RefTable == nil || fk.RefTable.Name != table || len(fk.Columns) != len(fk.RefColumns) {
+				continue
+			}
+			on := make([]string, len(fk.Columns))
+			for i := range fk.Columns {
+				on[i] = "s." + m.quote(fk.RefColumns[i].Name) + " = r." + m.quote(fk.Columns[i].Name)
+			}
+			q := "SELECT count(*) FROM " + m.quote(t.Name) + " r WHERE EXISTS (SELECT 1 FROM " + m.quote(table) + " s WHERE " + strings.Join(append(on, where...), " AND ") + ")"
+			n, err := countRows(ctx, m.db, s.q(q), args...)
+			if err != nil {
+				return "", err
+			}
+			if n > 0 {
+				refs = append(refs, fmt.Sprintf("%d row(s) of %s reference it (%s)", n, t.Name, fk.Symbol))
+			}
+		}
+	}
+	return strings.Join(refs, "; "), nil
+}
+
+// deleteSeeds deletes, over c, the seed rows marked Delete.
+func (m *Migrator) deleteSeeds(ctx context.Context, c conn, rows []SeedRow) error {
+	s := store{dialect: m.dialect, db: c}
+	for _, r := range rows {
+		if !r.Delete {
+			continue
+		}
+		where := make([]string, len(r.cols))
+		for i, col := range r.cols {
+			where[i] = m.quote(col) + " = ?"
+		}
+		if _, err := c.ExecContext(ctx, s.q("DELETE FROM "+m.quote(r.Table)+" WHERE "+strings.Join(where, " AND ")), r.args...); err != nil {
+			return fmt.Errorf("delete seed row %s: %w", r, err)
+		}
+	}
+	return nil
 }

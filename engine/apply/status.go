@@ -199,10 +199,30 @@ var ErrEnabled = errors.New("plugin is still enabled")
 // depends on it, and when a name in tables lacks the plugin's prefix. It
 // returns the dropped tables.
 func (m *Migrator) Remove(ctx context.Context, name string, tables []string) ([]string, error) {
+	r, err := m.RemovePlugin(ctx, name, tables)
+	if r == nil {
+		return nil, err
+	}
+	return r.Tables, err
+}
+
+// Removed is what RemovePlugin did.
+type Removed struct {
+	// Tables are the tables dropped.
+	Tables []string
+	// Seeds are the plugin's seed rows found in the database: deleted
+	// (Delete) or kept, and why (see SeedRemoval).
+	Seeds []SeedRow
+}
+
+// RemovePlugin is Remove, and deletes the plugin's seed rows that
+// SeedRemoval says may go, in the same transaction (MySQL: after the
+// tables), under the same lock.
+func (m *Migrator) RemovePlugin(ctx context.Context, name string, tables []string) (*Removed, error) {
 	if err := m.Removable(name, tables); err != nil {
 		return nil, err
 	}
-	var dropped []string
+	r := &Removed{}
 	err := m.withLock(ctx, func() error {
 		order, err := m.dropOrder(ctx, tables)
 		if err != nil {
@@ -213,12 +233,18 @@ func (m *Migrator) Remove(ctx context.Context, name string, tables []string) ([]
 				return err
 			}
 		}
+		if r.Seeds, err = m.SeedRemoval(ctx, name, tables); err != nil {
+			return err
+		}
 		return m.inTx(ctx, func(c conn) error {
 			for _, t := range order {
 				if _, err := c.ExecContext(ctx, "DROP TABLE "+m.quote(t)); err != nil {
 					return fmt.Errorf("drop %s: %w", t, err)
 				}
-				dropped = append(dropped, t)
+				r.Tables = append(r.Tables, t)
+			}
+			if err := m.deleteSeeds(ctx, c, r.Seeds); err != nil {
+				return err
 			}
 			st := store{dialect: m.dialect, db: c}
 			ok, err := st.exists(ctx)
@@ -232,9 +258,9 @@ func (m *Migrator) Remove(ctx context.Context, name string, tables []string) ([]
 		})
 	})
 	if err != nil && m.dialect != "mysql" {
-		dropped = nil
+		r.Tables = nil
 	}
-	return dropped, err
+	return r, err
 }
 
 // Removable refuses what Remove must not do: remove an enabled plugin (or

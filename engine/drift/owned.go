@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/plugin"
 )
 
@@ -75,6 +76,10 @@ type Removal struct {
 	// history's files are not here to say what they created, so Drop is
 	// every table with its prefix.
 	Unregistered bool `json:"unregistered,omitempty"`
+	// Seeds are the plugin's seed rows in tables it does not own that the
+	// database holds: deleted with it, or kept and why (the caller fills
+	// it from apply.Migrator.SeedRemoval).
+	Seeds []apply.SeedRow `json:"seeds,omitempty"`
 }
 
 // Removal replays the plugin's history (after core's and its
