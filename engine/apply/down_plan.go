@@ -217,7 +217,7 @@ func (m *Migrator) checkDependents(ctx context.Context, dev *devdb.DB, branch st
 			blocked = append(blocked, fmt.Sprintf("plugin %q (%s, applied to %s): %s", e, state, upTo[e], replayFailure(err)))
 			continue
 		}
-		missing, err := danglingReferences(ctx, dev, e)
+		missing, err := danglingReferences(ctx, dev, e, m.composer.Plugins().LegacyNames(e))
 		if err != nil {
 			return err
 		}
@@ -245,14 +245,14 @@ func replayFailure(err error) string {
 // danglingReferences lists the foreign keys of a plugin's tables on the
 // scratch database that reference a table or column it does not hold
 // (SQLite creates such a table without complaint).
-func danglingReferences(ctx context.Context, dev *devdb.DB, owner string) ([]string, error) {
+func danglingReferences(ctx context.Context, dev *devdb.DB, owner string, legacy []string) ([]string, error) {
 	s, err := dev.Driver.InspectSchema(ctx, "", nil)
 	if err != nil {
 		return nil, fmt.Errorf("inspect the scratch database: %w", err)
 	}
 	var out []string
 	for _, t := range s.Tables {
-		if !strings.HasPrefix(t.Name, plugin.Prefix(owner)) {
+		if !strings.HasPrefix(t.Name, plugin.Prefix(owner)) && !slices.Contains(legacy, t.Name) {
 			continue
 		}
 		for _, fk := range t.ForeignKeys {
@@ -313,7 +313,7 @@ func (m *Migrator) ownsTable(branch, table string, created map[string]string) bo
 		return false
 	}
 	if branch != plugin.Core {
-		return strings.HasPrefix(table, plugin.Prefix(branch))
+		return strings.HasPrefix(table, plugin.Prefix(branch)) || m.composer.Plugins().Claimant(table) == branch
 	}
 	return (&plan.Project{Composer: m.composer}).OwnerOf(table, created) == plugin.Core
 }

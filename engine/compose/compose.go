@@ -108,6 +108,14 @@ func (c *Composer) checkTable(t *entschema.Table) error {
 			return fmt.Errorf("%w: index %q of table %q (%s) is a name plugin %q claims in its LegacyNames: a name has one owner; rename the index or remove the claim", ErrOwnership, idx.Name, t.Name, describeOwner(owner), claimant)
 		}
 	}
+	// The names the table's key, sequences, foreign keys and indexes get
+	// (core's keep their explicit names) are its owner's too.
+	keeps := func(n string) bool { return owner == plugin.Core || c.plugins.Owns(owner, n) }
+	for _, n := range derivedNames(t, keeps) {
+		if claimant := c.plugins.Claimant(n); claimant != "" && claimant != owner {
+			return fmt.Errorf("%w: %q, a name table %q (%s) gives its key, a sequence, a foreign key or an index, is claimed by plugin %q in its LegacyNames: a name has one owner; remove the claim", ErrOwnership, n, t.Name, describeOwner(owner), claimant)
+		}
+	}
 	for _, fk := range t.ForeignKeys {
 		ref := c.owners[fk.RefTable.Name]
 		if ref == owner || ref == plugin.Core {

@@ -115,6 +115,15 @@ func TestComposeRefuses(t *testing.T) {
 			want: `table "core__entries" is declared by core but plugin "grab" claims the name in its LegacyNames`,
 		},
 		{
+			// Found by an attacker: PostgreSQL names core's primary key
+			// core__entries_pkey; a plugin claiming it could squat it.
+			name: "claim of a name derived from core's table",
+			mutate: func(_, _ *entschema.Table, _ map[string]string, reg *plugin.Registry) {
+				require.NoError(t, reg.Add(plugin.Plugin{Name: "grab", LegacyNames: []string{"core__entries_pkey"}}))
+			},
+			want: `"core__entries_pkey", a name table "core__entries" (core) gives its key, a sequence, a foreign key or an index, is claimed by plugin "grab"`,
+		},
+		{
 			name: "claim under another plugin's prefix",
 			mutate: func(_, _ *entschema.Table, _ map[string]string, reg *plugin.Registry) {
 				require.NoError(t, reg.Add(plugin.Plugin{Name: "grab", LegacyNames: []string{"rate__extra"}}))

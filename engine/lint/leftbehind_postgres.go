@@ -72,7 +72,9 @@ owned AS (
 tabs AS (
   SELECT c.oid, c.relname, c.relkind, c.relacl FROM owned o JOIN pg_catalog.pg_class c ON c.oid = o.objid
   WHERE o.classid = 'pg_catalog.pg_class'::regclass AND (age(o.xmin) <= (SELECT age FROM tx) OR age(c.xmin) <= (SELECT age FROM tx)
-    OR (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid AND age(d.xmin) <= (SELECT age FROM tx))))),
+    OR (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid AND age(d.xmin) <= (SELECT age FROM tx)))
+    -- a column's row changed (a column-level GRANT writes only pg_attribute)
+    OR (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute att WHERE att.attrelid = c.oid AND att.attnum > 0 AND age(att.xmin) <= (SELECT age FROM tx))))),
 -- The relations whose names count: those, and every index of the plugin's
 -- tables created or renamed now (an index has no owner of its own).
 rels AS (

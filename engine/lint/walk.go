@@ -71,12 +71,17 @@ func (w *walker) deps() []string {
 
 func (w *walker) owner(name string) string { return w.l.Project.OwnerOf(name, w.created) }
 
-// ownsName reports whether the branch may give an object this name: its
-// prefix, or a legacy name it claims (plugin.Plugin.LegacyNames; SQLite's
-// and MySQL's names are compared without case, as those databases do).
-func (w *walker) ownsName(name string) bool {
+// ownsName reports whether the branch may give an object of a kind this
+// name: its prefix, or for a table, index or sequence a legacy name it
+// claims (plugin.Plugin.LegacyNames; views, triggers and routines always
+// carry the prefix; SQLite's and MySQL's names are compared without case,
+// as those databases do).
+func (w *walker) ownsName(kind, name string) bool {
 	if strings.HasPrefix(name, plugin.Prefix(w.branch)) {
 		return true
+	}
+	if kind != "table" && kind != "index" && kind != "sequence" {
+		return false
 	}
 	reg := w.l.Project.Composer.Plugins()
 	if w.dialect != "postgres" {
@@ -451,7 +456,7 @@ func (w *walker) compare(before, after map[string]object, fb Finding) []Finding 
 		if o.Table != "" {
 			owner := w.l.Project.OwnerOf(o.Table, w.created)
 			if owner == w.branch {
-				if verb == "creates" && o.Kind == "index" && w.dialect != "mysql" && w.branch != plugin.Core && !w.ownsName(o.Name) {
+				if verb == "creates" && o.Kind == "index" && w.dialect != "mysql" && w.branch != plugin.Core && !w.ownsName(o.Kind, o.Name) {
 					add(fb.with(CodePrefix, o.Name, owner, fmt.Sprintf("creates index %q without the prefix %s: index names share one namespace with core's and other plugins'", o.Name, plugin.Prefix(w.branch))))
 				}
 				continue
@@ -467,7 +472,7 @@ func (w *walker) compare(before, after map[string]object, fb Finding) []Finding 
 				}
 				continue
 			}
-			if !w.ownsName(o.Name) {
+			if !w.ownsName(o.Kind, o.Name) {
 				why := "without a prefix"
 				if owner != "" && owner != w.branch {
 					why = "with the prefix of " + describeOwner(owner)

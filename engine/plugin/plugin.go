@@ -188,7 +188,7 @@ const MaxIdentLen = 63
 
 // reservedPrefixes start names that belong to the tool, the database or
 // the tools the project replaces: no plugin may claim them.
-var reservedPrefixes = []string{"plugmig_", "atlas_schema_revisions", "alembic_version", "sqlite_", "pg_", "new_"}
+var reservedPrefixes = []string{"plugmig", "atlas_schema_revisions", "alembic_version", "sqlite_", "pg_", "new_"}
 
 // CheckLegacyNames checks a plugin's LegacyNames on their own: each an
 // exact lowercase identifier, not its own prefix's (that one is its

@@ -119,7 +119,7 @@ func TestLegacyNames(t *testing.T) {
 		"ix_mediatype__blogs_created":  "", // not claimed
 		"blog__notes":                  "blog",
 		"core__subtitle_files":         "subtitles", // a claim beats core's prefix
-		"core__subtitle_files_pkey":    "core", // not claimed: its prefix decides
+		"core__subtitle_files_pkey":    "core",      // not claimed: its prefix decides
 		"core__users":                  "core",
 		"unknown__x":                   "",
 	} {

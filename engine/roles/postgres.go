@@ -122,23 +122,25 @@ func PGReconcileAll(ctx context.Context, q Querier, plugins []string, deps map[s
 	rows, err := q.QueryContext(ctx, `
 WITH me AS (SELECT x.plugin, x.role, x.pattern, r.oid FROM unnest($1::text[], $2::text[], $3::text[]) AS x(plugin, role, pattern) LEFT JOIN pg_roles r ON r.rolname = x.role)
 SELECT me.plugin, c.relname, c.relkind::text, c.relowner = me.oid,
-  coalesce((SELECT string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) FROM aclexplode(c.relacl) a WHERE a.grantee = me.oid), ''),
+  coalesce((SELECT string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) FROM aclexplode(c.relacl) a WHERE a.grantee = me.oid), '')
+    || CASE WHEN EXISTS (SELECT 1 FROM pg_attribute att, aclexplode(att.attacl) a WHERE att.attrelid = c.oid AND att.attacl IS NOT NULL AND a.grantee = me.oid) THEN ',COLUMNS' ELSE '' END,
   c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'plugmig_read'),
   coalesce((SELECT CASE WHEN pg_get_expr(p.polqual, p.polrelid) ILIKE '%session_user%' THEN 'current' ELSE 'old' END FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = me.role), ''),
-  c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+  c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')),
+  pg_get_userbyid(c.relowner)
 FROM pg_class c, me
 WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
 UNION ALL
-SELECT me.plugin, p.oid::regprocedure::text, 'function', p.proowner = me.oid, '', false, '', false
+SELECT me.plugin, p.oid::regprocedure::text, 'function', p.proowner = me.oid, '', false, '', false, pg_get_userbyid(p.proowner)
 FROM pg_proc p, me WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE me.pattern
 UNION ALL
-SELECT me.plugin, format('%I', t.typname), 'type', t.typowner = me.oid, '', false, '', false
+SELECT me.plugin, format('%I', t.typname), 'type', t.typowner = me.oid, '', false, '', false, pg_get_userbyid(t.typowner)
 FROM pg_type t, me WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r') AND t.typname LIKE me.pattern
 UNION ALL
-SELECT me.plugin, current_schema()::text, 'schema', has_schema_privilege(me.role, current_schema(), 'USAGE') AND has_schema_privilege(me.role, current_schema(), 'CREATE'), '', false, '', false
+SELECT me.plugin, current_schema()::text, 'schema', has_schema_privilege(me.role, current_schema(), 'USAGE') AND has_schema_privilege(me.role, current_schema(), 'CREATE'), '', false, '', false, ''
 FROM me
 UNION ALL
-SELECT me.plugin, g.rolname, 'member of', false, '', false, '', false FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, me WHERE m.member = me.oid
+SELECT me.plugin, g.rolname, 'member of', false, '', false, '', false, '' FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid, me WHERE m.member = me.oid
 `,
 		plugins, roleNames, patterns)
 	if err != nil {
@@ -148,9 +150,9 @@ SELECT me.plugin, g.rolname, 'member of', false, '', false, '', false FROM pg_au
 	enableRLS := false // the history table's row-level security, once for all roles
 	moved = map[string][]string{}
 	for rows.Next() {
-		var plugin, name, kind, privs, policy string
+		var plugin, name, kind, privs, policy, ownedBy string
 		var owns, rls, serial bool
-		if err := rows.Scan(&plugin, &name, &kind, &owns, &privs, &rls, &policy, &serial); err != nil {
+		if err := rows.Scan(&plugin, &name, &kind, &owns, &privs, &rls, &policy, &serial, &ownedBy); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -178,6 +180,12 @@ SELECT me.plugin, g.rolname, 'member of', false, '', false, '', false FROM pg_au
 			continue // a serial or identity column's sequence: owned with its table
 		case o == plugin:
 			if !owns {
+				if other := otherPluginRole(db, ownedBy, Name(db, plugin)); other {
+					// Never from another plugin: a name both claim would
+					// hand one plugin the other's object.
+					rows.Close()
+					return nil, fmt.Errorf("plugin roles: %s %s belongs to plugin %q but is owned by %s, another plugin's role: nothing was moved; check the plugins' names and LegacyNames, then give it to its plugin (ALTER ... OWNER TO %s)", pgKind(kind), name, plugin, ownedBy, r)
+				}
 				stmts[plugin] = append(stmts[plugin], "ALTER "+pgKind(kind)+" "+QuotePG(name)+" OWNER TO "+r)
 				moved[plugin] = append(moved[plugin], name)
 			}
@@ -328,4 +336,10 @@ func PGDropSQL(ctx context.Context, q Querier, plugin string) (stmts []string, c
 	}
 	stmts = append(stmts, "DROP OWNED BY "+r, "DROP ROLE "+r)
 	return stmts, canDrop, nil
+}
+
+// otherPluginRole reports whether role is a plugin's role of database db
+// (plugmig_<plugin>_<tag>) other than self.
+func otherPluginRole(db, role, self string) bool {
+	return role != self && strings.HasPrefix(role, "plugmig_") && strings.HasSuffix(role, "_"+DatabaseTag(db)) && !strings.HasPrefix(role, "plugmig_dl_")
 }
