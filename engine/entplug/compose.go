@@ -2,6 +2,7 @@ package entplug
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -218,6 +219,47 @@ func (c *Composition) WrapperSource() []byte {
 	return b.Bytes()
 }
 
+// PrimaryKeys returns the composite primary keys the graph's types declare
+// with plugin.PrimaryKey, by table. Every column must be one of the type's
+// own, the id's among them.
+func PrimaryKeys(g *gen.Graph) (map[string][]string, error) {
+	keys := map[string][]string{}
+	var errs Errors
+	for _, n := range g.Nodes {
+		raw, ok := n.Annotations[plugin.PrimaryKeyAnnotation]
+		if !ok {
+			continue
+		}
+		var pk plugin.PrimaryKey
+		if err := decodeAnnotation(raw, &pk); err != nil {
+			errs = append(errs, fmt.Errorf("%s: plugin.PrimaryKey: %w", n.Name, err))
+			continue
+		}
+		cols := map[string]bool{n.ID.StorageKey(): true}
+		for _, f := range n.Fields {
+			cols[f.StorageKey()] = true
+		}
+		seen := map[string]bool{}
+		bad := len(pk.Columns) < 2
+		for _, c := range pk.Columns {
+			bad = bad || !cols[c] || seen[c]
+			seen[c] = true
+		}
+		if bad || !seen[n.ID.StorageKey()] {
+			names := make([]string, 0, len(cols))
+			for c := range cols {
+				names = append(names, c)
+			}
+			sort.Strings(names)
+			errs = append(errs, fmt.Errorf("%s: plugin.PrimaryKey{Columns: %q} must name two or more distinct columns of table %q (%s), the id's column %q among them",
+				n.Name, pk.Columns, n.Table(), strings.Join(names, ", "), n.ID.StorageKey()))
+			continue
+		}
+		keys[n.Table()] = pk.Columns
+	}
+	return keys, errs.orNil()
+}
+
 // CheckGraph checks the built graph: every foreign key, join table and
 // table lands in a table owned by the owner that declared it, and every
 // plugin table carries its prefix. It returns the table → owner map.
@@ -293,7 +335,7 @@ func (c *Composition) checkEdge(n *gen.Type, e *gen.Edge, by string, owners map[
 	return nil
 }
 
-func ownersSource(owners map[string]string, sourceHash string) []byte {
+func ownersSource(owners map[string]string, keys map[string][]string, sourceHash string) []byte {
 	tables := make([]string, 0, len(owners))
 	for t := range owners {
 		tables = append(tables, t)
@@ -308,6 +350,30 @@ func ownersSource(owners map[string]string, sourceHash string) []byte {
 		fmt.Fprintf(&b, "\t%q: %q,\n", t, owners[t])
 	}
 	b.WriteString("}\n\n")
+	if len(keys) > 0 {
+		keyed := make([]string, 0, len(keys))
+		for t := range keys {
+			keyed = append(keyed, t)
+		}
+		sort.Strings(keyed)
+		b.WriteString("// PrimaryKeys are the composite primary keys schemas declare with\n")
+		b.WriteString("// plugin.PrimaryKey, by table; init sets them on Tables, whose generated key\n")
+		b.WriteString("// is the id column alone.\n")
+		b.WriteString("var PrimaryKeys = map[string][]string{\n")
+		for _, t := range keyed {
+			fmt.Fprintf(&b, "\t%q: {", t)
+			for i, c := range keys[t] {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%q", c)
+			}
+			b.WriteString("},\n")
+		}
+		b.WriteString("}\n\n")
+		b.WriteString("func init() {\n\tfor _, t := range Tables {\n\t\tkey, ok := PrimaryKeys[t.Name]\n\t\tif !ok {\n\t\t\tcontinue\n\t\t}\n")
+		b.WriteString("\t\tt.PrimaryKey = nil\n\t\tfor _, name := range key {\n\t\t\tfor _, c := range t.Columns {\n\t\t\t\tif c.Name == name {\n\t\t\t\t\tt.PrimaryKey = append(t.PrimaryKey, c)\n\t\t\t\t}\n\t\t\t}\n\t\t}\n\t}\n}\n\n")
+	}
 	b.WriteString("// SchemaSources is the hash of the schema sources this code was generated\n")
 	b.WriteString("// from (engine/schemasrc): a run compares it with the files to refuse\n")
 	b.WriteString("// working from generated code older than the schemas.\n")
@@ -351,4 +417,14 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// decodeAnnotation reads an annotation as ent's loader stored it (decoded
+// JSON) into v.
+func decodeAnnotation(raw any, v any) error {
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
 }

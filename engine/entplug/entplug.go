@@ -129,11 +129,15 @@ func Build(cfg Config) (*Composition, *gen.Graph, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	keys, err := PrimaryKeys(graph)
+	if err != nil {
+		return nil, nil, err
+	}
 	hash, err := schemasrc.Hash(cfg.CoreSchema, cfg.PluginsDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := writeGo(filepath.Join(cfg.Target, "migrate", "owners.go"), ownersSource(owners, hash)); err != nil {
+	if err := writeGo(filepath.Join(cfg.Target, "migrate", "owners.go"), ownersSource(owners, keys, hash)); err != nil {
 		return nil, nil, err
 	}
 	return c, graph, nil

@@ -73,6 +73,10 @@ func TestBuildRefuses(t *testing.T) {
 			},
 		},
 		{
+			dir:    "badkey",
+			wantIn: []string{`Pair: plugin.PrimaryKey{Columns: ["handle" "salt"]} must name two or more distinct columns of table "bk__pairs" (handle, server), the id's column "server" among them`},
+		},
+		{
 			dir:    "badindex",
 			is:     entplug.ErrPrefix,
 			wantIn: []string{`plugin "idx": index "value_idx" on Idx(value) must be named idx__...`, `LegacyNames: []string{"value_idx"}`},
@@ -125,6 +129,17 @@ func TestBuildManyToManyJoinTableIsPrefixed(t *testing.T) {
 	require.NoError(t, err)
 	require.Regexp(t, `"tagger__entry_tagger_labels":\s+"tagger",`, string(owners), "the join table belongs to the plugin")
 	require.Regexp(t, `"core__entries":\s+"core",`, string(owners))
+}
+
+// TestBuildCompositeKey: a plugin.PrimaryKey annotation becomes the
+// table's key in the generated Tables, set by owners.go.
+func TestBuildCompositeKey(t *testing.T) {
+	_, err := build(t, "compositekey")
+	require.NoError(t, err)
+	owners, err := os.ReadFile(filepath.Join(lastTarget, "migrate", "owners.go"))
+	require.NoError(t, err)
+	require.Regexp(t, `"ck__pairs":\s+\{"server", "handle"\},`, string(owners))
+	require.Contains(t, string(owners), "t.PrimaryKey = append(t.PrimaryKey, c)")
 }
 
 // TestGenerateIsAllOrNothing: a generation that fails (an unprefixed
