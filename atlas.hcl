@@ -44,6 +44,36 @@ env "archivalook" {
   }
 }
 
+env "ascii" {
+  src = "file://.atlas/ascii/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/ascii/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env ascii lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
+env "audio" {
+  src = "file://.atlas/audio/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/audio/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env audio lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
 env "blog" {
   src = "file://.atlas/blog/${var.dialect}/schema.sql"
   dev = var.dev_url
@@ -89,6 +119,66 @@ env "mediasecurity" {
   }
 }
 
+env "openid" {
+  src = "file://.atlas/openid/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/openid/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env openid lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
+env "pdf" {
+  src = "file://.atlas/pdf/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/pdf/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env pdf lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
+env "persona" {
+  src = "file://.atlas/persona/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/persona/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env persona lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
+env "stl" {
+  src = "file://.atlas/stl/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/stl/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env stl lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
 env "subtitles" {
   src = "file://.atlas/subtitles/${var.dialect}/schema.sql"
   dev = var.dev_url
@@ -99,6 +189,21 @@ env "subtitles" {
   # git-ignored) and would pass without checking anything, so this env
   # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
   # atlas migrate lint --env subtitles lints the plugin's newest file.
+  lint {
+    latest = 1
+  }
+}
+
+env "video" {
+  src = "file://.atlas/video/${var.dialect}/schema.sql"
+  dev = var.dev_url
+  migration {
+    dir = "file://.atlas/video/${var.dialect}/migrations"
+  }
+  # atlas migrate lint --git-base cannot see this env's folder (.atlas/ is
+  # git-ignored) and would pass without checking anything, so this env
+  # refuses it; lint a pull request with go run ./cmd lint --base <ref>.
+  # atlas migrate lint --env video lints the plugin's newest file.
   lint {
     latest = 1
   }

@@ -20,12 +20,16 @@ import (
 // registered, never from the example plugins' names, so a project that adds,
 // renames or removes a plugin keeps go test ./... green.
 
-// shipped returns the migration files that core and every registered plugin
-// ship for the dialect: how many, and their distinct names.
+// shipped returns the migration files that core and every plugin enabled by
+// default ship for the dialect (what a fresh apply without --plugins runs):
+// how many, and their distinct names.
 func shipped(t testing.TB, dialect string) (n int, names []string) {
 	t.Helper()
 	seen := map[string]bool{}
 	for branch, src := range app.Sources() {
+		if p, err := plugin.Default().Get(branch); err == nil && p.DisabledByDefault {
+			continue
+		}
 		entries, err := fs.ReadDir(src, dialect)
 		require.NoError(t, err, "branch %s", branch)
 		for _, e := range entries {
@@ -53,12 +57,12 @@ func countShipped(t testing.TB, dialect, out string) int {
 	return n
 }
 
-// firstPlugin returns the first registered plugin in apply order.
+// firstPlugin returns the first plugin enabled by default in apply order.
 func firstPlugin(t testing.TB) string {
 	t.Helper()
-	ps, err := plugin.Default().Order()
+	ps, err := plugin.Default().Order(plugin.Default().DefaultEnabled()...)
 	require.NoError(t, err)
-	require.NotEmpty(t, ps, "a registered plugin")
+	require.NotEmpty(t, ps, "a plugin enabled by default")
 	return ps[0].Name
 }
 
@@ -71,9 +75,13 @@ func firstPlugin(t testing.TB) string {
 //	$REGISTERED        the plugins by name, "a, b, c" (as messages list them)
 //	$REGISTERED_WORDS  the same, "a b c"
 //	$PLUGIN_LIST       the same, "a,b,c" (a --plugins value)
-//	$PLUGIN_LIST_BUT_IMAGE the same without image, in registration order
+//	$PLUGIN_LIST_BUT_IMAGE the plugins enabled by default but image
 //	$PLUGIN_RESULTS    a regexp of the plugins' part of a fresh SQLite
-//	                   apply's summary: "a - -> \d{14} \(1\), b - -> ..."
+//	                   apply's summary (the plugins enabled by default):
+//	                   "a - -> \d{14} \(1\), b - -> ..."
+//	$DEFAULT_LIST      the plugins enabled by default, "a,b" (a --plugins value)
+//	$OFF               the first plugin that is off by default, or "" (the
+//	                   condition [offbydefault] says whether there is one)
 func setBranchEnv(t testing.TB, env interface{ Setenv(k, v string) }) {
 	t.Helper()
 	ps, err := plugin.Default().Order()
@@ -81,6 +89,9 @@ func setBranchEnv(t testing.TB, env interface{ Setenv(k, v string) }) {
 	var names, results []string
 	for _, p := range ps {
 		names = append(names, p.Name)
+		if p.DisabledByDefault {
+			continue // not in a fresh apply's summary
+		}
 		n := 0
 		entries, err := fs.ReadDir(p.Migrations, "sqlite")
 		require.NoError(t, err, "plugin %s", p.Name)
@@ -99,6 +110,12 @@ func setBranchEnv(t testing.TB, env interface{ Setenv(k, v string) }) {
 	env.Setenv("PLUGIN_LIST", strings.Join(names, ","))
 	// The plugins but image (the scripts' fixture), as a refusal to remove
 	// image while enabled lists them.
-	env.Setenv("PLUGIN_LIST_BUT_IMAGE", strings.Join(slices.DeleteFunc(plugin.Default().Names(), func(n string) bool { return n == "image" }), ","))
+	env.Setenv("PLUGIN_LIST_BUT_IMAGE", strings.Join(slices.DeleteFunc(plugin.Default().DefaultEnabled(), func(n string) bool { return n == "image" }), ","))
 	env.Setenv("PLUGIN_RESULTS", strings.Join(results, ", "))
+	env.Setenv("DEFAULT_LIST", strings.Join(plugin.Default().DefaultEnabled(), ","))
+	off := ""
+	if o := plugin.Default().OffByDefault(); len(o) > 0 {
+		off = o[0]
+	}
+	env.Setenv("OFF", off)
 }

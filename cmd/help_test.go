@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden help files in testda
 // (go test ./cmd -run TestHelp -update rewrites them).
 func TestHelp(t *testing.T) {
 	var cli CLI
-	parser, err := kong.New(&cli, kong.Name("plugmig"), kong.Vars{"default_db": DefaultDatabase})
+	parser, err := kong.New(&cli, kong.Name("plugmig"), kongVars())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/plugin"
 )
 
 // CLI is the command line: the global flags, then one field per command,
@@ -73,6 +74,16 @@ func (e *exitError) Unwrap() error { return e.err }
 // exits with 1 (diff --check listing what is pending).
 var errSilent = errors.New("")
 
+// kongVars are the values help texts interpolate: the default database and
+// the plugins that are off by default.
+func kongVars() kong.Vars {
+	off := strings.Join(plugin.Default().OffByDefault(), ", ")
+	if off == "" {
+		off = "none"
+	}
+	return kong.Vars{"default_db": DefaultDatabase, "off_by_default": off}
+}
+
 // run parses args, runs the command and returns the process exit code. It is
 // main without the process, so tests run the CLI in-process.
 func run(args []string, stdout, stderr io.Writer) int {
@@ -85,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exitCode = code }),
 		kong.BindTo(stdout, (*io.Writer)(nil)),
-		kong.Vars{"default_db": DefaultDatabase},
+		kongVars(),
 	}
 	if err := checkUTF8(args); err != nil {
 		fmt.Fprintln(stderr, "plugmig:", err)

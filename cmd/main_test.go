@@ -10,6 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/internal/dbdriver"
 	"github.com/plugmig/plugmig/internal/testdb"
 )
@@ -47,8 +48,11 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Condition: func(cond string) (bool, error) {
-			if cond == "servers" {
+			switch cond {
+			case "servers":
 				return servers, nil
+			case "offbydefault": // a registered plugin is DisabledByDefault
+				return len(plugin.Default().OffByDefault()) > 0, nil
 			}
 			return false, nil
 		},

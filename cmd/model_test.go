@@ -22,7 +22,7 @@ func TestQuickModel(t *testing.T) {
 			require.IsType(t, &CLI{}, full)
 			require.NotEqual(t, &CLI{}, quick, "a quick command gets its own model")
 			flags := func(cli any) []string {
-				p, err := kong.New(cli, kong.Name("plugmig"), kong.Vars{"default_db": DefaultDatabase}, kong.Writers(io.Discard, io.Discard))
+				p, err := kong.New(cli, kong.Name("plugmig"), kongVars(), kong.Writers(io.Discard, io.Discard))
 				require.NoError(t, err)
 				ctx, err := p.Parse(args)
 				require.NoError(t, err)

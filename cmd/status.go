@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/devdb"
+	"github.com/plugmig/plugmig/engine/plugin"
 	internalapp "github.com/plugmig/plugmig/internal/app"
 )
 
@@ -79,6 +81,7 @@ func (c *StatusCmd) Run(app *App) error {
 				fmt.Fprintf(app.Stdout, "%s: in the history but not in this build: restore the plugin, or %s\n", s.Branch, s.Next)
 			}
 		}
+		printOffByDefault(app, status)
 		if printSourceAhead(ctx, app, status) {
 			onlyApply, work = false, true
 		}
@@ -99,6 +102,23 @@ func (c *StatusCmd) Run(app *App) error {
 		return errSilent
 	}
 	return nil
+}
+
+// printOffByDefault names the disabled plugins that are off by default
+// (plugin.Plugin.DisabledByDefault), and how to enable one.
+func printOffByDefault(app *App, status []apply.BranchStatus) {
+	var off []string
+	for _, s := range status {
+		if s.State != apply.StateDisabled {
+			continue
+		}
+		if p, err := plugin.Default().Get(s.Branch); err == nil && p.DisabledByDefault {
+			off = append(off, s.Branch)
+		}
+	}
+	if len(off) > 0 {
+		fmt.Fprintf(app.Stdout, "off by default: %s (enable with --plugins or \"plugins\" in plugmig.json naming every plugin to enable)\n", strings.Join(off, ", "))
+	}
 }
 
 // printSourceAhead compares, when status runs in the source tree (the

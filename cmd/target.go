@@ -25,7 +25,7 @@ const DefaultDatabase = ".data/plugmig.db"
 // in it. Shared by apply, status, history, baseline and plugin remove.
 type Target struct {
 	URL         string        `env:"DATABASE_URL" placeholder:"URL" help:"Database: sqlite://path.db, postgres://user@host:5432/db?sslmode=disable or mysql://user@host:3306/db (default: sqlite://${default_db} in the module root)."`
-	Plugins     []string      `placeholder:"P" help:"Enabled plugins, in plugmig.json as \"plugins\" (default: every registered plugin; \"none\" for none)."`
+	Plugins     []string      `placeholder:"P" help:"Enabled plugins, in plugmig.json as \"plugins\" (default: every registered plugin but those off by default: ${off_by_default}; \"none\" for none)."`
 	LockTimeout time.Duration `default:"1m" help:"How long to wait for another run's migration lock."`
 	FromRoot    bool          `help:"Read the migration folders under --root instead of those built into the binary."`
 

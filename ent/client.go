@@ -17,7 +17,9 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/plugmig/plugmig/ent/accesstoken"
 	"github.com/plugmig/plugmig/ent/activity"
+	"github.com/plugmig/plugmig/ent/asciidata"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/audiodata"
 	"github.com/plugmig/plugmig/ent/blog"
 	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/collection"
@@ -41,16 +43,23 @@ import (
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
 	"github.com/plugmig/plugmig/ent/notification"
 	"github.com/plugmig/plugmig/ent/oauthclient"
+	"github.com/plugmig/plugmig/ent/openidassociation"
+	"github.com/plugmig/plugmig/ent/openidnonce"
+	"github.com/plugmig/plugmig/ent/openiduserurl"
+	"github.com/plugmig/plugmig/ent/pdfdata"
+	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/privilege"
 	"github.com/plugmig/plugmig/ent/privilegeuser"
 	"github.com/plugmig/plugmig/ent/processingmetadata"
 	"github.com/plugmig/plugmig/ent/remoteuser"
 	"github.com/plugmig/plugmig/ent/report"
 	"github.com/plugmig/plugmig/ent/requesttoken"
+	"github.com/plugmig/plugmig/ent/stldata"
 	"github.com/plugmig/plugmig/ent/tag"
 	"github.com/plugmig/plugmig/ent/textcomment"
 	"github.com/plugmig/plugmig/ent/user"
 	"github.com/plugmig/plugmig/ent/userban"
+	"github.com/plugmig/plugmig/ent/videodata"
 )
 
 // Client is the client that holds all ent builders.
@@ -62,8 +71,12 @@ type Client struct {
 	AccessToken *AccessTokenClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
+	// AsciiData is the client for interacting with the AsciiData builders.
+	AsciiData *AsciiDataClient
 	// AttachmentFile is the client for interacting with the AttachmentFile builders.
 	AttachmentFile *AttachmentFileClient
+	// AudioData is the client for interacting with the AudioData builders.
+	AudioData *AudioDataClient
 	// Blog is the client for interacting with the Blog builders.
 	Blog *BlogClient
 	// BlogPostData is the client for interacting with the BlogPostData builders.
@@ -110,6 +123,16 @@ type Client struct {
 	Notification *NotificationClient
 	// OAuthClient is the client for interacting with the OAuthClient builders.
 	OAuthClient *OAuthClientClient
+	// OpenIDAssociation is the client for interacting with the OpenIDAssociation builders.
+	OpenIDAssociation *OpenIDAssociationClient
+	// OpenIDNonce is the client for interacting with the OpenIDNonce builders.
+	OpenIDNonce *OpenIDNonceClient
+	// OpenIDUserURL is the client for interacting with the OpenIDUserURL builders.
+	OpenIDUserURL *OpenIDUserURLClient
+	// PdfData is the client for interacting with the PdfData builders.
+	PdfData *PdfDataClient
+	// PersonaUserEmail is the client for interacting with the PersonaUserEmail builders.
+	PersonaUserEmail *PersonaUserEmailClient
 	// Privilege is the client for interacting with the Privilege builders.
 	Privilege *PrivilegeClient
 	// PrivilegeUser is the client for interacting with the PrivilegeUser builders.
@@ -122,6 +145,8 @@ type Client struct {
 	Report *ReportClient
 	// RequestToken is the client for interacting with the RequestToken builders.
 	RequestToken *RequestTokenClient
+	// StlData is the client for interacting with the StlData builders.
+	StlData *StlDataClient
 	// Tag is the client for interacting with the Tag builders.
 	Tag *TagClient
 	// TextComment is the client for interacting with the TextComment builders.
@@ -130,6 +155,8 @@ type Client struct {
 	User *UserClient
 	// UserBan is the client for interacting with the UserBan builders.
 	UserBan *UserBanClient
+	// VideoData is the client for interacting with the VideoData builders.
+	VideoData *VideoDataClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -143,7 +170,9 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.AccessToken = NewAccessTokenClient(c.config)
 	c.Activity = NewActivityClient(c.config)
+	c.AsciiData = NewAsciiDataClient(c.config)
 	c.AttachmentFile = NewAttachmentFileClient(c.config)
+	c.AudioData = NewAudioDataClient(c.config)
 	c.Blog = NewBlogClient(c.config)
 	c.BlogPostData = NewBlogPostDataClient(c.config)
 	c.Collection = NewCollectionClient(c.config)
@@ -167,16 +196,23 @@ func (c *Client) init() {
 	c.NonceTimestamp = NewNonceTimestampClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.OAuthClient = NewOAuthClientClient(c.config)
+	c.OpenIDAssociation = NewOpenIDAssociationClient(c.config)
+	c.OpenIDNonce = NewOpenIDNonceClient(c.config)
+	c.OpenIDUserURL = NewOpenIDUserURLClient(c.config)
+	c.PdfData = NewPdfDataClient(c.config)
+	c.PersonaUserEmail = NewPersonaUserEmailClient(c.config)
 	c.Privilege = NewPrivilegeClient(c.config)
 	c.PrivilegeUser = NewPrivilegeUserClient(c.config)
 	c.ProcessingMetadata = NewProcessingMetadataClient(c.config)
 	c.RemoteUser = NewRemoteUserClient(c.config)
 	c.Report = NewReportClient(c.config)
 	c.RequestToken = NewRequestTokenClient(c.config)
+	c.StlData = NewStlDataClient(c.config)
 	c.Tag = NewTagClient(c.config)
 	c.TextComment = NewTextCommentClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.UserBan = NewUserBanClient(c.config)
+	c.VideoData = NewVideoDataClient(c.config)
 }
 
 type (
@@ -271,7 +307,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:                cfg,
 		AccessToken:           NewAccessTokenClient(cfg),
 		Activity:              NewActivityClient(cfg),
+		AsciiData:             NewAsciiDataClient(cfg),
 		AttachmentFile:        NewAttachmentFileClient(cfg),
+		AudioData:             NewAudioDataClient(cfg),
 		Blog:                  NewBlogClient(cfg),
 		BlogPostData:          NewBlogPostDataClient(cfg),
 		Collection:            NewCollectionClient(cfg),
@@ -295,16 +333,23 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NonceTimestamp:        NewNonceTimestampClient(cfg),
 		Notification:          NewNotificationClient(cfg),
 		OAuthClient:           NewOAuthClientClient(cfg),
+		OpenIDAssociation:     NewOpenIDAssociationClient(cfg),
+		OpenIDNonce:           NewOpenIDNonceClient(cfg),
+		OpenIDUserURL:         NewOpenIDUserURLClient(cfg),
+		PdfData:               NewPdfDataClient(cfg),
+		PersonaUserEmail:      NewPersonaUserEmailClient(cfg),
 		Privilege:             NewPrivilegeClient(cfg),
 		PrivilegeUser:         NewPrivilegeUserClient(cfg),
 		ProcessingMetadata:    NewProcessingMetadataClient(cfg),
 		RemoteUser:            NewRemoteUserClient(cfg),
 		Report:                NewReportClient(cfg),
 		RequestToken:          NewRequestTokenClient(cfg),
+		StlData:               NewStlDataClient(cfg),
 		Tag:                   NewTagClient(cfg),
 		TextComment:           NewTextCommentClient(cfg),
 		User:                  NewUserClient(cfg),
 		UserBan:               NewUserBanClient(cfg),
+		VideoData:             NewVideoDataClient(cfg),
 	}, nil
 }
 
@@ -326,7 +371,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:                cfg,
 		AccessToken:           NewAccessTokenClient(cfg),
 		Activity:              NewActivityClient(cfg),
+		AsciiData:             NewAsciiDataClient(cfg),
 		AttachmentFile:        NewAttachmentFileClient(cfg),
+		AudioData:             NewAudioDataClient(cfg),
 		Blog:                  NewBlogClient(cfg),
 		BlogPostData:          NewBlogPostDataClient(cfg),
 		Collection:            NewCollectionClient(cfg),
@@ -350,16 +397,23 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NonceTimestamp:        NewNonceTimestampClient(cfg),
 		Notification:          NewNotificationClient(cfg),
 		OAuthClient:           NewOAuthClientClient(cfg),
+		OpenIDAssociation:     NewOpenIDAssociationClient(cfg),
+		OpenIDNonce:           NewOpenIDNonceClient(cfg),
+		OpenIDUserURL:         NewOpenIDUserURLClient(cfg),
+		PdfData:               NewPdfDataClient(cfg),
+		PersonaUserEmail:      NewPersonaUserEmailClient(cfg),
 		Privilege:             NewPrivilegeClient(cfg),
 		PrivilegeUser:         NewPrivilegeUserClient(cfg),
 		ProcessingMetadata:    NewProcessingMetadataClient(cfg),
 		RemoteUser:            NewRemoteUserClient(cfg),
 		Report:                NewReportClient(cfg),
 		RequestToken:          NewRequestTokenClient(cfg),
+		StlData:               NewStlDataClient(cfg),
 		Tag:                   NewTagClient(cfg),
 		TextComment:           NewTextCommentClient(cfg),
 		User:                  NewUserClient(cfg),
 		UserBan:               NewUserBanClient(cfg),
+		VideoData:             NewVideoDataClient(cfg),
 	}, nil
 }
 
@@ -389,14 +443,16 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AccessToken, c.Activity, c.AttachmentFile, c.Blog, c.BlogPostData,
-		c.Collection, c.CollectionItem, c.Comment, c.CommentSubscription,
-		c.FeaturedMedia, c.FileKeyname, c.Generator, c.GenericModelReference,
-		c.Graveyard, c.ImageData, c.LocalUser, c.Location, c.MediaEntry, c.MediaFile,
-		c.MediaSecurity, c.MediaSubtitleFile, c.MediaTag, c.MigrationData,
-		c.NonceTimestamp, c.Notification, c.OAuthClient, c.Privilege, c.PrivilegeUser,
-		c.ProcessingMetadata, c.RemoteUser, c.Report, c.RequestToken, c.Tag,
-		c.TextComment, c.User, c.UserBan,
+		c.AccessToken, c.Activity, c.AsciiData, c.AttachmentFile, c.AudioData, c.Blog,
+		c.BlogPostData, c.Collection, c.CollectionItem, c.Comment,
+		c.CommentSubscription, c.FeaturedMedia, c.FileKeyname, c.Generator,
+		c.GenericModelReference, c.Graveyard, c.ImageData, c.LocalUser, c.Location,
+		c.MediaEntry, c.MediaFile, c.MediaSecurity, c.MediaSubtitleFile, c.MediaTag,
+		c.MigrationData, c.NonceTimestamp, c.Notification, c.OAuthClient,
+		c.OpenIDAssociation, c.OpenIDNonce, c.OpenIDUserURL, c.PdfData,
+		c.PersonaUserEmail, c.Privilege, c.PrivilegeUser, c.ProcessingMetadata,
+		c.RemoteUser, c.Report, c.RequestToken, c.StlData, c.Tag, c.TextComment,
+		c.User, c.UserBan, c.VideoData,
 	} {
 		n.Use(hooks...)
 	}
@@ -406,14 +462,16 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AccessToken, c.Activity, c.AttachmentFile, c.Blog, c.BlogPostData,
-		c.Collection, c.CollectionItem, c.Comment, c.CommentSubscription,
-		c.FeaturedMedia, c.FileKeyname, c.Generator, c.GenericModelReference,
-		c.Graveyard, c.ImageData, c.LocalUser, c.Location, c.MediaEntry, c.MediaFile,
-		c.MediaSecurity, c.MediaSubtitleFile, c.MediaTag, c.MigrationData,
-		c.NonceTimestamp, c.Notification, c.OAuthClient, c.Privilege, c.PrivilegeUser,
-		c.ProcessingMetadata, c.RemoteUser, c.Report, c.RequestToken, c.Tag,
-		c.TextComment, c.User, c.UserBan,
+		c.AccessToken, c.Activity, c.AsciiData, c.AttachmentFile, c.AudioData, c.Blog,
+		c.BlogPostData, c.Collection, c.CollectionItem, c.Comment,
+		c.CommentSubscription, c.FeaturedMedia, c.FileKeyname, c.Generator,
+		c.GenericModelReference, c.Graveyard, c.ImageData, c.LocalUser, c.Location,
+		c.MediaEntry, c.MediaFile, c.MediaSecurity, c.MediaSubtitleFile, c.MediaTag,
+		c.MigrationData, c.NonceTimestamp, c.Notification, c.OAuthClient,
+		c.OpenIDAssociation, c.OpenIDNonce, c.OpenIDUserURL, c.PdfData,
+		c.PersonaUserEmail, c.Privilege, c.PrivilegeUser, c.ProcessingMetadata,
+		c.RemoteUser, c.Report, c.RequestToken, c.StlData, c.Tag, c.TextComment,
+		c.User, c.UserBan, c.VideoData,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -426,8 +484,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AccessToken.mutate(ctx, m)
 	case *ActivityMutation:
 		return c.Activity.mutate(ctx, m)
+	case *AsciiDataMutation:
+		return c.AsciiData.mutate(ctx, m)
 	case *AttachmentFileMutation:
 		return c.AttachmentFile.mutate(ctx, m)
+	case *AudioDataMutation:
+		return c.AudioData.mutate(ctx, m)
 	case *BlogMutation:
 		return c.Blog.mutate(ctx, m)
 	case *BlogPostDataMutation:
@@ -474,6 +536,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Notification.mutate(ctx, m)
 	case *OAuthClientMutation:
 		return c.OAuthClient.mutate(ctx, m)
+	case *OpenIDAssociationMutation:
+		return c.OpenIDAssociation.mutate(ctx, m)
+	case *OpenIDNonceMutation:
+		return c.OpenIDNonce.mutate(ctx, m)
+	case *OpenIDUserURLMutation:
+		return c.OpenIDUserURL.mutate(ctx, m)
+	case *PdfDataMutation:
+		return c.PdfData.mutate(ctx, m)
+	case *PersonaUserEmailMutation:
+		return c.PersonaUserEmail.mutate(ctx, m)
 	case *PrivilegeMutation:
 		return c.Privilege.mutate(ctx, m)
 	case *PrivilegeUserMutation:
@@ -486,6 +558,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Report.mutate(ctx, m)
 	case *RequestTokenMutation:
 		return c.RequestToken.mutate(ctx, m)
+	case *StlDataMutation:
+		return c.StlData.mutate(ctx, m)
 	case *TagMutation:
 		return c.Tag.mutate(ctx, m)
 	case *TextCommentMutation:
@@ -494,6 +568,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	case *UserBanMutation:
 		return c.UserBan.mutate(ctx, m)
+	case *VideoDataMutation:
+		return c.VideoData.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -861,6 +937,155 @@ func (c *ActivityClient) mutate(ctx context.Context, m *ActivityMutation) (Value
 	}
 }
 
+// AsciiDataClient is a client for the AsciiData schema.
+type AsciiDataClient struct {
+	config
+}
+
+// NewAsciiDataClient returns a client for the AsciiData from the given config.
+func NewAsciiDataClient(c config) *AsciiDataClient {
+	return &AsciiDataClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `asciidata.Hooks(f(g(h())))`.
+func (c *AsciiDataClient) Use(hooks ...Hook) {
+	c.hooks.AsciiData = append(c.hooks.AsciiData, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `asciidata.Intercept(f(g(h())))`.
+func (c *AsciiDataClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AsciiData = append(c.inters.AsciiData, interceptors...)
+}
+
+// Create returns a builder for creating a AsciiData entity.
+func (c *AsciiDataClient) Create() *AsciiDataCreate {
+	mutation := newAsciiDataMutation(c.config, OpCreate)
+	return &AsciiDataCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AsciiData entities.
+func (c *AsciiDataClient) CreateBulk(builders ...*AsciiDataCreate) *AsciiDataCreateBulk {
+	return &AsciiDataCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AsciiDataClient) MapCreateBulk(slice any, setFunc func(*AsciiDataCreate, int)) *AsciiDataCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AsciiDataCreateBulk{err: fmt.Errorf("calling to AsciiDataClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AsciiDataCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AsciiDataCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AsciiData.
+func (c *AsciiDataClient) Update() *AsciiDataUpdate {
+	mutation := newAsciiDataMutation(c.config, OpUpdate)
+	return &AsciiDataUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AsciiDataClient) UpdateOne(_m *AsciiData) *AsciiDataUpdateOne {
+	mutation := newAsciiDataMutation(c.config, OpUpdateOne, withAsciiData(_m))
+	return &AsciiDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AsciiDataClient) UpdateOneID(id int) *AsciiDataUpdateOne {
+	mutation := newAsciiDataMutation(c.config, OpUpdateOne, withAsciiDataID(id))
+	return &AsciiDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AsciiData.
+func (c *AsciiDataClient) Delete() *AsciiDataDelete {
+	mutation := newAsciiDataMutation(c.config, OpDelete)
+	return &AsciiDataDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AsciiDataClient) DeleteOne(_m *AsciiData) *AsciiDataDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AsciiDataClient) DeleteOneID(id int) *AsciiDataDeleteOne {
+	builder := c.Delete().Where(asciidata.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AsciiDataDeleteOne{builder}
+}
+
+// Query returns a query builder for AsciiData.
+func (c *AsciiDataClient) Query() *AsciiDataQuery {
+	return &AsciiDataQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAsciiData},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AsciiData entity by its id.
+func (c *AsciiDataClient) Get(ctx context.Context, id int) (*AsciiData, error) {
+	return c.Query().Where(asciidata.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AsciiDataClient) GetX(ctx context.Context, id int) *AsciiData {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMediaEntry queries the media_entry edge of a AsciiData.
+func (c *AsciiDataClient) QueryMediaEntry(_m *AsciiData) *MediaEntryQuery {
+	query := (&MediaEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(asciidata.Table, asciidata.FieldID, id),
+			sqlgraph.To(mediaentry.Table, mediaentry.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, asciidata.MediaEntryTable, asciidata.MediaEntryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AsciiDataClient) Hooks() []Hook {
+	return c.hooks.AsciiData
+}
+
+// Interceptors returns the client interceptors.
+func (c *AsciiDataClient) Interceptors() []Interceptor {
+	return c.inters.AsciiData
+}
+
+func (c *AsciiDataClient) mutate(ctx context.Context, m *AsciiDataMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AsciiDataCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AsciiDataUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AsciiDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AsciiDataDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AsciiData mutation op: %q", m.Op())
+	}
+}
+
 // AttachmentFileClient is a client for the AttachmentFile schema.
 type AttachmentFileClient struct {
 	config
@@ -1007,6 +1232,155 @@ func (c *AttachmentFileClient) mutate(ctx context.Context, m *AttachmentFileMuta
 		return (&AttachmentFileDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AttachmentFile mutation op: %q", m.Op())
+	}
+}
+
+// AudioDataClient is a client for the AudioData schema.
+type AudioDataClient struct {
+	config
+}
+
+// NewAudioDataClient returns a client for the AudioData from the given config.
+func NewAudioDataClient(c config) *AudioDataClient {
+	return &AudioDataClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `audiodata.Hooks(f(g(h())))`.
+func (c *AudioDataClient) Use(hooks ...Hook) {
+	c.hooks.AudioData = append(c.hooks.AudioData, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `audiodata.Intercept(f(g(h())))`.
+func (c *AudioDataClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AudioData = append(c.inters.AudioData, interceptors...)
+}
+
+// Create returns a builder for creating a AudioData entity.
+func (c *AudioDataClient) Create() *AudioDataCreate {
+	mutation := newAudioDataMutation(c.config, OpCreate)
+	return &AudioDataCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AudioData entities.
+func (c *AudioDataClient) CreateBulk(builders ...*AudioDataCreate) *AudioDataCreateBulk {
+	return &AudioDataCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AudioDataClient) MapCreateBulk(slice any, setFunc func(*AudioDataCreate, int)) *AudioDataCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AudioDataCreateBulk{err: fmt.Errorf("calling to AudioDataClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AudioDataCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AudioDataCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AudioData.
+func (c *AudioDataClient) Update() *AudioDataUpdate {
+	mutation := newAudioDataMutation(c.config, OpUpdate)
+	return &AudioDataUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AudioDataClient) UpdateOne(_m *AudioData) *AudioDataUpdateOne {
+	mutation := newAudioDataMutation(c.config, OpUpdateOne, withAudioData(_m))
+	return &AudioDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AudioDataClient) UpdateOneID(id int) *AudioDataUpdateOne {
+	mutation := newAudioDataMutation(c.config, OpUpdateOne, withAudioDataID(id))
+	return &AudioDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AudioData.
+func (c *AudioDataClient) Delete() *AudioDataDelete {
+	mutation := newAudioDataMutation(c.config, OpDelete)
+	return &AudioDataDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AudioDataClient) DeleteOne(_m *AudioData) *AudioDataDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AudioDataClient) DeleteOneID(id int) *AudioDataDeleteOne {
+	builder := c.Delete().Where(audiodata.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AudioDataDeleteOne{builder}
+}
+
+// Query returns a query builder for AudioData.
+func (c *AudioDataClient) Query() *AudioDataQuery {
+	return &AudioDataQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAudioData},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AudioData entity by its id.
+func (c *AudioDataClient) Get(ctx context.Context, id int) (*AudioData, error) {
+	return c.Query().Where(audiodata.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AudioDataClient) GetX(ctx context.Context, id int) *AudioData {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMediaEntry queries the media_entry edge of a AudioData.
+func (c *AudioDataClient) QueryMediaEntry(_m *AudioData) *MediaEntryQuery {
+	query := (&MediaEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(audiodata.Table, audiodata.FieldID, id),
+			sqlgraph.To(mediaentry.Table, mediaentry.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, audiodata.MediaEntryTable, audiodata.MediaEntryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AudioDataClient) Hooks() []Hook {
+	return c.hooks.AudioData
+}
+
+// Interceptors returns the client interceptors.
+func (c *AudioDataClient) Interceptors() []Interceptor {
+	return c.inters.AudioData
+}
+
+func (c *AudioDataClient) mutate(ctx context.Context, m *AudioDataMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AudioDataCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AudioDataUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AudioDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AudioDataDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AudioData mutation op: %q", m.Op())
 	}
 }
 
@@ -3412,6 +3786,38 @@ func (c *MediaEntryClient) QueryArchivalookFeatured(_m *MediaEntry) *FeaturedMed
 	return query
 }
 
+// QueryASCIIData queries the ascii_data edge of a MediaEntry.
+func (c *MediaEntryClient) QueryASCIIData(_m *MediaEntry) *AsciiDataQuery {
+	query := (&AsciiDataClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
+			sqlgraph.To(asciidata.Table, asciidata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.ASCIIDataTable, mediaentry.ASCIIDataColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAudioData queries the audio_data edge of a MediaEntry.
+func (c *MediaEntryClient) QueryAudioData(_m *MediaEntry) *AudioDataQuery {
+	query := (&AudioDataClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
+			sqlgraph.To(audiodata.Table, audiodata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.AudioDataTable, mediaentry.AudioDataColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryBlogPostData queries the blog_post_data edge of a MediaEntry.
 func (c *MediaEntryClient) QueryBlogPostData(_m *MediaEntry) *BlogPostDataQuery {
 	query := (&BlogPostDataClient{config: c.config}).Query()
@@ -3444,6 +3850,22 @@ func (c *MediaEntryClient) QueryImageData(_m *MediaEntry) *ImageDataQuery {
 	return query
 }
 
+// QueryPdfData queries the pdf_data edge of a MediaEntry.
+func (c *MediaEntryClient) QueryPdfData(_m *MediaEntry) *PdfDataQuery {
+	query := (&PdfDataClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
+			sqlgraph.To(pdfdata.Table, pdfdata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.PdfDataTable, mediaentry.PdfDataColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QuerySecurityRating queries the security_rating edge of a MediaEntry.
 func (c *MediaEntryClient) QuerySecurityRating(_m *MediaEntry) *MediaSecurityQuery {
 	query := (&MediaSecurityClient{config: c.config}).Query()
@@ -3460,6 +3882,22 @@ func (c *MediaEntryClient) QuerySecurityRating(_m *MediaEntry) *MediaSecurityQue
 	return query
 }
 
+// QueryStlData queries the stl_data edge of a MediaEntry.
+func (c *MediaEntryClient) QueryStlData(_m *MediaEntry) *StlDataQuery {
+	query := (&StlDataClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
+			sqlgraph.To(stldata.Table, stldata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.StlDataTable, mediaentry.StlDataColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QuerySubtitleFiles queries the subtitle_files edge of a MediaEntry.
 func (c *MediaEntryClient) QuerySubtitleFiles(_m *MediaEntry) *MediaSubtitleFileQuery {
 	query := (&MediaSubtitleFileClient{config: c.config}).Query()
@@ -3469,6 +3907,22 @@ func (c *MediaEntryClient) QuerySubtitleFiles(_m *MediaEntry) *MediaSubtitleFile
 			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
 			sqlgraph.To(mediasubtitlefile.Table, mediasubtitlefile.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, mediaentry.SubtitleFilesTable, mediaentry.SubtitleFilesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVideoData queries the video_data edge of a MediaEntry.
+func (c *MediaEntryClient) QueryVideoData(_m *MediaEntry) *VideoDataQuery {
+	query := (&VideoDataClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, id),
+			sqlgraph.To(videodata.Table, videodata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.VideoDataTable, mediaentry.VideoDataColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4660,6 +5114,719 @@ func (c *OAuthClientClient) mutate(ctx context.Context, m *OAuthClientMutation) 
 	}
 }
 
+// OpenIDAssociationClient is a client for the OpenIDAssociation schema.
+type OpenIDAssociationClient struct {
+	config
+}
+
+// NewOpenIDAssociationClient returns a client for the OpenIDAssociation from the given config.
+func NewOpenIDAssociationClient(c config) *OpenIDAssociationClient {
+	return &OpenIDAssociationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `openidassociation.Hooks(f(g(h())))`.
+func (c *OpenIDAssociationClient) Use(hooks ...Hook) {
+	c.hooks.OpenIDAssociation = append(c.hooks.OpenIDAssociation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `openidassociation.Intercept(f(g(h())))`.
+func (c *OpenIDAssociationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OpenIDAssociation = append(c.inters.OpenIDAssociation, interceptors...)
+}
+
+// Create returns a builder for creating a OpenIDAssociation entity.
+func (c *OpenIDAssociationClient) Create() *OpenIDAssociationCreate {
+	mutation := newOpenIDAssociationMutation(c.config, OpCreate)
+	return &OpenIDAssociationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OpenIDAssociation entities.
+func (c *OpenIDAssociationClient) CreateBulk(builders ...*OpenIDAssociationCreate) *OpenIDAssociationCreateBulk {
+	return &OpenIDAssociationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OpenIDAssociationClient) MapCreateBulk(slice any, setFunc func(*OpenIDAssociationCreate, int)) *OpenIDAssociationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OpenIDAssociationCreateBulk{err: fmt.Errorf("calling to OpenIDAssociationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OpenIDAssociationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OpenIDAssociationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OpenIDAssociation.
+func (c *OpenIDAssociationClient) Update() *OpenIDAssociationUpdate {
+	mutation := newOpenIDAssociationMutation(c.config, OpUpdate)
+	return &OpenIDAssociationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OpenIDAssociationClient) UpdateOne(_m *OpenIDAssociation) *OpenIDAssociationUpdateOne {
+	mutation := newOpenIDAssociationMutation(c.config, OpUpdateOne, withOpenIDAssociation(_m))
+	return &OpenIDAssociationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OpenIDAssociationClient) UpdateOneID(id string) *OpenIDAssociationUpdateOne {
+	mutation := newOpenIDAssociationMutation(c.config, OpUpdateOne, withOpenIDAssociationID(id))
+	return &OpenIDAssociationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OpenIDAssociation.
+func (c *OpenIDAssociationClient) Delete() *OpenIDAssociationDelete {
+	mutation := newOpenIDAssociationMutation(c.config, OpDelete)
+	return &OpenIDAssociationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OpenIDAssociationClient) DeleteOne(_m *OpenIDAssociation) *OpenIDAssociationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OpenIDAssociationClient) DeleteOneID(id string) *OpenIDAssociationDeleteOne {
+	builder := c.Delete().Where(openidassociation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OpenIDAssociationDeleteOne{builder}
+}
+
+// Query returns a query builder for OpenIDAssociation.
+func (c *OpenIDAssociationClient) Query() *OpenIDAssociationQuery {
+	return &OpenIDAssociationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOpenIDAssociation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OpenIDAssociation entity by its id.
+func (c *OpenIDAssociationClient) Get(ctx context.Context, id string) (*OpenIDAssociation, error) {
+	return c.Query().Where(openidassociation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OpenIDAssociationClient) GetX(ctx context.Context, id string) *OpenIDAssociation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OpenIDAssociationClient) Hooks() []Hook {
+	return c.hooks.OpenIDAssociation
+}
+
+// Interceptors returns the client interceptors.
+func (c *OpenIDAssociationClient) Interceptors() []Interceptor {
+	return c.inters.OpenIDAssociation
+}
+
+func (c *OpenIDAssociationClient) mutate(ctx context.Context, m *OpenIDAssociationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OpenIDAssociationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OpenIDAssociationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OpenIDAssociationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OpenIDAssociationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OpenIDAssociation mutation op: %q", m.Op())
+	}
+}
+
+// OpenIDNonceClient is a client for the OpenIDNonce schema.
+type OpenIDNonceClient struct {
+	config
+}
+
+// NewOpenIDNonceClient returns a client for the OpenIDNonce from the given config.
+func NewOpenIDNonceClient(c config) *OpenIDNonceClient {
+	return &OpenIDNonceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `openidnonce.Hooks(f(g(h())))`.
+func (c *OpenIDNonceClient) Use(hooks ...Hook) {
+	c.hooks.OpenIDNonce = append(c.hooks.OpenIDNonce, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `openidnonce.Intercept(f(g(h())))`.
+func (c *OpenIDNonceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OpenIDNonce = append(c.inters.OpenIDNonce, interceptors...)
+}
+
+// Create returns a builder for creating a OpenIDNonce entity.
+func (c *OpenIDNonceClient) Create() *OpenIDNonceCreate {
+	mutation := newOpenIDNonceMutation(c.config, OpCreate)
+	return &OpenIDNonceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OpenIDNonce entities.
+func (c *OpenIDNonceClient) CreateBulk(builders ...*OpenIDNonceCreate) *OpenIDNonceCreateBulk {
+	return &OpenIDNonceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OpenIDNonceClient) MapCreateBulk(slice any, setFunc func(*OpenIDNonceCreate, int)) *OpenIDNonceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OpenIDNonceCreateBulk{err: fmt.Errorf("calling to OpenIDNonceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OpenIDNonceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OpenIDNonceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OpenIDNonce.
+func (c *OpenIDNonceClient) Update() *OpenIDNonceUpdate {
+	mutation := newOpenIDNonceMutation(c.config, OpUpdate)
+	return &OpenIDNonceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OpenIDNonceClient) UpdateOne(_m *OpenIDNonce) *OpenIDNonceUpdateOne {
+	mutation := newOpenIDNonceMutation(c.config, OpUpdateOne, withOpenIDNonce(_m))
+	return &OpenIDNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OpenIDNonceClient) UpdateOneID(id string) *OpenIDNonceUpdateOne {
+	mutation := newOpenIDNonceMutation(c.config, OpUpdateOne, withOpenIDNonceID(id))
+	return &OpenIDNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OpenIDNonce.
+func (c *OpenIDNonceClient) Delete() *OpenIDNonceDelete {
+	mutation := newOpenIDNonceMutation(c.config, OpDelete)
+	return &OpenIDNonceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OpenIDNonceClient) DeleteOne(_m *OpenIDNonce) *OpenIDNonceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OpenIDNonceClient) DeleteOneID(id string) *OpenIDNonceDeleteOne {
+	builder := c.Delete().Where(openidnonce.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OpenIDNonceDeleteOne{builder}
+}
+
+// Query returns a query builder for OpenIDNonce.
+func (c *OpenIDNonceClient) Query() *OpenIDNonceQuery {
+	return &OpenIDNonceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOpenIDNonce},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OpenIDNonce entity by its id.
+func (c *OpenIDNonceClient) Get(ctx context.Context, id string) (*OpenIDNonce, error) {
+	return c.Query().Where(openidnonce.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OpenIDNonceClient) GetX(ctx context.Context, id string) *OpenIDNonce {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OpenIDNonceClient) Hooks() []Hook {
+	return c.hooks.OpenIDNonce
+}
+
+// Interceptors returns the client interceptors.
+func (c *OpenIDNonceClient) Interceptors() []Interceptor {
+	return c.inters.OpenIDNonce
+}
+
+func (c *OpenIDNonceClient) mutate(ctx context.Context, m *OpenIDNonceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OpenIDNonceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OpenIDNonceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OpenIDNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OpenIDNonceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OpenIDNonce mutation op: %q", m.Op())
+	}
+}
+
+// OpenIDUserURLClient is a client for the OpenIDUserURL schema.
+type OpenIDUserURLClient struct {
+	config
+}
+
+// NewOpenIDUserURLClient returns a client for the OpenIDUserURL from the given config.
+func NewOpenIDUserURLClient(c config) *OpenIDUserURLClient {
+	return &OpenIDUserURLClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `openiduserurl.Hooks(f(g(h())))`.
+func (c *OpenIDUserURLClient) Use(hooks ...Hook) {
+	c.hooks.OpenIDUserURL = append(c.hooks.OpenIDUserURL, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `openiduserurl.Intercept(f(g(h())))`.
+func (c *OpenIDUserURLClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OpenIDUserURL = append(c.inters.OpenIDUserURL, interceptors...)
+}
+
+// Create returns a builder for creating a OpenIDUserURL entity.
+func (c *OpenIDUserURLClient) Create() *OpenIDUserURLCreate {
+	mutation := newOpenIDUserURLMutation(c.config, OpCreate)
+	return &OpenIDUserURLCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OpenIDUserURL entities.
+func (c *OpenIDUserURLClient) CreateBulk(builders ...*OpenIDUserURLCreate) *OpenIDUserURLCreateBulk {
+	return &OpenIDUserURLCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OpenIDUserURLClient) MapCreateBulk(slice any, setFunc func(*OpenIDUserURLCreate, int)) *OpenIDUserURLCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OpenIDUserURLCreateBulk{err: fmt.Errorf("calling to OpenIDUserURLClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OpenIDUserURLCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OpenIDUserURLCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OpenIDUserURL.
+func (c *OpenIDUserURLClient) Update() *OpenIDUserURLUpdate {
+	mutation := newOpenIDUserURLMutation(c.config, OpUpdate)
+	return &OpenIDUserURLUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OpenIDUserURLClient) UpdateOne(_m *OpenIDUserURL) *OpenIDUserURLUpdateOne {
+	mutation := newOpenIDUserURLMutation(c.config, OpUpdateOne, withOpenIDUserURL(_m))
+	return &OpenIDUserURLUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OpenIDUserURLClient) UpdateOneID(id int) *OpenIDUserURLUpdateOne {
+	mutation := newOpenIDUserURLMutation(c.config, OpUpdateOne, withOpenIDUserURLID(id))
+	return &OpenIDUserURLUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OpenIDUserURL.
+func (c *OpenIDUserURLClient) Delete() *OpenIDUserURLDelete {
+	mutation := newOpenIDUserURLMutation(c.config, OpDelete)
+	return &OpenIDUserURLDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OpenIDUserURLClient) DeleteOne(_m *OpenIDUserURL) *OpenIDUserURLDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OpenIDUserURLClient) DeleteOneID(id int) *OpenIDUserURLDeleteOne {
+	builder := c.Delete().Where(openiduserurl.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OpenIDUserURLDeleteOne{builder}
+}
+
+// Query returns a query builder for OpenIDUserURL.
+func (c *OpenIDUserURLClient) Query() *OpenIDUserURLQuery {
+	return &OpenIDUserURLQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOpenIDUserURL},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OpenIDUserURL entity by its id.
+func (c *OpenIDUserURLClient) Get(ctx context.Context, id int) (*OpenIDUserURL, error) {
+	return c.Query().Where(openiduserurl.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OpenIDUserURLClient) GetX(ctx context.Context, id int) *OpenIDUserURL {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a OpenIDUserURL.
+func (c *OpenIDUserURLClient) QueryUser(_m *OpenIDUserURL) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(openiduserurl.Table, openiduserurl.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, openiduserurl.UserTable, openiduserurl.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OpenIDUserURLClient) Hooks() []Hook {
+	return c.hooks.OpenIDUserURL
+}
+
+// Interceptors returns the client interceptors.
+func (c *OpenIDUserURLClient) Interceptors() []Interceptor {
+	return c.inters.OpenIDUserURL
+}
+
+func (c *OpenIDUserURLClient) mutate(ctx context.Context, m *OpenIDUserURLMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OpenIDUserURLCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OpenIDUserURLUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OpenIDUserURLUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OpenIDUserURLDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OpenIDUserURL mutation op: %q", m.Op())
+	}
+}
+
+// PdfDataClient is a client for the PdfData schema.
+type PdfDataClient struct {
+	config
+}
+
+// NewPdfDataClient returns a client for the PdfData from the given config.
+func NewPdfDataClient(c config) *PdfDataClient {
+	return &PdfDataClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pdfdata.Hooks(f(g(h())))`.
+func (c *PdfDataClient) Use(hooks ...Hook) {
+	c.hooks.PdfData = append(c.hooks.PdfData, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pdfdata.Intercept(f(g(h())))`.
+func (c *PdfDataClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PdfData = append(c.inters.PdfData, interceptors...)
+}
+
+// Create returns a builder for creating a PdfData entity.
+func (c *PdfDataClient) Create() *PdfDataCreate {
+	mutation := newPdfDataMutation(c.config, OpCreate)
+	return &PdfDataCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PdfData entities.
+func (c *PdfDataClient) CreateBulk(builders ...*PdfDataCreate) *PdfDataCreateBulk {
+	return &PdfDataCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PdfDataClient) MapCreateBulk(slice any, setFunc func(*PdfDataCreate, int)) *PdfDataCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PdfDataCreateBulk{err: fmt.Errorf("calling to PdfDataClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PdfDataCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PdfDataCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PdfData.
+func (c *PdfDataClient) Update() *PdfDataUpdate {
+	mutation := newPdfDataMutation(c.config, OpUpdate)
+	return &PdfDataUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PdfDataClient) UpdateOne(_m *PdfData) *PdfDataUpdateOne {
+	mutation := newPdfDataMutation(c.config, OpUpdateOne, withPdfData(_m))
+	return &PdfDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PdfDataClient) UpdateOneID(id int) *PdfDataUpdateOne {
+	mutation := newPdfDataMutation(c.config, OpUpdateOne, withPdfDataID(id))
+	return &PdfDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PdfData.
+func (c *PdfDataClient) Delete() *PdfDataDelete {
+	mutation := newPdfDataMutation(c.config, OpDelete)
+	return &PdfDataDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PdfDataClient) DeleteOne(_m *PdfData) *PdfDataDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PdfDataClient) DeleteOneID(id int) *PdfDataDeleteOne {
+	builder := c.Delete().Where(pdfdata.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PdfDataDeleteOne{builder}
+}
+
+// Query returns a query builder for PdfData.
+func (c *PdfDataClient) Query() *PdfDataQuery {
+	return &PdfDataQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePdfData},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PdfData entity by its id.
+func (c *PdfDataClient) Get(ctx context.Context, id int) (*PdfData, error) {
+	return c.Query().Where(pdfdata.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PdfDataClient) GetX(ctx context.Context, id int) *PdfData {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMediaEntry queries the media_entry edge of a PdfData.
+func (c *PdfDataClient) QueryMediaEntry(_m *PdfData) *MediaEntryQuery {
+	query := (&MediaEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pdfdata.Table, pdfdata.FieldID, id),
+			sqlgraph.To(mediaentry.Table, mediaentry.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, pdfdata.MediaEntryTable, pdfdata.MediaEntryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PdfDataClient) Hooks() []Hook {
+	return c.hooks.PdfData
+}
+
+// Interceptors returns the client interceptors.
+func (c *PdfDataClient) Interceptors() []Interceptor {
+	return c.inters.PdfData
+}
+
+func (c *PdfDataClient) mutate(ctx context.Context, m *PdfDataMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PdfDataCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PdfDataUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PdfDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PdfDataDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PdfData mutation op: %q", m.Op())
+	}
+}
+
+// PersonaUserEmailClient is a client for the PersonaUserEmail schema.
+type PersonaUserEmailClient struct {
+	config
+}
+
+// NewPersonaUserEmailClient returns a client for the PersonaUserEmail from the given config.
+func NewPersonaUserEmailClient(c config) *PersonaUserEmailClient {
+	return &PersonaUserEmailClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `personauseremail.Hooks(f(g(h())))`.
+func (c *PersonaUserEmailClient) Use(hooks ...Hook) {
+	c.hooks.PersonaUserEmail = append(c.hooks.PersonaUserEmail, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `personauseremail.Intercept(f(g(h())))`.
+func (c *PersonaUserEmailClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PersonaUserEmail = append(c.inters.PersonaUserEmail, interceptors...)
+}
+
+// Create returns a builder for creating a PersonaUserEmail entity.
+func (c *PersonaUserEmailClient) Create() *PersonaUserEmailCreate {
+	mutation := newPersonaUserEmailMutation(c.config, OpCreate)
+	return &PersonaUserEmailCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PersonaUserEmail entities.
+func (c *PersonaUserEmailClient) CreateBulk(builders ...*PersonaUserEmailCreate) *PersonaUserEmailCreateBulk {
+	return &PersonaUserEmailCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PersonaUserEmailClient) MapCreateBulk(slice any, setFunc func(*PersonaUserEmailCreate, int)) *PersonaUserEmailCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PersonaUserEmailCreateBulk{err: fmt.Errorf("calling to PersonaUserEmailClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PersonaUserEmailCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PersonaUserEmailCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PersonaUserEmail.
+func (c *PersonaUserEmailClient) Update() *PersonaUserEmailUpdate {
+	mutation := newPersonaUserEmailMutation(c.config, OpUpdate)
+	return &PersonaUserEmailUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PersonaUserEmailClient) UpdateOne(_m *PersonaUserEmail) *PersonaUserEmailUpdateOne {
+	mutation := newPersonaUserEmailMutation(c.config, OpUpdateOne, withPersonaUserEmail(_m))
+	return &PersonaUserEmailUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PersonaUserEmailClient) UpdateOneID(id int) *PersonaUserEmailUpdateOne {
+	mutation := newPersonaUserEmailMutation(c.config, OpUpdateOne, withPersonaUserEmailID(id))
+	return &PersonaUserEmailUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PersonaUserEmail.
+func (c *PersonaUserEmailClient) Delete() *PersonaUserEmailDelete {
+	mutation := newPersonaUserEmailMutation(c.config, OpDelete)
+	return &PersonaUserEmailDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PersonaUserEmailClient) DeleteOne(_m *PersonaUserEmail) *PersonaUserEmailDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PersonaUserEmailClient) DeleteOneID(id int) *PersonaUserEmailDeleteOne {
+	builder := c.Delete().Where(personauseremail.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PersonaUserEmailDeleteOne{builder}
+}
+
+// Query returns a query builder for PersonaUserEmail.
+func (c *PersonaUserEmailClient) Query() *PersonaUserEmailQuery {
+	return &PersonaUserEmailQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePersonaUserEmail},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PersonaUserEmail entity by its id.
+func (c *PersonaUserEmailClient) Get(ctx context.Context, id int) (*PersonaUserEmail, error) {
+	return c.Query().Where(personauseremail.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PersonaUserEmailClient) GetX(ctx context.Context, id int) *PersonaUserEmail {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a PersonaUserEmail.
+func (c *PersonaUserEmailClient) QueryUser(_m *PersonaUserEmail) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(personauseremail.Table, personauseremail.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, personauseremail.UserTable, personauseremail.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PersonaUserEmailClient) Hooks() []Hook {
+	return c.hooks.PersonaUserEmail
+}
+
+// Interceptors returns the client interceptors.
+func (c *PersonaUserEmailClient) Interceptors() []Interceptor {
+	return c.inters.PersonaUserEmail
+}
+
+func (c *PersonaUserEmailClient) mutate(ctx context.Context, m *PersonaUserEmailMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PersonaUserEmailCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PersonaUserEmailUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PersonaUserEmailUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PersonaUserEmailDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PersonaUserEmail mutation op: %q", m.Op())
+	}
+}
+
 // PrivilegeClient is a client for the Privilege schema.
 type PrivilegeClient struct {
 	config
@@ -5601,6 +6768,155 @@ func (c *RequestTokenClient) mutate(ctx context.Context, m *RequestTokenMutation
 	}
 }
 
+// StlDataClient is a client for the StlData schema.
+type StlDataClient struct {
+	config
+}
+
+// NewStlDataClient returns a client for the StlData from the given config.
+func NewStlDataClient(c config) *StlDataClient {
+	return &StlDataClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `stldata.Hooks(f(g(h())))`.
+func (c *StlDataClient) Use(hooks ...Hook) {
+	c.hooks.StlData = append(c.hooks.StlData, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `stldata.Intercept(f(g(h())))`.
+func (c *StlDataClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StlData = append(c.inters.StlData, interceptors...)
+}
+
+// Create returns a builder for creating a StlData entity.
+func (c *StlDataClient) Create() *StlDataCreate {
+	mutation := newStlDataMutation(c.config, OpCreate)
+	return &StlDataCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StlData entities.
+func (c *StlDataClient) CreateBulk(builders ...*StlDataCreate) *StlDataCreateBulk {
+	return &StlDataCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StlDataClient) MapCreateBulk(slice any, setFunc func(*StlDataCreate, int)) *StlDataCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StlDataCreateBulk{err: fmt.Errorf("calling to StlDataClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StlDataCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StlDataCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StlData.
+func (c *StlDataClient) Update() *StlDataUpdate {
+	mutation := newStlDataMutation(c.config, OpUpdate)
+	return &StlDataUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StlDataClient) UpdateOne(_m *StlData) *StlDataUpdateOne {
+	mutation := newStlDataMutation(c.config, OpUpdateOne, withStlData(_m))
+	return &StlDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StlDataClient) UpdateOneID(id int) *StlDataUpdateOne {
+	mutation := newStlDataMutation(c.config, OpUpdateOne, withStlDataID(id))
+	return &StlDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StlData.
+func (c *StlDataClient) Delete() *StlDataDelete {
+	mutation := newStlDataMutation(c.config, OpDelete)
+	return &StlDataDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StlDataClient) DeleteOne(_m *StlData) *StlDataDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StlDataClient) DeleteOneID(id int) *StlDataDeleteOne {
+	builder := c.Delete().Where(stldata.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StlDataDeleteOne{builder}
+}
+
+// Query returns a query builder for StlData.
+func (c *StlDataClient) Query() *StlDataQuery {
+	return &StlDataQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStlData},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StlData entity by its id.
+func (c *StlDataClient) Get(ctx context.Context, id int) (*StlData, error) {
+	return c.Query().Where(stldata.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StlDataClient) GetX(ctx context.Context, id int) *StlData {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMediaEntry queries the media_entry edge of a StlData.
+func (c *StlDataClient) QueryMediaEntry(_m *StlData) *MediaEntryQuery {
+	query := (&MediaEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(stldata.Table, stldata.FieldID, id),
+			sqlgraph.To(mediaentry.Table, mediaentry.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, stldata.MediaEntryTable, stldata.MediaEntryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *StlDataClient) Hooks() []Hook {
+	return c.hooks.StlData
+}
+
+// Interceptors returns the client interceptors.
+func (c *StlDataClient) Interceptors() []Interceptor {
+	return c.inters.StlData
+}
+
+func (c *StlDataClient) mutate(ctx context.Context, m *StlDataMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StlDataCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StlDataUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StlDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StlDataDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StlData mutation op: %q", m.Op())
+	}
+}
+
 // TagClient is a client for the Tag schema.
 type TagClient struct {
 	config
@@ -6135,6 +7451,38 @@ func (c *UserClient) QueryBlogs(_m *User) *BlogQuery {
 	return query
 }
 
+// QueryOpenidUrls queries the openid_urls edge of a User.
+func (c *UserClient) QueryOpenidUrls(_m *User) *OpenIDUserURLQuery {
+	query := (&OpenIDUserURLClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(openiduserurl.Table, openiduserurl.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OpenidUrlsTable, user.OpenidUrlsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPersonaEmails queries the persona_emails edge of a User.
+func (c *UserClient) QueryPersonaEmails(_m *User) *PersonaUserEmailQuery {
+	query := (&PersonaUserEmailClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(personauseremail.Table, personauseremail.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.PersonaEmailsTable, user.PersonaEmailsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryPrivilegeGrants queries the privilege_grants edge of a User.
 func (c *UserClient) QueryPrivilegeGrants(_m *User) *PrivilegeUserQuery {
 	query := (&PrivilegeUserClient{config: c.config}).Query()
@@ -6325,24 +7673,175 @@ func (c *UserBanClient) mutate(ctx context.Context, m *UserBanMutation) (Value, 
 	}
 }
 
+// VideoDataClient is a client for the VideoData schema.
+type VideoDataClient struct {
+	config
+}
+
+// NewVideoDataClient returns a client for the VideoData from the given config.
+func NewVideoDataClient(c config) *VideoDataClient {
+	return &VideoDataClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `videodata.Hooks(f(g(h())))`.
+func (c *VideoDataClient) Use(hooks ...Hook) {
+	c.hooks.VideoData = append(c.hooks.VideoData, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `videodata.Intercept(f(g(h())))`.
+func (c *VideoDataClient) Intercept(interceptors ...Interceptor) {
+	c.inters.VideoData = append(c.inters.VideoData, interceptors...)
+}
+
+// Create returns a builder for creating a VideoData entity.
+func (c *VideoDataClient) Create() *VideoDataCreate {
+	mutation := newVideoDataMutation(c.config, OpCreate)
+	return &VideoDataCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of VideoData entities.
+func (c *VideoDataClient) CreateBulk(builders ...*VideoDataCreate) *VideoDataCreateBulk {
+	return &VideoDataCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VideoDataClient) MapCreateBulk(slice any, setFunc func(*VideoDataCreate, int)) *VideoDataCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VideoDataCreateBulk{err: fmt.Errorf("calling to VideoDataClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VideoDataCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VideoDataCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for VideoData.
+func (c *VideoDataClient) Update() *VideoDataUpdate {
+	mutation := newVideoDataMutation(c.config, OpUpdate)
+	return &VideoDataUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VideoDataClient) UpdateOne(_m *VideoData) *VideoDataUpdateOne {
+	mutation := newVideoDataMutation(c.config, OpUpdateOne, withVideoData(_m))
+	return &VideoDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VideoDataClient) UpdateOneID(id int) *VideoDataUpdateOne {
+	mutation := newVideoDataMutation(c.config, OpUpdateOne, withVideoDataID(id))
+	return &VideoDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for VideoData.
+func (c *VideoDataClient) Delete() *VideoDataDelete {
+	mutation := newVideoDataMutation(c.config, OpDelete)
+	return &VideoDataDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VideoDataClient) DeleteOne(_m *VideoData) *VideoDataDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VideoDataClient) DeleteOneID(id int) *VideoDataDeleteOne {
+	builder := c.Delete().Where(videodata.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VideoDataDeleteOne{builder}
+}
+
+// Query returns a query builder for VideoData.
+func (c *VideoDataClient) Query() *VideoDataQuery {
+	return &VideoDataQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVideoData},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a VideoData entity by its id.
+func (c *VideoDataClient) Get(ctx context.Context, id int) (*VideoData, error) {
+	return c.Query().Where(videodata.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VideoDataClient) GetX(ctx context.Context, id int) *VideoData {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMediaEntry queries the media_entry edge of a VideoData.
+func (c *VideoDataClient) QueryMediaEntry(_m *VideoData) *MediaEntryQuery {
+	query := (&MediaEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(videodata.Table, videodata.FieldID, id),
+			sqlgraph.To(mediaentry.Table, mediaentry.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, videodata.MediaEntryTable, videodata.MediaEntryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *VideoDataClient) Hooks() []Hook {
+	return c.hooks.VideoData
+}
+
+// Interceptors returns the client interceptors.
+func (c *VideoDataClient) Interceptors() []Interceptor {
+	return c.inters.VideoData
+}
+
+func (c *VideoDataClient) mutate(ctx context.Context, m *VideoDataMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VideoDataCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VideoDataUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VideoDataUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VideoDataDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown VideoData mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AccessToken, Activity, AttachmentFile, Blog, BlogPostData, Collection,
-		CollectionItem, Comment, CommentSubscription, FeaturedMedia, FileKeyname,
-		Generator, GenericModelReference, Graveyard, ImageData, LocalUser, Location,
-		MediaEntry, MediaFile, MediaSecurity, MediaSubtitleFile, MediaTag,
-		MigrationData, NonceTimestamp, Notification, OAuthClient, Privilege,
-		PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken, Tag,
-		TextComment, User, UserBan []ent.Hook
+		AccessToken, Activity, AsciiData, AttachmentFile, AudioData, Blog, BlogPostData,
+		Collection, CollectionItem, Comment, CommentSubscription, FeaturedMedia,
+		FileKeyname, Generator, GenericModelReference, Graveyard, ImageData, LocalUser,
+		Location, MediaEntry, MediaFile, MediaSecurity, MediaSubtitleFile, MediaTag,
+		MigrationData, NonceTimestamp, Notification, OAuthClient, OpenIDAssociation,
+		OpenIDNonce, OpenIDUserURL, PdfData, PersonaUserEmail, Privilege,
+		PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken, StlData,
+		Tag, TextComment, User, UserBan, VideoData []ent.Hook
 	}
 	inters struct {
-		AccessToken, Activity, AttachmentFile, Blog, BlogPostData, Collection,
-		CollectionItem, Comment, CommentSubscription, FeaturedMedia, FileKeyname,
-		Generator, GenericModelReference, Graveyard, ImageData, LocalUser, Location,
-		MediaEntry, MediaFile, MediaSecurity, MediaSubtitleFile, MediaTag,
-		MigrationData, NonceTimestamp, Notification, OAuthClient, Privilege,
-		PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken, Tag,
-		TextComment, User, UserBan []ent.Interceptor
+		AccessToken, Activity, AsciiData, AttachmentFile, AudioData, Blog, BlogPostData,
+		Collection, CollectionItem, Comment, CommentSubscription, FeaturedMedia,
+		FileKeyname, Generator, GenericModelReference, Graveyard, ImageData, LocalUser,
+		Location, MediaEntry, MediaFile, MediaSecurity, MediaSubtitleFile, MediaTag,
+		MigrationData, NonceTimestamp, Notification, OAuthClient, OpenIDAssociation,
+		OpenIDNonce, OpenIDUserURL, PdfData, PersonaUserEmail, Privilege,
+		PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken, StlData,
+		Tag, TextComment, User, UserBan, VideoData []ent.Interceptor
 	}
 )

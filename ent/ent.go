@@ -14,7 +14,9 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/plugmig/plugmig/ent/accesstoken"
 	"github.com/plugmig/plugmig/ent/activity"
+	"github.com/plugmig/plugmig/ent/asciidata"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/audiodata"
 	"github.com/plugmig/plugmig/ent/blog"
 	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/collection"
@@ -38,16 +40,23 @@ import (
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
 	"github.com/plugmig/plugmig/ent/notification"
 	"github.com/plugmig/plugmig/ent/oauthclient"
+	"github.com/plugmig/plugmig/ent/openidassociation"
+	"github.com/plugmig/plugmig/ent/openidnonce"
+	"github.com/plugmig/plugmig/ent/openiduserurl"
+	"github.com/plugmig/plugmig/ent/pdfdata"
+	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/privilege"
 	"github.com/plugmig/plugmig/ent/privilegeuser"
 	"github.com/plugmig/plugmig/ent/processingmetadata"
 	"github.com/plugmig/plugmig/ent/remoteuser"
 	"github.com/plugmig/plugmig/ent/report"
 	"github.com/plugmig/plugmig/ent/requesttoken"
+	"github.com/plugmig/plugmig/ent/stldata"
 	"github.com/plugmig/plugmig/ent/tag"
 	"github.com/plugmig/plugmig/ent/textcomment"
 	"github.com/plugmig/plugmig/ent/user"
 	"github.com/plugmig/plugmig/ent/userban"
+	"github.com/plugmig/plugmig/ent/videodata"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -110,7 +119,9 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			accesstoken.Table:           accesstoken.ValidColumn,
 			activity.Table:              activity.ValidColumn,
+			asciidata.Table:             asciidata.ValidColumn,
 			attachmentfile.Table:        attachmentfile.ValidColumn,
+			audiodata.Table:             audiodata.ValidColumn,
 			blog.Table:                  blog.ValidColumn,
 			blogpostdata.Table:          blogpostdata.ValidColumn,
 			collection.Table:            collection.ValidColumn,
@@ -134,16 +145,23 @@ func checkColumn(t, c string) error {
 			noncetimestamp.Table:        noncetimestamp.ValidColumn,
 			notification.Table:          notification.ValidColumn,
 			oauthclient.Table:           oauthclient.ValidColumn,
+			openidassociation.Table:     openidassociation.ValidColumn,
+			openidnonce.Table:           openidnonce.ValidColumn,
+			openiduserurl.Table:         openiduserurl.ValidColumn,
+			pdfdata.Table:               pdfdata.ValidColumn,
+			personauseremail.Table:      personauseremail.ValidColumn,
 			privilege.Table:             privilege.ValidColumn,
 			privilegeuser.Table:         privilegeuser.ValidColumn,
 			processingmetadata.Table:    processingmetadata.ValidColumn,
 			remoteuser.Table:            remoteuser.ValidColumn,
 			report.Table:                report.ValidColumn,
 			requesttoken.Table:          requesttoken.ValidColumn,
+			stldata.Table:               stldata.ValidColumn,
 			tag.Table:                   tag.ValidColumn,
 			textcomment.Table:           textcomment.ValidColumn,
 			user.Table:                  user.ValidColumn,
 			userban.Table:               userban.ValidColumn,
+			videodata.Table:             videodata.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

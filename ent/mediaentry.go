@@ -9,12 +9,17 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/plugmig/plugmig/ent/asciidata"
+	"github.com/plugmig/plugmig/ent/audiodata"
 	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/imagedata"
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
 	"github.com/plugmig/plugmig/ent/mediasecurity"
+	"github.com/plugmig/plugmig/ent/pdfdata"
+	"github.com/plugmig/plugmig/ent/stldata"
 	"github.com/plugmig/plugmig/ent/user"
+	"github.com/plugmig/plugmig/ent/videodata"
 )
 
 // MediaEntry is the model entity for the MediaEntry schema.
@@ -86,19 +91,29 @@ type MediaEntryEdges struct {
 	CommentSubscriptions []*CommentSubscription `json:"comment_subscriptions,omitempty"`
 	// ArchivalookFeatured holds the value of the archivalook_featured edge.
 	ArchivalookFeatured []*FeaturedMedia `json:"archivalook_featured,omitempty"`
+	// ASCIIData holds the value of the ascii_data edge.
+	ASCIIData *AsciiData `json:"ascii_data,omitempty"`
+	// AudioData holds the value of the audio_data edge.
+	AudioData *AudioData `json:"audio_data,omitempty"`
 	// BlogPostData holds the value of the blog_post_data edge.
 	BlogPostData *BlogPostData `json:"blog_post_data,omitempty"`
 	// ImageData holds the value of the image_data edge.
 	ImageData *ImageData `json:"image_data,omitempty"`
+	// PdfData holds the value of the pdf_data edge.
+	PdfData *PdfData `json:"pdf_data,omitempty"`
 	// SecurityRating holds the value of the security_rating edge.
 	SecurityRating *MediaSecurity `json:"security_rating,omitempty"`
+	// StlData holds the value of the stl_data edge.
+	StlData *StlData `json:"stl_data,omitempty"`
 	// SubtitleFiles holds the value of the subtitle_files edge.
 	SubtitleFiles []*MediaSubtitleFile `json:"subtitle_files,omitempty"`
+	// VideoData holds the value of the video_data edge.
+	VideoData *VideoData `json:"video_data,omitempty"`
 	// MediaFiles holds the value of the media_files edge.
 	MediaFiles []*MediaFile `json:"media_files,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [13]bool
+	loadedTypes [18]bool
 }
 
 // ActorOrErr returns the Actor value or an error if the edge
@@ -177,12 +192,34 @@ func (e MediaEntryEdges) ArchivalookFeaturedOrErr() ([]*FeaturedMedia, error) {
 	return nil, &NotLoadedError{edge: "archivalook_featured"}
 }
 
+// ASCIIDataOrErr returns the ASCIIData value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MediaEntryEdges) ASCIIDataOrErr() (*AsciiData, error) {
+	if e.ASCIIData != nil {
+		return e.ASCIIData, nil
+	} else if e.loadedTypes[8] {
+		return nil, &NotFoundError{label: asciidata.Label}
+	}
+	return nil, &NotLoadedError{edge: "ascii_data"}
+}
+
+// AudioDataOrErr returns the AudioData value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MediaEntryEdges) AudioDataOrErr() (*AudioData, error) {
+	if e.AudioData != nil {
+		return e.AudioData, nil
+	} else if e.loadedTypes[9] {
+		return nil, &NotFoundError{label: audiodata.Label}
+	}
+	return nil, &NotLoadedError{edge: "audio_data"}
+}
+
 // BlogPostDataOrErr returns the BlogPostData value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e MediaEntryEdges) BlogPostDataOrErr() (*BlogPostData, error) {
 	if e.BlogPostData != nil {
 		return e.BlogPostData, nil
-	} else if e.loadedTypes[8] {
+	} else if e.loadedTypes[10] {
 		return nil, &NotFoundError{label: blogpostdata.Label}
 	}
 	return nil, &NotLoadedError{edge: "blog_post_data"}
@@ -193,10 +230,21 @@ func (e MediaEntryEdges) BlogPostDataOrErr() (*BlogPostData, error) {
 func (e MediaEntryEdges) ImageDataOrErr() (*ImageData, error) {
 	if e.ImageData != nil {
 		return e.ImageData, nil
-	} else if e.loadedTypes[9] {
+	} else if e.loadedTypes[11] {
 		return nil, &NotFoundError{label: imagedata.Label}
 	}
 	return nil, &NotLoadedError{edge: "image_data"}
+}
+
+// PdfDataOrErr returns the PdfData value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MediaEntryEdges) PdfDataOrErr() (*PdfData, error) {
+	if e.PdfData != nil {
+		return e.PdfData, nil
+	} else if e.loadedTypes[12] {
+		return nil, &NotFoundError{label: pdfdata.Label}
+	}
+	return nil, &NotLoadedError{edge: "pdf_data"}
 }
 
 // SecurityRatingOrErr returns the SecurityRating value or an error if the edge
@@ -204,25 +252,47 @@ func (e MediaEntryEdges) ImageDataOrErr() (*ImageData, error) {
 func (e MediaEntryEdges) SecurityRatingOrErr() (*MediaSecurity, error) {
 	if e.SecurityRating != nil {
 		return e.SecurityRating, nil
-	} else if e.loadedTypes[10] {
+	} else if e.loadedTypes[13] {
 		return nil, &NotFoundError{label: mediasecurity.Label}
 	}
 	return nil, &NotLoadedError{edge: "security_rating"}
 }
 
+// StlDataOrErr returns the StlData value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MediaEntryEdges) StlDataOrErr() (*StlData, error) {
+	if e.StlData != nil {
+		return e.StlData, nil
+	} else if e.loadedTypes[14] {
+		return nil, &NotFoundError{label: stldata.Label}
+	}
+	return nil, &NotLoadedError{edge: "stl_data"}
+}
+
 // SubtitleFilesOrErr returns the SubtitleFiles value or an error if the edge
 // was not loaded in eager-loading.
 func (e MediaEntryEdges) SubtitleFilesOrErr() ([]*MediaSubtitleFile, error) {
-	if e.loadedTypes[11] {
+	if e.loadedTypes[15] {
 		return e.SubtitleFiles, nil
 	}
 	return nil, &NotLoadedError{edge: "subtitle_files"}
 }
 
+// VideoDataOrErr returns the VideoData value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MediaEntryEdges) VideoDataOrErr() (*VideoData, error) {
+	if e.VideoData != nil {
+		return e.VideoData, nil
+	} else if e.loadedTypes[16] {
+		return nil, &NotFoundError{label: videodata.Label}
+	}
+	return nil, &NotLoadedError{edge: "video_data"}
+}
+
 // MediaFilesOrErr returns the MediaFiles value or an error if the edge
 // was not loaded in eager-loading.
 func (e MediaEntryEdges) MediaFilesOrErr() ([]*MediaFile, error) {
-	if e.loadedTypes[12] {
+	if e.loadedTypes[17] {
 		return e.MediaFiles, nil
 	}
 	return nil, &NotLoadedError{edge: "media_files"}
@@ -451,6 +521,16 @@ func (_m *MediaEntry) QueryArchivalookFeatured() *FeaturedMediaQuery {
 	return NewMediaEntryClient(_m.config).QueryArchivalookFeatured(_m)
 }
 
+// QueryASCIIData queries the "ascii_data" edge of the MediaEntry entity.
+func (_m *MediaEntry) QueryASCIIData() *AsciiDataQuery {
+	return NewMediaEntryClient(_m.config).QueryASCIIData(_m)
+}
+
+// QueryAudioData queries the "audio_data" edge of the MediaEntry entity.
+func (_m *MediaEntry) QueryAudioData() *AudioDataQuery {
+	return NewMediaEntryClient(_m.config).QueryAudioData(_m)
+}
+
 // QueryBlogPostData queries the "blog_post_data" edge of the MediaEntry entity.
 func (_m *MediaEntry) QueryBlogPostData() *BlogPostDataQuery {
 	return NewMediaEntryClient(_m.config).QueryBlogPostData(_m)
@@ -461,14 +541,29 @@ func (_m *MediaEntry) QueryImageData() *ImageDataQuery {
 	return NewMediaEntryClient(_m.config).QueryImageData(_m)
 }
 
+// QueryPdfData queries the "pdf_data" edge of the MediaEntry entity.
+func (_m *MediaEntry) QueryPdfData() *PdfDataQuery {
+	return NewMediaEntryClient(_m.config).QueryPdfData(_m)
+}
+
 // QuerySecurityRating queries the "security_rating" edge of the MediaEntry entity.
 func (_m *MediaEntry) QuerySecurityRating() *MediaSecurityQuery {
 	return NewMediaEntryClient(_m.config).QuerySecurityRating(_m)
 }
 
+// QueryStlData queries the "stl_data" edge of the MediaEntry entity.
+func (_m *MediaEntry) QueryStlData() *StlDataQuery {
+	return NewMediaEntryClient(_m.config).QueryStlData(_m)
+}
+
 // QuerySubtitleFiles queries the "subtitle_files" edge of the MediaEntry entity.
 func (_m *MediaEntry) QuerySubtitleFiles() *MediaSubtitleFileQuery {
 	return NewMediaEntryClient(_m.config).QuerySubtitleFiles(_m)
+}
+
+// QueryVideoData queries the "video_data" edge of the MediaEntry entity.
+func (_m *MediaEntry) QueryVideoData() *VideoDataQuery {
+	return NewMediaEntryClient(_m.config).QueryVideoData(_m)
 }
 
 // QueryMediaFiles queries the "media_files" edge of the MediaEntry entity.

@@ -10,7 +10,9 @@ import (
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/plugmig/plugmig/ent/asciidata"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/audiodata"
 	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/commentsubscription"
 	"github.com/plugmig/plugmig/ent/featuredmedia"
@@ -21,8 +23,11 @@ import (
 	"github.com/plugmig/plugmig/ent/mediasecurity"
 	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
+	"github.com/plugmig/plugmig/ent/pdfdata"
 	"github.com/plugmig/plugmig/ent/processingmetadata"
+	"github.com/plugmig/plugmig/ent/stldata"
 	"github.com/plugmig/plugmig/ent/user"
+	"github.com/plugmig/plugmig/ent/videodata"
 )
 
 // MediaEntryCreate is the builder for creating a MediaEntry entity.
@@ -394,6 +399,44 @@ func (_c *MediaEntryCreate) AddArchivalookFeatured(v ...*FeaturedMedia) *MediaEn
 	return _c.AddArchivalookFeaturedIDs(ids...)
 }
 
+// SetASCIIDataID sets the "ascii_data" edge to the AsciiData entity by ID.
+func (_c *MediaEntryCreate) SetASCIIDataID(id int) *MediaEntryCreate {
+	_c.mutation.SetASCIIDataID(id)
+	return _c
+}
+
+// SetNillableASCIIDataID sets the "ascii_data" edge to the AsciiData entity by ID if the given value is not nil.
+func (_c *MediaEntryCreate) SetNillableASCIIDataID(id *int) *MediaEntryCreate {
+	if id != nil {
+		_c = _c.SetASCIIDataID(*id)
+	}
+	return _c
+}
+
+// SetASCIIData sets the "ascii_data" edge to the AsciiData entity.
+func (_c *MediaEntryCreate) SetASCIIData(v *AsciiData) *MediaEntryCreate {
+	return _c.SetASCIIDataID(v.ID)
+}
+
+// SetAudioDataID sets the "audio_data" edge to the AudioData entity by ID.
+func (_c *MediaEntryCreate) SetAudioDataID(id int) *MediaEntryCreate {
+	_c.mutation.SetAudioDataID(id)
+	return _c
+}
+
+// SetNillableAudioDataID sets the "audio_data" edge to the AudioData entity by ID if the given value is not nil.
+func (_c *MediaEntryCreate) SetNillableAudioDataID(id *int) *MediaEntryCreate {
+	if id != nil {
+		_c = _c.SetAudioDataID(*id)
+	}
+	return _c
+}
+
+// SetAudioData sets the "audio_data" edge to the AudioData entity.
+func (_c *MediaEntryCreate) SetAudioData(v *AudioData) *MediaEntryCreate {
+	return _c.SetAudioDataID(v.ID)
+}
+
 // SetBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID.
 func (_c *MediaEntryCreate) SetBlogPostDataID(id int) *MediaEntryCreate {
 	_c.mutation.SetBlogPostDataID(id)
@@ -432,6 +475,25 @@ func (_c *MediaEntryCreate) SetImageData(v *ImageData) *MediaEntryCreate {
 	return _c.SetImageDataID(v.ID)
 }
 
+// SetPdfDataID sets the "pdf_data" edge to the PdfData entity by ID.
+func (_c *MediaEntryCreate) SetPdfDataID(id int) *MediaEntryCreate {
+	_c.mutation.SetPdfDataID(id)
+	return _c
+}
+
+// SetNillablePdfDataID sets the "pdf_data" edge to the PdfData entity by ID if the given value is not nil.
+func (_c *MediaEntryCreate) SetNillablePdfDataID(id *int) *MediaEntryCreate {
+	if id != nil {
+		_c = _c.SetPdfDataID(*id)
+	}
+	return _c
+}
+
+// SetPdfData sets the "pdf_data" edge to the PdfData entity.
+func (_c *MediaEntryCreate) SetPdfData(v *PdfData) *MediaEntryCreate {
+	return _c.SetPdfDataID(v.ID)
+}
+
 // SetSecurityRatingID sets the "security_rating" edge to the MediaSecurity entity by ID.
 func (_c *MediaEntryCreate) SetSecurityRatingID(id int) *MediaEntryCreate {
 	_c.mutation.SetSecurityRatingID(id)
@@ -451,6 +513,25 @@ func (_c *MediaEntryCreate) SetSecurityRating(v *MediaSecurity) *MediaEntryCreat
 	return _c.SetSecurityRatingID(v.ID)
 }
 
+// SetStlDataID sets the "stl_data" edge to the StlData entity by ID.
+func (_c *MediaEntryCreate) SetStlDataID(id int) *MediaEntryCreate {
+	_c.mutation.SetStlDataID(id)
+	return _c
+}
+
+// SetNillableStlDataID sets the "stl_data" edge to the StlData entity by ID if the given value is not nil.
+func (_c *MediaEntryCreate) SetNillableStlDataID(id *int) *MediaEntryCreate {
+	if id != nil {
+		_c = _c.SetStlDataID(*id)
+	}
+	return _c
+}
+
+// SetStlData sets the "stl_data" edge to the StlData entity.
+func (_c *MediaEntryCreate) SetStlData(v *StlData) *MediaEntryCreate {
+	return _c.SetStlDataID(v.ID)
+}
+
 // AddSubtitleFileIDs adds the "subtitle_files" edge to the MediaSubtitleFile entity by IDs.
 func (_c *MediaEntryCreate) AddSubtitleFileIDs(ids ...int) *MediaEntryCreate {
 	_c.mutation.AddSubtitleFileIDs(ids...)
@@ -464,6 +545,25 @@ func (_c *MediaEntryCreate) AddSubtitleFiles(v ...*MediaSubtitleFile) *MediaEntr
 		ids[i] = v[i].ID
 	}
 	return _c.AddSubtitleFileIDs(ids...)
+}
+
+// SetVideoDataID sets the "video_data" edge to the VideoData entity by ID.
+func (_c *MediaEntryCreate) SetVideoDataID(id int) *MediaEntryCreate {
+	_c.mutation.SetVideoDataID(id)
+	return _c
+}
+
+// SetNillableVideoDataID sets the "video_data" edge to the VideoData entity by ID if the given value is not nil.
+func (_c *MediaEntryCreate) SetNillableVideoDataID(id *int) *MediaEntryCreate {
+	if id != nil {
+		_c = _c.SetVideoDataID(*id)
+	}
+	return _c
+}
+
+// SetVideoData sets the "video_data" edge to the VideoData entity.
+func (_c *MediaEntryCreate) SetVideoData(v *VideoData) *MediaEntryCreate {
+	return _c.SetVideoDataID(v.ID)
 }
 
 // Mutation returns the MediaEntryMutation object of the builder.
@@ -792,6 +892,38 @@ func (_c *MediaEntryCreate) createSpec() (*MediaEntry, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.ASCIIDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.ASCIIDataTable,
+			Columns: []string{mediaentry.ASCIIDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(asciidata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AudioDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.AudioDataTable,
+			Columns: []string{mediaentry.AudioDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(audiodata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.BlogPostDataIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -824,6 +956,22 @@ func (_c *MediaEntryCreate) createSpec() (*MediaEntry, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.PdfDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.PdfDataTable,
+			Columns: []string{mediaentry.PdfDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pdfdata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.SecurityRatingIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -840,6 +988,22 @@ func (_c *MediaEntryCreate) createSpec() (*MediaEntry, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.StlDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.StlDataTable,
+			Columns: []string{mediaentry.StlDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stldata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.SubtitleFilesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -849,6 +1013,22 @@ func (_c *MediaEntryCreate) createSpec() (*MediaEntry, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.VideoDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.VideoDataTable,
+			Columns: []string{mediaentry.VideoDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(videodata.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -12,7 +12,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/plugmig/plugmig/ent/asciidata"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/audiodata"
 	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/commentsubscription"
 	"github.com/plugmig/plugmig/ent/featuredmedia"
@@ -24,9 +26,12 @@ import (
 	"github.com/plugmig/plugmig/ent/mediasecurity"
 	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
+	"github.com/plugmig/plugmig/ent/pdfdata"
 	"github.com/plugmig/plugmig/ent/predicate"
 	"github.com/plugmig/plugmig/ent/processingmetadata"
+	"github.com/plugmig/plugmig/ent/stldata"
 	"github.com/plugmig/plugmig/ent/user"
+	"github.com/plugmig/plugmig/ent/videodata"
 )
 
 // MediaEntryQuery is the builder for querying MediaEntry entities.
@@ -44,10 +49,15 @@ type MediaEntryQuery struct {
 	withProcessingMetadata   *ProcessingMetadataQuery
 	withCommentSubscriptions *CommentSubscriptionQuery
 	withArchivalookFeatured  *FeaturedMediaQuery
+	withASCIIData            *AsciiDataQuery
+	withAudioData            *AudioDataQuery
 	withBlogPostData         *BlogPostDataQuery
 	withImageData            *ImageDataQuery
+	withPdfData              *PdfDataQuery
 	withSecurityRating       *MediaSecurityQuery
+	withStlData              *StlDataQuery
 	withSubtitleFiles        *MediaSubtitleFileQuery
+	withVideoData            *VideoDataQuery
 	withMediaFiles           *MediaFileQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -261,6 +271,50 @@ func (_q *MediaEntryQuery) QueryArchivalookFeatured() *FeaturedMediaQuery {
 	return query
 }
 
+// QueryASCIIData chains the current query on the "ascii_data" edge.
+func (_q *MediaEntryQuery) QueryASCIIData() *AsciiDataQuery {
+	query := (&AsciiDataClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
+			sqlgraph.To(asciidata.Table, asciidata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.ASCIIDataTable, mediaentry.ASCIIDataColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAudioData chains the current query on the "audio_data" edge.
+func (_q *MediaEntryQuery) QueryAudioData() *AudioDataQuery {
+	query := (&AudioDataClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
+			sqlgraph.To(audiodata.Table, audiodata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.AudioDataTable, mediaentry.AudioDataColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryBlogPostData chains the current query on the "blog_post_data" edge.
 func (_q *MediaEntryQuery) QueryBlogPostData() *BlogPostDataQuery {
 	query := (&BlogPostDataClient{config: _q.config}).Query()
@@ -305,6 +359,28 @@ func (_q *MediaEntryQuery) QueryImageData() *ImageDataQuery {
 	return query
 }
 
+// QueryPdfData chains the current query on the "pdf_data" edge.
+func (_q *MediaEntryQuery) QueryPdfData() *PdfDataQuery {
+	query := (&PdfDataClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
+			sqlgraph.To(pdfdata.Table, pdfdata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.PdfDataTable, mediaentry.PdfDataColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QuerySecurityRating chains the current query on the "security_rating" edge.
 func (_q *MediaEntryQuery) QuerySecurityRating() *MediaSecurityQuery {
 	query := (&MediaSecurityClient{config: _q.config}).Query()
@@ -327,6 +403,28 @@ func (_q *MediaEntryQuery) QuerySecurityRating() *MediaSecurityQuery {
 	return query
 }
 
+// QueryStlData chains the current query on the "stl_data" edge.
+func (_q *MediaEntryQuery) QueryStlData() *StlDataQuery {
+	query := (&StlDataClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
+			sqlgraph.To(stldata.Table, stldata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.StlDataTable, mediaentry.StlDataColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QuerySubtitleFiles chains the current query on the "subtitle_files" edge.
 func (_q *MediaEntryQuery) QuerySubtitleFiles() *MediaSubtitleFileQuery {
 	query := (&MediaSubtitleFileClient{config: _q.config}).Query()
@@ -342,6 +440,28 @@ func (_q *MediaEntryQuery) QuerySubtitleFiles() *MediaSubtitleFileQuery {
 			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
 			sqlgraph.To(mediasubtitlefile.Table, mediasubtitlefile.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, mediaentry.SubtitleFilesTable, mediaentry.SubtitleFilesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryVideoData chains the current query on the "video_data" edge.
+func (_q *MediaEntryQuery) QueryVideoData() *VideoDataQuery {
+	query := (&VideoDataClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(mediaentry.Table, mediaentry.FieldID, selector),
+			sqlgraph.To(videodata.Table, videodata.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, mediaentry.VideoDataTable, mediaentry.VideoDataColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -571,10 +691,15 @@ func (_q *MediaEntryQuery) Clone() *MediaEntryQuery {
 		withProcessingMetadata:   _q.withProcessingMetadata.Clone(),
 		withCommentSubscriptions: _q.withCommentSubscriptions.Clone(),
 		withArchivalookFeatured:  _q.withArchivalookFeatured.Clone(),
+		withASCIIData:            _q.withASCIIData.Clone(),
+		withAudioData:            _q.withAudioData.Clone(),
 		withBlogPostData:         _q.withBlogPostData.Clone(),
 		withImageData:            _q.withImageData.Clone(),
+		withPdfData:              _q.withPdfData.Clone(),
 		withSecurityRating:       _q.withSecurityRating.Clone(),
+		withStlData:              _q.withStlData.Clone(),
 		withSubtitleFiles:        _q.withSubtitleFiles.Clone(),
+		withVideoData:            _q.withVideoData.Clone(),
 		withMediaFiles:           _q.withMediaFiles.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -670,6 +795,28 @@ func (_q *MediaEntryQuery) WithArchivalookFeatured(opts ...func(*FeaturedMediaQu
 	return _q
 }
 
+// WithASCIIData tells the query-builder to eager-load the nodes that are connected to
+// the "ascii_data" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MediaEntryQuery) WithASCIIData(opts ...func(*AsciiDataQuery)) *MediaEntryQuery {
+	query := (&AsciiDataClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withASCIIData = query
+	return _q
+}
+
+// WithAudioData tells the query-builder to eager-load the nodes that are connected to
+// the "audio_data" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MediaEntryQuery) WithAudioData(opts ...func(*AudioDataQuery)) *MediaEntryQuery {
+	query := (&AudioDataClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAudioData = query
+	return _q
+}
+
 // WithBlogPostData tells the query-builder to eager-load the nodes that are connected to
 // the "blog_post_data" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *MediaEntryQuery) WithBlogPostData(opts ...func(*BlogPostDataQuery)) *MediaEntryQuery {
@@ -692,6 +839,17 @@ func (_q *MediaEntryQuery) WithImageData(opts ...func(*ImageDataQuery)) *MediaEn
 	return _q
 }
 
+// WithPdfData tells the query-builder to eager-load the nodes that are connected to
+// the "pdf_data" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MediaEntryQuery) WithPdfData(opts ...func(*PdfDataQuery)) *MediaEntryQuery {
+	query := (&PdfDataClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPdfData = query
+	return _q
+}
+
 // WithSecurityRating tells the query-builder to eager-load the nodes that are connected to
 // the "security_rating" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *MediaEntryQuery) WithSecurityRating(opts ...func(*MediaSecurityQuery)) *MediaEntryQuery {
@@ -703,6 +861,17 @@ func (_q *MediaEntryQuery) WithSecurityRating(opts ...func(*MediaSecurityQuery))
 	return _q
 }
 
+// WithStlData tells the query-builder to eager-load the nodes that are connected to
+// the "stl_data" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MediaEntryQuery) WithStlData(opts ...func(*StlDataQuery)) *MediaEntryQuery {
+	query := (&StlDataClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withStlData = query
+	return _q
+}
+
 // WithSubtitleFiles tells the query-builder to eager-load the nodes that are connected to
 // the "subtitle_files" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *MediaEntryQuery) WithSubtitleFiles(opts ...func(*MediaSubtitleFileQuery)) *MediaEntryQuery {
@@ -711,6 +880,17 @@ func (_q *MediaEntryQuery) WithSubtitleFiles(opts ...func(*MediaSubtitleFileQuer
 		opt(query)
 	}
 	_q.withSubtitleFiles = query
+	return _q
+}
+
+// WithVideoData tells the query-builder to eager-load the nodes that are connected to
+// the "video_data" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MediaEntryQuery) WithVideoData(opts ...func(*VideoDataQuery)) *MediaEntryQuery {
+	query := (&VideoDataClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withVideoData = query
 	return _q
 }
 
@@ -803,7 +983,7 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 	var (
 		nodes       = []*MediaEntry{}
 		_spec       = _q.querySpec()
-		loadedTypes = [13]bool{
+		loadedTypes = [18]bool{
 			_q.withActor != nil,
 			_q.withLocation != nil,
 			_q.withFiles != nil,
@@ -812,10 +992,15 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			_q.withProcessingMetadata != nil,
 			_q.withCommentSubscriptions != nil,
 			_q.withArchivalookFeatured != nil,
+			_q.withASCIIData != nil,
+			_q.withAudioData != nil,
 			_q.withBlogPostData != nil,
 			_q.withImageData != nil,
+			_q.withPdfData != nil,
 			_q.withSecurityRating != nil,
+			_q.withStlData != nil,
 			_q.withSubtitleFiles != nil,
+			_q.withVideoData != nil,
 			_q.withMediaFiles != nil,
 		}
 	)
@@ -897,6 +1082,18 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			return nil, err
 		}
 	}
+	if query := _q.withASCIIData; query != nil {
+		if err := _q.loadASCIIData(ctx, query, nodes, nil,
+			func(n *MediaEntry, e *AsciiData) { n.Edges.ASCIIData = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAudioData; query != nil {
+		if err := _q.loadAudioData(ctx, query, nodes, nil,
+			func(n *MediaEntry, e *AudioData) { n.Edges.AudioData = e }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withBlogPostData; query != nil {
 		if err := _q.loadBlogPostData(ctx, query, nodes, nil,
 			func(n *MediaEntry, e *BlogPostData) { n.Edges.BlogPostData = e }); err != nil {
@@ -909,9 +1106,21 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			return nil, err
 		}
 	}
+	if query := _q.withPdfData; query != nil {
+		if err := _q.loadPdfData(ctx, query, nodes, nil,
+			func(n *MediaEntry, e *PdfData) { n.Edges.PdfData = e }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withSecurityRating; query != nil {
 		if err := _q.loadSecurityRating(ctx, query, nodes, nil,
 			func(n *MediaEntry, e *MediaSecurity) { n.Edges.SecurityRating = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withStlData; query != nil {
+		if err := _q.loadStlData(ctx, query, nodes, nil,
+			func(n *MediaEntry, e *StlData) { n.Edges.StlData = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -919,6 +1128,12 @@ func (_q *MediaEntryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 		if err := _q.loadSubtitleFiles(ctx, query, nodes,
 			func(n *MediaEntry) { n.Edges.SubtitleFiles = []*MediaSubtitleFile{} },
 			func(n *MediaEntry, e *MediaSubtitleFile) { n.Edges.SubtitleFiles = append(n.Edges.SubtitleFiles, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withVideoData; query != nil {
+		if err := _q.loadVideoData(ctx, query, nodes, nil,
+			func(n *MediaEntry, e *VideoData) { n.Edges.VideoData = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -1204,6 +1419,62 @@ func (_q *MediaEntryQuery) loadArchivalookFeatured(ctx context.Context, query *F
 	}
 	return nil
 }
+func (_q *MediaEntryQuery) loadASCIIData(ctx context.Context, query *AsciiDataQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *AsciiData)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*MediaEntry)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	query.withFKs = true
+	query.Where(predicate.AsciiData(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(mediaentry.ASCIIDataColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.media_entry
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "media_entry" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "media_entry" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MediaEntryQuery) loadAudioData(ctx context.Context, query *AudioDataQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *AudioData)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*MediaEntry)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	query.withFKs = true
+	query.Where(predicate.AudioData(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(mediaentry.AudioDataColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.media_entry
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "media_entry" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "media_entry" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *MediaEntryQuery) loadBlogPostData(ctx context.Context, query *BlogPostDataQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *BlogPostData)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*MediaEntry)
@@ -1260,6 +1531,34 @@ func (_q *MediaEntryQuery) loadImageData(ctx context.Context, query *ImageDataQu
 	}
 	return nil
 }
+func (_q *MediaEntryQuery) loadPdfData(ctx context.Context, query *PdfDataQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *PdfData)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*MediaEntry)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	query.withFKs = true
+	query.Where(predicate.PdfData(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(mediaentry.PdfDataColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.media_entry
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "media_entry" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "media_entry" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *MediaEntryQuery) loadSecurityRating(ctx context.Context, query *MediaSecurityQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *MediaSecurity)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*MediaEntry)
@@ -1270,6 +1569,34 @@ func (_q *MediaEntryQuery) loadSecurityRating(ctx context.Context, query *MediaS
 	query.withFKs = true
 	query.Where(predicate.MediaSecurity(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(mediaentry.SecurityRatingColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.media_entry
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "media_entry" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "media_entry" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MediaEntryQuery) loadStlData(ctx context.Context, query *StlDataQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *StlData)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*MediaEntry)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	query.withFKs = true
+	query.Where(predicate.StlData(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(mediaentry.StlDataColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1313,6 +1640,34 @@ func (_q *MediaEntryQuery) loadSubtitleFiles(ctx context.Context, query *MediaSu
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "media_entry_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MediaEntryQuery) loadVideoData(ctx context.Context, query *VideoDataQuery, nodes []*MediaEntry, init func(*MediaEntry), assign func(*MediaEntry, *VideoData)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*MediaEntry)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	query.withFKs = true
+	query.Where(predicate.VideoData(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(mediaentry.VideoDataColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.media_entry
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "media_entry" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "media_entry" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -11,7 +11,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/plugmig/plugmig/ent/asciidata"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/audiodata"
 	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/commentsubscription"
 	"github.com/plugmig/plugmig/ent/featuredmedia"
@@ -22,9 +24,12 @@ import (
 	"github.com/plugmig/plugmig/ent/mediasecurity"
 	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/mediatag"
+	"github.com/plugmig/plugmig/ent/pdfdata"
 	"github.com/plugmig/plugmig/ent/predicate"
 	"github.com/plugmig/plugmig/ent/processingmetadata"
+	"github.com/plugmig/plugmig/ent/stldata"
 	"github.com/plugmig/plugmig/ent/user"
+	"github.com/plugmig/plugmig/ent/videodata"
 )
 
 // MediaEntryUpdate is the builder for updating MediaEntry entities.
@@ -525,6 +530,44 @@ func (_u *MediaEntryUpdate) AddArchivalookFeatured(v ...*FeaturedMedia) *MediaEn
 	return _u.AddArchivalookFeaturedIDs(ids...)
 }
 
+// SetASCIIDataID sets the "ascii_data" edge to the AsciiData entity by ID.
+func (_u *MediaEntryUpdate) SetASCIIDataID(id int) *MediaEntryUpdate {
+	_u.mutation.SetASCIIDataID(id)
+	return _u
+}
+
+// SetNillableASCIIDataID sets the "ascii_data" edge to the AsciiData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdate) SetNillableASCIIDataID(id *int) *MediaEntryUpdate {
+	if id != nil {
+		_u = _u.SetASCIIDataID(*id)
+	}
+	return _u
+}
+
+// SetASCIIData sets the "ascii_data" edge to the AsciiData entity.
+func (_u *MediaEntryUpdate) SetASCIIData(v *AsciiData) *MediaEntryUpdate {
+	return _u.SetASCIIDataID(v.ID)
+}
+
+// SetAudioDataID sets the "audio_data" edge to the AudioData entity by ID.
+func (_u *MediaEntryUpdate) SetAudioDataID(id int) *MediaEntryUpdate {
+	_u.mutation.SetAudioDataID(id)
+	return _u
+}
+
+// SetNillableAudioDataID sets the "audio_data" edge to the AudioData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdate) SetNillableAudioDataID(id *int) *MediaEntryUpdate {
+	if id != nil {
+		_u = _u.SetAudioDataID(*id)
+	}
+	return _u
+}
+
+// SetAudioData sets the "audio_data" edge to the AudioData entity.
+func (_u *MediaEntryUpdate) SetAudioData(v *AudioData) *MediaEntryUpdate {
+	return _u.SetAudioDataID(v.ID)
+}
+
 // SetBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID.
 func (_u *MediaEntryUpdate) SetBlogPostDataID(id int) *MediaEntryUpdate {
 	_u.mutation.SetBlogPostDataID(id)
@@ -563,6 +606,25 @@ func (_u *MediaEntryUpdate) SetImageData(v *ImageData) *MediaEntryUpdate {
 	return _u.SetImageDataID(v.ID)
 }
 
+// SetPdfDataID sets the "pdf_data" edge to the PdfData entity by ID.
+func (_u *MediaEntryUpdate) SetPdfDataID(id int) *MediaEntryUpdate {
+	_u.mutation.SetPdfDataID(id)
+	return _u
+}
+
+// SetNillablePdfDataID sets the "pdf_data" edge to the PdfData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdate) SetNillablePdfDataID(id *int) *MediaEntryUpdate {
+	if id != nil {
+		_u = _u.SetPdfDataID(*id)
+	}
+	return _u
+}
+
+// SetPdfData sets the "pdf_data" edge to the PdfData entity.
+func (_u *MediaEntryUpdate) SetPdfData(v *PdfData) *MediaEntryUpdate {
+	return _u.SetPdfDataID(v.ID)
+}
+
 // SetSecurityRatingID sets the "security_rating" edge to the MediaSecurity entity by ID.
 func (_u *MediaEntryUpdate) SetSecurityRatingID(id int) *MediaEntryUpdate {
 	_u.mutation.SetSecurityRatingID(id)
@@ -582,6 +644,25 @@ func (_u *MediaEntryUpdate) SetSecurityRating(v *MediaSecurity) *MediaEntryUpdat
 	return _u.SetSecurityRatingID(v.ID)
 }
 
+// SetStlDataID sets the "stl_data" edge to the StlData entity by ID.
+func (_u *MediaEntryUpdate) SetStlDataID(id int) *MediaEntryUpdate {
+	_u.mutation.SetStlDataID(id)
+	return _u
+}
+
+// SetNillableStlDataID sets the "stl_data" edge to the StlData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdate) SetNillableStlDataID(id *int) *MediaEntryUpdate {
+	if id != nil {
+		_u = _u.SetStlDataID(*id)
+	}
+	return _u
+}
+
+// SetStlData sets the "stl_data" edge to the StlData entity.
+func (_u *MediaEntryUpdate) SetStlData(v *StlData) *MediaEntryUpdate {
+	return _u.SetStlDataID(v.ID)
+}
+
 // AddSubtitleFileIDs adds the "subtitle_files" edge to the MediaSubtitleFile entity by IDs.
 func (_u *MediaEntryUpdate) AddSubtitleFileIDs(ids ...int) *MediaEntryUpdate {
 	_u.mutation.AddSubtitleFileIDs(ids...)
@@ -595,6 +676,25 @@ func (_u *MediaEntryUpdate) AddSubtitleFiles(v ...*MediaSubtitleFile) *MediaEntr
 		ids[i] = v[i].ID
 	}
 	return _u.AddSubtitleFileIDs(ids...)
+}
+
+// SetVideoDataID sets the "video_data" edge to the VideoData entity by ID.
+func (_u *MediaEntryUpdate) SetVideoDataID(id int) *MediaEntryUpdate {
+	_u.mutation.SetVideoDataID(id)
+	return _u
+}
+
+// SetNillableVideoDataID sets the "video_data" edge to the VideoData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdate) SetNillableVideoDataID(id *int) *MediaEntryUpdate {
+	if id != nil {
+		_u = _u.SetVideoDataID(*id)
+	}
+	return _u
+}
+
+// SetVideoData sets the "video_data" edge to the VideoData entity.
+func (_u *MediaEntryUpdate) SetVideoData(v *VideoData) *MediaEntryUpdate {
+	return _u.SetVideoDataID(v.ID)
 }
 
 // Mutation returns the MediaEntryMutation object of the builder.
@@ -740,6 +840,18 @@ func (_u *MediaEntryUpdate) RemoveArchivalookFeatured(v ...*FeaturedMedia) *Medi
 	return _u.RemoveArchivalookFeaturedIDs(ids...)
 }
 
+// ClearASCIIData clears the "ascii_data" edge to the AsciiData entity.
+func (_u *MediaEntryUpdate) ClearASCIIData() *MediaEntryUpdate {
+	_u.mutation.ClearASCIIData()
+	return _u
+}
+
+// ClearAudioData clears the "audio_data" edge to the AudioData entity.
+func (_u *MediaEntryUpdate) ClearAudioData() *MediaEntryUpdate {
+	_u.mutation.ClearAudioData()
+	return _u
+}
+
 // ClearBlogPostData clears the "blog_post_data" edge to the BlogPostData entity.
 func (_u *MediaEntryUpdate) ClearBlogPostData() *MediaEntryUpdate {
 	_u.mutation.ClearBlogPostData()
@@ -752,9 +864,21 @@ func (_u *MediaEntryUpdate) ClearImageData() *MediaEntryUpdate {
 	return _u
 }
 
+// ClearPdfData clears the "pdf_data" edge to the PdfData entity.
+func (_u *MediaEntryUpdate) ClearPdfData() *MediaEntryUpdate {
+	_u.mutation.ClearPdfData()
+	return _u
+}
+
 // ClearSecurityRating clears the "security_rating" edge to the MediaSecurity entity.
 func (_u *MediaEntryUpdate) ClearSecurityRating() *MediaEntryUpdate {
 	_u.mutation.ClearSecurityRating()
+	return _u
+}
+
+// ClearStlData clears the "stl_data" edge to the StlData entity.
+func (_u *MediaEntryUpdate) ClearStlData() *MediaEntryUpdate {
+	_u.mutation.ClearStlData()
 	return _u
 }
 
@@ -777,6 +901,12 @@ func (_u *MediaEntryUpdate) RemoveSubtitleFiles(v ...*MediaSubtitleFile) *MediaE
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSubtitleFileIDs(ids...)
+}
+
+// ClearVideoData clears the "video_data" edge to the VideoData entity.
+func (_u *MediaEntryUpdate) ClearVideoData() *MediaEntryUpdate {
+	_u.mutation.ClearVideoData()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1256,6 +1386,64 @@ func (_u *MediaEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ASCIIDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.ASCIIDataTable,
+			Columns: []string{mediaentry.ASCIIDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(asciidata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ASCIIDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.ASCIIDataTable,
+			Columns: []string{mediaentry.ASCIIDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(asciidata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AudioDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.AudioDataTable,
+			Columns: []string{mediaentry.AudioDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(audiodata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AudioDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.AudioDataTable,
+			Columns: []string{mediaentry.AudioDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(audiodata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.BlogPostDataCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -1314,6 +1502,35 @@ func (_u *MediaEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.PdfDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.PdfDataTable,
+			Columns: []string{mediaentry.PdfDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pdfdata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PdfDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.PdfDataTable,
+			Columns: []string{mediaentry.PdfDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pdfdata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.SecurityRatingCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -1336,6 +1553,35 @@ func (_u *MediaEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(mediasecurity.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.StlDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.StlDataTable,
+			Columns: []string{mediaentry.StlDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stldata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.StlDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.StlDataTable,
+			Columns: []string{mediaentry.StlDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stldata.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1381,6 +1627,35 @@ func (_u *MediaEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VideoDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.VideoDataTable,
+			Columns: []string{mediaentry.VideoDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(videodata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VideoDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.VideoDataTable,
+			Columns: []string{mediaentry.VideoDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(videodata.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1893,6 +2168,44 @@ func (_u *MediaEntryUpdateOne) AddArchivalookFeatured(v ...*FeaturedMedia) *Medi
 	return _u.AddArchivalookFeaturedIDs(ids...)
 }
 
+// SetASCIIDataID sets the "ascii_data" edge to the AsciiData entity by ID.
+func (_u *MediaEntryUpdateOne) SetASCIIDataID(id int) *MediaEntryUpdateOne {
+	_u.mutation.SetASCIIDataID(id)
+	return _u
+}
+
+// SetNillableASCIIDataID sets the "ascii_data" edge to the AsciiData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdateOne) SetNillableASCIIDataID(id *int) *MediaEntryUpdateOne {
+	if id != nil {
+		_u = _u.SetASCIIDataID(*id)
+	}
+	return _u
+}
+
+// SetASCIIData sets the "ascii_data" edge to the AsciiData entity.
+func (_u *MediaEntryUpdateOne) SetASCIIData(v *AsciiData) *MediaEntryUpdateOne {
+	return _u.SetASCIIDataID(v.ID)
+}
+
+// SetAudioDataID sets the "audio_data" edge to the AudioData entity by ID.
+func (_u *MediaEntryUpdateOne) SetAudioDataID(id int) *MediaEntryUpdateOne {
+	_u.mutation.SetAudioDataID(id)
+	return _u
+}
+
+// SetNillableAudioDataID sets the "audio_data" edge to the AudioData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdateOne) SetNillableAudioDataID(id *int) *MediaEntryUpdateOne {
+	if id != nil {
+		_u = _u.SetAudioDataID(*id)
+	}
+	return _u
+}
+
+// SetAudioData sets the "audio_data" edge to the AudioData entity.
+func (_u *MediaEntryUpdateOne) SetAudioData(v *AudioData) *MediaEntryUpdateOne {
+	return _u.SetAudioDataID(v.ID)
+}
+
 // SetBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by ID.
 func (_u *MediaEntryUpdateOne) SetBlogPostDataID(id int) *MediaEntryUpdateOne {
 	_u.mutation.SetBlogPostDataID(id)
@@ -1931,6 +2244,25 @@ func (_u *MediaEntryUpdateOne) SetImageData(v *ImageData) *MediaEntryUpdateOne {
 	return _u.SetImageDataID(v.ID)
 }
 
+// SetPdfDataID sets the "pdf_data" edge to the PdfData entity by ID.
+func (_u *MediaEntryUpdateOne) SetPdfDataID(id int) *MediaEntryUpdateOne {
+	_u.mutation.SetPdfDataID(id)
+	return _u
+}
+
+// SetNillablePdfDataID sets the "pdf_data" edge to the PdfData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdateOne) SetNillablePdfDataID(id *int) *MediaEntryUpdateOne {
+	if id != nil {
+		_u = _u.SetPdfDataID(*id)
+	}
+	return _u
+}
+
+// SetPdfData sets the "pdf_data" edge to the PdfData entity.
+func (_u *MediaEntryUpdateOne) SetPdfData(v *PdfData) *MediaEntryUpdateOne {
+	return _u.SetPdfDataID(v.ID)
+}
+
 // SetSecurityRatingID sets the "security_rating" edge to the MediaSecurity entity by ID.
 func (_u *MediaEntryUpdateOne) SetSecurityRatingID(id int) *MediaEntryUpdateOne {
 	_u.mutation.SetSecurityRatingID(id)
@@ -1950,6 +2282,25 @@ func (_u *MediaEntryUpdateOne) SetSecurityRating(v *MediaSecurity) *MediaEntryUp
 	return _u.SetSecurityRatingID(v.ID)
 }
 
+// SetStlDataID sets the "stl_data" edge to the StlData entity by ID.
+func (_u *MediaEntryUpdateOne) SetStlDataID(id int) *MediaEntryUpdateOne {
+	_u.mutation.SetStlDataID(id)
+	return _u
+}
+
+// SetNillableStlDataID sets the "stl_data" edge to the StlData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdateOne) SetNillableStlDataID(id *int) *MediaEntryUpdateOne {
+	if id != nil {
+		_u = _u.SetStlDataID(*id)
+	}
+	return _u
+}
+
+// SetStlData sets the "stl_data" edge to the StlData entity.
+func (_u *MediaEntryUpdateOne) SetStlData(v *StlData) *MediaEntryUpdateOne {
+	return _u.SetStlDataID(v.ID)
+}
+
 // AddSubtitleFileIDs adds the "subtitle_files" edge to the MediaSubtitleFile entity by IDs.
 func (_u *MediaEntryUpdateOne) AddSubtitleFileIDs(ids ...int) *MediaEntryUpdateOne {
 	_u.mutation.AddSubtitleFileIDs(ids...)
@@ -1963,6 +2314,25 @@ func (_u *MediaEntryUpdateOne) AddSubtitleFiles(v ...*MediaSubtitleFile) *MediaE
 		ids[i] = v[i].ID
 	}
 	return _u.AddSubtitleFileIDs(ids...)
+}
+
+// SetVideoDataID sets the "video_data" edge to the VideoData entity by ID.
+func (_u *MediaEntryUpdateOne) SetVideoDataID(id int) *MediaEntryUpdateOne {
+	_u.mutation.SetVideoDataID(id)
+	return _u
+}
+
+// SetNillableVideoDataID sets the "video_data" edge to the VideoData entity by ID if the given value is not nil.
+func (_u *MediaEntryUpdateOne) SetNillableVideoDataID(id *int) *MediaEntryUpdateOne {
+	if id != nil {
+		_u = _u.SetVideoDataID(*id)
+	}
+	return _u
+}
+
+// SetVideoData sets the "video_data" edge to the VideoData entity.
+func (_u *MediaEntryUpdateOne) SetVideoData(v *VideoData) *MediaEntryUpdateOne {
+	return _u.SetVideoDataID(v.ID)
 }
 
 // Mutation returns the MediaEntryMutation object of the builder.
@@ -2108,6 +2478,18 @@ func (_u *MediaEntryUpdateOne) RemoveArchivalookFeatured(v ...*FeaturedMedia) *M
 	return _u.RemoveArchivalookFeaturedIDs(ids...)
 }
 
+// ClearASCIIData clears the "ascii_data" edge to the AsciiData entity.
+func (_u *MediaEntryUpdateOne) ClearASCIIData() *MediaEntryUpdateOne {
+	_u.mutation.ClearASCIIData()
+	return _u
+}
+
+// ClearAudioData clears the "audio_data" edge to the AudioData entity.
+func (_u *MediaEntryUpdateOne) ClearAudioData() *MediaEntryUpdateOne {
+	_u.mutation.ClearAudioData()
+	return _u
+}
+
 // ClearBlogPostData clears the "blog_post_data" edge to the BlogPostData entity.
 func (_u *MediaEntryUpdateOne) ClearBlogPostData() *MediaEntryUpdateOne {
 	_u.mutation.ClearBlogPostData()
@@ -2120,9 +2502,21 @@ func (_u *MediaEntryUpdateOne) ClearImageData() *MediaEntryUpdateOne {
 	return _u
 }
 
+// ClearPdfData clears the "pdf_data" edge to the PdfData entity.
+func (_u *MediaEntryUpdateOne) ClearPdfData() *MediaEntryUpdateOne {
+	_u.mutation.ClearPdfData()
+	return _u
+}
+
 // ClearSecurityRating clears the "security_rating" edge to the MediaSecurity entity.
 func (_u *MediaEntryUpdateOne) ClearSecurityRating() *MediaEntryUpdateOne {
 	_u.mutation.ClearSecurityRating()
+	return _u
+}
+
+// ClearStlData clears the "stl_data" edge to the StlData entity.
+func (_u *MediaEntryUpdateOne) ClearStlData() *MediaEntryUpdateOne {
+	_u.mutation.ClearStlData()
 	return _u
 }
 
@@ -2145,6 +2539,12 @@ func (_u *MediaEntryUpdateOne) RemoveSubtitleFiles(v ...*MediaSubtitleFile) *Med
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSubtitleFileIDs(ids...)
+}
+
+// ClearVideoData clears the "video_data" edge to the VideoData entity.
+func (_u *MediaEntryUpdateOne) ClearVideoData() *MediaEntryUpdateOne {
+	_u.mutation.ClearVideoData()
+	return _u
 }
 
 // Where appends a list predicates to the MediaEntryUpdate builder.
@@ -2654,6 +3054,64 @@ func (_u *MediaEntryUpdateOne) sqlSave(ctx context.Context) (_node *MediaEntry, 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ASCIIDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.ASCIIDataTable,
+			Columns: []string{mediaentry.ASCIIDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(asciidata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ASCIIDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.ASCIIDataTable,
+			Columns: []string{mediaentry.ASCIIDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(asciidata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AudioDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.AudioDataTable,
+			Columns: []string{mediaentry.AudioDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(audiodata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AudioDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.AudioDataTable,
+			Columns: []string{mediaentry.AudioDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(audiodata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.BlogPostDataCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -2712,6 +3170,35 @@ func (_u *MediaEntryUpdateOne) sqlSave(ctx context.Context) (_node *MediaEntry, 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.PdfDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.PdfDataTable,
+			Columns: []string{mediaentry.PdfDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pdfdata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PdfDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.PdfDataTable,
+			Columns: []string{mediaentry.PdfDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pdfdata.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.SecurityRatingCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -2734,6 +3221,35 @@ func (_u *MediaEntryUpdateOne) sqlSave(ctx context.Context) (_node *MediaEntry, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(mediasecurity.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.StlDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.StlDataTable,
+			Columns: []string{mediaentry.StlDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stldata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.StlDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.StlDataTable,
+			Columns: []string{mediaentry.StlDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stldata.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -2779,6 +3295,35 @@ func (_u *MediaEntryUpdateOne) sqlSave(ctx context.Context) (_node *MediaEntry, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(mediasubtitlefile.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VideoDataCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.VideoDataTable,
+			Columns: []string{mediaentry.VideoDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(videodata.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VideoDataIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   mediaentry.VideoDataTable,
+			Columns: []string{mediaentry.VideoDataColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(videodata.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -13,7 +13,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/plugmig/plugmig/ent/accesstoken"
 	"github.com/plugmig/plugmig/ent/activity"
+	"github.com/plugmig/plugmig/ent/asciidata"
 	"github.com/plugmig/plugmig/ent/attachmentfile"
+	"github.com/plugmig/plugmig/ent/audiodata"
 	"github.com/plugmig/plugmig/ent/blog"
 	"github.com/plugmig/plugmig/ent/blogpostdata"
 	"github.com/plugmig/plugmig/ent/collection"
@@ -37,6 +39,11 @@ import (
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
 	"github.com/plugmig/plugmig/ent/notification"
 	"github.com/plugmig/plugmig/ent/oauthclient"
+	"github.com/plugmig/plugmig/ent/openidassociation"
+	"github.com/plugmig/plugmig/ent/openidnonce"
+	"github.com/plugmig/plugmig/ent/openiduserurl"
+	"github.com/plugmig/plugmig/ent/pdfdata"
+	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/predicate"
 	"github.com/plugmig/plugmig/ent/privilege"
 	"github.com/plugmig/plugmig/ent/privilegeuser"
@@ -44,10 +51,12 @@ import (
 	"github.com/plugmig/plugmig/ent/remoteuser"
 	"github.com/plugmig/plugmig/ent/report"
 	"github.com/plugmig/plugmig/ent/requesttoken"
+	"github.com/plugmig/plugmig/ent/stldata"
 	"github.com/plugmig/plugmig/ent/tag"
 	"github.com/plugmig/plugmig/ent/textcomment"
 	"github.com/plugmig/plugmig/ent/user"
 	"github.com/plugmig/plugmig/ent/userban"
+	"github.com/plugmig/plugmig/ent/videodata"
 )
 
 const (
@@ -61,7 +70,9 @@ const (
 	// Node types.
 	TypeAccessToken           = "AccessToken"
 	TypeActivity              = "Activity"
+	TypeAsciiData             = "AsciiData"
 	TypeAttachmentFile        = "AttachmentFile"
+	TypeAudioData             = "AudioData"
 	TypeBlog                  = "Blog"
 	TypeBlogPostData          = "BlogPostData"
 	TypeCollection            = "Collection"
@@ -85,16 +96,23 @@ const (
 	TypeNonceTimestamp        = "NonceTimestamp"
 	TypeNotification          = "Notification"
 	TypeOAuthClient           = "OAuthClient"
+	TypeOpenIDAssociation     = "OpenIDAssociation"
+	TypeOpenIDNonce           = "OpenIDNonce"
+	TypeOpenIDUserURL         = "OpenIDUserURL"
+	TypePdfData               = "PdfData"
+	TypePersonaUserEmail      = "PersonaUserEmail"
 	TypePrivilege             = "Privilege"
 	TypePrivilegeUser         = "PrivilegeUser"
 	TypeProcessingMetadata    = "ProcessingMetadata"
 	TypeRemoteUser            = "RemoteUser"
 	TypeReport                = "Report"
 	TypeRequestToken          = "RequestToken"
+	TypeStlData               = "StlData"
 	TypeTag                   = "Tag"
 	TypeTextComment           = "TextComment"
 	TypeUser                  = "User"
 	TypeUserBan               = "UserBan"
+	TypeVideoData             = "VideoData"
 )
 
 // AccessTokenMutation represents an operation that mutates the AccessToken nodes in the graph.
@@ -1900,6 +1918,343 @@ func (m *ActivityMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Activity edge %s", name)
 }
 
+// AsciiDataMutation represents an operation that mutates the AsciiData nodes in the graph.
+type AsciiDataMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	clearedFields      map[string]struct{}
+	media_entry        *int
+	clearedmedia_entry bool
+	done               bool
+	oldValue           func(context.Context) (*AsciiData, error)
+	predicates         []predicate.AsciiData
+}
+
+var _ ent.Mutation = (*AsciiDataMutation)(nil)
+
+// asciidataOption allows management of the mutation configuration using functional options.
+type asciidataOption func(*AsciiDataMutation)
+
+// newAsciiDataMutation creates new mutation for the AsciiData entity.
+func newAsciiDataMutation(c config, op Op, opts ...asciidataOption) *AsciiDataMutation {
+	m := &AsciiDataMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAsciiData,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAsciiDataID sets the ID field of the mutation.
+func withAsciiDataID(id int) asciidataOption {
+	return func(m *AsciiDataMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AsciiData
+		)
+		m.oldValue = func(ctx context.Context) (*AsciiData, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AsciiData.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAsciiData sets the old AsciiData of the mutation.
+func withAsciiData(node *AsciiData) asciidataOption {
+	return func(m *AsciiDataMutation) {
+		m.oldValue = func(context.Context) (*AsciiData, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AsciiDataMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AsciiDataMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AsciiData entities.
+func (m *AsciiDataMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AsciiDataMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AsciiDataMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AsciiData.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMediaEntryID sets the "media_entry" edge to the MediaEntry entity by id.
+func (m *AsciiDataMutation) SetMediaEntryID(id int) {
+	m.media_entry = &id
+}
+
+// ClearMediaEntry clears the "media_entry" edge to the MediaEntry entity.
+func (m *AsciiDataMutation) ClearMediaEntry() {
+	m.clearedmedia_entry = true
+}
+
+// MediaEntryCleared reports if the "media_entry" edge to the MediaEntry entity was cleared.
+func (m *AsciiDataMutation) MediaEntryCleared() bool {
+	return m.clearedmedia_entry
+}
+
+// MediaEntryID returns the "media_entry" edge ID in the mutation.
+func (m *AsciiDataMutation) MediaEntryID() (id int, exists bool) {
+	if m.media_entry != nil {
+		return *m.media_entry, true
+	}
+	return
+}
+
+// MediaEntryIDs returns the "media_entry" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MediaEntryID instead. It exists only for internal usage by the builders.
+func (m *AsciiDataMutation) MediaEntryIDs() (ids []int) {
+	if id := m.media_entry; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMediaEntry resets all changes to the "media_entry" edge.
+func (m *AsciiDataMutation) ResetMediaEntry() {
+	m.media_entry = nil
+	m.clearedmedia_entry = false
+}
+
+// Where appends a list predicates to the AsciiDataMutation builder.
+func (m *AsciiDataMutation) Where(ps ...predicate.AsciiData) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AsciiDataMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AsciiDataMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AsciiData, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AsciiDataMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AsciiDataMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AsciiData).
+func (m *AsciiDataMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AsciiDataMutation) Fields() []string {
+	fields := make([]string, 0, 0)
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AsciiDataMutation) Field(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AsciiDataMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, fmt.Errorf("unknown AsciiData field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AsciiDataMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AsciiData field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AsciiDataMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AsciiDataMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AsciiDataMutation) AddField(name string, value ent.Value) error {
+	return fmt.Errorf("unknown AsciiData numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AsciiDataMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AsciiDataMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AsciiDataMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AsciiData nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AsciiDataMutation) ResetField(name string) error {
+	return fmt.Errorf("unknown AsciiData field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AsciiDataMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.media_entry != nil {
+		edges = append(edges, asciidata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AsciiDataMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case asciidata.EdgeMediaEntry:
+		if id := m.media_entry; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AsciiDataMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AsciiDataMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AsciiDataMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmedia_entry {
+		edges = append(edges, asciidata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AsciiDataMutation) EdgeCleared(name string) bool {
+	switch name {
+	case asciidata.EdgeMediaEntry:
+		return m.clearedmedia_entry
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AsciiDataMutation) ClearEdge(name string) error {
+	switch name {
+	case asciidata.EdgeMediaEntry:
+		m.ClearMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown AsciiData unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AsciiDataMutation) ResetEdge(name string) error {
+	switch name {
+	case asciidata.EdgeMediaEntry:
+		m.ResetMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown AsciiData edge %s", name)
+}
+
 // AttachmentFileMutation represents an operation that mutates the AttachmentFile nodes in the graph.
 type AttachmentFileMutation struct {
 	config
@@ -2471,6 +2826,343 @@ func (m *AttachmentFileMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AttachmentFile edge %s", name)
+}
+
+// AudioDataMutation represents an operation that mutates the AudioData nodes in the graph.
+type AudioDataMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	clearedFields      map[string]struct{}
+	media_entry        *int
+	clearedmedia_entry bool
+	done               bool
+	oldValue           func(context.Context) (*AudioData, error)
+	predicates         []predicate.AudioData
+}
+
+var _ ent.Mutation = (*AudioDataMutation)(nil)
+
+// audiodataOption allows management of the mutation configuration using functional options.
+type audiodataOption func(*AudioDataMutation)
+
+// newAudioDataMutation creates new mutation for the AudioData entity.
+func newAudioDataMutation(c config, op Op, opts ...audiodataOption) *AudioDataMutation {
+	m := &AudioDataMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAudioData,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAudioDataID sets the ID field of the mutation.
+func withAudioDataID(id int) audiodataOption {
+	return func(m *AudioDataMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AudioData
+		)
+		m.oldValue = func(ctx context.Context) (*AudioData, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AudioData.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAudioData sets the old AudioData of the mutation.
+func withAudioData(node *AudioData) audiodataOption {
+	return func(m *AudioDataMutation) {
+		m.oldValue = func(context.Context) (*AudioData, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AudioDataMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AudioDataMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AudioData entities.
+func (m *AudioDataMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AudioDataMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AudioDataMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AudioData.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMediaEntryID sets the "media_entry" edge to the MediaEntry entity by id.
+func (m *AudioDataMutation) SetMediaEntryID(id int) {
+	m.media_entry = &id
+}
+
+// ClearMediaEntry clears the "media_entry" edge to the MediaEntry entity.
+func (m *AudioDataMutation) ClearMediaEntry() {
+	m.clearedmedia_entry = true
+}
+
+// MediaEntryCleared reports if the "media_entry" edge to the MediaEntry entity was cleared.
+func (m *AudioDataMutation) MediaEntryCleared() bool {
+	return m.clearedmedia_entry
+}
+
+// MediaEntryID returns the "media_entry" edge ID in the mutation.
+func (m *AudioDataMutation) MediaEntryID() (id int, exists bool) {
+	if m.media_entry != nil {
+		return *m.media_entry, true
+	}
+	return
+}
+
+// MediaEntryIDs returns the "media_entry" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MediaEntryID instead. It exists only for internal usage by the builders.
+func (m *AudioDataMutation) MediaEntryIDs() (ids []int) {
+	if id := m.media_entry; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMediaEntry resets all changes to the "media_entry" edge.
+func (m *AudioDataMutation) ResetMediaEntry() {
+	m.media_entry = nil
+	m.clearedmedia_entry = false
+}
+
+// Where appends a list predicates to the AudioDataMutation builder.
+func (m *AudioDataMutation) Where(ps ...predicate.AudioData) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AudioDataMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AudioDataMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AudioData, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AudioDataMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AudioDataMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AudioData).
+func (m *AudioDataMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AudioDataMutation) Fields() []string {
+	fields := make([]string, 0, 0)
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AudioDataMutation) Field(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AudioDataMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, fmt.Errorf("unknown AudioData field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AudioDataMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AudioData field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AudioDataMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AudioDataMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AudioDataMutation) AddField(name string, value ent.Value) error {
+	return fmt.Errorf("unknown AudioData numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AudioDataMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AudioDataMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AudioDataMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AudioData nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AudioDataMutation) ResetField(name string) error {
+	return fmt.Errorf("unknown AudioData field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AudioDataMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.media_entry != nil {
+		edges = append(edges, audiodata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AudioDataMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case audiodata.EdgeMediaEntry:
+		if id := m.media_entry; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AudioDataMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AudioDataMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AudioDataMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmedia_entry {
+		edges = append(edges, audiodata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AudioDataMutation) EdgeCleared(name string) bool {
+	switch name {
+	case audiodata.EdgeMediaEntry:
+		return m.clearedmedia_entry
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AudioDataMutation) ClearEdge(name string) error {
+	switch name {
+	case audiodata.EdgeMediaEntry:
+		m.ClearMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown AudioData unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AudioDataMutation) ResetEdge(name string) error {
+	switch name {
+	case audiodata.EdgeMediaEntry:
+		m.ResetMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown AudioData edge %s", name)
 }
 
 // BlogMutation represents an operation that mutates the Blog nodes in the graph.
@@ -11408,15 +12100,25 @@ type MediaEntryMutation struct {
 	archivalook_featured         map[int]struct{}
 	removedarchivalook_featured  map[int]struct{}
 	clearedarchivalook_featured  bool
+	ascii_data                   *int
+	clearedascii_data            bool
+	audio_data                   *int
+	clearedaudio_data            bool
 	blog_post_data               *int
 	clearedblog_post_data        bool
 	image_data                   *int
 	clearedimage_data            bool
+	pdf_data                     *int
+	clearedpdf_data              bool
 	security_rating              *int
 	clearedsecurity_rating       bool
+	stl_data                     *int
+	clearedstl_data              bool
 	subtitle_files               map[int]struct{}
 	removedsubtitle_files        map[int]struct{}
 	clearedsubtitle_files        bool
+	video_data                   *int
+	clearedvideo_data            bool
 	done                         bool
 	oldValue                     func(context.Context) (*MediaEntry, error)
 	predicates                   []predicate.MediaEntry
@@ -12869,6 +13571,84 @@ func (m *MediaEntryMutation) ResetArchivalookFeatured() {
 	m.removedarchivalook_featured = nil
 }
 
+// SetASCIIDataID sets the "ascii_data" edge to the AsciiData entity by id.
+func (m *MediaEntryMutation) SetASCIIDataID(id int) {
+	m.ascii_data = &id
+}
+
+// ClearASCIIData clears the "ascii_data" edge to the AsciiData entity.
+func (m *MediaEntryMutation) ClearASCIIData() {
+	m.clearedascii_data = true
+}
+
+// ASCIIDataCleared reports if the "ascii_data" edge to the AsciiData entity was cleared.
+func (m *MediaEntryMutation) ASCIIDataCleared() bool {
+	return m.clearedascii_data
+}
+
+// ASCIIDataID returns the "ascii_data" edge ID in the mutation.
+func (m *MediaEntryMutation) ASCIIDataID() (id int, exists bool) {
+	if m.ascii_data != nil {
+		return *m.ascii_data, true
+	}
+	return
+}
+
+// ASCIIDataIDs returns the "ascii_data" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ASCIIDataID instead. It exists only for internal usage by the builders.
+func (m *MediaEntryMutation) ASCIIDataIDs() (ids []int) {
+	if id := m.ascii_data; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetASCIIData resets all changes to the "ascii_data" edge.
+func (m *MediaEntryMutation) ResetASCIIData() {
+	m.ascii_data = nil
+	m.clearedascii_data = false
+}
+
+// SetAudioDataID sets the "audio_data" edge to the AudioData entity by id.
+func (m *MediaEntryMutation) SetAudioDataID(id int) {
+	m.audio_data = &id
+}
+
+// ClearAudioData clears the "audio_data" edge to the AudioData entity.
+func (m *MediaEntryMutation) ClearAudioData() {
+	m.clearedaudio_data = true
+}
+
+// AudioDataCleared reports if the "audio_data" edge to the AudioData entity was cleared.
+func (m *MediaEntryMutation) AudioDataCleared() bool {
+	return m.clearedaudio_data
+}
+
+// AudioDataID returns the "audio_data" edge ID in the mutation.
+func (m *MediaEntryMutation) AudioDataID() (id int, exists bool) {
+	if m.audio_data != nil {
+		return *m.audio_data, true
+	}
+	return
+}
+
+// AudioDataIDs returns the "audio_data" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AudioDataID instead. It exists only for internal usage by the builders.
+func (m *MediaEntryMutation) AudioDataIDs() (ids []int) {
+	if id := m.audio_data; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAudioData resets all changes to the "audio_data" edge.
+func (m *MediaEntryMutation) ResetAudioData() {
+	m.audio_data = nil
+	m.clearedaudio_data = false
+}
+
 // SetBlogPostDataID sets the "blog_post_data" edge to the BlogPostData entity by id.
 func (m *MediaEntryMutation) SetBlogPostDataID(id int) {
 	m.blog_post_data = &id
@@ -12947,6 +13727,45 @@ func (m *MediaEntryMutation) ResetImageData() {
 	m.clearedimage_data = false
 }
 
+// SetPdfDataID sets the "pdf_data" edge to the PdfData entity by id.
+func (m *MediaEntryMutation) SetPdfDataID(id int) {
+	m.pdf_data = &id
+}
+
+// ClearPdfData clears the "pdf_data" edge to the PdfData entity.
+func (m *MediaEntryMutation) ClearPdfData() {
+	m.clearedpdf_data = true
+}
+
+// PdfDataCleared reports if the "pdf_data" edge to the PdfData entity was cleared.
+func (m *MediaEntryMutation) PdfDataCleared() bool {
+	return m.clearedpdf_data
+}
+
+// PdfDataID returns the "pdf_data" edge ID in the mutation.
+func (m *MediaEntryMutation) PdfDataID() (id int, exists bool) {
+	if m.pdf_data != nil {
+		return *m.pdf_data, true
+	}
+	return
+}
+
+// PdfDataIDs returns the "pdf_data" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PdfDataID instead. It exists only for internal usage by the builders.
+func (m *MediaEntryMutation) PdfDataIDs() (ids []int) {
+	if id := m.pdf_data; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPdfData resets all changes to the "pdf_data" edge.
+func (m *MediaEntryMutation) ResetPdfData() {
+	m.pdf_data = nil
+	m.clearedpdf_data = false
+}
+
 // SetSecurityRatingID sets the "security_rating" edge to the MediaSecurity entity by id.
 func (m *MediaEntryMutation) SetSecurityRatingID(id int) {
 	m.security_rating = &id
@@ -12984,6 +13803,45 @@ func (m *MediaEntryMutation) SecurityRatingIDs() (ids []int) {
 func (m *MediaEntryMutation) ResetSecurityRating() {
 	m.security_rating = nil
 	m.clearedsecurity_rating = false
+}
+
+// SetStlDataID sets the "stl_data" edge to the StlData entity by id.
+func (m *MediaEntryMutation) SetStlDataID(id int) {
+	m.stl_data = &id
+}
+
+// ClearStlData clears the "stl_data" edge to the StlData entity.
+func (m *MediaEntryMutation) ClearStlData() {
+	m.clearedstl_data = true
+}
+
+// StlDataCleared reports if the "stl_data" edge to the StlData entity was cleared.
+func (m *MediaEntryMutation) StlDataCleared() bool {
+	return m.clearedstl_data
+}
+
+// StlDataID returns the "stl_data" edge ID in the mutation.
+func (m *MediaEntryMutation) StlDataID() (id int, exists bool) {
+	if m.stl_data != nil {
+		return *m.stl_data, true
+	}
+	return
+}
+
+// StlDataIDs returns the "stl_data" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// StlDataID instead. It exists only for internal usage by the builders.
+func (m *MediaEntryMutation) StlDataIDs() (ids []int) {
+	if id := m.stl_data; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetStlData resets all changes to the "stl_data" edge.
+func (m *MediaEntryMutation) ResetStlData() {
+	m.stl_data = nil
+	m.clearedstl_data = false
 }
 
 // AddSubtitleFileIDs adds the "subtitle_files" edge to the MediaSubtitleFile entity by ids.
@@ -13038,6 +13896,45 @@ func (m *MediaEntryMutation) ResetSubtitleFiles() {
 	m.subtitle_files = nil
 	m.clearedsubtitle_files = false
 	m.removedsubtitle_files = nil
+}
+
+// SetVideoDataID sets the "video_data" edge to the VideoData entity by id.
+func (m *MediaEntryMutation) SetVideoDataID(id int) {
+	m.video_data = &id
+}
+
+// ClearVideoData clears the "video_data" edge to the VideoData entity.
+func (m *MediaEntryMutation) ClearVideoData() {
+	m.clearedvideo_data = true
+}
+
+// VideoDataCleared reports if the "video_data" edge to the VideoData entity was cleared.
+func (m *MediaEntryMutation) VideoDataCleared() bool {
+	return m.clearedvideo_data
+}
+
+// VideoDataID returns the "video_data" edge ID in the mutation.
+func (m *MediaEntryMutation) VideoDataID() (id int, exists bool) {
+	if m.video_data != nil {
+		return *m.video_data, true
+	}
+	return
+}
+
+// VideoDataIDs returns the "video_data" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VideoDataID instead. It exists only for internal usage by the builders.
+func (m *MediaEntryMutation) VideoDataIDs() (ids []int) {
+	if id := m.video_data; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVideoData resets all changes to the "video_data" edge.
+func (m *MediaEntryMutation) ResetVideoData() {
+	m.video_data = nil
+	m.clearedvideo_data = false
 }
 
 // Where appends a list predicates to the MediaEntryMutation builder.
@@ -13622,7 +14519,7 @@ func (m *MediaEntryMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MediaEntryMutation) AddedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 17)
 	if m.actor != nil {
 		edges = append(edges, mediaentry.EdgeActor)
 	}
@@ -13647,17 +14544,32 @@ func (m *MediaEntryMutation) AddedEdges() []string {
 	if m.archivalook_featured != nil {
 		edges = append(edges, mediaentry.EdgeArchivalookFeatured)
 	}
+	if m.ascii_data != nil {
+		edges = append(edges, mediaentry.EdgeASCIIData)
+	}
+	if m.audio_data != nil {
+		edges = append(edges, mediaentry.EdgeAudioData)
+	}
 	if m.blog_post_data != nil {
 		edges = append(edges, mediaentry.EdgeBlogPostData)
 	}
 	if m.image_data != nil {
 		edges = append(edges, mediaentry.EdgeImageData)
 	}
+	if m.pdf_data != nil {
+		edges = append(edges, mediaentry.EdgePdfData)
+	}
 	if m.security_rating != nil {
 		edges = append(edges, mediaentry.EdgeSecurityRating)
 	}
+	if m.stl_data != nil {
+		edges = append(edges, mediaentry.EdgeStlData)
+	}
 	if m.subtitle_files != nil {
 		edges = append(edges, mediaentry.EdgeSubtitleFiles)
+	}
+	if m.video_data != nil {
+		edges = append(edges, mediaentry.EdgeVideoData)
 	}
 	return edges
 }
@@ -13710,6 +14622,14 @@ func (m *MediaEntryMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case mediaentry.EdgeASCIIData:
+		if id := m.ascii_data; id != nil {
+			return []ent.Value{*id}
+		}
+	case mediaentry.EdgeAudioData:
+		if id := m.audio_data; id != nil {
+			return []ent.Value{*id}
+		}
 	case mediaentry.EdgeBlogPostData:
 		if id := m.blog_post_data; id != nil {
 			return []ent.Value{*id}
@@ -13718,8 +14638,16 @@ func (m *MediaEntryMutation) AddedIDs(name string) []ent.Value {
 		if id := m.image_data; id != nil {
 			return []ent.Value{*id}
 		}
+	case mediaentry.EdgePdfData:
+		if id := m.pdf_data; id != nil {
+			return []ent.Value{*id}
+		}
 	case mediaentry.EdgeSecurityRating:
 		if id := m.security_rating; id != nil {
+			return []ent.Value{*id}
+		}
+	case mediaentry.EdgeStlData:
+		if id := m.stl_data; id != nil {
 			return []ent.Value{*id}
 		}
 	case mediaentry.EdgeSubtitleFiles:
@@ -13728,13 +14656,17 @@ func (m *MediaEntryMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case mediaentry.EdgeVideoData:
+		if id := m.video_data; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MediaEntryMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 17)
 	if m.removedfiles != nil {
 		edges = append(edges, mediaentry.EdgeFiles)
 	}
@@ -13811,7 +14743,7 @@ func (m *MediaEntryMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MediaEntryMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 17)
 	if m.clearedactor {
 		edges = append(edges, mediaentry.EdgeActor)
 	}
@@ -13836,17 +14768,32 @@ func (m *MediaEntryMutation) ClearedEdges() []string {
 	if m.clearedarchivalook_featured {
 		edges = append(edges, mediaentry.EdgeArchivalookFeatured)
 	}
+	if m.clearedascii_data {
+		edges = append(edges, mediaentry.EdgeASCIIData)
+	}
+	if m.clearedaudio_data {
+		edges = append(edges, mediaentry.EdgeAudioData)
+	}
 	if m.clearedblog_post_data {
 		edges = append(edges, mediaentry.EdgeBlogPostData)
 	}
 	if m.clearedimage_data {
 		edges = append(edges, mediaentry.EdgeImageData)
 	}
+	if m.clearedpdf_data {
+		edges = append(edges, mediaentry.EdgePdfData)
+	}
 	if m.clearedsecurity_rating {
 		edges = append(edges, mediaentry.EdgeSecurityRating)
 	}
+	if m.clearedstl_data {
+		edges = append(edges, mediaentry.EdgeStlData)
+	}
 	if m.clearedsubtitle_files {
 		edges = append(edges, mediaentry.EdgeSubtitleFiles)
+	}
+	if m.clearedvideo_data {
+		edges = append(edges, mediaentry.EdgeVideoData)
 	}
 	return edges
 }
@@ -13871,14 +14818,24 @@ func (m *MediaEntryMutation) EdgeCleared(name string) bool {
 		return m.clearedcomment_subscriptions
 	case mediaentry.EdgeArchivalookFeatured:
 		return m.clearedarchivalook_featured
+	case mediaentry.EdgeASCIIData:
+		return m.clearedascii_data
+	case mediaentry.EdgeAudioData:
+		return m.clearedaudio_data
 	case mediaentry.EdgeBlogPostData:
 		return m.clearedblog_post_data
 	case mediaentry.EdgeImageData:
 		return m.clearedimage_data
+	case mediaentry.EdgePdfData:
+		return m.clearedpdf_data
 	case mediaentry.EdgeSecurityRating:
 		return m.clearedsecurity_rating
+	case mediaentry.EdgeStlData:
+		return m.clearedstl_data
 	case mediaentry.EdgeSubtitleFiles:
 		return m.clearedsubtitle_files
+	case mediaentry.EdgeVideoData:
+		return m.clearedvideo_data
 	}
 	return false
 }
@@ -13893,14 +14850,29 @@ func (m *MediaEntryMutation) ClearEdge(name string) error {
 	case mediaentry.EdgeLocation:
 		m.ClearLocation()
 		return nil
+	case mediaentry.EdgeASCIIData:
+		m.ClearASCIIData()
+		return nil
+	case mediaentry.EdgeAudioData:
+		m.ClearAudioData()
+		return nil
 	case mediaentry.EdgeBlogPostData:
 		m.ClearBlogPostData()
 		return nil
 	case mediaentry.EdgeImageData:
 		m.ClearImageData()
 		return nil
+	case mediaentry.EdgePdfData:
+		m.ClearPdfData()
+		return nil
 	case mediaentry.EdgeSecurityRating:
 		m.ClearSecurityRating()
+		return nil
+	case mediaentry.EdgeStlData:
+		m.ClearStlData()
+		return nil
+	case mediaentry.EdgeVideoData:
+		m.ClearVideoData()
 		return nil
 	}
 	return fmt.Errorf("unknown MediaEntry unique edge %s", name)
@@ -13934,17 +14906,32 @@ func (m *MediaEntryMutation) ResetEdge(name string) error {
 	case mediaentry.EdgeArchivalookFeatured:
 		m.ResetArchivalookFeatured()
 		return nil
+	case mediaentry.EdgeASCIIData:
+		m.ResetASCIIData()
+		return nil
+	case mediaentry.EdgeAudioData:
+		m.ResetAudioData()
+		return nil
 	case mediaentry.EdgeBlogPostData:
 		m.ResetBlogPostData()
 		return nil
 	case mediaentry.EdgeImageData:
 		m.ResetImageData()
 		return nil
+	case mediaentry.EdgePdfData:
+		m.ResetPdfData()
+		return nil
 	case mediaentry.EdgeSecurityRating:
 		m.ResetSecurityRating()
 		return nil
+	case mediaentry.EdgeStlData:
+		m.ResetStlData()
+		return nil
 	case mediaentry.EdgeSubtitleFiles:
 		m.ResetSubtitleFiles()
+		return nil
+	case mediaentry.EdgeVideoData:
+		m.ResetVideoData()
 		return nil
 	}
 	return fmt.Errorf("unknown MediaEntry edge %s", name)
@@ -18202,6 +19189,3516 @@ func (m *OAuthClientMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown OAuthClient edge %s", name)
 }
 
+// OpenIDAssociationMutation represents an operation that mutates the OpenIDAssociation nodes in the graph.
+type OpenIDAssociationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	handle        *string
+	secret        *string
+	issued        *int
+	addissued     *int
+	lifetime      *int
+	addlifetime   *int
+	assoc_type    *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OpenIDAssociation, error)
+	predicates    []predicate.OpenIDAssociation
+}
+
+var _ ent.Mutation = (*OpenIDAssociationMutation)(nil)
+
+// openidassociationOption allows management of the mutation configuration using functional options.
+type openidassociationOption func(*OpenIDAssociationMutation)
+
+// newOpenIDAssociationMutation creates new mutation for the OpenIDAssociation entity.
+func newOpenIDAssociationMutation(c config, op Op, opts ...openidassociationOption) *OpenIDAssociationMutation {
+	m := &OpenIDAssociationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOpenIDAssociation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOpenIDAssociationID sets the ID field of the mutation.
+func withOpenIDAssociationID(id string) openidassociationOption {
+	return func(m *OpenIDAssociationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OpenIDAssociation
+		)
+		m.oldValue = func(ctx context.Context) (*OpenIDAssociation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OpenIDAssociation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOpenIDAssociation sets the old OpenIDAssociation of the mutation.
+func withOpenIDAssociation(node *OpenIDAssociation) openidassociationOption {
+	return func(m *OpenIDAssociationMutation) {
+		m.oldValue = func(context.Context) (*OpenIDAssociation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OpenIDAssociationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OpenIDAssociationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OpenIDAssociation entities.
+func (m *OpenIDAssociationMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OpenIDAssociationMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OpenIDAssociationMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OpenIDAssociation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetHandle sets the "handle" field.
+func (m *OpenIDAssociationMutation) SetHandle(s string) {
+	m.handle = &s
+}
+
+// Handle returns the value of the "handle" field in the mutation.
+func (m *OpenIDAssociationMutation) Handle() (r string, exists bool) {
+	v := m.handle
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHandle returns the old "handle" field's value of the OpenIDAssociation entity.
+// If the OpenIDAssociation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDAssociationMutation) OldHandle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHandle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHandle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHandle: %w", err)
+	}
+	return oldValue.Handle, nil
+}
+
+// ResetHandle resets all changes to the "handle" field.
+func (m *OpenIDAssociationMutation) ResetHandle() {
+	m.handle = nil
+}
+
+// SetSecret sets the "secret" field.
+func (m *OpenIDAssociationMutation) SetSecret(s string) {
+	m.secret = &s
+}
+
+// Secret returns the value of the "secret" field in the mutation.
+func (m *OpenIDAssociationMutation) Secret() (r string, exists bool) {
+	v := m.secret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecret returns the old "secret" field's value of the OpenIDAssociation entity.
+// If the OpenIDAssociation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDAssociationMutation) OldSecret(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecret: %w", err)
+	}
+	return oldValue.Secret, nil
+}
+
+// ClearSecret clears the value of the "secret" field.
+func (m *OpenIDAssociationMutation) ClearSecret() {
+	m.secret = nil
+	m.clearedFields[openidassociation.FieldSecret] = struct{}{}
+}
+
+// SecretCleared returns if the "secret" field was cleared in this mutation.
+func (m *OpenIDAssociationMutation) SecretCleared() bool {
+	_, ok := m.clearedFields[openidassociation.FieldSecret]
+	return ok
+}
+
+// ResetSecret resets all changes to the "secret" field.
+func (m *OpenIDAssociationMutation) ResetSecret() {
+	m.secret = nil
+	delete(m.clearedFields, openidassociation.FieldSecret)
+}
+
+// SetIssued sets the "issued" field.
+func (m *OpenIDAssociationMutation) SetIssued(i int) {
+	m.issued = &i
+	m.addissued = nil
+}
+
+// Issued returns the value of the "issued" field in the mutation.
+func (m *OpenIDAssociationMutation) Issued() (r int, exists bool) {
+	v := m.issued
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssued returns the old "issued" field's value of the OpenIDAssociation entity.
+// If the OpenIDAssociation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDAssociationMutation) OldIssued(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssued is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssued requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssued: %w", err)
+	}
+	return oldValue.Issued, nil
+}
+
+// AddIssued adds i to the "issued" field.
+func (m *OpenIDAssociationMutation) AddIssued(i int) {
+	if m.addissued != nil {
+		*m.addissued += i
+	} else {
+		m.addissued = &i
+	}
+}
+
+// AddedIssued returns the value that was added to the "issued" field in this mutation.
+func (m *OpenIDAssociationMutation) AddedIssued() (r int, exists bool) {
+	v := m.addissued
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearIssued clears the value of the "issued" field.
+func (m *OpenIDAssociationMutation) ClearIssued() {
+	m.issued = nil
+	m.addissued = nil
+	m.clearedFields[openidassociation.FieldIssued] = struct{}{}
+}
+
+// IssuedCleared returns if the "issued" field was cleared in this mutation.
+func (m *OpenIDAssociationMutation) IssuedCleared() bool {
+	_, ok := m.clearedFields[openidassociation.FieldIssued]
+	return ok
+}
+
+// ResetIssued resets all changes to the "issued" field.
+func (m *OpenIDAssociationMutation) ResetIssued() {
+	m.issued = nil
+	m.addissued = nil
+	delete(m.clearedFields, openidassociation.FieldIssued)
+}
+
+// SetLifetime sets the "lifetime" field.
+func (m *OpenIDAssociationMutation) SetLifetime(i int) {
+	m.lifetime = &i
+	m.addlifetime = nil
+}
+
+// Lifetime returns the value of the "lifetime" field in the mutation.
+func (m *OpenIDAssociationMutation) Lifetime() (r int, exists bool) {
+	v := m.lifetime
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLifetime returns the old "lifetime" field's value of the OpenIDAssociation entity.
+// If the OpenIDAssociation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDAssociationMutation) OldLifetime(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLifetime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLifetime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLifetime: %w", err)
+	}
+	return oldValue.Lifetime, nil
+}
+
+// AddLifetime adds i to the "lifetime" field.
+func (m *OpenIDAssociationMutation) AddLifetime(i int) {
+	if m.addlifetime != nil {
+		*m.addlifetime += i
+	} else {
+		m.addlifetime = &i
+	}
+}
+
+// AddedLifetime returns the value that was added to the "lifetime" field in this mutation.
+func (m *OpenIDAssociationMutation) AddedLifetime() (r int, exists bool) {
+	v := m.addlifetime
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearLifetime clears the value of the "lifetime" field.
+func (m *OpenIDAssociationMutation) ClearLifetime() {
+	m.lifetime = nil
+	m.addlifetime = nil
+	m.clearedFields[openidassociation.FieldLifetime] = struct{}{}
+}
+
+// LifetimeCleared returns if the "lifetime" field was cleared in this mutation.
+func (m *OpenIDAssociationMutation) LifetimeCleared() bool {
+	_, ok := m.clearedFields[openidassociation.FieldLifetime]
+	return ok
+}
+
+// ResetLifetime resets all changes to the "lifetime" field.
+func (m *OpenIDAssociationMutation) ResetLifetime() {
+	m.lifetime = nil
+	m.addlifetime = nil
+	delete(m.clearedFields, openidassociation.FieldLifetime)
+}
+
+// SetAssocType sets the "assoc_type" field.
+func (m *OpenIDAssociationMutation) SetAssocType(s string) {
+	m.assoc_type = &s
+}
+
+// AssocType returns the value of the "assoc_type" field in the mutation.
+func (m *OpenIDAssociationMutation) AssocType() (r string, exists bool) {
+	v := m.assoc_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssocType returns the old "assoc_type" field's value of the OpenIDAssociation entity.
+// If the OpenIDAssociation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDAssociationMutation) OldAssocType(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssocType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssocType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssocType: %w", err)
+	}
+	return oldValue.AssocType, nil
+}
+
+// ClearAssocType clears the value of the "assoc_type" field.
+func (m *OpenIDAssociationMutation) ClearAssocType() {
+	m.assoc_type = nil
+	m.clearedFields[openidassociation.FieldAssocType] = struct{}{}
+}
+
+// AssocTypeCleared returns if the "assoc_type" field was cleared in this mutation.
+func (m *OpenIDAssociationMutation) AssocTypeCleared() bool {
+	_, ok := m.clearedFields[openidassociation.FieldAssocType]
+	return ok
+}
+
+// ResetAssocType resets all changes to the "assoc_type" field.
+func (m *OpenIDAssociationMutation) ResetAssocType() {
+	m.assoc_type = nil
+	delete(m.clearedFields, openidassociation.FieldAssocType)
+}
+
+// Where appends a list predicates to the OpenIDAssociationMutation builder.
+func (m *OpenIDAssociationMutation) Where(ps ...predicate.OpenIDAssociation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OpenIDAssociationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OpenIDAssociationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OpenIDAssociation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OpenIDAssociationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OpenIDAssociationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OpenIDAssociation).
+func (m *OpenIDAssociationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OpenIDAssociationMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.handle != nil {
+		fields = append(fields, openidassociation.FieldHandle)
+	}
+	if m.secret != nil {
+		fields = append(fields, openidassociation.FieldSecret)
+	}
+	if m.issued != nil {
+		fields = append(fields, openidassociation.FieldIssued)
+	}
+	if m.lifetime != nil {
+		fields = append(fields, openidassociation.FieldLifetime)
+	}
+	if m.assoc_type != nil {
+		fields = append(fields, openidassociation.FieldAssocType)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OpenIDAssociationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case openidassociation.FieldHandle:
+		return m.Handle()
+	case openidassociation.FieldSecret:
+		return m.Secret()
+	case openidassociation.FieldIssued:
+		return m.Issued()
+	case openidassociation.FieldLifetime:
+		return m.Lifetime()
+	case openidassociation.FieldAssocType:
+		return m.AssocType()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OpenIDAssociationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case openidassociation.FieldHandle:
+		return m.OldHandle(ctx)
+	case openidassociation.FieldSecret:
+		return m.OldSecret(ctx)
+	case openidassociation.FieldIssued:
+		return m.OldIssued(ctx)
+	case openidassociation.FieldLifetime:
+		return m.OldLifetime(ctx)
+	case openidassociation.FieldAssocType:
+		return m.OldAssocType(ctx)
+	}
+	return nil, fmt.Errorf("unknown OpenIDAssociation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OpenIDAssociationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case openidassociation.FieldHandle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHandle(v)
+		return nil
+	case openidassociation.FieldSecret:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecret(v)
+		return nil
+	case openidassociation.FieldIssued:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssued(v)
+		return nil
+	case openidassociation.FieldLifetime:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLifetime(v)
+		return nil
+	case openidassociation.FieldAssocType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssocType(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDAssociation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OpenIDAssociationMutation) AddedFields() []string {
+	var fields []string
+	if m.addissued != nil {
+		fields = append(fields, openidassociation.FieldIssued)
+	}
+	if m.addlifetime != nil {
+		fields = append(fields, openidassociation.FieldLifetime)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OpenIDAssociationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case openidassociation.FieldIssued:
+		return m.AddedIssued()
+	case openidassociation.FieldLifetime:
+		return m.AddedLifetime()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OpenIDAssociationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case openidassociation.FieldIssued:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIssued(v)
+		return nil
+	case openidassociation.FieldLifetime:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLifetime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDAssociation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OpenIDAssociationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(openidassociation.FieldSecret) {
+		fields = append(fields, openidassociation.FieldSecret)
+	}
+	if m.FieldCleared(openidassociation.FieldIssued) {
+		fields = append(fields, openidassociation.FieldIssued)
+	}
+	if m.FieldCleared(openidassociation.FieldLifetime) {
+		fields = append(fields, openidassociation.FieldLifetime)
+	}
+	if m.FieldCleared(openidassociation.FieldAssocType) {
+		fields = append(fields, openidassociation.FieldAssocType)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OpenIDAssociationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OpenIDAssociationMutation) ClearField(name string) error {
+	switch name {
+	case openidassociation.FieldSecret:
+		m.ClearSecret()
+		return nil
+	case openidassociation.FieldIssued:
+		m.ClearIssued()
+		return nil
+	case openidassociation.FieldLifetime:
+		m.ClearLifetime()
+		return nil
+	case openidassociation.FieldAssocType:
+		m.ClearAssocType()
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDAssociation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OpenIDAssociationMutation) ResetField(name string) error {
+	switch name {
+	case openidassociation.FieldHandle:
+		m.ResetHandle()
+		return nil
+	case openidassociation.FieldSecret:
+		m.ResetSecret()
+		return nil
+	case openidassociation.FieldIssued:
+		m.ResetIssued()
+		return nil
+	case openidassociation.FieldLifetime:
+		m.ResetLifetime()
+		return nil
+	case openidassociation.FieldAssocType:
+		m.ResetAssocType()
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDAssociation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OpenIDAssociationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OpenIDAssociationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OpenIDAssociationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OpenIDAssociationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OpenIDAssociationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OpenIDAssociationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OpenIDAssociationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OpenIDAssociation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OpenIDAssociationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OpenIDAssociation edge %s", name)
+}
+
+// OpenIDNonceMutation represents an operation that mutates the OpenIDNonce nodes in the graph.
+type OpenIDNonceMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	timestamp     *int
+	addtimestamp  *int
+	salt          *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OpenIDNonce, error)
+	predicates    []predicate.OpenIDNonce
+}
+
+var _ ent.Mutation = (*OpenIDNonceMutation)(nil)
+
+// openidnonceOption allows management of the mutation configuration using functional options.
+type openidnonceOption func(*OpenIDNonceMutation)
+
+// newOpenIDNonceMutation creates new mutation for the OpenIDNonce entity.
+func newOpenIDNonceMutation(c config, op Op, opts ...openidnonceOption) *OpenIDNonceMutation {
+	m := &OpenIDNonceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOpenIDNonce,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOpenIDNonceID sets the ID field of the mutation.
+func withOpenIDNonceID(id string) openidnonceOption {
+	return func(m *OpenIDNonceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OpenIDNonce
+		)
+		m.oldValue = func(ctx context.Context) (*OpenIDNonce, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OpenIDNonce.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOpenIDNonce sets the old OpenIDNonce of the mutation.
+func withOpenIDNonce(node *OpenIDNonce) openidnonceOption {
+	return func(m *OpenIDNonceMutation) {
+		m.oldValue = func(context.Context) (*OpenIDNonce, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OpenIDNonceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OpenIDNonceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OpenIDNonce entities.
+func (m *OpenIDNonceMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OpenIDNonceMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OpenIDNonceMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OpenIDNonce.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTimestamp sets the "timestamp" field.
+func (m *OpenIDNonceMutation) SetTimestamp(i int) {
+	m.timestamp = &i
+	m.addtimestamp = nil
+}
+
+// Timestamp returns the value of the "timestamp" field in the mutation.
+func (m *OpenIDNonceMutation) Timestamp() (r int, exists bool) {
+	v := m.timestamp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimestamp returns the old "timestamp" field's value of the OpenIDNonce entity.
+// If the OpenIDNonce object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDNonceMutation) OldTimestamp(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimestamp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimestamp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimestamp: %w", err)
+	}
+	return oldValue.Timestamp, nil
+}
+
+// AddTimestamp adds i to the "timestamp" field.
+func (m *OpenIDNonceMutation) AddTimestamp(i int) {
+	if m.addtimestamp != nil {
+		*m.addtimestamp += i
+	} else {
+		m.addtimestamp = &i
+	}
+}
+
+// AddedTimestamp returns the value that was added to the "timestamp" field in this mutation.
+func (m *OpenIDNonceMutation) AddedTimestamp() (r int, exists bool) {
+	v := m.addtimestamp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTimestamp resets all changes to the "timestamp" field.
+func (m *OpenIDNonceMutation) ResetTimestamp() {
+	m.timestamp = nil
+	m.addtimestamp = nil
+}
+
+// SetSalt sets the "salt" field.
+func (m *OpenIDNonceMutation) SetSalt(s string) {
+	m.salt = &s
+}
+
+// Salt returns the value of the "salt" field in the mutation.
+func (m *OpenIDNonceMutation) Salt() (r string, exists bool) {
+	v := m.salt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSalt returns the old "salt" field's value of the OpenIDNonce entity.
+// If the OpenIDNonce object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDNonceMutation) OldSalt(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSalt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSalt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSalt: %w", err)
+	}
+	return oldValue.Salt, nil
+}
+
+// ResetSalt resets all changes to the "salt" field.
+func (m *OpenIDNonceMutation) ResetSalt() {
+	m.salt = nil
+}
+
+// Where appends a list predicates to the OpenIDNonceMutation builder.
+func (m *OpenIDNonceMutation) Where(ps ...predicate.OpenIDNonce) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OpenIDNonceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OpenIDNonceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OpenIDNonce, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OpenIDNonceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OpenIDNonceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OpenIDNonce).
+func (m *OpenIDNonceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OpenIDNonceMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.timestamp != nil {
+		fields = append(fields, openidnonce.FieldTimestamp)
+	}
+	if m.salt != nil {
+		fields = append(fields, openidnonce.FieldSalt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OpenIDNonceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case openidnonce.FieldTimestamp:
+		return m.Timestamp()
+	case openidnonce.FieldSalt:
+		return m.Salt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OpenIDNonceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case openidnonce.FieldTimestamp:
+		return m.OldTimestamp(ctx)
+	case openidnonce.FieldSalt:
+		return m.OldSalt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OpenIDNonce field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OpenIDNonceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case openidnonce.FieldTimestamp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimestamp(v)
+		return nil
+	case openidnonce.FieldSalt:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSalt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDNonce field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OpenIDNonceMutation) AddedFields() []string {
+	var fields []string
+	if m.addtimestamp != nil {
+		fields = append(fields, openidnonce.FieldTimestamp)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OpenIDNonceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case openidnonce.FieldTimestamp:
+		return m.AddedTimestamp()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OpenIDNonceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case openidnonce.FieldTimestamp:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTimestamp(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDNonce numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OpenIDNonceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OpenIDNonceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OpenIDNonceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OpenIDNonce nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OpenIDNonceMutation) ResetField(name string) error {
+	switch name {
+	case openidnonce.FieldTimestamp:
+		m.ResetTimestamp()
+		return nil
+	case openidnonce.FieldSalt:
+		m.ResetSalt()
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDNonce field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OpenIDNonceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OpenIDNonceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OpenIDNonceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OpenIDNonceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OpenIDNonceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OpenIDNonceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OpenIDNonceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OpenIDNonce unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OpenIDNonceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OpenIDNonce edge %s", name)
+}
+
+// OpenIDUserURLMutation represents an operation that mutates the OpenIDUserURL nodes in the graph.
+type OpenIDUserURLMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	openid_url    *string
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*OpenIDUserURL, error)
+	predicates    []predicate.OpenIDUserURL
+}
+
+var _ ent.Mutation = (*OpenIDUserURLMutation)(nil)
+
+// openiduserurlOption allows management of the mutation configuration using functional options.
+type openiduserurlOption func(*OpenIDUserURLMutation)
+
+// newOpenIDUserURLMutation creates new mutation for the OpenIDUserURL entity.
+func newOpenIDUserURLMutation(c config, op Op, opts ...openiduserurlOption) *OpenIDUserURLMutation {
+	m := &OpenIDUserURLMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOpenIDUserURL,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOpenIDUserURLID sets the ID field of the mutation.
+func withOpenIDUserURLID(id int) openiduserurlOption {
+	return func(m *OpenIDUserURLMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OpenIDUserURL
+		)
+		m.oldValue = func(ctx context.Context) (*OpenIDUserURL, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OpenIDUserURL.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOpenIDUserURL sets the old OpenIDUserURL of the mutation.
+func withOpenIDUserURL(node *OpenIDUserURL) openiduserurlOption {
+	return func(m *OpenIDUserURLMutation) {
+		m.oldValue = func(context.Context) (*OpenIDUserURL, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OpenIDUserURLMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OpenIDUserURLMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OpenIDUserURL entities.
+func (m *OpenIDUserURLMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OpenIDUserURLMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OpenIDUserURLMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OpenIDUserURL.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOpenidURL sets the "openid_url" field.
+func (m *OpenIDUserURLMutation) SetOpenidURL(s string) {
+	m.openid_url = &s
+}
+
+// OpenidURL returns the value of the "openid_url" field in the mutation.
+func (m *OpenIDUserURLMutation) OpenidURL() (r string, exists bool) {
+	v := m.openid_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpenidURL returns the old "openid_url" field's value of the OpenIDUserURL entity.
+// If the OpenIDUserURL object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDUserURLMutation) OldOpenidURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpenidURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpenidURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpenidURL: %w", err)
+	}
+	return oldValue.OpenidURL, nil
+}
+
+// ResetOpenidURL resets all changes to the "openid_url" field.
+func (m *OpenIDUserURLMutation) ResetOpenidURL() {
+	m.openid_url = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *OpenIDUserURLMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *OpenIDUserURLMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the OpenIDUserURL entity.
+// If the OpenIDUserURL object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OpenIDUserURLMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *OpenIDUserURLMutation) ResetUserID() {
+	m.user = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *OpenIDUserURLMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[openiduserurl.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *OpenIDUserURLMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *OpenIDUserURLMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *OpenIDUserURLMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the OpenIDUserURLMutation builder.
+func (m *OpenIDUserURLMutation) Where(ps ...predicate.OpenIDUserURL) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OpenIDUserURLMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OpenIDUserURLMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OpenIDUserURL, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OpenIDUserURLMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OpenIDUserURLMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OpenIDUserURL).
+func (m *OpenIDUserURLMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OpenIDUserURLMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.openid_url != nil {
+		fields = append(fields, openiduserurl.FieldOpenidURL)
+	}
+	if m.user != nil {
+		fields = append(fields, openiduserurl.FieldUserID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OpenIDUserURLMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case openiduserurl.FieldOpenidURL:
+		return m.OpenidURL()
+	case openiduserurl.FieldUserID:
+		return m.UserID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OpenIDUserURLMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case openiduserurl.FieldOpenidURL:
+		return m.OldOpenidURL(ctx)
+	case openiduserurl.FieldUserID:
+		return m.OldUserID(ctx)
+	}
+	return nil, fmt.Errorf("unknown OpenIDUserURL field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OpenIDUserURLMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case openiduserurl.FieldOpenidURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpenidURL(v)
+		return nil
+	case openiduserurl.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDUserURL field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OpenIDUserURLMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OpenIDUserURLMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OpenIDUserURLMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OpenIDUserURL numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OpenIDUserURLMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OpenIDUserURLMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OpenIDUserURLMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OpenIDUserURL nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OpenIDUserURLMutation) ResetField(name string) error {
+	switch name {
+	case openiduserurl.FieldOpenidURL:
+		m.ResetOpenidURL()
+		return nil
+	case openiduserurl.FieldUserID:
+		m.ResetUserID()
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDUserURL field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OpenIDUserURLMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, openiduserurl.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OpenIDUserURLMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case openiduserurl.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OpenIDUserURLMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OpenIDUserURLMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OpenIDUserURLMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, openiduserurl.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OpenIDUserURLMutation) EdgeCleared(name string) bool {
+	switch name {
+	case openiduserurl.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OpenIDUserURLMutation) ClearEdge(name string) error {
+	switch name {
+	case openiduserurl.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDUserURL unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OpenIDUserURLMutation) ResetEdge(name string) error {
+	switch name {
+	case openiduserurl.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown OpenIDUserURL edge %s", name)
+}
+
+// PdfDataMutation represents an operation that mutates the PdfData nodes in the graph.
+type PdfDataMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *int
+	pages                   *int
+	addpages                *int
+	pdf_author              *string
+	pdf_title               *string
+	pdf_keywords            *string
+	pdf_creator             *string
+	pdf_producer            *string
+	pdf_creation_date       *time.Time
+	pdf_modified_date       *time.Time
+	pdf_version_major       *int
+	addpdf_version_major    *int
+	pdf_version_minor       *int
+	addpdf_version_minor    *int
+	pdf_page_size_width     *float64
+	addpdf_page_size_width  *float64
+	pdf_page_size_height    *float64
+	addpdf_page_size_height *float64
+	pdf_pages               *int
+	addpdf_pages            *int
+	clearedFields           map[string]struct{}
+	media_entry             *int
+	clearedmedia_entry      bool
+	done                    bool
+	oldValue                func(context.Context) (*PdfData, error)
+	predicates              []predicate.PdfData
+}
+
+var _ ent.Mutation = (*PdfDataMutation)(nil)
+
+// pdfdataOption allows management of the mutation configuration using functional options.
+type pdfdataOption func(*PdfDataMutation)
+
+// newPdfDataMutation creates new mutation for the PdfData entity.
+func newPdfDataMutation(c config, op Op, opts ...pdfdataOption) *PdfDataMutation {
+	m := &PdfDataMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePdfData,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPdfDataID sets the ID field of the mutation.
+func withPdfDataID(id int) pdfdataOption {
+	return func(m *PdfDataMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PdfData
+		)
+		m.oldValue = func(ctx context.Context) (*PdfData, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PdfData.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPdfData sets the old PdfData of the mutation.
+func withPdfData(node *PdfData) pdfdataOption {
+	return func(m *PdfDataMutation) {
+		m.oldValue = func(context.Context) (*PdfData, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PdfDataMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PdfDataMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PdfData entities.
+func (m *PdfDataMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PdfDataMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PdfDataMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PdfData.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPages sets the "pages" field.
+func (m *PdfDataMutation) SetPages(i int) {
+	m.pages = &i
+	m.addpages = nil
+}
+
+// Pages returns the value of the "pages" field in the mutation.
+func (m *PdfDataMutation) Pages() (r int, exists bool) {
+	v := m.pages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPages returns the old "pages" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPages(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPages is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPages requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPages: %w", err)
+	}
+	return oldValue.Pages, nil
+}
+
+// AddPages adds i to the "pages" field.
+func (m *PdfDataMutation) AddPages(i int) {
+	if m.addpages != nil {
+		*m.addpages += i
+	} else {
+		m.addpages = &i
+	}
+}
+
+// AddedPages returns the value that was added to the "pages" field in this mutation.
+func (m *PdfDataMutation) AddedPages() (r int, exists bool) {
+	v := m.addpages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPages clears the value of the "pages" field.
+func (m *PdfDataMutation) ClearPages() {
+	m.pages = nil
+	m.addpages = nil
+	m.clearedFields[pdfdata.FieldPages] = struct{}{}
+}
+
+// PagesCleared returns if the "pages" field was cleared in this mutation.
+func (m *PdfDataMutation) PagesCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPages]
+	return ok
+}
+
+// ResetPages resets all changes to the "pages" field.
+func (m *PdfDataMutation) ResetPages() {
+	m.pages = nil
+	m.addpages = nil
+	delete(m.clearedFields, pdfdata.FieldPages)
+}
+
+// SetPdfAuthor sets the "pdf_author" field.
+func (m *PdfDataMutation) SetPdfAuthor(s string) {
+	m.pdf_author = &s
+}
+
+// PdfAuthor returns the value of the "pdf_author" field in the mutation.
+func (m *PdfDataMutation) PdfAuthor() (r string, exists bool) {
+	v := m.pdf_author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfAuthor returns the old "pdf_author" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfAuthor(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfAuthor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfAuthor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfAuthor: %w", err)
+	}
+	return oldValue.PdfAuthor, nil
+}
+
+// ClearPdfAuthor clears the value of the "pdf_author" field.
+func (m *PdfDataMutation) ClearPdfAuthor() {
+	m.pdf_author = nil
+	m.clearedFields[pdfdata.FieldPdfAuthor] = struct{}{}
+}
+
+// PdfAuthorCleared returns if the "pdf_author" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfAuthorCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfAuthor]
+	return ok
+}
+
+// ResetPdfAuthor resets all changes to the "pdf_author" field.
+func (m *PdfDataMutation) ResetPdfAuthor() {
+	m.pdf_author = nil
+	delete(m.clearedFields, pdfdata.FieldPdfAuthor)
+}
+
+// SetPdfTitle sets the "pdf_title" field.
+func (m *PdfDataMutation) SetPdfTitle(s string) {
+	m.pdf_title = &s
+}
+
+// PdfTitle returns the value of the "pdf_title" field in the mutation.
+func (m *PdfDataMutation) PdfTitle() (r string, exists bool) {
+	v := m.pdf_title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfTitle returns the old "pdf_title" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfTitle(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfTitle: %w", err)
+	}
+	return oldValue.PdfTitle, nil
+}
+
+// ClearPdfTitle clears the value of the "pdf_title" field.
+func (m *PdfDataMutation) ClearPdfTitle() {
+	m.pdf_title = nil
+	m.clearedFields[pdfdata.FieldPdfTitle] = struct{}{}
+}
+
+// PdfTitleCleared returns if the "pdf_title" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfTitleCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfTitle]
+	return ok
+}
+
+// ResetPdfTitle resets all changes to the "pdf_title" field.
+func (m *PdfDataMutation) ResetPdfTitle() {
+	m.pdf_title = nil
+	delete(m.clearedFields, pdfdata.FieldPdfTitle)
+}
+
+// SetPdfKeywords sets the "pdf_keywords" field.
+func (m *PdfDataMutation) SetPdfKeywords(s string) {
+	m.pdf_keywords = &s
+}
+
+// PdfKeywords returns the value of the "pdf_keywords" field in the mutation.
+func (m *PdfDataMutation) PdfKeywords() (r string, exists bool) {
+	v := m.pdf_keywords
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfKeywords returns the old "pdf_keywords" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfKeywords(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfKeywords is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfKeywords requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfKeywords: %w", err)
+	}
+	return oldValue.PdfKeywords, nil
+}
+
+// ClearPdfKeywords clears the value of the "pdf_keywords" field.
+func (m *PdfDataMutation) ClearPdfKeywords() {
+	m.pdf_keywords = nil
+	m.clearedFields[pdfdata.FieldPdfKeywords] = struct{}{}
+}
+
+// PdfKeywordsCleared returns if the "pdf_keywords" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfKeywordsCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfKeywords]
+	return ok
+}
+
+// ResetPdfKeywords resets all changes to the "pdf_keywords" field.
+func (m *PdfDataMutation) ResetPdfKeywords() {
+	m.pdf_keywords = nil
+	delete(m.clearedFields, pdfdata.FieldPdfKeywords)
+}
+
+// SetPdfCreator sets the "pdf_creator" field.
+func (m *PdfDataMutation) SetPdfCreator(s string) {
+	m.pdf_creator = &s
+}
+
+// PdfCreator returns the value of the "pdf_creator" field in the mutation.
+func (m *PdfDataMutation) PdfCreator() (r string, exists bool) {
+	v := m.pdf_creator
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfCreator returns the old "pdf_creator" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfCreator(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfCreator is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfCreator requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfCreator: %w", err)
+	}
+	return oldValue.PdfCreator, nil
+}
+
+// ClearPdfCreator clears the value of the "pdf_creator" field.
+func (m *PdfDataMutation) ClearPdfCreator() {
+	m.pdf_creator = nil
+	m.clearedFields[pdfdata.FieldPdfCreator] = struct{}{}
+}
+
+// PdfCreatorCleared returns if the "pdf_creator" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfCreatorCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfCreator]
+	return ok
+}
+
+// ResetPdfCreator resets all changes to the "pdf_creator" field.
+func (m *PdfDataMutation) ResetPdfCreator() {
+	m.pdf_creator = nil
+	delete(m.clearedFields, pdfdata.FieldPdfCreator)
+}
+
+// SetPdfProducer sets the "pdf_producer" field.
+func (m *PdfDataMutation) SetPdfProducer(s string) {
+	m.pdf_producer = &s
+}
+
+// PdfProducer returns the value of the "pdf_producer" field in the mutation.
+func (m *PdfDataMutation) PdfProducer() (r string, exists bool) {
+	v := m.pdf_producer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfProducer returns the old "pdf_producer" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfProducer(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfProducer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfProducer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfProducer: %w", err)
+	}
+	return oldValue.PdfProducer, nil
+}
+
+// ClearPdfProducer clears the value of the "pdf_producer" field.
+func (m *PdfDataMutation) ClearPdfProducer() {
+	m.pdf_producer = nil
+	m.clearedFields[pdfdata.FieldPdfProducer] = struct{}{}
+}
+
+// PdfProducerCleared returns if the "pdf_producer" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfProducerCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfProducer]
+	return ok
+}
+
+// ResetPdfProducer resets all changes to the "pdf_producer" field.
+func (m *PdfDataMutation) ResetPdfProducer() {
+	m.pdf_producer = nil
+	delete(m.clearedFields, pdfdata.FieldPdfProducer)
+}
+
+// SetPdfCreationDate sets the "pdf_creation_date" field.
+func (m *PdfDataMutation) SetPdfCreationDate(t time.Time) {
+	m.pdf_creation_date = &t
+}
+
+// PdfCreationDate returns the value of the "pdf_creation_date" field in the mutation.
+func (m *PdfDataMutation) PdfCreationDate() (r time.Time, exists bool) {
+	v := m.pdf_creation_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfCreationDate returns the old "pdf_creation_date" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfCreationDate(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfCreationDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfCreationDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfCreationDate: %w", err)
+	}
+	return oldValue.PdfCreationDate, nil
+}
+
+// ClearPdfCreationDate clears the value of the "pdf_creation_date" field.
+func (m *PdfDataMutation) ClearPdfCreationDate() {
+	m.pdf_creation_date = nil
+	m.clearedFields[pdfdata.FieldPdfCreationDate] = struct{}{}
+}
+
+// PdfCreationDateCleared returns if the "pdf_creation_date" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfCreationDateCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfCreationDate]
+	return ok
+}
+
+// ResetPdfCreationDate resets all changes to the "pdf_creation_date" field.
+func (m *PdfDataMutation) ResetPdfCreationDate() {
+	m.pdf_creation_date = nil
+	delete(m.clearedFields, pdfdata.FieldPdfCreationDate)
+}
+
+// SetPdfModifiedDate sets the "pdf_modified_date" field.
+func (m *PdfDataMutation) SetPdfModifiedDate(t time.Time) {
+	m.pdf_modified_date = &t
+}
+
+// PdfModifiedDate returns the value of the "pdf_modified_date" field in the mutation.
+func (m *PdfDataMutation) PdfModifiedDate() (r time.Time, exists bool) {
+	v := m.pdf_modified_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfModifiedDate returns the old "pdf_modified_date" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfModifiedDate(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfModifiedDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfModifiedDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfModifiedDate: %w", err)
+	}
+	return oldValue.PdfModifiedDate, nil
+}
+
+// ClearPdfModifiedDate clears the value of the "pdf_modified_date" field.
+func (m *PdfDataMutation) ClearPdfModifiedDate() {
+	m.pdf_modified_date = nil
+	m.clearedFields[pdfdata.FieldPdfModifiedDate] = struct{}{}
+}
+
+// PdfModifiedDateCleared returns if the "pdf_modified_date" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfModifiedDateCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfModifiedDate]
+	return ok
+}
+
+// ResetPdfModifiedDate resets all changes to the "pdf_modified_date" field.
+func (m *PdfDataMutation) ResetPdfModifiedDate() {
+	m.pdf_modified_date = nil
+	delete(m.clearedFields, pdfdata.FieldPdfModifiedDate)
+}
+
+// SetPdfVersionMajor sets the "pdf_version_major" field.
+func (m *PdfDataMutation) SetPdfVersionMajor(i int) {
+	m.pdf_version_major = &i
+	m.addpdf_version_major = nil
+}
+
+// PdfVersionMajor returns the value of the "pdf_version_major" field in the mutation.
+func (m *PdfDataMutation) PdfVersionMajor() (r int, exists bool) {
+	v := m.pdf_version_major
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfVersionMajor returns the old "pdf_version_major" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfVersionMajor(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfVersionMajor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfVersionMajor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfVersionMajor: %w", err)
+	}
+	return oldValue.PdfVersionMajor, nil
+}
+
+// AddPdfVersionMajor adds i to the "pdf_version_major" field.
+func (m *PdfDataMutation) AddPdfVersionMajor(i int) {
+	if m.addpdf_version_major != nil {
+		*m.addpdf_version_major += i
+	} else {
+		m.addpdf_version_major = &i
+	}
+}
+
+// AddedPdfVersionMajor returns the value that was added to the "pdf_version_major" field in this mutation.
+func (m *PdfDataMutation) AddedPdfVersionMajor() (r int, exists bool) {
+	v := m.addpdf_version_major
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPdfVersionMajor clears the value of the "pdf_version_major" field.
+func (m *PdfDataMutation) ClearPdfVersionMajor() {
+	m.pdf_version_major = nil
+	m.addpdf_version_major = nil
+	m.clearedFields[pdfdata.FieldPdfVersionMajor] = struct{}{}
+}
+
+// PdfVersionMajorCleared returns if the "pdf_version_major" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfVersionMajorCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfVersionMajor]
+	return ok
+}
+
+// ResetPdfVersionMajor resets all changes to the "pdf_version_major" field.
+func (m *PdfDataMutation) ResetPdfVersionMajor() {
+	m.pdf_version_major = nil
+	m.addpdf_version_major = nil
+	delete(m.clearedFields, pdfdata.FieldPdfVersionMajor)
+}
+
+// SetPdfVersionMinor sets the "pdf_version_minor" field.
+func (m *PdfDataMutation) SetPdfVersionMinor(i int) {
+	m.pdf_version_minor = &i
+	m.addpdf_version_minor = nil
+}
+
+// PdfVersionMinor returns the value of the "pdf_version_minor" field in the mutation.
+func (m *PdfDataMutation) PdfVersionMinor() (r int, exists bool) {
+	v := m.pdf_version_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfVersionMinor returns the old "pdf_version_minor" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfVersionMinor(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfVersionMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfVersionMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfVersionMinor: %w", err)
+	}
+	return oldValue.PdfVersionMinor, nil
+}
+
+// AddPdfVersionMinor adds i to the "pdf_version_minor" field.
+func (m *PdfDataMutation) AddPdfVersionMinor(i int) {
+	if m.addpdf_version_minor != nil {
+		*m.addpdf_version_minor += i
+	} else {
+		m.addpdf_version_minor = &i
+	}
+}
+
+// AddedPdfVersionMinor returns the value that was added to the "pdf_version_minor" field in this mutation.
+func (m *PdfDataMutation) AddedPdfVersionMinor() (r int, exists bool) {
+	v := m.addpdf_version_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPdfVersionMinor clears the value of the "pdf_version_minor" field.
+func (m *PdfDataMutation) ClearPdfVersionMinor() {
+	m.pdf_version_minor = nil
+	m.addpdf_version_minor = nil
+	m.clearedFields[pdfdata.FieldPdfVersionMinor] = struct{}{}
+}
+
+// PdfVersionMinorCleared returns if the "pdf_version_minor" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfVersionMinorCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfVersionMinor]
+	return ok
+}
+
+// ResetPdfVersionMinor resets all changes to the "pdf_version_minor" field.
+func (m *PdfDataMutation) ResetPdfVersionMinor() {
+	m.pdf_version_minor = nil
+	m.addpdf_version_minor = nil
+	delete(m.clearedFields, pdfdata.FieldPdfVersionMinor)
+}
+
+// SetPdfPageSizeWidth sets the "pdf_page_size_width" field.
+func (m *PdfDataMutation) SetPdfPageSizeWidth(f float64) {
+	m.pdf_page_size_width = &f
+	m.addpdf_page_size_width = nil
+}
+
+// PdfPageSizeWidth returns the value of the "pdf_page_size_width" field in the mutation.
+func (m *PdfDataMutation) PdfPageSizeWidth() (r float64, exists bool) {
+	v := m.pdf_page_size_width
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfPageSizeWidth returns the old "pdf_page_size_width" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfPageSizeWidth(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfPageSizeWidth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfPageSizeWidth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfPageSizeWidth: %w", err)
+	}
+	return oldValue.PdfPageSizeWidth, nil
+}
+
+// AddPdfPageSizeWidth adds f to the "pdf_page_size_width" field.
+func (m *PdfDataMutation) AddPdfPageSizeWidth(f float64) {
+	if m.addpdf_page_size_width != nil {
+		*m.addpdf_page_size_width += f
+	} else {
+		m.addpdf_page_size_width = &f
+	}
+}
+
+// AddedPdfPageSizeWidth returns the value that was added to the "pdf_page_size_width" field in this mutation.
+func (m *PdfDataMutation) AddedPdfPageSizeWidth() (r float64, exists bool) {
+	v := m.addpdf_page_size_width
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPdfPageSizeWidth clears the value of the "pdf_page_size_width" field.
+func (m *PdfDataMutation) ClearPdfPageSizeWidth() {
+	m.pdf_page_size_width = nil
+	m.addpdf_page_size_width = nil
+	m.clearedFields[pdfdata.FieldPdfPageSizeWidth] = struct{}{}
+}
+
+// PdfPageSizeWidthCleared returns if the "pdf_page_size_width" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfPageSizeWidthCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfPageSizeWidth]
+	return ok
+}
+
+// ResetPdfPageSizeWidth resets all changes to the "pdf_page_size_width" field.
+func (m *PdfDataMutation) ResetPdfPageSizeWidth() {
+	m.pdf_page_size_width = nil
+	m.addpdf_page_size_width = nil
+	delete(m.clearedFields, pdfdata.FieldPdfPageSizeWidth)
+}
+
+// SetPdfPageSizeHeight sets the "pdf_page_size_height" field.
+func (m *PdfDataMutation) SetPdfPageSizeHeight(f float64) {
+	m.pdf_page_size_height = &f
+	m.addpdf_page_size_height = nil
+}
+
+// PdfPageSizeHeight returns the value of the "pdf_page_size_height" field in the mutation.
+func (m *PdfDataMutation) PdfPageSizeHeight() (r float64, exists bool) {
+	v := m.pdf_page_size_height
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfPageSizeHeight returns the old "pdf_page_size_height" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfPageSizeHeight(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfPageSizeHeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfPageSizeHeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfPageSizeHeight: %w", err)
+	}
+	return oldValue.PdfPageSizeHeight, nil
+}
+
+// AddPdfPageSizeHeight adds f to the "pdf_page_size_height" field.
+func (m *PdfDataMutation) AddPdfPageSizeHeight(f float64) {
+	if m.addpdf_page_size_height != nil {
+		*m.addpdf_page_size_height += f
+	} else {
+		m.addpdf_page_size_height = &f
+	}
+}
+
+// AddedPdfPageSizeHeight returns the value that was added to the "pdf_page_size_height" field in this mutation.
+func (m *PdfDataMutation) AddedPdfPageSizeHeight() (r float64, exists bool) {
+	v := m.addpdf_page_size_height
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPdfPageSizeHeight clears the value of the "pdf_page_size_height" field.
+func (m *PdfDataMutation) ClearPdfPageSizeHeight() {
+	m.pdf_page_size_height = nil
+	m.addpdf_page_size_height = nil
+	m.clearedFields[pdfdata.FieldPdfPageSizeHeight] = struct{}{}
+}
+
+// PdfPageSizeHeightCleared returns if the "pdf_page_size_height" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfPageSizeHeightCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfPageSizeHeight]
+	return ok
+}
+
+// ResetPdfPageSizeHeight resets all changes to the "pdf_page_size_height" field.
+func (m *PdfDataMutation) ResetPdfPageSizeHeight() {
+	m.pdf_page_size_height = nil
+	m.addpdf_page_size_height = nil
+	delete(m.clearedFields, pdfdata.FieldPdfPageSizeHeight)
+}
+
+// SetPdfPages sets the "pdf_pages" field.
+func (m *PdfDataMutation) SetPdfPages(i int) {
+	m.pdf_pages = &i
+	m.addpdf_pages = nil
+}
+
+// PdfPages returns the value of the "pdf_pages" field in the mutation.
+func (m *PdfDataMutation) PdfPages() (r int, exists bool) {
+	v := m.pdf_pages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdfPages returns the old "pdf_pages" field's value of the PdfData entity.
+// If the PdfData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PdfDataMutation) OldPdfPages(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdfPages is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdfPages requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdfPages: %w", err)
+	}
+	return oldValue.PdfPages, nil
+}
+
+// AddPdfPages adds i to the "pdf_pages" field.
+func (m *PdfDataMutation) AddPdfPages(i int) {
+	if m.addpdf_pages != nil {
+		*m.addpdf_pages += i
+	} else {
+		m.addpdf_pages = &i
+	}
+}
+
+// AddedPdfPages returns the value that was added to the "pdf_pages" field in this mutation.
+func (m *PdfDataMutation) AddedPdfPages() (r int, exists bool) {
+	v := m.addpdf_pages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPdfPages clears the value of the "pdf_pages" field.
+func (m *PdfDataMutation) ClearPdfPages() {
+	m.pdf_pages = nil
+	m.addpdf_pages = nil
+	m.clearedFields[pdfdata.FieldPdfPages] = struct{}{}
+}
+
+// PdfPagesCleared returns if the "pdf_pages" field was cleared in this mutation.
+func (m *PdfDataMutation) PdfPagesCleared() bool {
+	_, ok := m.clearedFields[pdfdata.FieldPdfPages]
+	return ok
+}
+
+// ResetPdfPages resets all changes to the "pdf_pages" field.
+func (m *PdfDataMutation) ResetPdfPages() {
+	m.pdf_pages = nil
+	m.addpdf_pages = nil
+	delete(m.clearedFields, pdfdata.FieldPdfPages)
+}
+
+// SetMediaEntryID sets the "media_entry" edge to the MediaEntry entity by id.
+func (m *PdfDataMutation) SetMediaEntryID(id int) {
+	m.media_entry = &id
+}
+
+// ClearMediaEntry clears the "media_entry" edge to the MediaEntry entity.
+func (m *PdfDataMutation) ClearMediaEntry() {
+	m.clearedmedia_entry = true
+}
+
+// MediaEntryCleared reports if the "media_entry" edge to the MediaEntry entity was cleared.
+func (m *PdfDataMutation) MediaEntryCleared() bool {
+	return m.clearedmedia_entry
+}
+
+// MediaEntryID returns the "media_entry" edge ID in the mutation.
+func (m *PdfDataMutation) MediaEntryID() (id int, exists bool) {
+	if m.media_entry != nil {
+		return *m.media_entry, true
+	}
+	return
+}
+
+// MediaEntryIDs returns the "media_entry" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MediaEntryID instead. It exists only for internal usage by the builders.
+func (m *PdfDataMutation) MediaEntryIDs() (ids []int) {
+	if id := m.media_entry; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMediaEntry resets all changes to the "media_entry" edge.
+func (m *PdfDataMutation) ResetMediaEntry() {
+	m.media_entry = nil
+	m.clearedmedia_entry = false
+}
+
+// Where appends a list predicates to the PdfDataMutation builder.
+func (m *PdfDataMutation) Where(ps ...predicate.PdfData) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PdfDataMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PdfDataMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PdfData, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PdfDataMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PdfDataMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PdfData).
+func (m *PdfDataMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PdfDataMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.pages != nil {
+		fields = append(fields, pdfdata.FieldPages)
+	}
+	if m.pdf_author != nil {
+		fields = append(fields, pdfdata.FieldPdfAuthor)
+	}
+	if m.pdf_title != nil {
+		fields = append(fields, pdfdata.FieldPdfTitle)
+	}
+	if m.pdf_keywords != nil {
+		fields = append(fields, pdfdata.FieldPdfKeywords)
+	}
+	if m.pdf_creator != nil {
+		fields = append(fields, pdfdata.FieldPdfCreator)
+	}
+	if m.pdf_producer != nil {
+		fields = append(fields, pdfdata.FieldPdfProducer)
+	}
+	if m.pdf_creation_date != nil {
+		fields = append(fields, pdfdata.FieldPdfCreationDate)
+	}
+	if m.pdf_modified_date != nil {
+		fields = append(fields, pdfdata.FieldPdfModifiedDate)
+	}
+	if m.pdf_version_major != nil {
+		fields = append(fields, pdfdata.FieldPdfVersionMajor)
+	}
+	if m.pdf_version_minor != nil {
+		fields = append(fields, pdfdata.FieldPdfVersionMinor)
+	}
+	if m.pdf_page_size_width != nil {
+		fields = append(fields, pdfdata.FieldPdfPageSizeWidth)
+	}
+	if m.pdf_page_size_height != nil {
+		fields = append(fields, pdfdata.FieldPdfPageSizeHeight)
+	}
+	if m.pdf_pages != nil {
+		fields = append(fields, pdfdata.FieldPdfPages)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PdfDataMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pdfdata.FieldPages:
+		return m.Pages()
+	case pdfdata.FieldPdfAuthor:
+		return m.PdfAuthor()
+	case pdfdata.FieldPdfTitle:
+		return m.PdfTitle()
+	case pdfdata.FieldPdfKeywords:
+		return m.PdfKeywords()
+	case pdfdata.FieldPdfCreator:
+		return m.PdfCreator()
+	case pdfdata.FieldPdfProducer:
+		return m.PdfProducer()
+	case pdfdata.FieldPdfCreationDate:
+		return m.PdfCreationDate()
+	case pdfdata.FieldPdfModifiedDate:
+		return m.PdfModifiedDate()
+	case pdfdata.FieldPdfVersionMajor:
+		return m.PdfVersionMajor()
+	case pdfdata.FieldPdfVersionMinor:
+		return m.PdfVersionMinor()
+	case pdfdata.FieldPdfPageSizeWidth:
+		return m.PdfPageSizeWidth()
+	case pdfdata.FieldPdfPageSizeHeight:
+		return m.PdfPageSizeHeight()
+	case pdfdata.FieldPdfPages:
+		return m.PdfPages()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PdfDataMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pdfdata.FieldPages:
+		return m.OldPages(ctx)
+	case pdfdata.FieldPdfAuthor:
+		return m.OldPdfAuthor(ctx)
+	case pdfdata.FieldPdfTitle:
+		return m.OldPdfTitle(ctx)
+	case pdfdata.FieldPdfKeywords:
+		return m.OldPdfKeywords(ctx)
+	case pdfdata.FieldPdfCreator:
+		return m.OldPdfCreator(ctx)
+	case pdfdata.FieldPdfProducer:
+		return m.OldPdfProducer(ctx)
+	case pdfdata.FieldPdfCreationDate:
+		return m.OldPdfCreationDate(ctx)
+	case pdfdata.FieldPdfModifiedDate:
+		return m.OldPdfModifiedDate(ctx)
+	case pdfdata.FieldPdfVersionMajor:
+		return m.OldPdfVersionMajor(ctx)
+	case pdfdata.FieldPdfVersionMinor:
+		return m.OldPdfVersionMinor(ctx)
+	case pdfdata.FieldPdfPageSizeWidth:
+		return m.OldPdfPageSizeWidth(ctx)
+	case pdfdata.FieldPdfPageSizeHeight:
+		return m.OldPdfPageSizeHeight(ctx)
+	case pdfdata.FieldPdfPages:
+		return m.OldPdfPages(ctx)
+	}
+	return nil, fmt.Errorf("unknown PdfData field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PdfDataMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pdfdata.FieldPages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPages(v)
+		return nil
+	case pdfdata.FieldPdfAuthor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfAuthor(v)
+		return nil
+	case pdfdata.FieldPdfTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfTitle(v)
+		return nil
+	case pdfdata.FieldPdfKeywords:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfKeywords(v)
+		return nil
+	case pdfdata.FieldPdfCreator:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfCreator(v)
+		return nil
+	case pdfdata.FieldPdfProducer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfProducer(v)
+		return nil
+	case pdfdata.FieldPdfCreationDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfCreationDate(v)
+		return nil
+	case pdfdata.FieldPdfModifiedDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfModifiedDate(v)
+		return nil
+	case pdfdata.FieldPdfVersionMajor:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfVersionMajor(v)
+		return nil
+	case pdfdata.FieldPdfVersionMinor:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfVersionMinor(v)
+		return nil
+	case pdfdata.FieldPdfPageSizeWidth:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfPageSizeWidth(v)
+		return nil
+	case pdfdata.FieldPdfPageSizeHeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfPageSizeHeight(v)
+		return nil
+	case pdfdata.FieldPdfPages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdfPages(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PdfData field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PdfDataMutation) AddedFields() []string {
+	var fields []string
+	if m.addpages != nil {
+		fields = append(fields, pdfdata.FieldPages)
+	}
+	if m.addpdf_version_major != nil {
+		fields = append(fields, pdfdata.FieldPdfVersionMajor)
+	}
+	if m.addpdf_version_minor != nil {
+		fields = append(fields, pdfdata.FieldPdfVersionMinor)
+	}
+	if m.addpdf_page_size_width != nil {
+		fields = append(fields, pdfdata.FieldPdfPageSizeWidth)
+	}
+	if m.addpdf_page_size_height != nil {
+		fields = append(fields, pdfdata.FieldPdfPageSizeHeight)
+	}
+	if m.addpdf_pages != nil {
+		fields = append(fields, pdfdata.FieldPdfPages)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PdfDataMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pdfdata.FieldPages:
+		return m.AddedPages()
+	case pdfdata.FieldPdfVersionMajor:
+		return m.AddedPdfVersionMajor()
+	case pdfdata.FieldPdfVersionMinor:
+		return m.AddedPdfVersionMinor()
+	case pdfdata.FieldPdfPageSizeWidth:
+		return m.AddedPdfPageSizeWidth()
+	case pdfdata.FieldPdfPageSizeHeight:
+		return m.AddedPdfPageSizeHeight()
+	case pdfdata.FieldPdfPages:
+		return m.AddedPdfPages()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PdfDataMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case pdfdata.FieldPages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPages(v)
+		return nil
+	case pdfdata.FieldPdfVersionMajor:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPdfVersionMajor(v)
+		return nil
+	case pdfdata.FieldPdfVersionMinor:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPdfVersionMinor(v)
+		return nil
+	case pdfdata.FieldPdfPageSizeWidth:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPdfPageSizeWidth(v)
+		return nil
+	case pdfdata.FieldPdfPageSizeHeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPdfPageSizeHeight(v)
+		return nil
+	case pdfdata.FieldPdfPages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPdfPages(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PdfData numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PdfDataMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(pdfdata.FieldPages) {
+		fields = append(fields, pdfdata.FieldPages)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfAuthor) {
+		fields = append(fields, pdfdata.FieldPdfAuthor)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfTitle) {
+		fields = append(fields, pdfdata.FieldPdfTitle)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfKeywords) {
+		fields = append(fields, pdfdata.FieldPdfKeywords)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfCreator) {
+		fields = append(fields, pdfdata.FieldPdfCreator)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfProducer) {
+		fields = append(fields, pdfdata.FieldPdfProducer)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfCreationDate) {
+		fields = append(fields, pdfdata.FieldPdfCreationDate)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfModifiedDate) {
+		fields = append(fields, pdfdata.FieldPdfModifiedDate)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfVersionMajor) {
+		fields = append(fields, pdfdata.FieldPdfVersionMajor)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfVersionMinor) {
+		fields = append(fields, pdfdata.FieldPdfVersionMinor)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfPageSizeWidth) {
+		fields = append(fields, pdfdata.FieldPdfPageSizeWidth)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfPageSizeHeight) {
+		fields = append(fields, pdfdata.FieldPdfPageSizeHeight)
+	}
+	if m.FieldCleared(pdfdata.FieldPdfPages) {
+		fields = append(fields, pdfdata.FieldPdfPages)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PdfDataMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PdfDataMutation) ClearField(name string) error {
+	switch name {
+	case pdfdata.FieldPages:
+		m.ClearPages()
+		return nil
+	case pdfdata.FieldPdfAuthor:
+		m.ClearPdfAuthor()
+		return nil
+	case pdfdata.FieldPdfTitle:
+		m.ClearPdfTitle()
+		return nil
+	case pdfdata.FieldPdfKeywords:
+		m.ClearPdfKeywords()
+		return nil
+	case pdfdata.FieldPdfCreator:
+		m.ClearPdfCreator()
+		return nil
+	case pdfdata.FieldPdfProducer:
+		m.ClearPdfProducer()
+		return nil
+	case pdfdata.FieldPdfCreationDate:
+		m.ClearPdfCreationDate()
+		return nil
+	case pdfdata.FieldPdfModifiedDate:
+		m.ClearPdfModifiedDate()
+		return nil
+	case pdfdata.FieldPdfVersionMajor:
+		m.ClearPdfVersionMajor()
+		return nil
+	case pdfdata.FieldPdfVersionMinor:
+		m.ClearPdfVersionMinor()
+		return nil
+	case pdfdata.FieldPdfPageSizeWidth:
+		m.ClearPdfPageSizeWidth()
+		return nil
+	case pdfdata.FieldPdfPageSizeHeight:
+		m.ClearPdfPageSizeHeight()
+		return nil
+	case pdfdata.FieldPdfPages:
+		m.ClearPdfPages()
+		return nil
+	}
+	return fmt.Errorf("unknown PdfData nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PdfDataMutation) ResetField(name string) error {
+	switch name {
+	case pdfdata.FieldPages:
+		m.ResetPages()
+		return nil
+	case pdfdata.FieldPdfAuthor:
+		m.ResetPdfAuthor()
+		return nil
+	case pdfdata.FieldPdfTitle:
+		m.ResetPdfTitle()
+		return nil
+	case pdfdata.FieldPdfKeywords:
+		m.ResetPdfKeywords()
+		return nil
+	case pdfdata.FieldPdfCreator:
+		m.ResetPdfCreator()
+		return nil
+	case pdfdata.FieldPdfProducer:
+		m.ResetPdfProducer()
+		return nil
+	case pdfdata.FieldPdfCreationDate:
+		m.ResetPdfCreationDate()
+		return nil
+	case pdfdata.FieldPdfModifiedDate:
+		m.ResetPdfModifiedDate()
+		return nil
+	case pdfdata.FieldPdfVersionMajor:
+		m.ResetPdfVersionMajor()
+		return nil
+	case pdfdata.FieldPdfVersionMinor:
+		m.ResetPdfVersionMinor()
+		return nil
+	case pdfdata.FieldPdfPageSizeWidth:
+		m.ResetPdfPageSizeWidth()
+		return nil
+	case pdfdata.FieldPdfPageSizeHeight:
+		m.ResetPdfPageSizeHeight()
+		return nil
+	case pdfdata.FieldPdfPages:
+		m.ResetPdfPages()
+		return nil
+	}
+	return fmt.Errorf("unknown PdfData field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PdfDataMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.media_entry != nil {
+		edges = append(edges, pdfdata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PdfDataMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case pdfdata.EdgeMediaEntry:
+		if id := m.media_entry; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PdfDataMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PdfDataMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PdfDataMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmedia_entry {
+		edges = append(edges, pdfdata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PdfDataMutation) EdgeCleared(name string) bool {
+	switch name {
+	case pdfdata.EdgeMediaEntry:
+		return m.clearedmedia_entry
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PdfDataMutation) ClearEdge(name string) error {
+	switch name {
+	case pdfdata.EdgeMediaEntry:
+		m.ClearMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown PdfData unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PdfDataMutation) ResetEdge(name string) error {
+	switch name {
+	case pdfdata.EdgeMediaEntry:
+		m.ResetMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown PdfData edge %s", name)
+}
+
+// PersonaUserEmailMutation represents an operation that mutates the PersonaUserEmail nodes in the graph.
+type PersonaUserEmailMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	persona_email *string
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*PersonaUserEmail, error)
+	predicates    []predicate.PersonaUserEmail
+}
+
+var _ ent.Mutation = (*PersonaUserEmailMutation)(nil)
+
+// personauseremailOption allows management of the mutation configuration using functional options.
+type personauseremailOption func(*PersonaUserEmailMutation)
+
+// newPersonaUserEmailMutation creates new mutation for the PersonaUserEmail entity.
+func newPersonaUserEmailMutation(c config, op Op, opts ...personauseremailOption) *PersonaUserEmailMutation {
+	m := &PersonaUserEmailMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePersonaUserEmail,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPersonaUserEmailID sets the ID field of the mutation.
+func withPersonaUserEmailID(id int) personauseremailOption {
+	return func(m *PersonaUserEmailMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PersonaUserEmail
+		)
+		m.oldValue = func(ctx context.Context) (*PersonaUserEmail, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PersonaUserEmail.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPersonaUserEmail sets the old PersonaUserEmail of the mutation.
+func withPersonaUserEmail(node *PersonaUserEmail) personauseremailOption {
+	return func(m *PersonaUserEmailMutation) {
+		m.oldValue = func(context.Context) (*PersonaUserEmail, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PersonaUserEmailMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PersonaUserEmailMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PersonaUserEmail entities.
+func (m *PersonaUserEmailMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PersonaUserEmailMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PersonaUserEmailMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PersonaUserEmail.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPersonaEmail sets the "persona_email" field.
+func (m *PersonaUserEmailMutation) SetPersonaEmail(s string) {
+	m.persona_email = &s
+}
+
+// PersonaEmail returns the value of the "persona_email" field in the mutation.
+func (m *PersonaUserEmailMutation) PersonaEmail() (r string, exists bool) {
+	v := m.persona_email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonaEmail returns the old "persona_email" field's value of the PersonaUserEmail entity.
+// If the PersonaUserEmail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonaUserEmailMutation) OldPersonaEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonaEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonaEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonaEmail: %w", err)
+	}
+	return oldValue.PersonaEmail, nil
+}
+
+// ResetPersonaEmail resets all changes to the "persona_email" field.
+func (m *PersonaUserEmailMutation) ResetPersonaEmail() {
+	m.persona_email = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *PersonaUserEmailMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *PersonaUserEmailMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the PersonaUserEmail entity.
+// If the PersonaUserEmail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonaUserEmailMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *PersonaUserEmailMutation) ResetUserID() {
+	m.user = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *PersonaUserEmailMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[personauseremail.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *PersonaUserEmailMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *PersonaUserEmailMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *PersonaUserEmailMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the PersonaUserEmailMutation builder.
+func (m *PersonaUserEmailMutation) Where(ps ...predicate.PersonaUserEmail) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PersonaUserEmailMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PersonaUserEmailMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PersonaUserEmail, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PersonaUserEmailMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PersonaUserEmailMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PersonaUserEmail).
+func (m *PersonaUserEmailMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PersonaUserEmailMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.persona_email != nil {
+		fields = append(fields, personauseremail.FieldPersonaEmail)
+	}
+	if m.user != nil {
+		fields = append(fields, personauseremail.FieldUserID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PersonaUserEmailMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case personauseremail.FieldPersonaEmail:
+		return m.PersonaEmail()
+	case personauseremail.FieldUserID:
+		return m.UserID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PersonaUserEmailMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case personauseremail.FieldPersonaEmail:
+		return m.OldPersonaEmail(ctx)
+	case personauseremail.FieldUserID:
+		return m.OldUserID(ctx)
+	}
+	return nil, fmt.Errorf("unknown PersonaUserEmail field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonaUserEmailMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case personauseremail.FieldPersonaEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonaEmail(v)
+		return nil
+	case personauseremail.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PersonaUserEmail field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PersonaUserEmailMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PersonaUserEmailMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonaUserEmailMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PersonaUserEmail numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PersonaUserEmailMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PersonaUserEmailMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PersonaUserEmailMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PersonaUserEmail nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PersonaUserEmailMutation) ResetField(name string) error {
+	switch name {
+	case personauseremail.FieldPersonaEmail:
+		m.ResetPersonaEmail()
+		return nil
+	case personauseremail.FieldUserID:
+		m.ResetUserID()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonaUserEmail field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PersonaUserEmailMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, personauseremail.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PersonaUserEmailMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case personauseremail.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PersonaUserEmailMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PersonaUserEmailMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PersonaUserEmailMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, personauseremail.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PersonaUserEmailMutation) EdgeCleared(name string) bool {
+	switch name {
+	case personauseremail.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PersonaUserEmailMutation) ClearEdge(name string) error {
+	switch name {
+	case personauseremail.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonaUserEmail unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PersonaUserEmailMutation) ResetEdge(name string) error {
+	switch name {
+	case personauseremail.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonaUserEmail edge %s", name)
+}
+
 // PrivilegeMutation represents an operation that mutates the Privilege nodes in the graph.
 type PrivilegeMutation struct {
 	config
@@ -21863,6 +26360,1072 @@ func (m *RequestTokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RequestToken edge %s", name)
 }
 
+// StlDataMutation represents an operation that mutates the StlData nodes in the graph.
+type StlDataMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	center_x           *float64
+	addcenter_x        *float64
+	center_y           *float64
+	addcenter_y        *float64
+	center_z           *float64
+	addcenter_z        *float64
+	width              *float64
+	addwidth           *float64
+	height             *float64
+	addheight          *float64
+	depth              *float64
+	adddepth           *float64
+	file_type          *string
+	clearedFields      map[string]struct{}
+	media_entry        *int
+	clearedmedia_entry bool
+	done               bool
+	oldValue           func(context.Context) (*StlData, error)
+	predicates         []predicate.StlData
+}
+
+var _ ent.Mutation = (*StlDataMutation)(nil)
+
+// stldataOption allows management of the mutation configuration using functional options.
+type stldataOption func(*StlDataMutation)
+
+// newStlDataMutation creates new mutation for the StlData entity.
+func newStlDataMutation(c config, op Op, opts ...stldataOption) *StlDataMutation {
+	m := &StlDataMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStlData,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStlDataID sets the ID field of the mutation.
+func withStlDataID(id int) stldataOption {
+	return func(m *StlDataMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StlData
+		)
+		m.oldValue = func(ctx context.Context) (*StlData, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StlData.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStlData sets the old StlData of the mutation.
+func withStlData(node *StlData) stldataOption {
+	return func(m *StlDataMutation) {
+		m.oldValue = func(context.Context) (*StlData, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StlDataMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StlDataMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of StlData entities.
+func (m *StlDataMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StlDataMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StlDataMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StlData.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCenterX sets the "center_x" field.
+func (m *StlDataMutation) SetCenterX(f float64) {
+	m.center_x = &f
+	m.addcenter_x = nil
+}
+
+// CenterX returns the value of the "center_x" field in the mutation.
+func (m *StlDataMutation) CenterX() (r float64, exists bool) {
+	v := m.center_x
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCenterX returns the old "center_x" field's value of the StlData entity.
+// If the StlData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StlDataMutation) OldCenterX(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCenterX is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCenterX requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCenterX: %w", err)
+	}
+	return oldValue.CenterX, nil
+}
+
+// AddCenterX adds f to the "center_x" field.
+func (m *StlDataMutation) AddCenterX(f float64) {
+	if m.addcenter_x != nil {
+		*m.addcenter_x += f
+	} else {
+		m.addcenter_x = &f
+	}
+}
+
+// AddedCenterX returns the value that was added to the "center_x" field in this mutation.
+func (m *StlDataMutation) AddedCenterX() (r float64, exists bool) {
+	v := m.addcenter_x
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCenterX clears the value of the "center_x" field.
+func (m *StlDataMutation) ClearCenterX() {
+	m.center_x = nil
+	m.addcenter_x = nil
+	m.clearedFields[stldata.FieldCenterX] = struct{}{}
+}
+
+// CenterXCleared returns if the "center_x" field was cleared in this mutation.
+func (m *StlDataMutation) CenterXCleared() bool {
+	_, ok := m.clearedFields[stldata.FieldCenterX]
+	return ok
+}
+
+// ResetCenterX resets all changes to the "center_x" field.
+func (m *StlDataMutation) ResetCenterX() {
+	m.center_x = nil
+	m.addcenter_x = nil
+	delete(m.clearedFields, stldata.FieldCenterX)
+}
+
+// SetCenterY sets the "center_y" field.
+func (m *StlDataMutation) SetCenterY(f float64) {
+	m.center_y = &f
+	m.addcenter_y = nil
+}
+
+// CenterY returns the value of the "center_y" field in the mutation.
+func (m *StlDataMutation) CenterY() (r float64, exists bool) {
+	v := m.center_y
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCenterY returns the old "center_y" field's value of the StlData entity.
+// If the StlData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StlDataMutation) OldCenterY(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCenterY is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCenterY requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCenterY: %w", err)
+	}
+	return oldValue.CenterY, nil
+}
+
+// AddCenterY adds f to the "center_y" field.
+func (m *StlDataMutation) AddCenterY(f float64) {
+	if m.addcenter_y != nil {
+		*m.addcenter_y += f
+	} else {
+		m.addcenter_y = &f
+	}
+}
+
+// AddedCenterY returns the value that was added to the "center_y" field in this mutation.
+func (m *StlDataMutation) AddedCenterY() (r float64, exists bool) {
+	v := m.addcenter_y
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCenterY clears the value of the "center_y" field.
+func (m *StlDataMutation) ClearCenterY() {
+	m.center_y = nil
+	m.addcenter_y = nil
+	m.clearedFields[stldata.FieldCenterY] = struct{}{}
+}
+
+// CenterYCleared returns if the "center_y" field was cleared in this mutation.
+func (m *StlDataMutation) CenterYCleared() bool {
+	_, ok := m.clearedFields[stldata.FieldCenterY]
+	return ok
+}
+
+// ResetCenterY resets all changes to the "center_y" field.
+func (m *StlDataMutation) ResetCenterY() {
+	m.center_y = nil
+	m.addcenter_y = nil
+	delete(m.clearedFields, stldata.FieldCenterY)
+}
+
+// SetCenterZ sets the "center_z" field.
+func (m *StlDataMutation) SetCenterZ(f float64) {
+	m.center_z = &f
+	m.addcenter_z = nil
+}
+
+// CenterZ returns the value of the "center_z" field in the mutation.
+func (m *StlDataMutation) CenterZ() (r float64, exists bool) {
+	v := m.center_z
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCenterZ returns the old "center_z" field's value of the StlData entity.
+// If the StlData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StlDataMutation) OldCenterZ(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCenterZ is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCenterZ requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCenterZ: %w", err)
+	}
+	return oldValue.CenterZ, nil
+}
+
+// AddCenterZ adds f to the "center_z" field.
+func (m *StlDataMutation) AddCenterZ(f float64) {
+	if m.addcenter_z != nil {
+		*m.addcenter_z += f
+	} else {
+		m.addcenter_z = &f
+	}
+}
+
+// AddedCenterZ returns the value that was added to the "center_z" field in this mutation.
+func (m *StlDataMutation) AddedCenterZ() (r float64, exists bool) {
+	v := m.addcenter_z
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCenterZ clears the value of the "center_z" field.
+func (m *StlDataMutation) ClearCenterZ() {
+	m.center_z = nil
+	m.addcenter_z = nil
+	m.clearedFields[stldata.FieldCenterZ] = struct{}{}
+}
+
+// CenterZCleared returns if the "center_z" field was cleared in this mutation.
+func (m *StlDataMutation) CenterZCleared() bool {
+	_, ok := m.clearedFields[stldata.FieldCenterZ]
+	return ok
+}
+
+// ResetCenterZ resets all changes to the "center_z" field.
+func (m *StlDataMutation) ResetCenterZ() {
+	m.center_z = nil
+	m.addcenter_z = nil
+	delete(m.clearedFields, stldata.FieldCenterZ)
+}
+
+// SetWidth sets the "width" field.
+func (m *StlDataMutation) SetWidth(f float64) {
+	m.width = &f
+	m.addwidth = nil
+}
+
+// Width returns the value of the "width" field in the mutation.
+func (m *StlDataMutation) Width() (r float64, exists bool) {
+	v := m.width
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWidth returns the old "width" field's value of the StlData entity.
+// If the StlData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StlDataMutation) OldWidth(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWidth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWidth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWidth: %w", err)
+	}
+	return oldValue.Width, nil
+}
+
+// AddWidth adds f to the "width" field.
+func (m *StlDataMutation) AddWidth(f float64) {
+	if m.addwidth != nil {
+		*m.addwidth += f
+	} else {
+		m.addwidth = &f
+	}
+}
+
+// AddedWidth returns the value that was added to the "width" field in this mutation.
+func (m *StlDataMutation) AddedWidth() (r float64, exists bool) {
+	v := m.addwidth
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearWidth clears the value of the "width" field.
+func (m *StlDataMutation) ClearWidth() {
+	m.width = nil
+	m.addwidth = nil
+	m.clearedFields[stldata.FieldWidth] = struct{}{}
+}
+
+// WidthCleared returns if the "width" field was cleared in this mutation.
+func (m *StlDataMutation) WidthCleared() bool {
+	_, ok := m.clearedFields[stldata.FieldWidth]
+	return ok
+}
+
+// ResetWidth resets all changes to the "width" field.
+func (m *StlDataMutation) ResetWidth() {
+	m.width = nil
+	m.addwidth = nil
+	delete(m.clearedFields, stldata.FieldWidth)
+}
+
+// SetHeight sets the "height" field.
+func (m *StlDataMutation) SetHeight(f float64) {
+	m.height = &f
+	m.addheight = nil
+}
+
+// Height returns the value of the "height" field in the mutation.
+func (m *StlDataMutation) Height() (r float64, exists bool) {
+	v := m.height
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeight returns the old "height" field's value of the StlData entity.
+// If the StlData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StlDataMutation) OldHeight(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeight: %w", err)
+	}
+	return oldValue.Height, nil
+}
+
+// AddHeight adds f to the "height" field.
+func (m *StlDataMutation) AddHeight(f float64) {
+	if m.addheight != nil {
+		*m.addheight += f
+	} else {
+		m.addheight = &f
+	}
+}
+
+// AddedHeight returns the value that was added to the "height" field in this mutation.
+func (m *StlDataMutation) AddedHeight() (r float64, exists bool) {
+	v := m.addheight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearHeight clears the value of the "height" field.
+func (m *StlDataMutation) ClearHeight() {
+	m.height = nil
+	m.addheight = nil
+	m.clearedFields[stldata.FieldHeight] = struct{}{}
+}
+
+// HeightCleared returns if the "height" field was cleared in this mutation.
+func (m *StlDataMutation) HeightCleared() bool {
+	_, ok := m.clearedFields[stldata.FieldHeight]
+	return ok
+}
+
+// ResetHeight resets all changes to the "height" field.
+func (m *StlDataMutation) ResetHeight() {
+	m.height = nil
+	m.addheight = nil
+	delete(m.clearedFields, stldata.FieldHeight)
+}
+
+// SetDepth sets the "depth" field.
+func (m *StlDataMutation) SetDepth(f float64) {
+	m.depth = &f
+	m.adddepth = nil
+}
+
+// Depth returns the value of the "depth" field in the mutation.
+func (m *StlDataMutation) Depth() (r float64, exists bool) {
+	v := m.depth
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDepth returns the old "depth" field's value of the StlData entity.
+// If the StlData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StlDataMutation) OldDepth(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDepth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDepth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDepth: %w", err)
+	}
+	return oldValue.Depth, nil
+}
+
+// AddDepth adds f to the "depth" field.
+func (m *StlDataMutation) AddDepth(f float64) {
+	if m.adddepth != nil {
+		*m.adddepth += f
+	} else {
+		m.adddepth = &f
+	}
+}
+
+// AddedDepth returns the value that was added to the "depth" field in this mutation.
+func (m *StlDataMutation) AddedDepth() (r float64, exists bool) {
+	v := m.adddepth
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearDepth clears the value of the "depth" field.
+func (m *StlDataMutation) ClearDepth() {
+	m.depth = nil
+	m.adddepth = nil
+	m.clearedFields[stldata.FieldDepth] = struct{}{}
+}
+
+// DepthCleared returns if the "depth" field was cleared in this mutation.
+func (m *StlDataMutation) DepthCleared() bool {
+	_, ok := m.clearedFields[stldata.FieldDepth]
+	return ok
+}
+
+// ResetDepth resets all changes to the "depth" field.
+func (m *StlDataMutation) ResetDepth() {
+	m.depth = nil
+	m.adddepth = nil
+	delete(m.clearedFields, stldata.FieldDepth)
+}
+
+// SetFileType sets the "file_type" field.
+func (m *StlDataMutation) SetFileType(s string) {
+	m.file_type = &s
+}
+
+// FileType returns the value of the "file_type" field in the mutation.
+func (m *StlDataMutation) FileType() (r string, exists bool) {
+	v := m.file_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFileType returns the old "file_type" field's value of the StlData entity.
+// If the StlData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StlDataMutation) OldFileType(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFileType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFileType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFileType: %w", err)
+	}
+	return oldValue.FileType, nil
+}
+
+// ClearFileType clears the value of the "file_type" field.
+func (m *StlDataMutation) ClearFileType() {
+	m.file_type = nil
+	m.clearedFields[stldata.FieldFileType] = struct{}{}
+}
+
+// FileTypeCleared returns if the "file_type" field was cleared in this mutation.
+func (m *StlDataMutation) FileTypeCleared() bool {
+	_, ok := m.clearedFields[stldata.FieldFileType]
+	return ok
+}
+
+// ResetFileType resets all changes to the "file_type" field.
+func (m *StlDataMutation) ResetFileType() {
+	m.file_type = nil
+	delete(m.clearedFields, stldata.FieldFileType)
+}
+
+// SetMediaEntryID sets the "media_entry" edge to the MediaEntry entity by id.
+func (m *StlDataMutation) SetMediaEntryID(id int) {
+	m.media_entry = &id
+}
+
+// ClearMediaEntry clears the "media_entry" edge to the MediaEntry entity.
+func (m *StlDataMutation) ClearMediaEntry() {
+	m.clearedmedia_entry = true
+}
+
+// MediaEntryCleared reports if the "media_entry" edge to the MediaEntry entity was cleared.
+func (m *StlDataMutation) MediaEntryCleared() bool {
+	return m.clearedmedia_entry
+}
+
+// MediaEntryID returns the "media_entry" edge ID in the mutation.
+func (m *StlDataMutation) MediaEntryID() (id int, exists bool) {
+	if m.media_entry != nil {
+		return *m.media_entry, true
+	}
+	return
+}
+
+// MediaEntryIDs returns the "media_entry" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MediaEntryID instead. It exists only for internal usage by the builders.
+func (m *StlDataMutation) MediaEntryIDs() (ids []int) {
+	if id := m.media_entry; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMediaEntry resets all changes to the "media_entry" edge.
+func (m *StlDataMutation) ResetMediaEntry() {
+	m.media_entry = nil
+	m.clearedmedia_entry = false
+}
+
+// Where appends a list predicates to the StlDataMutation builder.
+func (m *StlDataMutation) Where(ps ...predicate.StlData) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StlDataMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StlDataMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StlData, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StlDataMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StlDataMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StlData).
+func (m *StlDataMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StlDataMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.center_x != nil {
+		fields = append(fields, stldata.FieldCenterX)
+	}
+	if m.center_y != nil {
+		fields = append(fields, stldata.FieldCenterY)
+	}
+	if m.center_z != nil {
+		fields = append(fields, stldata.FieldCenterZ)
+	}
+	if m.width != nil {
+		fields = append(fields, stldata.FieldWidth)
+	}
+	if m.height != nil {
+		fields = append(fields, stldata.FieldHeight)
+	}
+	if m.depth != nil {
+		fields = append(fields, stldata.FieldDepth)
+	}
+	if m.file_type != nil {
+		fields = append(fields, stldata.FieldFileType)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StlDataMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case stldata.FieldCenterX:
+		return m.CenterX()
+	case stldata.FieldCenterY:
+		return m.CenterY()
+	case stldata.FieldCenterZ:
+		return m.CenterZ()
+	case stldata.FieldWidth:
+		return m.Width()
+	case stldata.FieldHeight:
+		return m.Height()
+	case stldata.FieldDepth:
+		return m.Depth()
+	case stldata.FieldFileType:
+		return m.FileType()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StlDataMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case stldata.FieldCenterX:
+		return m.OldCenterX(ctx)
+	case stldata.FieldCenterY:
+		return m.OldCenterY(ctx)
+	case stldata.FieldCenterZ:
+		return m.OldCenterZ(ctx)
+	case stldata.FieldWidth:
+		return m.OldWidth(ctx)
+	case stldata.FieldHeight:
+		return m.OldHeight(ctx)
+	case stldata.FieldDepth:
+		return m.OldDepth(ctx)
+	case stldata.FieldFileType:
+		return m.OldFileType(ctx)
+	}
+	return nil, fmt.Errorf("unknown StlData field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StlDataMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case stldata.FieldCenterX:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCenterX(v)
+		return nil
+	case stldata.FieldCenterY:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCenterY(v)
+		return nil
+	case stldata.FieldCenterZ:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCenterZ(v)
+		return nil
+	case stldata.FieldWidth:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWidth(v)
+		return nil
+	case stldata.FieldHeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeight(v)
+		return nil
+	case stldata.FieldDepth:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDepth(v)
+		return nil
+	case stldata.FieldFileType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFileType(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StlData field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StlDataMutation) AddedFields() []string {
+	var fields []string
+	if m.addcenter_x != nil {
+		fields = append(fields, stldata.FieldCenterX)
+	}
+	if m.addcenter_y != nil {
+		fields = append(fields, stldata.FieldCenterY)
+	}
+	if m.addcenter_z != nil {
+		fields = append(fields, stldata.FieldCenterZ)
+	}
+	if m.addwidth != nil {
+		fields = append(fields, stldata.FieldWidth)
+	}
+	if m.addheight != nil {
+		fields = append(fields, stldata.FieldHeight)
+	}
+	if m.adddepth != nil {
+		fields = append(fields, stldata.FieldDepth)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StlDataMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case stldata.FieldCenterX:
+		return m.AddedCenterX()
+	case stldata.FieldCenterY:
+		return m.AddedCenterY()
+	case stldata.FieldCenterZ:
+		return m.AddedCenterZ()
+	case stldata.FieldWidth:
+		return m.AddedWidth()
+	case stldata.FieldHeight:
+		return m.AddedHeight()
+	case stldata.FieldDepth:
+		return m.AddedDepth()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StlDataMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case stldata.FieldCenterX:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCenterX(v)
+		return nil
+	case stldata.FieldCenterY:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCenterY(v)
+		return nil
+	case stldata.FieldCenterZ:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCenterZ(v)
+		return nil
+	case stldata.FieldWidth:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWidth(v)
+		return nil
+	case stldata.FieldHeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHeight(v)
+		return nil
+	case stldata.FieldDepth:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDepth(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StlData numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StlDataMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(stldata.FieldCenterX) {
+		fields = append(fields, stldata.FieldCenterX)
+	}
+	if m.FieldCleared(stldata.FieldCenterY) {
+		fields = append(fields, stldata.FieldCenterY)
+	}
+	if m.FieldCleared(stldata.FieldCenterZ) {
+		fields = append(fields, stldata.FieldCenterZ)
+	}
+	if m.FieldCleared(stldata.FieldWidth) {
+		fields = append(fields, stldata.FieldWidth)
+	}
+	if m.FieldCleared(stldata.FieldHeight) {
+		fields = append(fields, stldata.FieldHeight)
+	}
+	if m.FieldCleared(stldata.FieldDepth) {
+		fields = append(fields, stldata.FieldDepth)
+	}
+	if m.FieldCleared(stldata.FieldFileType) {
+		fields = append(fields, stldata.FieldFileType)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StlDataMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StlDataMutation) ClearField(name string) error {
+	switch name {
+	case stldata.FieldCenterX:
+		m.ClearCenterX()
+		return nil
+	case stldata.FieldCenterY:
+		m.ClearCenterY()
+		return nil
+	case stldata.FieldCenterZ:
+		m.ClearCenterZ()
+		return nil
+	case stldata.FieldWidth:
+		m.ClearWidth()
+		return nil
+	case stldata.FieldHeight:
+		m.ClearHeight()
+		return nil
+	case stldata.FieldDepth:
+		m.ClearDepth()
+		return nil
+	case stldata.FieldFileType:
+		m.ClearFileType()
+		return nil
+	}
+	return fmt.Errorf("unknown StlData nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StlDataMutation) ResetField(name string) error {
+	switch name {
+	case stldata.FieldCenterX:
+		m.ResetCenterX()
+		return nil
+	case stldata.FieldCenterY:
+		m.ResetCenterY()
+		return nil
+	case stldata.FieldCenterZ:
+		m.ResetCenterZ()
+		return nil
+	case stldata.FieldWidth:
+		m.ResetWidth()
+		return nil
+	case stldata.FieldHeight:
+		m.ResetHeight()
+		return nil
+	case stldata.FieldDepth:
+		m.ResetDepth()
+		return nil
+	case stldata.FieldFileType:
+		m.ResetFileType()
+		return nil
+	}
+	return fmt.Errorf("unknown StlData field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StlDataMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.media_entry != nil {
+		edges = append(edges, stldata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StlDataMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case stldata.EdgeMediaEntry:
+		if id := m.media_entry; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StlDataMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StlDataMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StlDataMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmedia_entry {
+		edges = append(edges, stldata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StlDataMutation) EdgeCleared(name string) bool {
+	switch name {
+	case stldata.EdgeMediaEntry:
+		return m.clearedmedia_entry
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StlDataMutation) ClearEdge(name string) error {
+	switch name {
+	case stldata.EdgeMediaEntry:
+		m.ClearMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown StlData unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StlDataMutation) ResetEdge(name string) error {
+	switch name {
+	case stldata.EdgeMediaEntry:
+		m.ResetMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown StlData edge %s", name)
+}
+
 // TagMutation represents an operation that mutates the Tag nodes in the graph.
 type TagMutation struct {
 	config
@@ -22944,39 +28507,45 @@ func (m *TextCommentMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *int
-	url                  *string
-	bio                  *string
-	name                 *string
-	_type                *string
-	created              *time.Time
-	updated              *time.Time
-	clearedFields        map[string]struct{}
-	location             *int
-	clearedlocation      bool
-	local_user           *int
-	clearedlocal_user    bool
-	remote_user          *int
-	clearedremote_user   bool
-	ban                  *int
-	clearedban           bool
-	media_entries        map[int]struct{}
-	removedmedia_entries map[int]struct{}
-	clearedmedia_entries bool
-	collections          map[int]struct{}
-	removedcollections   map[int]struct{}
-	clearedcollections   bool
-	privileges           map[int]struct{}
-	removedprivileges    map[int]struct{}
-	clearedprivileges    bool
-	blogs                map[int]struct{}
-	removedblogs         map[int]struct{}
-	clearedblogs         bool
-	done                 bool
-	oldValue             func(context.Context) (*User, error)
-	predicates           []predicate.User
+	op                    Op
+	typ                   string
+	id                    *int
+	url                   *string
+	bio                   *string
+	name                  *string
+	_type                 *string
+	created               *time.Time
+	updated               *time.Time
+	clearedFields         map[string]struct{}
+	location              *int
+	clearedlocation       bool
+	local_user            *int
+	clearedlocal_user     bool
+	remote_user           *int
+	clearedremote_user    bool
+	ban                   *int
+	clearedban            bool
+	media_entries         map[int]struct{}
+	removedmedia_entries  map[int]struct{}
+	clearedmedia_entries  bool
+	collections           map[int]struct{}
+	removedcollections    map[int]struct{}
+	clearedcollections    bool
+	privileges            map[int]struct{}
+	removedprivileges     map[int]struct{}
+	clearedprivileges     bool
+	blogs                 map[int]struct{}
+	removedblogs          map[int]struct{}
+	clearedblogs          bool
+	openid_urls           map[int]struct{}
+	removedopenid_urls    map[int]struct{}
+	clearedopenid_urls    bool
+	persona_emails        map[int]struct{}
+	removedpersona_emails map[int]struct{}
+	clearedpersona_emails bool
+	done                  bool
+	oldValue              func(context.Context) (*User, error)
+	predicates            []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -23760,6 +29329,114 @@ func (m *UserMutation) ResetBlogs() {
 	m.removedblogs = nil
 }
 
+// AddOpenidURLIDs adds the "openid_urls" edge to the OpenIDUserURL entity by ids.
+func (m *UserMutation) AddOpenidURLIDs(ids ...int) {
+	if m.openid_urls == nil {
+		m.openid_urls = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.openid_urls[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOpenidUrls clears the "openid_urls" edge to the OpenIDUserURL entity.
+func (m *UserMutation) ClearOpenidUrls() {
+	m.clearedopenid_urls = true
+}
+
+// OpenidUrlsCleared reports if the "openid_urls" edge to the OpenIDUserURL entity was cleared.
+func (m *UserMutation) OpenidUrlsCleared() bool {
+	return m.clearedopenid_urls
+}
+
+// RemoveOpenidURLIDs removes the "openid_urls" edge to the OpenIDUserURL entity by IDs.
+func (m *UserMutation) RemoveOpenidURLIDs(ids ...int) {
+	if m.removedopenid_urls == nil {
+		m.removedopenid_urls = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.openid_urls, ids[i])
+		m.removedopenid_urls[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOpenidUrls returns the removed IDs of the "openid_urls" edge to the OpenIDUserURL entity.
+func (m *UserMutation) RemovedOpenidUrlsIDs() (ids []int) {
+	for id := range m.removedopenid_urls {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OpenidUrlsIDs returns the "openid_urls" edge IDs in the mutation.
+func (m *UserMutation) OpenidUrlsIDs() (ids []int) {
+	for id := range m.openid_urls {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOpenidUrls resets all changes to the "openid_urls" edge.
+func (m *UserMutation) ResetOpenidUrls() {
+	m.openid_urls = nil
+	m.clearedopenid_urls = false
+	m.removedopenid_urls = nil
+}
+
+// AddPersonaEmailIDs adds the "persona_emails" edge to the PersonaUserEmail entity by ids.
+func (m *UserMutation) AddPersonaEmailIDs(ids ...int) {
+	if m.persona_emails == nil {
+		m.persona_emails = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.persona_emails[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPersonaEmails clears the "persona_emails" edge to the PersonaUserEmail entity.
+func (m *UserMutation) ClearPersonaEmails() {
+	m.clearedpersona_emails = true
+}
+
+// PersonaEmailsCleared reports if the "persona_emails" edge to the PersonaUserEmail entity was cleared.
+func (m *UserMutation) PersonaEmailsCleared() bool {
+	return m.clearedpersona_emails
+}
+
+// RemovePersonaEmailIDs removes the "persona_emails" edge to the PersonaUserEmail entity by IDs.
+func (m *UserMutation) RemovePersonaEmailIDs(ids ...int) {
+	if m.removedpersona_emails == nil {
+		m.removedpersona_emails = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.persona_emails, ids[i])
+		m.removedpersona_emails[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPersonaEmails returns the removed IDs of the "persona_emails" edge to the PersonaUserEmail entity.
+func (m *UserMutation) RemovedPersonaEmailsIDs() (ids []int) {
+	for id := range m.removedpersona_emails {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PersonaEmailsIDs returns the "persona_emails" edge IDs in the mutation.
+func (m *UserMutation) PersonaEmailsIDs() (ids []int) {
+	for id := range m.persona_emails {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPersonaEmails resets all changes to the "persona_emails" edge.
+func (m *UserMutation) ResetPersonaEmails() {
+	m.persona_emails = nil
+	m.clearedpersona_emails = false
+	m.removedpersona_emails = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -24031,7 +29708,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.location != nil {
 		edges = append(edges, user.EdgeLocation)
 	}
@@ -24055,6 +29732,12 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.blogs != nil {
 		edges = append(edges, user.EdgeBlogs)
+	}
+	if m.openid_urls != nil {
+		edges = append(edges, user.EdgeOpenidUrls)
+	}
+	if m.persona_emails != nil {
+		edges = append(edges, user.EdgePersonaEmails)
 	}
 	return edges
 }
@@ -24103,13 +29786,25 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeOpenidUrls:
+		ids := make([]ent.Value, 0, len(m.openid_urls))
+		for id := range m.openid_urls {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgePersonaEmails:
+		ids := make([]ent.Value, 0, len(m.persona_emails))
+		for id := range m.persona_emails {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.removedmedia_entries != nil {
 		edges = append(edges, user.EdgeMediaEntries)
 	}
@@ -24121,6 +29816,12 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedblogs != nil {
 		edges = append(edges, user.EdgeBlogs)
+	}
+	if m.removedopenid_urls != nil {
+		edges = append(edges, user.EdgeOpenidUrls)
+	}
+	if m.removedpersona_emails != nil {
+		edges = append(edges, user.EdgePersonaEmails)
 	}
 	return edges
 }
@@ -24153,13 +29854,25 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeOpenidUrls:
+		ids := make([]ent.Value, 0, len(m.removedopenid_urls))
+		for id := range m.removedopenid_urls {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgePersonaEmails:
+		ids := make([]ent.Value, 0, len(m.removedpersona_emails))
+		for id := range m.removedpersona_emails {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.clearedlocation {
 		edges = append(edges, user.EdgeLocation)
 	}
@@ -24184,6 +29897,12 @@ func (m *UserMutation) ClearedEdges() []string {
 	if m.clearedblogs {
 		edges = append(edges, user.EdgeBlogs)
 	}
+	if m.clearedopenid_urls {
+		edges = append(edges, user.EdgeOpenidUrls)
+	}
+	if m.clearedpersona_emails {
+		edges = append(edges, user.EdgePersonaEmails)
+	}
 	return edges
 }
 
@@ -24207,6 +29926,10 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedprivileges
 	case user.EdgeBlogs:
 		return m.clearedblogs
+	case user.EdgeOpenidUrls:
+		return m.clearedopenid_urls
+	case user.EdgePersonaEmails:
+		return m.clearedpersona_emails
 	}
 	return false
 }
@@ -24258,6 +29981,12 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeBlogs:
 		m.ResetBlogs()
+		return nil
+	case user.EdgeOpenidUrls:
+		m.ResetOpenidUrls()
+		return nil
+	case user.EdgePersonaEmails:
+		m.ResetPersonaEmails()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
@@ -24736,4 +30465,642 @@ func (m *UserBanMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown UserBan edge %s", name)
+}
+
+// VideoDataMutation represents an operation that mutates the VideoData nodes in the graph.
+type VideoDataMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	width              *int
+	addwidth           *int
+	height             *int
+	addheight          *int
+	orig_metadata      *string
+	clearedFields      map[string]struct{}
+	media_entry        *int
+	clearedmedia_entry bool
+	done               bool
+	oldValue           func(context.Context) (*VideoData, error)
+	predicates         []predicate.VideoData
+}
+
+var _ ent.Mutation = (*VideoDataMutation)(nil)
+
+// videodataOption allows management of the mutation configuration using functional options.
+type videodataOption func(*VideoDataMutation)
+
+// newVideoDataMutation creates new mutation for the VideoData entity.
+func newVideoDataMutation(c config, op Op, opts ...videodataOption) *VideoDataMutation {
+	m := &VideoDataMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVideoData,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVideoDataID sets the ID field of the mutation.
+func withVideoDataID(id int) videodataOption {
+	return func(m *VideoDataMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *VideoData
+		)
+		m.oldValue = func(ctx context.Context) (*VideoData, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().VideoData.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVideoData sets the old VideoData of the mutation.
+func withVideoData(node *VideoData) videodataOption {
+	return func(m *VideoDataMutation) {
+		m.oldValue = func(context.Context) (*VideoData, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VideoDataMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VideoDataMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of VideoData entities.
+func (m *VideoDataMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VideoDataMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VideoDataMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().VideoData.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetWidth sets the "width" field.
+func (m *VideoDataMutation) SetWidth(i int) {
+	m.width = &i
+	m.addwidth = nil
+}
+
+// Width returns the value of the "width" field in the mutation.
+func (m *VideoDataMutation) Width() (r int, exists bool) {
+	v := m.width
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWidth returns the old "width" field's value of the VideoData entity.
+// If the VideoData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VideoDataMutation) OldWidth(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWidth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWidth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWidth: %w", err)
+	}
+	return oldValue.Width, nil
+}
+
+// AddWidth adds i to the "width" field.
+func (m *VideoDataMutation) AddWidth(i int) {
+	if m.addwidth != nil {
+		*m.addwidth += i
+	} else {
+		m.addwidth = &i
+	}
+}
+
+// AddedWidth returns the value that was added to the "width" field in this mutation.
+func (m *VideoDataMutation) AddedWidth() (r int, exists bool) {
+	v := m.addwidth
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearWidth clears the value of the "width" field.
+func (m *VideoDataMutation) ClearWidth() {
+	m.width = nil
+	m.addwidth = nil
+	m.clearedFields[videodata.FieldWidth] = struct{}{}
+}
+
+// WidthCleared returns if the "width" field was cleared in this mutation.
+func (m *VideoDataMutation) WidthCleared() bool {
+	_, ok := m.clearedFields[videodata.FieldWidth]
+	return ok
+}
+
+// ResetWidth resets all changes to the "width" field.
+func (m *VideoDataMutation) ResetWidth() {
+	m.width = nil
+	m.addwidth = nil
+	delete(m.clearedFields, videodata.FieldWidth)
+}
+
+// SetHeight sets the "height" field.
+func (m *VideoDataMutation) SetHeight(i int) {
+	m.height = &i
+	m.addheight = nil
+}
+
+// Height returns the value of the "height" field in the mutation.
+func (m *VideoDataMutation) Height() (r int, exists bool) {
+	v := m.height
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeight returns the old "height" field's value of the VideoData entity.
+// If the VideoData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VideoDataMutation) OldHeight(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeight: %w", err)
+	}
+	return oldValue.Height, nil
+}
+
+// AddHeight adds i to the "height" field.
+func (m *VideoDataMutation) AddHeight(i int) {
+	if m.addheight != nil {
+		*m.addheight += i
+	} else {
+		m.addheight = &i
+	}
+}
+
+// AddedHeight returns the value that was added to the "height" field in this mutation.
+func (m *VideoDataMutation) AddedHeight() (r int, exists bool) {
+	v := m.addheight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearHeight clears the value of the "height" field.
+func (m *VideoDataMutation) ClearHeight() {
+	m.height = nil
+	m.addheight = nil
+	m.clearedFields[videodata.FieldHeight] = struct{}{}
+}
+
+// HeightCleared returns if the "height" field was cleared in this mutation.
+func (m *VideoDataMutation) HeightCleared() bool {
+	_, ok := m.clearedFields[videodata.FieldHeight]
+	return ok
+}
+
+// ResetHeight resets all changes to the "height" field.
+func (m *VideoDataMutation) ResetHeight() {
+	m.height = nil
+	m.addheight = nil
+	delete(m.clearedFields, videodata.FieldHeight)
+}
+
+// SetOrigMetadata sets the "orig_metadata" field.
+func (m *VideoDataMutation) SetOrigMetadata(s string) {
+	m.orig_metadata = &s
+}
+
+// OrigMetadata returns the value of the "orig_metadata" field in the mutation.
+func (m *VideoDataMutation) OrigMetadata() (r string, exists bool) {
+	v := m.orig_metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrigMetadata returns the old "orig_metadata" field's value of the VideoData entity.
+// If the VideoData object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VideoDataMutation) OldOrigMetadata(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrigMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrigMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrigMetadata: %w", err)
+	}
+	return oldValue.OrigMetadata, nil
+}
+
+// ClearOrigMetadata clears the value of the "orig_metadata" field.
+func (m *VideoDataMutation) ClearOrigMetadata() {
+	m.orig_metadata = nil
+	m.clearedFields[videodata.FieldOrigMetadata] = struct{}{}
+}
+
+// OrigMetadataCleared returns if the "orig_metadata" field was cleared in this mutation.
+func (m *VideoDataMutation) OrigMetadataCleared() bool {
+	_, ok := m.clearedFields[videodata.FieldOrigMetadata]
+	return ok
+}
+
+// ResetOrigMetadata resets all changes to the "orig_metadata" field.
+func (m *VideoDataMutation) ResetOrigMetadata() {
+	m.orig_metadata = nil
+	delete(m.clearedFields, videodata.FieldOrigMetadata)
+}
+
+// SetMediaEntryID sets the "media_entry" edge to the MediaEntry entity by id.
+func (m *VideoDataMutation) SetMediaEntryID(id int) {
+	m.media_entry = &id
+}
+
+// ClearMediaEntry clears the "media_entry" edge to the MediaEntry entity.
+func (m *VideoDataMutation) ClearMediaEntry() {
+	m.clearedmedia_entry = true
+}
+
+// MediaEntryCleared reports if the "media_entry" edge to the MediaEntry entity was cleared.
+func (m *VideoDataMutation) MediaEntryCleared() bool {
+	return m.clearedmedia_entry
+}
+
+// MediaEntryID returns the "media_entry" edge ID in the mutation.
+func (m *VideoDataMutation) MediaEntryID() (id int, exists bool) {
+	if m.media_entry != nil {
+		return *m.media_entry, true
+	}
+	return
+}
+
+// MediaEntryIDs returns the "media_entry" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MediaEntryID instead. It exists only for internal usage by the builders.
+func (m *VideoDataMutation) MediaEntryIDs() (ids []int) {
+	if id := m.media_entry; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMediaEntry resets all changes to the "media_entry" edge.
+func (m *VideoDataMutation) ResetMediaEntry() {
+	m.media_entry = nil
+	m.clearedmedia_entry = false
+}
+
+// Where appends a list predicates to the VideoDataMutation builder.
+func (m *VideoDataMutation) Where(ps ...predicate.VideoData) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VideoDataMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VideoDataMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.VideoData, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VideoDataMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VideoDataMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (VideoData).
+func (m *VideoDataMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VideoDataMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.width != nil {
+		fields = append(fields, videodata.FieldWidth)
+	}
+	if m.height != nil {
+		fields = append(fields, videodata.FieldHeight)
+	}
+	if m.orig_metadata != nil {
+		fields = append(fields, videodata.FieldOrigMetadata)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VideoDataMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case videodata.FieldWidth:
+		return m.Width()
+	case videodata.FieldHeight:
+		return m.Height()
+	case videodata.FieldOrigMetadata:
+		return m.OrigMetadata()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VideoDataMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case videodata.FieldWidth:
+		return m.OldWidth(ctx)
+	case videodata.FieldHeight:
+		return m.OldHeight(ctx)
+	case videodata.FieldOrigMetadata:
+		return m.OldOrigMetadata(ctx)
+	}
+	return nil, fmt.Errorf("unknown VideoData field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VideoDataMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case videodata.FieldWidth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWidth(v)
+		return nil
+	case videodata.FieldHeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeight(v)
+		return nil
+	case videodata.FieldOrigMetadata:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrigMetadata(v)
+		return nil
+	}
+	return fmt.Errorf("unknown VideoData field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VideoDataMutation) AddedFields() []string {
+	var fields []string
+	if m.addwidth != nil {
+		fields = append(fields, videodata.FieldWidth)
+	}
+	if m.addheight != nil {
+		fields = append(fields, videodata.FieldHeight)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VideoDataMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case videodata.FieldWidth:
+		return m.AddedWidth()
+	case videodata.FieldHeight:
+		return m.AddedHeight()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VideoDataMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case videodata.FieldWidth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWidth(v)
+		return nil
+	case videodata.FieldHeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHeight(v)
+		return nil
+	}
+	return fmt.Errorf("unknown VideoData numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VideoDataMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(videodata.FieldWidth) {
+		fields = append(fields, videodata.FieldWidth)
+	}
+	if m.FieldCleared(videodata.FieldHeight) {
+		fields = append(fields, videodata.FieldHeight)
+	}
+	if m.FieldCleared(videodata.FieldOrigMetadata) {
+		fields = append(fields, videodata.FieldOrigMetadata)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VideoDataMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VideoDataMutation) ClearField(name string) error {
+	switch name {
+	case videodata.FieldWidth:
+		m.ClearWidth()
+		return nil
+	case videodata.FieldHeight:
+		m.ClearHeight()
+		return nil
+	case videodata.FieldOrigMetadata:
+		m.ClearOrigMetadata()
+		return nil
+	}
+	return fmt.Errorf("unknown VideoData nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VideoDataMutation) ResetField(name string) error {
+	switch name {
+	case videodata.FieldWidth:
+		m.ResetWidth()
+		return nil
+	case videodata.FieldHeight:
+		m.ResetHeight()
+		return nil
+	case videodata.FieldOrigMetadata:
+		m.ResetOrigMetadata()
+		return nil
+	}
+	return fmt.Errorf("unknown VideoData field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VideoDataMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.media_entry != nil {
+		edges = append(edges, videodata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VideoDataMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case videodata.EdgeMediaEntry:
+		if id := m.media_entry; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VideoDataMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VideoDataMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VideoDataMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmedia_entry {
+		edges = append(edges, videodata.EdgeMediaEntry)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VideoDataMutation) EdgeCleared(name string) bool {
+	switch name {
+	case videodata.EdgeMediaEntry:
+		return m.clearedmedia_entry
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VideoDataMutation) ClearEdge(name string) error {
+	switch name {
+	case videodata.EdgeMediaEntry:
+		m.ClearMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown VideoData unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VideoDataMutation) ResetEdge(name string) error {
+	switch name {
+	case videodata.EdgeMediaEntry:
+		m.ResetMediaEntry()
+		return nil
+	}
+	return fmt.Errorf("unknown VideoData edge %s", name)
 }

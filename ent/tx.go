@@ -16,8 +16,12 @@ type Tx struct {
 	AccessToken *AccessTokenClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
+	// AsciiData is the client for interacting with the AsciiData builders.
+	AsciiData *AsciiDataClient
 	// AttachmentFile is the client for interacting with the AttachmentFile builders.
 	AttachmentFile *AttachmentFileClient
+	// AudioData is the client for interacting with the AudioData builders.
+	AudioData *AudioDataClient
 	// Blog is the client for interacting with the Blog builders.
 	Blog *BlogClient
 	// BlogPostData is the client for interacting with the BlogPostData builders.
@@ -64,6 +68,16 @@ type Tx struct {
 	Notification *NotificationClient
 	// OAuthClient is the client for interacting with the OAuthClient builders.
 	OAuthClient *OAuthClientClient
+	// OpenIDAssociation is the client for interacting with the OpenIDAssociation builders.
+	OpenIDAssociation *OpenIDAssociationClient
+	// OpenIDNonce is the client for interacting with the OpenIDNonce builders.
+	OpenIDNonce *OpenIDNonceClient
+	// OpenIDUserURL is the client for interacting with the OpenIDUserURL builders.
+	OpenIDUserURL *OpenIDUserURLClient
+	// PdfData is the client for interacting with the PdfData builders.
+	PdfData *PdfDataClient
+	// PersonaUserEmail is the client for interacting with the PersonaUserEmail builders.
+	PersonaUserEmail *PersonaUserEmailClient
 	// Privilege is the client for interacting with the Privilege builders.
 	Privilege *PrivilegeClient
 	// PrivilegeUser is the client for interacting with the PrivilegeUser builders.
@@ -76,6 +90,8 @@ type Tx struct {
 	Report *ReportClient
 	// RequestToken is the client for interacting with the RequestToken builders.
 	RequestToken *RequestTokenClient
+	// StlData is the client for interacting with the StlData builders.
+	StlData *StlDataClient
 	// Tag is the client for interacting with the Tag builders.
 	Tag *TagClient
 	// TextComment is the client for interacting with the TextComment builders.
@@ -84,6 +100,8 @@ type Tx struct {
 	User *UserClient
 	// UserBan is the client for interacting with the UserBan builders.
 	UserBan *UserBanClient
+	// VideoData is the client for interacting with the VideoData builders.
+	VideoData *VideoDataClient
 
 	// lazily loaded.
 	client     *Client
@@ -217,7 +235,9 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.AccessToken = NewAccessTokenClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
+	tx.AsciiData = NewAsciiDataClient(tx.config)
 	tx.AttachmentFile = NewAttachmentFileClient(tx.config)
+	tx.AudioData = NewAudioDataClient(tx.config)
 	tx.Blog = NewBlogClient(tx.config)
 	tx.BlogPostData = NewBlogPostDataClient(tx.config)
 	tx.Collection = NewCollectionClient(tx.config)
@@ -241,16 +261,23 @@ func (tx *Tx) init() {
 	tx.NonceTimestamp = NewNonceTimestampClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.OAuthClient = NewOAuthClientClient(tx.config)
+	tx.OpenIDAssociation = NewOpenIDAssociationClient(tx.config)
+	tx.OpenIDNonce = NewOpenIDNonceClient(tx.config)
+	tx.OpenIDUserURL = NewOpenIDUserURLClient(tx.config)
+	tx.PdfData = NewPdfDataClient(tx.config)
+	tx.PersonaUserEmail = NewPersonaUserEmailClient(tx.config)
 	tx.Privilege = NewPrivilegeClient(tx.config)
 	tx.PrivilegeUser = NewPrivilegeUserClient(tx.config)
 	tx.ProcessingMetadata = NewProcessingMetadataClient(tx.config)
 	tx.RemoteUser = NewRemoteUserClient(tx.config)
 	tx.Report = NewReportClient(tx.config)
 	tx.RequestToken = NewRequestTokenClient(tx.config)
+	tx.StlData = NewStlDataClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)
 	tx.TextComment = NewTextCommentClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.UserBan = NewUserBanClient(tx.config)
+	tx.VideoData = NewVideoDataClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -59,11 +59,15 @@ type UserEdges struct {
 	Privileges []*Privilege `json:"privileges,omitempty"`
 	// Blogs holds the value of the blogs edge.
 	Blogs []*Blog `json:"blogs,omitempty"`
+	// OpenidUrls holds the value of the openid_urls edge.
+	OpenidUrls []*OpenIDUserURL `json:"openid_urls,omitempty"`
+	// PersonaEmails holds the value of the persona_emails edge.
+	PersonaEmails []*PersonaUserEmail `json:"persona_emails,omitempty"`
 	// PrivilegeGrants holds the value of the privilege_grants edge.
 	PrivilegeGrants []*PrivilegeUser `json:"privilege_grants,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [11]bool
 }
 
 // LocationOrErr returns the Location value or an error if the edge
@@ -146,10 +150,28 @@ func (e UserEdges) BlogsOrErr() ([]*Blog, error) {
 	return nil, &NotLoadedError{edge: "blogs"}
 }
 
+// OpenidUrlsOrErr returns the OpenidUrls value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) OpenidUrlsOrErr() ([]*OpenIDUserURL, error) {
+	if e.loadedTypes[8] {
+		return e.OpenidUrls, nil
+	}
+	return nil, &NotLoadedError{edge: "openid_urls"}
+}
+
+// PersonaEmailsOrErr returns the PersonaEmails value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) PersonaEmailsOrErr() ([]*PersonaUserEmail, error) {
+	if e.loadedTypes[9] {
+		return e.PersonaEmails, nil
+	}
+	return nil, &NotLoadedError{edge: "persona_emails"}
+}
+
 // PrivilegeGrantsOrErr returns the PrivilegeGrants value or an error if the edge
 // was not loaded in eager-loading.
 func (e UserEdges) PrivilegeGrantsOrErr() ([]*PrivilegeUser, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[10] {
 		return e.PrivilegeGrants, nil
 	}
 	return nil, &NotLoadedError{edge: "privilege_grants"}
@@ -285,6 +307,16 @@ func (_m *User) QueryPrivileges() *PrivilegeQuery {
 // QueryBlogs queries the "blogs" edge of the User entity.
 func (_m *User) QueryBlogs() *BlogQuery {
 	return NewUserClient(_m.config).QueryBlogs(_m)
+}
+
+// QueryOpenidUrls queries the "openid_urls" edge of the User entity.
+func (_m *User) QueryOpenidUrls() *OpenIDUserURLQuery {
+	return NewUserClient(_m.config).QueryOpenidUrls(_m)
+}
+
+// QueryPersonaEmails queries the "persona_emails" edge of the User entity.
+func (_m *User) QueryPersonaEmails() *PersonaUserEmailQuery {
+	return NewUserClient(_m.config).QueryPersonaEmails(_m)
 }
 
 // QueryPrivilegeGrants queries the "privilege_grants" edge of the User entity.

@@ -15,6 +15,8 @@ import (
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
+	"github.com/plugmig/plugmig/ent/openiduserurl"
+	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/privilege"
 	"github.com/plugmig/plugmig/ent/remoteuser"
 	"github.com/plugmig/plugmig/ent/user"
@@ -254,6 +256,36 @@ func (_c *UserCreate) AddBlogs(v ...*Blog) *UserCreate {
 	return _c.AddBlogIDs(ids...)
 }
 
+// AddOpenidURLIDs adds the "openid_urls" edge to the OpenIDUserURL entity by IDs.
+func (_c *UserCreate) AddOpenidURLIDs(ids ...int) *UserCreate {
+	_c.mutation.AddOpenidURLIDs(ids...)
+	return _c
+}
+
+// AddOpenidUrls adds the "openid_urls" edges to the OpenIDUserURL entity.
+func (_c *UserCreate) AddOpenidUrls(v ...*OpenIDUserURL) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOpenidURLIDs(ids...)
+}
+
+// AddPersonaEmailIDs adds the "persona_emails" edge to the PersonaUserEmail entity by IDs.
+func (_c *UserCreate) AddPersonaEmailIDs(ids ...int) *UserCreate {
+	_c.mutation.AddPersonaEmailIDs(ids...)
+	return _c
+}
+
+// AddPersonaEmails adds the "persona_emails" edges to the PersonaUserEmail entity.
+func (_c *UserCreate) AddPersonaEmails(v ...*PersonaUserEmail) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPersonaEmailIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -485,6 +517,38 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OpenidUrlsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OpenidUrlsTable,
+			Columns: []string{user.OpenidUrlsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(openiduserurl.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PersonaEmailsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PersonaEmailsTable,
+			Columns: []string{user.PersonaEmailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(personauseremail.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,8 @@ import (
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
+	"github.com/plugmig/plugmig/ent/openiduserurl"
+	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/predicate"
 	"github.com/plugmig/plugmig/ent/privilege"
 	"github.com/plugmig/plugmig/ent/privilegeuser"
@@ -40,6 +42,8 @@ type UserQuery struct {
 	withCollections     *CollectionQuery
 	withPrivileges      *PrivilegeQuery
 	withBlogs           *BlogQuery
+	withOpenidUrls      *OpenIDUserURLQuery
+	withPersonaEmails   *PersonaUserEmailQuery
 	withPrivilegeGrants *PrivilegeUserQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -246,6 +250,50 @@ func (_q *UserQuery) QueryBlogs() *BlogQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(blog.Table, blog.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.BlogsTable, user.BlogsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOpenidUrls chains the current query on the "openid_urls" edge.
+func (_q *UserQuery) QueryOpenidUrls() *OpenIDUserURLQuery {
+	query := (&OpenIDUserURLClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(openiduserurl.Table, openiduserurl.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.OpenidUrlsTable, user.OpenidUrlsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPersonaEmails chains the current query on the "persona_emails" edge.
+func (_q *UserQuery) QueryPersonaEmails() *PersonaUserEmailQuery {
+	query := (&PersonaUserEmailClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(personauseremail.Table, personauseremail.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.PersonaEmailsTable, user.PersonaEmailsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -475,6 +523,8 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withCollections:     _q.withCollections.Clone(),
 		withPrivileges:      _q.withPrivileges.Clone(),
 		withBlogs:           _q.withBlogs.Clone(),
+		withOpenidUrls:      _q.withOpenidUrls.Clone(),
+		withPersonaEmails:   _q.withPersonaEmails.Clone(),
 		withPrivilegeGrants: _q.withPrivilegeGrants.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -570,6 +620,28 @@ func (_q *UserQuery) WithBlogs(opts ...func(*BlogQuery)) *UserQuery {
 	return _q
 }
 
+// WithOpenidUrls tells the query-builder to eager-load the nodes that are connected to
+// the "openid_urls" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithOpenidUrls(opts ...func(*OpenIDUserURLQuery)) *UserQuery {
+	query := (&OpenIDUserURLClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOpenidUrls = query
+	return _q
+}
+
+// WithPersonaEmails tells the query-builder to eager-load the nodes that are connected to
+// the "persona_emails" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithPersonaEmails(opts ...func(*PersonaUserEmailQuery)) *UserQuery {
+	query := (&PersonaUserEmailClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPersonaEmails = query
+	return _q
+}
+
 // WithPrivilegeGrants tells the query-builder to eager-load the nodes that are connected to
 // the "privilege_grants" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *UserQuery) WithPrivilegeGrants(opts ...func(*PrivilegeUserQuery)) *UserQuery {
@@ -659,7 +731,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [11]bool{
 			_q.withLocation != nil,
 			_q.withLocalUser != nil,
 			_q.withRemoteUser != nil,
@@ -668,6 +740,8 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withCollections != nil,
 			_q.withPrivileges != nil,
 			_q.withBlogs != nil,
+			_q.withOpenidUrls != nil,
+			_q.withPersonaEmails != nil,
 			_q.withPrivilegeGrants != nil,
 		}
 	)
@@ -738,6 +812,20 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadBlogs(ctx, query, nodes,
 			func(n *User) { n.Edges.Blogs = []*Blog{} },
 			func(n *User, e *Blog) { n.Edges.Blogs = append(n.Edges.Blogs, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOpenidUrls; query != nil {
+		if err := _q.loadOpenidUrls(ctx, query, nodes,
+			func(n *User) { n.Edges.OpenidUrls = []*OpenIDUserURL{} },
+			func(n *User, e *OpenIDUserURL) { n.Edges.OpenidUrls = append(n.Edges.OpenidUrls, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPersonaEmails; query != nil {
+		if err := _q.loadPersonaEmails(ctx, query, nodes,
+			func(n *User) { n.Edges.PersonaEmails = []*PersonaUserEmail{} },
+			func(n *User, e *PersonaUserEmail) { n.Edges.PersonaEmails = append(n.Edges.PersonaEmails, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1005,6 +1093,66 @@ func (_q *UserQuery) loadBlogs(ctx context.Context, query *BlogQuery, nodes []*U
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "author_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadOpenidUrls(ctx context.Context, query *OpenIDUserURLQuery, nodes []*User, init func(*User), assign func(*User, *OpenIDUserURL)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(openiduserurl.FieldUserID)
+	}
+	query.Where(predicate.OpenIDUserURL(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.OpenidUrlsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadPersonaEmails(ctx context.Context, query *PersonaUserEmailQuery, nodes []*User, init func(*User), assign func(*User, *PersonaUserEmail)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(personauseremail.FieldUserID)
+	}
+	query.Where(predicate.PersonaUserEmail(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.PersonaEmailsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}

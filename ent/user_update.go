@@ -16,6 +16,8 @@ import (
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
+	"github.com/plugmig/plugmig/ent/openiduserurl"
+	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/predicate"
 	"github.com/plugmig/plugmig/ent/privilege"
 	"github.com/plugmig/plugmig/ent/remoteuser"
@@ -286,6 +288,36 @@ func (_u *UserUpdate) AddBlogs(v ...*Blog) *UserUpdate {
 	return _u.AddBlogIDs(ids...)
 }
 
+// AddOpenidURLIDs adds the "openid_urls" edge to the OpenIDUserURL entity by IDs.
+func (_u *UserUpdate) AddOpenidURLIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddOpenidURLIDs(ids...)
+	return _u
+}
+
+// AddOpenidUrls adds the "openid_urls" edges to the OpenIDUserURL entity.
+func (_u *UserUpdate) AddOpenidUrls(v ...*OpenIDUserURL) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOpenidURLIDs(ids...)
+}
+
+// AddPersonaEmailIDs adds the "persona_emails" edge to the PersonaUserEmail entity by IDs.
+func (_u *UserUpdate) AddPersonaEmailIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddPersonaEmailIDs(ids...)
+	return _u
+}
+
+// AddPersonaEmails adds the "persona_emails" edges to the PersonaUserEmail entity.
+func (_u *UserUpdate) AddPersonaEmails(v ...*PersonaUserEmail) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPersonaEmailIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -397,6 +429,48 @@ func (_u *UserUpdate) RemoveBlogs(v ...*Blog) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBlogIDs(ids...)
+}
+
+// ClearOpenidUrls clears all "openid_urls" edges to the OpenIDUserURL entity.
+func (_u *UserUpdate) ClearOpenidUrls() *UserUpdate {
+	_u.mutation.ClearOpenidUrls()
+	return _u
+}
+
+// RemoveOpenidURLIDs removes the "openid_urls" edge to OpenIDUserURL entities by IDs.
+func (_u *UserUpdate) RemoveOpenidURLIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveOpenidURLIDs(ids...)
+	return _u
+}
+
+// RemoveOpenidUrls removes "openid_urls" edges to OpenIDUserURL entities.
+func (_u *UserUpdate) RemoveOpenidUrls(v ...*OpenIDUserURL) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOpenidURLIDs(ids...)
+}
+
+// ClearPersonaEmails clears all "persona_emails" edges to the PersonaUserEmail entity.
+func (_u *UserUpdate) ClearPersonaEmails() *UserUpdate {
+	_u.mutation.ClearPersonaEmails()
+	return _u
+}
+
+// RemovePersonaEmailIDs removes the "persona_emails" edge to PersonaUserEmail entities by IDs.
+func (_u *UserUpdate) RemovePersonaEmailIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemovePersonaEmailIDs(ids...)
+	return _u
+}
+
+// RemovePersonaEmails removes "persona_emails" edges to PersonaUserEmail entities.
+func (_u *UserUpdate) RemovePersonaEmails(v ...*PersonaUserEmail) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePersonaEmailIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -761,6 +835,96 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.OpenidUrlsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OpenidUrlsTable,
+			Columns: []string{user.OpenidUrlsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(openiduserurl.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOpenidUrlsIDs(); len(nodes) > 0 && !_u.mutation.OpenidUrlsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OpenidUrlsTable,
+			Columns: []string{user.OpenidUrlsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(openiduserurl.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OpenidUrlsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OpenidUrlsTable,
+			Columns: []string{user.OpenidUrlsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(openiduserurl.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PersonaEmailsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PersonaEmailsTable,
+			Columns: []string{user.PersonaEmailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(personauseremail.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPersonaEmailsIDs(); len(nodes) > 0 && !_u.mutation.PersonaEmailsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PersonaEmailsTable,
+			Columns: []string{user.PersonaEmailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(personauseremail.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PersonaEmailsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PersonaEmailsTable,
+			Columns: []string{user.PersonaEmailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(personauseremail.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{user.Label}
@@ -1031,6 +1195,36 @@ func (_u *UserUpdateOne) AddBlogs(v ...*Blog) *UserUpdateOne {
 	return _u.AddBlogIDs(ids...)
 }
 
+// AddOpenidURLIDs adds the "openid_urls" edge to the OpenIDUserURL entity by IDs.
+func (_u *UserUpdateOne) AddOpenidURLIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddOpenidURLIDs(ids...)
+	return _u
+}
+
+// AddOpenidUrls adds the "openid_urls" edges to the OpenIDUserURL entity.
+func (_u *UserUpdateOne) AddOpenidUrls(v ...*OpenIDUserURL) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOpenidURLIDs(ids...)
+}
+
+// AddPersonaEmailIDs adds the "persona_emails" edge to the PersonaUserEmail entity by IDs.
+func (_u *UserUpdateOne) AddPersonaEmailIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddPersonaEmailIDs(ids...)
+	return _u
+}
+
+// AddPersonaEmails adds the "persona_emails" edges to the PersonaUserEmail entity.
+func (_u *UserUpdateOne) AddPersonaEmails(v ...*PersonaUserEmail) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPersonaEmailIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -1142,6 +1336,48 @@ func (_u *UserUpdateOne) RemoveBlogs(v ...*Blog) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBlogIDs(ids...)
+}
+
+// ClearOpenidUrls clears all "openid_urls" edges to the OpenIDUserURL entity.
+func (_u *UserUpdateOne) ClearOpenidUrls() *UserUpdateOne {
+	_u.mutation.ClearOpenidUrls()
+	return _u
+}
+
+// RemoveOpenidURLIDs removes the "openid_urls" edge to OpenIDUserURL entities by IDs.
+func (_u *UserUpdateOne) RemoveOpenidURLIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveOpenidURLIDs(ids...)
+	return _u
+}
+
+// RemoveOpenidUrls removes "openid_urls" edges to OpenIDUserURL entities.
+func (_u *UserUpdateOne) RemoveOpenidUrls(v ...*OpenIDUserURL) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOpenidURLIDs(ids...)
+}
+
+// ClearPersonaEmails clears all "persona_emails" edges to the PersonaUserEmail entity.
+func (_u *UserUpdateOne) ClearPersonaEmails() *UserUpdateOne {
+	_u.mutation.ClearPersonaEmails()
+	return _u
+}
+
+// RemovePersonaEmailIDs removes the "persona_emails" edge to PersonaUserEmail entities by IDs.
+func (_u *UserUpdateOne) RemovePersonaEmailIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemovePersonaEmailIDs(ids...)
+	return _u
+}
+
+// RemovePersonaEmails removes "persona_emails" edges to PersonaUserEmail entities.
+func (_u *UserUpdateOne) RemovePersonaEmails(v ...*PersonaUserEmail) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePersonaEmailIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1529,6 +1765,96 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OpenidUrlsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OpenidUrlsTable,
+			Columns: []string{user.OpenidUrlsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(openiduserurl.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOpenidUrlsIDs(); len(nodes) > 0 && !_u.mutation.OpenidUrlsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OpenidUrlsTable,
+			Columns: []string{user.OpenidUrlsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(openiduserurl.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OpenidUrlsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.OpenidUrlsTable,
+			Columns: []string{user.OpenidUrlsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(openiduserurl.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PersonaEmailsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PersonaEmailsTable,
+			Columns: []string{user.PersonaEmailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(personauseremail.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPersonaEmailsIDs(); len(nodes) > 0 && !_u.mutation.PersonaEmailsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PersonaEmailsTable,
+			Columns: []string{user.PersonaEmailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(personauseremail.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PersonaEmailsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PersonaEmailsTable,
+			Columns: []string{user.PersonaEmailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(personauseremail.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -4,8 +4,15 @@ package plugins
 
 import (
 	_ "github.com/plugmig/plugmig/plugins/archivalook"
+	_ "github.com/plugmig/plugmig/plugins/ascii"
+	_ "github.com/plugmig/plugmig/plugins/audio"
 	_ "github.com/plugmig/plugmig/plugins/blog"
 	_ "github.com/plugmig/plugmig/plugins/image"
 	_ "github.com/plugmig/plugmig/plugins/mediasecurity"
+	_ "github.com/plugmig/plugmig/plugins/openid"
+	_ "github.com/plugmig/plugmig/plugins/pdf"
+	_ "github.com/plugmig/plugmig/plugins/persona"
+	_ "github.com/plugmig/plugmig/plugins/stl"
 	_ "github.com/plugmig/plugmig/plugins/subtitles"
+	_ "github.com/plugmig/plugmig/plugins/video"
 )

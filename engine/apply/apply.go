@@ -96,7 +96,8 @@ type Migrator struct {
 // Option configures a Migrator.
 type Option func(*Migrator) error
 
-// WithEnabled sets the enabled plugins (by default every registered one).
+// WithEnabled sets the enabled plugins (by default every registered one
+// but those DisabledByDefault: the registry's DefaultEnabled).
 func WithEnabled(plugins ...string) Option {
 	return func(m *Migrator) error {
 		for _, p := range plugins {
@@ -155,7 +156,7 @@ func New(db *sql.DB, dialect string, comp *compose.Composer, sources Sources, op
 	m := &Migrator{
 		db: db, dialect: dialect, composer: comp, sources: sources,
 		store:       store{dialect: dialect, db: db},
-		enabled:     comp.Plugins().Names(),
+		enabled:     comp.Plugins().DefaultEnabled(),
 		lockTimeout: time.Minute,
 		progress:    io.Discard,
 		operator:    "plugmig",

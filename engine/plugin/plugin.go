@@ -54,6 +54,13 @@ type Plugin struct {
 	// the database's guard, drift, adopt and plugin remove. Functions,
 	// types, triggers, views and sequences always carry the prefix.
 	LegacyNames []string
+	// DisabledByDefault leaves the plugin out of the default enabled set
+	// (DefaultEnabled): the set a command uses when the operator names no
+	// plugins. A historical plugin whose tables only old databases still
+	// have stays registered this way, so its tables are owned (adopt,
+	// drift, plugin remove know them) without a fresh database getting
+	// them; naming it in the enabled plugins enables it like any other.
+	DisabledByDefault bool
 }
 
 // Seed is a row a branch (core or a plugin) needs. The row is identified by
@@ -281,6 +288,34 @@ func (r *Registry) Names() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.namesLocked()
+}
+
+// DefaultEnabled returns the plugins enabled when the operator names none:
+// every registered plugin but those DisabledByDefault, sorted.
+func (r *Registry) DefaultEnabled() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var names []string
+	for _, n := range r.namesLocked() {
+		if !r.plugins[n].DisabledByDefault {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// OffByDefault returns the registered plugins that are DisabledByDefault,
+// sorted.
+func (r *Registry) OffByDefault() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var names []string
+	for _, n := range r.namesLocked() {
+		if r.plugins[n].DisabledByDefault {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 func (r *Registry) namesLocked() []string {

@@ -157,3 +157,31 @@ func TestLegacyNames(t *testing.T) {
 		require.ErrorContains(t, err, tc.want, tc.names)
 	}
 }
+
+// TestDefaultEnabled: a plugin registered DisabledByDefault is registered
+// (Names, Get) but left out of the default enabled set, and listed by
+// OffByDefault.
+func TestDefaultEnabled(t *testing.T) {
+	var r plugin.Registry
+	for _, p := range []plugin.Plugin{
+		{Name: "video", Dir: "plugins/video"},
+		{Name: "persona", Dir: "plugins/persona", DisabledByDefault: true},
+		{Name: "audio", Dir: "plugins/audio"},
+	} {
+		if err := r.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := strings.Join(r.Names(), ","), "audio,persona,video"; got != want {
+		t.Errorf("Names() = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(r.DefaultEnabled(), ","), "audio,video"; got != want {
+		t.Errorf("DefaultEnabled() = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(r.OffByDefault(), ","), "persona"; got != want {
+		t.Errorf("OffByDefault() = %s, want %s", got, want)
+	}
+	if _, err := r.Get("persona"); err != nil {
+		t.Errorf("Get(persona): %v", err)
+	}
+}

@@ -10,10 +10,17 @@ import (
 	"entgo.io/ent/schema/edge"
 	core "github.com/plugmig/plugmig/ent/schema"
 	archivalookschema "github.com/plugmig/plugmig/plugins/archivalook/schema"
+	asciischema "github.com/plugmig/plugmig/plugins/ascii/schema"
+	audioschema "github.com/plugmig/plugmig/plugins/audio/schema"
 	blogschema "github.com/plugmig/plugmig/plugins/blog/schema"
 	imageschema "github.com/plugmig/plugmig/plugins/image/schema"
 	mediasecurityschema "github.com/plugmig/plugmig/plugins/mediasecurity/schema"
+	openidschema "github.com/plugmig/plugmig/plugins/openid/schema"
+	pdfschema "github.com/plugmig/plugmig/plugins/pdf/schema"
+	personaschema "github.com/plugmig/plugmig/plugins/persona/schema"
+	stlschema "github.com/plugmig/plugmig/plugins/stl/schema"
 	subtitlesschema "github.com/plugmig/plugmig/plugins/subtitles/schema"
+	videoschema "github.com/plugmig/plugmig/plugins/video/schema"
 )
 
 // AccessToken is core.AccessToken.
@@ -63,14 +70,24 @@ func (MediaEntry) Edges() []ent.Edge {
 	return append(core.MediaEntry{}.Edges(),
 		// plugin archivalook: FeaturedMedia.media_entry
 		edge.To("archivalook_featured", FeaturedMedia.Type),
+		// plugin ascii: AsciiData.media_entry
+		edge.To("ascii_data", AsciiData.Type).Unique().StorageKey(edge.Column("media_entry")),
+		// plugin audio: AudioData.media_entry
+		edge.To("audio_data", AudioData.Type).Unique().StorageKey(edge.Column("media_entry")),
 		// plugin blog: BlogPostData.media_entry
 		edge.To("blog_post_data", BlogPostData.Type).Unique().StorageKey(edge.Column("media_entry")),
 		// plugin image: ImageData.media_entry
 		edge.To("image_data", ImageData.Type).Unique().StorageKey(edge.Column("media_entry")),
+		// plugin pdf: PdfData.media_entry
+		edge.To("pdf_data", PdfData.Type).Unique().StorageKey(edge.Column("media_entry")),
 		// plugin mediasecurity: MediaSecurity.media_entry
 		edge.To("security_rating", MediaSecurity.Type).Unique().StorageKey(edge.Column("media_entry")),
+		// plugin stl: StlData.media_entry
+		edge.To("stl_data", StlData.Type).Unique().StorageKey(edge.Column("media_entry")),
 		// plugin subtitles: MediaSubtitleFile.media_entry
 		edge.To("subtitle_files", MediaSubtitleFile.Type),
+		// plugin video: VideoData.media_entry
+		edge.To("video_data", VideoData.Type).Unique().StorageKey(edge.Column("media_entry")),
 	)
 }
 
@@ -124,6 +141,10 @@ func (User) Edges() []ent.Edge {
 	return append(core.User{}.Edges(),
 		// plugin blog: Blog.author
 		edge.To("blogs", Blog.Type),
+		// plugin openid: OpenIDUserURL.user
+		edge.To("openid_urls", OpenIDUserURL.Type),
+		// plugin persona: PersonaUserEmail.user
+		edge.To("persona_emails", PersonaUserEmail.Type),
 	)
 }
 
@@ -134,6 +155,12 @@ type UserBan struct{ core.UserBan }
 type FeaturedMedia struct {
 	archivalookschema.FeaturedMedia
 }
+
+// AsciiData is asciischema.AsciiData of plugin ascii.
+type AsciiData struct{ asciischema.AsciiData }
+
+// AudioData is audioschema.AudioData of plugin audio.
+type AudioData struct{ audioschema.AudioData }
 
 // Blog is blogschema.Blog of plugin blog.
 type Blog struct{ blogschema.Blog }
@@ -149,7 +176,28 @@ type MediaSecurity struct {
 	mediasecurityschema.MediaSecurity
 }
 
+// OpenIDAssociation is openidschema.OpenIDAssociation of plugin openid.
+type OpenIDAssociation struct{ openidschema.OpenIDAssociation }
+
+// OpenIDNonce is openidschema.OpenIDNonce of plugin openid.
+type OpenIDNonce struct{ openidschema.OpenIDNonce }
+
+// OpenIDUserURL is openidschema.OpenIDUserURL of plugin openid.
+type OpenIDUserURL struct{ openidschema.OpenIDUserURL }
+
+// PdfData is pdfschema.PdfData of plugin pdf.
+type PdfData struct{ pdfschema.PdfData }
+
+// PersonaUserEmail is personaschema.PersonaUserEmail of plugin persona.
+type PersonaUserEmail struct{ personaschema.PersonaUserEmail }
+
+// StlData is stlschema.StlData of plugin stl.
+type StlData struct{ stlschema.StlData }
+
 // MediaSubtitleFile is subtitlesschema.MediaSubtitleFile of plugin subtitles.
 type MediaSubtitleFile struct {
 	subtitlesschema.MediaSubtitleFile
 }
+
+// VideoData is videoschema.VideoData of plugin video.
+type VideoData struct{ videoschema.VideoData }

@@ -33,6 +33,18 @@ func (f ActivityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActivityMutation", m)
 }
 
+// The AsciiDataFunc type is an adapter to allow the use of ordinary
+// function as AsciiData mutator.
+type AsciiDataFunc func(context.Context, *ent.AsciiDataMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AsciiDataFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AsciiDataMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AsciiDataMutation", m)
+}
+
 // The AttachmentFileFunc type is an adapter to allow the use of ordinary
 // function as AttachmentFile mutator.
 type AttachmentFileFunc func(context.Context, *ent.AttachmentFileMutation) (ent.Value, error)
@@ -43,6 +55,18 @@ func (f AttachmentFileFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AttachmentFileMutation", m)
+}
+
+// The AudioDataFunc type is an adapter to allow the use of ordinary
+// function as AudioData mutator.
+type AudioDataFunc func(context.Context, *ent.AudioDataMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AudioDataFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AudioDataMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AudioDataMutation", m)
 }
 
 // The BlogFunc type is an adapter to allow the use of ordinary
@@ -321,6 +345,66 @@ func (f OAuthClientFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OAuthClientMutation", m)
 }
 
+// The OpenIDAssociationFunc type is an adapter to allow the use of ordinary
+// function as OpenIDAssociation mutator.
+type OpenIDAssociationFunc func(context.Context, *ent.OpenIDAssociationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OpenIDAssociationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OpenIDAssociationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OpenIDAssociationMutation", m)
+}
+
+// The OpenIDNonceFunc type is an adapter to allow the use of ordinary
+// function as OpenIDNonce mutator.
+type OpenIDNonceFunc func(context.Context, *ent.OpenIDNonceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OpenIDNonceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OpenIDNonceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OpenIDNonceMutation", m)
+}
+
+// The OpenIDUserURLFunc type is an adapter to allow the use of ordinary
+// function as OpenIDUserURL mutator.
+type OpenIDUserURLFunc func(context.Context, *ent.OpenIDUserURLMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OpenIDUserURLFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OpenIDUserURLMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OpenIDUserURLMutation", m)
+}
+
+// The PdfDataFunc type is an adapter to allow the use of ordinary
+// function as PdfData mutator.
+type PdfDataFunc func(context.Context, *ent.PdfDataMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PdfDataFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PdfDataMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PdfDataMutation", m)
+}
+
+// The PersonaUserEmailFunc type is an adapter to allow the use of ordinary
+// function as PersonaUserEmail mutator.
+type PersonaUserEmailFunc func(context.Context, *ent.PersonaUserEmailMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PersonaUserEmailFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PersonaUserEmailMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PersonaUserEmailMutation", m)
+}
+
 // The PrivilegeFunc type is an adapter to allow the use of ordinary
 // function as Privilege mutator.
 type PrivilegeFunc func(context.Context, *ent.PrivilegeMutation) (ent.Value, error)
@@ -393,6 +477,18 @@ func (f RequestTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RequestTokenMutation", m)
 }
 
+// The StlDataFunc type is an adapter to allow the use of ordinary
+// function as StlData mutator.
+type StlDataFunc func(context.Context, *ent.StlDataMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StlDataFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StlDataMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StlDataMutation", m)
+}
+
 // The TagFunc type is an adapter to allow the use of ordinary
 // function as Tag mutator.
 type TagFunc func(context.Context, *ent.TagMutation) (ent.Value, error)
@@ -439,6 +535,18 @@ func (f UserBanFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UserBanMutation", m)
+}
+
+// The VideoDataFunc type is an adapter to allow the use of ordinary
+// function as VideoData mutator.
+type VideoDataFunc func(context.Context, *ent.VideoDataMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f VideoDataFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.VideoDataMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.VideoDataMutation", m)
 }
 
 // Condition is a hook condition function.

@@ -70,22 +70,42 @@ const (
 	EdgeCommentSubscriptions = "comment_subscriptions"
 	// EdgeArchivalookFeatured holds the string denoting the archivalook_featured edge name in mutations.
 	EdgeArchivalookFeatured = "archivalook_featured"
+	// EdgeASCIIData holds the string denoting the ascii_data edge name in mutations.
+	EdgeASCIIData = "ascii_data"
+	// EdgeAudioData holds the string denoting the audio_data edge name in mutations.
+	EdgeAudioData = "audio_data"
 	// EdgeBlogPostData holds the string denoting the blog_post_data edge name in mutations.
 	EdgeBlogPostData = "blog_post_data"
 	// EdgeImageData holds the string denoting the image_data edge name in mutations.
 	EdgeImageData = "image_data"
+	// EdgePdfData holds the string denoting the pdf_data edge name in mutations.
+	EdgePdfData = "pdf_data"
 	// EdgeSecurityRating holds the string denoting the security_rating edge name in mutations.
 	EdgeSecurityRating = "security_rating"
+	// EdgeStlData holds the string denoting the stl_data edge name in mutations.
+	EdgeStlData = "stl_data"
 	// EdgeSubtitleFiles holds the string denoting the subtitle_files edge name in mutations.
 	EdgeSubtitleFiles = "subtitle_files"
+	// EdgeVideoData holds the string denoting the video_data edge name in mutations.
+	EdgeVideoData = "video_data"
 	// EdgeMediaFiles holds the string denoting the media_files edge name in mutations.
 	EdgeMediaFiles = "media_files"
+	// AsciiDataFieldID holds the string denoting the ID field of the AsciiData.
+	AsciiDataFieldID = "media_entry"
+	// AudioDataFieldID holds the string denoting the ID field of the AudioData.
+	AudioDataFieldID = "media_entry"
 	// BlogPostDataFieldID holds the string denoting the ID field of the BlogPostData.
 	BlogPostDataFieldID = "media_entry"
 	// ImageDataFieldID holds the string denoting the ID field of the ImageData.
 	ImageDataFieldID = "media_entry"
+	// PdfDataFieldID holds the string denoting the ID field of the PdfData.
+	PdfDataFieldID = "media_entry"
 	// MediaSecurityFieldID holds the string denoting the ID field of the MediaSecurity.
 	MediaSecurityFieldID = "media_entry"
+	// StlDataFieldID holds the string denoting the ID field of the StlData.
+	StlDataFieldID = "media_entry"
+	// VideoDataFieldID holds the string denoting the ID field of the VideoData.
+	VideoDataFieldID = "media_entry"
 	// Table holds the table name of the mediaentry in the database.
 	Table = "core__media_entries"
 	// ActorTable is the table that holds the actor relation/edge.
@@ -142,6 +162,20 @@ const (
 	ArchivalookFeaturedInverseTable = "archivalook__featured_media"
 	// ArchivalookFeaturedColumn is the table column denoting the archivalook_featured relation/edge.
 	ArchivalookFeaturedColumn = "media_entry_id"
+	// ASCIIDataTable is the table that holds the ascii_data relation/edge.
+	ASCIIDataTable = "ascii__mediadata"
+	// ASCIIDataInverseTable is the table name for the AsciiData entity.
+	// It exists in this package in order to avoid circular dependency with the "asciidata" package.
+	ASCIIDataInverseTable = "ascii__mediadata"
+	// ASCIIDataColumn is the table column denoting the ascii_data relation/edge.
+	ASCIIDataColumn = "media_entry"
+	// AudioDataTable is the table that holds the audio_data relation/edge.
+	AudioDataTable = "audio__mediadata"
+	// AudioDataInverseTable is the table name for the AudioData entity.
+	// It exists in this package in order to avoid circular dependency with the "audiodata" package.
+	AudioDataInverseTable = "audio__mediadata"
+	// AudioDataColumn is the table column denoting the audio_data relation/edge.
+	AudioDataColumn = "media_entry"
 	// BlogPostDataTable is the table that holds the blog_post_data relation/edge.
 	BlogPostDataTable = "blogpost__mediadata"
 	// BlogPostDataInverseTable is the table name for the BlogPostData entity.
@@ -156,6 +190,13 @@ const (
 	ImageDataInverseTable = "image__mediadata"
 	// ImageDataColumn is the table column denoting the image_data relation/edge.
 	ImageDataColumn = "media_entry"
+	// PdfDataTable is the table that holds the pdf_data relation/edge.
+	PdfDataTable = "pdf__mediadata"
+	// PdfDataInverseTable is the table name for the PdfData entity.
+	// It exists in this package in order to avoid circular dependency with the "pdfdata" package.
+	PdfDataInverseTable = "pdf__mediadata"
+	// PdfDataColumn is the table column denoting the pdf_data relation/edge.
+	PdfDataColumn = "media_entry"
 	// SecurityRatingTable is the table that holds the security_rating relation/edge.
 	SecurityRatingTable = "mediasecurity__media_security"
 	// SecurityRatingInverseTable is the table name for the MediaSecurity entity.
@@ -163,6 +204,13 @@ const (
 	SecurityRatingInverseTable = "mediasecurity__media_security"
 	// SecurityRatingColumn is the table column denoting the security_rating relation/edge.
 	SecurityRatingColumn = "media_entry"
+	// StlDataTable is the table that holds the stl_data relation/edge.
+	StlDataTable = "stl__mediadata"
+	// StlDataInverseTable is the table name for the StlData entity.
+	// It exists in this package in order to avoid circular dependency with the "stldata" package.
+	StlDataInverseTable = "stl__mediadata"
+	// StlDataColumn is the table column denoting the stl_data relation/edge.
+	StlDataColumn = "media_entry"
 	// SubtitleFilesTable is the table that holds the subtitle_files relation/edge.
 	SubtitleFilesTable = "core__subtitle_files"
 	// SubtitleFilesInverseTable is the table name for the MediaSubtitleFile entity.
@@ -170,6 +218,13 @@ const (
 	SubtitleFilesInverseTable = "core__subtitle_files"
 	// SubtitleFilesColumn is the table column denoting the subtitle_files relation/edge.
 	SubtitleFilesColumn = "media_entry"
+	// VideoDataTable is the table that holds the video_data relation/edge.
+	VideoDataTable = "video__mediadata"
+	// VideoDataInverseTable is the table name for the VideoData entity.
+	// It exists in this package in order to avoid circular dependency with the "videodata" package.
+	VideoDataInverseTable = "video__mediadata"
+	// VideoDataColumn is the table column denoting the video_data relation/edge.
+	VideoDataColumn = "media_entry"
 	// MediaFilesTable is the table that holds the media_files relation/edge.
 	MediaFilesTable = "core__mediafiles"
 	// MediaFilesInverseTable is the table name for the MediaFile entity.
@@ -445,6 +500,20 @@ func ByArchivalookFeatured(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOpti
 	}
 }
 
+// ByASCIIDataField orders the results by ascii_data field.
+func ByASCIIDataField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newASCIIDataStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAudioDataField orders the results by audio_data field.
+func ByAudioDataField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAudioDataStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByBlogPostDataField orders the results by blog_post_data field.
 func ByBlogPostDataField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -459,10 +528,24 @@ func ByImageDataField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByPdfDataField orders the results by pdf_data field.
+func ByPdfDataField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPdfDataStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // BySecurityRatingField orders the results by security_rating field.
 func BySecurityRatingField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newSecurityRatingStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByStlDataField orders the results by stl_data field.
+func ByStlDataField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newStlDataStep(), sql.OrderByField(field, opts...))
 	}
 }
 
@@ -477,6 +560,13 @@ func BySubtitleFilesCount(opts ...sql.OrderTermOption) OrderOption {
 func BySubtitleFiles(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newSubtitleFilesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByVideoDataField orders the results by video_data field.
+func ByVideoDataField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newVideoDataStep(), sql.OrderByField(field, opts...))
 	}
 }
 
@@ -549,6 +639,20 @@ func newArchivalookFeaturedStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, ArchivalookFeaturedTable, ArchivalookFeaturedColumn),
 	)
 }
+func newASCIIDataStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ASCIIDataInverseTable, AsciiDataFieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, ASCIIDataTable, ASCIIDataColumn),
+	)
+}
+func newAudioDataStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AudioDataInverseTable, AudioDataFieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, AudioDataTable, AudioDataColumn),
+	)
+}
 func newBlogPostDataStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -563,6 +667,13 @@ func newImageDataStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2O, false, ImageDataTable, ImageDataColumn),
 	)
 }
+func newPdfDataStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PdfDataInverseTable, PdfDataFieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, PdfDataTable, PdfDataColumn),
+	)
+}
 func newSecurityRatingStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -570,11 +681,25 @@ func newSecurityRatingStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2O, false, SecurityRatingTable, SecurityRatingColumn),
 	)
 }
+func newStlDataStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(StlDataInverseTable, StlDataFieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, StlDataTable, StlDataColumn),
+	)
+}
 func newSubtitleFilesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SubtitleFilesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SubtitleFilesTable, SubtitleFilesColumn),
+	)
+}
+func newVideoDataStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(VideoDataInverseTable, VideoDataFieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, VideoDataTable, VideoDataColumn),
 	)
 }
 func newMediaFilesStep() *sqlgraph.Step {

@@ -1509,6 +1509,52 @@ func HasArchivalookFeaturedWith(preds ...predicate.FeaturedMedia) predicate.Medi
 	})
 }
 
+// HasASCIIData applies the HasEdge predicate on the "ascii_data" edge.
+func HasASCIIData() predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, ASCIIDataTable, ASCIIDataColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasASCIIDataWith applies the HasEdge predicate on the "ascii_data" edge with a given conditions (other predicates).
+func HasASCIIDataWith(preds ...predicate.AsciiData) predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := newASCIIDataStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAudioData applies the HasEdge predicate on the "audio_data" edge.
+func HasAudioData() predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, AudioDataTable, AudioDataColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAudioDataWith applies the HasEdge predicate on the "audio_data" edge with a given conditions (other predicates).
+func HasAudioDataWith(preds ...predicate.AudioData) predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := newAudioDataStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasBlogPostData applies the HasEdge predicate on the "blog_post_data" edge.
 func HasBlogPostData() predicate.MediaEntry {
 	return predicate.MediaEntry(func(s *sql.Selector) {
@@ -1555,6 +1601,29 @@ func HasImageDataWith(preds ...predicate.ImageData) predicate.MediaEntry {
 	})
 }
 
+// HasPdfData applies the HasEdge predicate on the "pdf_data" edge.
+func HasPdfData() predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, PdfDataTable, PdfDataColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPdfDataWith applies the HasEdge predicate on the "pdf_data" edge with a given conditions (other predicates).
+func HasPdfDataWith(preds ...predicate.PdfData) predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := newPdfDataStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasSecurityRating applies the HasEdge predicate on the "security_rating" edge.
 func HasSecurityRating() predicate.MediaEntry {
 	return predicate.MediaEntry(func(s *sql.Selector) {
@@ -1578,6 +1647,29 @@ func HasSecurityRatingWith(preds ...predicate.MediaSecurity) predicate.MediaEntr
 	})
 }
 
+// HasStlData applies the HasEdge predicate on the "stl_data" edge.
+func HasStlData() predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, StlDataTable, StlDataColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasStlDataWith applies the HasEdge predicate on the "stl_data" edge with a given conditions (other predicates).
+func HasStlDataWith(preds ...predicate.StlData) predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := newStlDataStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasSubtitleFiles applies the HasEdge predicate on the "subtitle_files" edge.
 func HasSubtitleFiles() predicate.MediaEntry {
 	return predicate.MediaEntry(func(s *sql.Selector) {
@@ -1593,6 +1685,29 @@ func HasSubtitleFiles() predicate.MediaEntry {
 func HasSubtitleFilesWith(preds ...predicate.MediaSubtitleFile) predicate.MediaEntry {
 	return predicate.MediaEntry(func(s *sql.Selector) {
 		step := newSubtitleFilesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasVideoData applies the HasEdge predicate on the "video_data" edge.
+func HasVideoData() predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, VideoDataTable, VideoDataColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasVideoDataWith applies the HasEdge predicate on the "video_data" edge with a given conditions (other predicates).
+func HasVideoDataWith(preds ...predicate.VideoData) predicate.MediaEntry {
+	return predicate.MediaEntry(func(s *sql.Selector) {
+		step := newVideoDataStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -6,6 +6,8 @@ package migrate
 // A branch is composed from the tables of its owner and of what it depends on.
 var Owners = map[string]string{
 	"archivalook__featured_media":   "archivalook",
+	"ascii__mediadata":              "ascii",
+	"audio__mediadata":              "audio",
 	"blogpost__mediadata":           "blog",
 	"core__access_tokens":           "core",
 	"core__activities":              "core",
@@ -41,9 +43,41 @@ var Owners = map[string]string{
 	"image__mediadata":              "image",
 	"mediasecurity__media_security": "mediasecurity",
 	"mediatype__blogs":              "blog",
+	"openid__association":           "openid",
+	"openid__nonce":                 "openid",
+	"openid__user_urls":             "openid",
+	"pdf__mediadata":                "pdf",
+	"persona__user_emails":          "persona",
+	"stl__mediadata":                "stl",
+	"video__mediadata":              "video",
+}
+
+// PrimaryKeys are the composite primary keys schemas declare with
+// plugin.PrimaryKey, by table; init sets them on Tables, whose generated key
+// is the id column alone.
+var PrimaryKeys = map[string][]string{
+	"openid__association": {"server_url", "handle"},
+	"openid__nonce":       {"server_url", "timestamp", "salt"},
+}
+
+func init() {
+	for _, t := range Tables {
+		key, ok := PrimaryKeys[t.Name]
+		if !ok {
+			continue
+		}
+		t.PrimaryKey = nil
+		for _, name := range key {
+			for _, c := range t.Columns {
+				if c.Name == name {
+					t.PrimaryKey = append(t.PrimaryKey, c)
+				}
+			}
+		}
+	}
 }
 
 // SchemaSources is the hash of the schema sources this code was generated
 // from (engine/schemasrc): a run compares it with the files to refuse
 // working from generated code older than the schemas.
-const SchemaSources = "1e2c7d562df3d60dd22e81ca27c903381f0385327218ec6de490b7a751481756"
+const SchemaSources = "27a094396fe8c18d9c1fb44ebc4a20db8d50d08319956532e8ee3581a43ddc7d"

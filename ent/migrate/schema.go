@@ -91,6 +91,24 @@ var (
 			},
 		},
 	}
+	// ASCIIMediadataColumns holds the columns for the "ascii__mediadata" table.
+	ASCIIMediadataColumns = []*schema.Column{
+		{Name: "media_entry", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// ASCIIMediadataTable holds the schema information for the "ascii__mediadata" table.
+	ASCIIMediadataTable = &schema.Table{
+		Name:       "ascii__mediadata",
+		Columns:    ASCIIMediadataColumns,
+		PrimaryKey: []*schema.Column{ASCIIMediadataColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "ascii__mediadata_core__media_entries_ascii_data",
+				Columns:    []*schema.Column{ASCIIMediadataColumns[0]},
+				RefColumns: []*schema.Column{CoreMediaEntriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// CoreAttachmentFilesColumns holds the columns for the "core__attachment_files" table.
 	CoreAttachmentFilesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
@@ -108,6 +126,24 @@ var (
 			{
 				Symbol:     "core__attachment_files_core__media_entries_attachment_files",
 				Columns:    []*schema.Column{CoreAttachmentFilesColumns[4]},
+				RefColumns: []*schema.Column{CoreMediaEntriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// AudioMediadataColumns holds the columns for the "audio__mediadata" table.
+	AudioMediadataColumns = []*schema.Column{
+		{Name: "media_entry", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// AudioMediadataTable holds the schema information for the "audio__mediadata" table.
+	AudioMediadataTable = &schema.Table{
+		Name:       "audio__mediadata",
+		Columns:    AudioMediadataColumns,
+		PrimaryKey: []*schema.Column{AudioMediadataColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "audio__mediadata_core__media_entries_audio_data",
+				Columns:    []*schema.Column{AudioMediadataColumns[0]},
 				RefColumns: []*schema.Column{CoreMediaEntriesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -748,6 +784,104 @@ var (
 		Columns:    CoreClientsColumns,
 		PrimaryKey: []*schema.Column{CoreClientsColumns[0]},
 	}
+	// OpenidAssociationColumns holds the columns for the "openid__association" table.
+	OpenidAssociationColumns = []*schema.Column{
+		{Name: "server_url", Type: field.TypeString, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "handle", Type: field.TypeString, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "secret", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "issued", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "lifetime", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "assoc_type", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+	}
+	// OpenidAssociationTable holds the schema information for the "openid__association" table.
+	OpenidAssociationTable = &schema.Table{
+		Name:       "openid__association",
+		Columns:    OpenidAssociationColumns,
+		PrimaryKey: []*schema.Column{OpenidAssociationColumns[0]},
+	}
+	// OpenidNonceColumns holds the columns for the "openid__nonce" table.
+	OpenidNonceColumns = []*schema.Column{
+		{Name: "server_url", Type: field.TypeString, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "timestamp", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "salt", Type: field.TypeString, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+	}
+	// OpenidNonceTable holds the schema information for the "openid__nonce" table.
+	OpenidNonceTable = &schema.Table{
+		Name:       "openid__nonce",
+		Columns:    OpenidNonceColumns,
+		PrimaryKey: []*schema.Column{OpenidNonceColumns[0]},
+	}
+	// OpenidUserUrlsColumns holds the columns for the "openid__user_urls" table.
+	OpenidUserUrlsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "openid_url", Type: field.TypeString, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "user_id", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// OpenidUserUrlsTable holds the schema information for the "openid__user_urls" table.
+	OpenidUserUrlsTable = &schema.Table{
+		Name:       "openid__user_urls",
+		Columns:    OpenidUserUrlsColumns,
+		PrimaryKey: []*schema.Column{OpenidUserUrlsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "openid__user_urls_core__users_openid_urls",
+				Columns:    []*schema.Column{OpenidUserUrlsColumns[2]},
+				RefColumns: []*schema.Column{CoreUsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// PdfMediadataColumns holds the columns for the "pdf__mediadata" table.
+	PdfMediadataColumns = []*schema.Column{
+		{Name: "media_entry", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "pages", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "pdf_author", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "pdf_title", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "pdf_keywords", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "pdf_creator", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "pdf_producer", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "pdf_creation_date", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "pdf_modified_date", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "pdf_version_major", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "pdf_version_minor", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "pdf_page_size_width", Type: field.TypeFloat64, Nullable: true, SchemaType: map[string]string{"mysql": "double", "postgres": "double precision", "sqlite3": "float"}},
+		{Name: "pdf_page_size_height", Type: field.TypeFloat64, Nullable: true, SchemaType: map[string]string{"mysql": "double", "postgres": "double precision", "sqlite3": "float"}},
+		{Name: "pdf_pages", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// PdfMediadataTable holds the schema information for the "pdf__mediadata" table.
+	PdfMediadataTable = &schema.Table{
+		Name:       "pdf__mediadata",
+		Columns:    PdfMediadataColumns,
+		PrimaryKey: []*schema.Column{PdfMediadataColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pdf__mediadata_core__media_entries_pdf_data",
+				Columns:    []*schema.Column{PdfMediadataColumns[0]},
+				RefColumns: []*schema.Column{CoreMediaEntriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// PersonaUserEmailsColumns holds the columns for the "persona__user_emails" table.
+	PersonaUserEmailsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "persona_email", Type: field.TypeString, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "user_id", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// PersonaUserEmailsTable holds the schema information for the "persona__user_emails" table.
+	PersonaUserEmailsTable = &schema.Table{
+		Name:       "persona__user_emails",
+		Columns:    PersonaUserEmailsColumns,
+		PrimaryKey: []*schema.Column{PersonaUserEmailsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "persona__user_emails_core__users_persona_emails",
+				Columns:    []*schema.Column{PersonaUserEmailsColumns[2]},
+				RefColumns: []*schema.Column{CoreUsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// CorePrivilegesColumns holds the columns for the "core__privileges" table.
 	CorePrivilegesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
@@ -921,6 +1055,31 @@ var (
 			},
 		},
 	}
+	// StlMediadataColumns holds the columns for the "stl__mediadata" table.
+	StlMediadataColumns = []*schema.Column{
+		{Name: "media_entry", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "center_x", Type: field.TypeFloat64, Nullable: true, SchemaType: map[string]string{"mysql": "double", "postgres": "double precision", "sqlite3": "float"}},
+		{Name: "center_y", Type: field.TypeFloat64, Nullable: true, SchemaType: map[string]string{"mysql": "double", "postgres": "double precision", "sqlite3": "float"}},
+		{Name: "center_z", Type: field.TypeFloat64, Nullable: true, SchemaType: map[string]string{"mysql": "double", "postgres": "double precision", "sqlite3": "float"}},
+		{Name: "width", Type: field.TypeFloat64, Nullable: true, SchemaType: map[string]string{"mysql": "double", "postgres": "double precision", "sqlite3": "float"}},
+		{Name: "height", Type: field.TypeFloat64, Nullable: true, SchemaType: map[string]string{"mysql": "double", "postgres": "double precision", "sqlite3": "float"}},
+		{Name: "depth", Type: field.TypeFloat64, Nullable: true, SchemaType: map[string]string{"mysql": "double", "postgres": "double precision", "sqlite3": "float"}},
+		{Name: "file_type", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+	}
+	// StlMediadataTable holds the schema information for the "stl__mediadata" table.
+	StlMediadataTable = &schema.Table{
+		Name:       "stl__mediadata",
+		Columns:    StlMediadataColumns,
+		PrimaryKey: []*schema.Column{StlMediadataColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "stl__mediadata_core__media_entries_stl_data",
+				Columns:    []*schema.Column{StlMediadataColumns[0]},
+				RefColumns: []*schema.Column{CoreMediaEntriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// CoreTagsColumns holds the columns for the "core__tags" table.
 	CoreTagsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
@@ -1021,11 +1180,34 @@ var (
 			},
 		},
 	}
+	// VideoMediadataColumns holds the columns for the "video__mediadata" table.
+	VideoMediadataColumns = []*schema.Column{
+		{Name: "media_entry", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "width", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "smallint", "postgres": "smallint", "sqlite3": "smallint"}},
+		{Name: "height", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "smallint", "postgres": "smallint", "sqlite3": "smallint"}},
+		{Name: "orig_metadata", Type: field.TypeString, Nullable: true, Size: 2147483647},
+	}
+	// VideoMediadataTable holds the schema information for the "video__mediadata" table.
+	VideoMediadataTable = &schema.Table{
+		Name:       "video__mediadata",
+		Columns:    VideoMediadataColumns,
+		PrimaryKey: []*schema.Column{VideoMediadataColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "video__mediadata_core__media_entries_video_data",
+				Columns:    []*schema.Column{VideoMediadataColumns[0]},
+				RefColumns: []*schema.Column{CoreMediaEntriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		CoreAccessTokensTable,
 		CoreActivitiesTable,
+		ASCIIMediadataTable,
 		CoreAttachmentFilesTable,
+		AudioMediadataTable,
 		MediatypeBlogsTable,
 		BlogpostMediadataTable,
 		CoreCollectionsTable,
@@ -1049,16 +1231,23 @@ var (
 		CoreNonceTimestampsTable,
 		CoreNotificationsTable,
 		CoreClientsTable,
+		OpenidAssociationTable,
+		OpenidNonceTable,
+		OpenidUserUrlsTable,
+		PdfMediadataTable,
+		PersonaUserEmailsTable,
 		CorePrivilegesTable,
 		CorePrivilegesUsersTable,
 		CoreProcessingMetadataTable,
 		CoreRemoteUsersTable,
 		CoreReportsTable,
 		CoreRequestTokensTable,
+		StlMediadataTable,
 		CoreTagsTable,
 		CoreMediaCommentsTable,
 		CoreUsersTable,
 		CoreUserBansTable,
+		VideoMediadataTable,
 	}
 )
 
@@ -1075,9 +1264,17 @@ func init() {
 	CoreActivitiesTable.Annotation = &entsql.Annotation{
 		Table: "core__activities",
 	}
+	ASCIIMediadataTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
+	ASCIIMediadataTable.Annotation = &entsql.Annotation{
+		Table: "ascii__mediadata",
+	}
 	CoreAttachmentFilesTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
 	CoreAttachmentFilesTable.Annotation = &entsql.Annotation{
 		Table: "core__attachment_files",
+	}
+	AudioMediadataTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
+	AudioMediadataTable.Annotation = &entsql.Annotation{
+		Table: "audio__mediadata",
 	}
 	MediatypeBlogsTable.ForeignKeys[0].RefTable = CoreUsersTable
 	MediatypeBlogsTable.Annotation = &entsql.Annotation{
@@ -1173,6 +1370,24 @@ func init() {
 	CoreClientsTable.Annotation = &entsql.Annotation{
 		Table: "core__clients",
 	}
+	OpenidAssociationTable.Annotation = &entsql.Annotation{
+		Table: "openid__association",
+	}
+	OpenidNonceTable.Annotation = &entsql.Annotation{
+		Table: "openid__nonce",
+	}
+	OpenidUserUrlsTable.ForeignKeys[0].RefTable = CoreUsersTable
+	OpenidUserUrlsTable.Annotation = &entsql.Annotation{
+		Table: "openid__user_urls",
+	}
+	PdfMediadataTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
+	PdfMediadataTable.Annotation = &entsql.Annotation{
+		Table: "pdf__mediadata",
+	}
+	PersonaUserEmailsTable.ForeignKeys[0].RefTable = CoreUsersTable
+	PersonaUserEmailsTable.Annotation = &entsql.Annotation{
+		Table: "persona__user_emails",
+	}
 	CorePrivilegesTable.Annotation = &entsql.Annotation{
 		Table: "core__privileges",
 	}
@@ -1201,6 +1416,10 @@ func init() {
 	CoreRequestTokensTable.Annotation = &entsql.Annotation{
 		Table: "core__request_tokens",
 	}
+	StlMediadataTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
+	StlMediadataTable.Annotation = &entsql.Annotation{
+		Table: "stl__mediadata",
+	}
 	CoreTagsTable.Annotation = &entsql.Annotation{
 		Table: "core__tags",
 	}
@@ -1216,5 +1435,9 @@ func init() {
 	CoreUserBansTable.ForeignKeys[0].RefTable = CoreUsersTable
 	CoreUserBansTable.Annotation = &entsql.Annotation{
 		Table: "core__user_bans",
+	}
+	VideoMediadataTable.ForeignKeys[0].RefTable = CoreMediaEntriesTable
+	VideoMediadataTable.Annotation = &entsql.Annotation{
+		Table: "video__mediadata",
 	}
 }

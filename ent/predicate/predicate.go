@@ -12,8 +12,14 @@ type AccessToken func(*sql.Selector)
 // Activity is the predicate function for activity builders.
 type Activity func(*sql.Selector)
 
+// AsciiData is the predicate function for asciidata builders.
+type AsciiData func(*sql.Selector)
+
 // AttachmentFile is the predicate function for attachmentfile builders.
 type AttachmentFile func(*sql.Selector)
+
+// AudioData is the predicate function for audiodata builders.
+type AudioData func(*sql.Selector)
 
 // Blog is the predicate function for blog builders.
 type Blog func(*sql.Selector)
@@ -84,6 +90,21 @@ type Notification func(*sql.Selector)
 // OAuthClient is the predicate function for oauthclient builders.
 type OAuthClient func(*sql.Selector)
 
+// OpenIDAssociation is the predicate function for openidassociation builders.
+type OpenIDAssociation func(*sql.Selector)
+
+// OpenIDNonce is the predicate function for openidnonce builders.
+type OpenIDNonce func(*sql.Selector)
+
+// OpenIDUserURL is the predicate function for openiduserurl builders.
+type OpenIDUserURL func(*sql.Selector)
+
+// PdfData is the predicate function for pdfdata builders.
+type PdfData func(*sql.Selector)
+
+// PersonaUserEmail is the predicate function for personauseremail builders.
+type PersonaUserEmail func(*sql.Selector)
+
 // Privilege is the predicate function for privilege builders.
 type Privilege func(*sql.Selector)
 
@@ -102,6 +123,9 @@ type Report func(*sql.Selector)
 // RequestToken is the predicate function for requesttoken builders.
 type RequestToken func(*sql.Selector)
 
+// StlData is the predicate function for stldata builders.
+type StlData func(*sql.Selector)
+
 // Tag is the predicate function for tag builders.
 type Tag func(*sql.Selector)
 
@@ -113,3 +137,6 @@ type User func(*sql.Selector)
 
 // UserBan is the predicate function for userban builders.
 type UserBan func(*sql.Selector)
+
+// VideoData is the predicate function for videodata builders.
+type VideoData func(*sql.Selector)

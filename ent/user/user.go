@@ -44,6 +44,10 @@ const (
 	EdgePrivileges = "privileges"
 	// EdgeBlogs holds the string denoting the blogs edge name in mutations.
 	EdgeBlogs = "blogs"
+	// EdgeOpenidUrls holds the string denoting the openid_urls edge name in mutations.
+	EdgeOpenidUrls = "openid_urls"
+	// EdgePersonaEmails holds the string denoting the persona_emails edge name in mutations.
+	EdgePersonaEmails = "persona_emails"
 	// EdgePrivilegeGrants holds the string denoting the privilege_grants edge name in mutations.
 	EdgePrivilegeGrants = "privilege_grants"
 	// UserBanFieldID holds the string denoting the ID field of the UserBan.
@@ -104,6 +108,20 @@ const (
 	BlogsInverseTable = "mediatype__blogs"
 	// BlogsColumn is the table column denoting the blogs relation/edge.
 	BlogsColumn = "author"
+	// OpenidUrlsTable is the table that holds the openid_urls relation/edge.
+	OpenidUrlsTable = "openid__user_urls"
+	// OpenidUrlsInverseTable is the table name for the OpenIDUserURL entity.
+	// It exists in this package in order to avoid circular dependency with the "openiduserurl" package.
+	OpenidUrlsInverseTable = "openid__user_urls"
+	// OpenidUrlsColumn is the table column denoting the openid_urls relation/edge.
+	OpenidUrlsColumn = "user_id"
+	// PersonaEmailsTable is the table that holds the persona_emails relation/edge.
+	PersonaEmailsTable = "persona__user_emails"
+	// PersonaEmailsInverseTable is the table name for the PersonaUserEmail entity.
+	// It exists in this package in order to avoid circular dependency with the "personauseremail" package.
+	PersonaEmailsInverseTable = "persona__user_emails"
+	// PersonaEmailsColumn is the table column denoting the persona_emails relation/edge.
+	PersonaEmailsColumn = "user_id"
 	// PrivilegeGrantsTable is the table that holds the privilege_grants relation/edge.
 	PrivilegeGrantsTable = "core__privileges_users"
 	// PrivilegeGrantsInverseTable is the table name for the PrivilegeUser entity.
@@ -275,6 +293,34 @@ func ByBlogs(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByOpenidUrlsCount orders the results by openid_urls count.
+func ByOpenidUrlsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOpenidUrlsStep(), opts...)
+	}
+}
+
+// ByOpenidUrls orders the results by openid_urls terms.
+func ByOpenidUrls(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOpenidUrlsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPersonaEmailsCount orders the results by persona_emails count.
+func ByPersonaEmailsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPersonaEmailsStep(), opts...)
+	}
+}
+
+// ByPersonaEmails orders the results by persona_emails terms.
+func ByPersonaEmails(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPersonaEmailsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByPrivilegeGrantsCount orders the results by privilege_grants count.
 func ByPrivilegeGrantsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -342,6 +388,20 @@ func newBlogsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(BlogsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, BlogsTable, BlogsColumn),
+	)
+}
+func newOpenidUrlsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OpenidUrlsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OpenidUrlsTable, OpenidUrlsColumn),
+	)
+}
+func newPersonaEmailsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PersonaEmailsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PersonaEmailsTable, PersonaEmailsColumn),
 	)
 }
 func newPrivilegeGrantsStep() *sqlgraph.Step {

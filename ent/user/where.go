@@ -684,6 +684,52 @@ func HasBlogsWith(preds ...predicate.Blog) predicate.User {
 	})
 }
 
+// HasOpenidUrls applies the HasEdge predicate on the "openid_urls" edge.
+func HasOpenidUrls() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OpenidUrlsTable, OpenidUrlsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOpenidUrlsWith applies the HasEdge predicate on the "openid_urls" edge with a given conditions (other predicates).
+func HasOpenidUrlsWith(preds ...predicate.OpenIDUserURL) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newOpenidUrlsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPersonaEmails applies the HasEdge predicate on the "persona_emails" edge.
+func HasPersonaEmails() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PersonaEmailsTable, PersonaEmailsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPersonaEmailsWith applies the HasEdge predicate on the "persona_emails" edge with a given conditions (other predicates).
+func HasPersonaEmailsWith(preds ...predicate.PersonaUserEmail) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newPersonaEmailsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasPrivilegeGrants applies the HasEdge predicate on the "privilege_grants" edge.
 func HasPrivilegeGrants() predicate.User {
 	return predicate.User(func(s *sql.Selector) {

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -79,6 +81,9 @@ func TestAdoptMediaGoblin(t *testing.T) {
 			st, err := e.m.Status(ctx)
 			require.NoError(t, err)
 			for _, s := range st {
+				if s.State != apply.StateEnabled {
+					continue // a plugin off by default: no tables, no history
+				}
 				require.NotEmpty(t, s.Applied, "branch %s has a history", s.Branch)
 				require.False(t, s.NeedsWork(), "%+v", s)
 			}
@@ -95,7 +100,7 @@ func TestAdoptMediaGoblin(t *testing.T) {
 			require.Equal(t, chk.Unowned, unowned, "status's cheap listing agrees with drift's")
 			recs, err := drift.Records(ctx, e.db.DB, d)
 			require.NoError(t, err)
-			require.Len(t, recs, 1+len(registered(t)), "every branch's check is recorded")
+			require.Len(t, recs, 1+len(defaultPlugins(t)), "every branch's check is recorded")
 
 			hand := []string{"ALTER TABLE core__users ADD COLUMN x integer", "DROP INDEX ix_core__media_entries_created"}
 			want := []string{`core__users: extra column "x" (integer NULL)`, `core__media_entries: index "ix_core__media_entries_created" missing (want INDEX (created))`}
@@ -284,5 +289,123 @@ func TestAdoptAtlasCLI(t *testing.T) {
 			require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM "+table).Scan(&n))
 			require.Equal(t, 2, n, "atlas's history is untouched")
 		})
+	}
+}
+
+// TestAdoptMediaGoblinPluginTables adds to the real MediaGoblin database the
+// tables of every registered plugin the full v0.15 reference has (media
+// types, openid, persona), created as MediaGoblin's Alembic creates them
+// on SQLite (the reference's SQLite types, unnamed constraints, ix_ indexes),
+// with a row each. Adopt records every such plugin's baseline with no
+// difference, only drift's notes, whether the plugin is enabled by default
+// or not; apply keeps every row and drift finds nothing.
+func TestAdoptMediaGoblinPluginTables(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := mediagoblin(t, "sqlite", mgOptions{})
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	const ts = "'2024-05-06 07:08:09'"
+	var made, inserts []string
+	for _, rt := range pluginReference(t, comp) {
+		var exists int
+		require.NoError(t, db.DB.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", rt.name).Scan(&exists))
+		if exists > 0 {
+			continue // image__mediadata: MediaGoblin's default configuration has it
+		}
+		var defs, fks, names, vals []string
+		for _, c := range rt.cols {
+			def := c.name + " " + c.sqliteT
+			if !c.nullable {
+				def += " NOT NULL"
+			}
+			defs = append(defs, quoteIn("sqlite", c.name)+def[len(c.name):])
+			if c.fk != "" {
+				rtab, rcol, _ := strings.Cut(c.fk, ".")
+				fks = append(fks, fmt.Sprintf("FOREIGN KEY(%s) REFERENCES %s (%s)", c.name, rtab, rcol))
+			}
+			names = append(names, quoteIn("sqlite", c.name))
+			switch {
+			case c.fk != "" || c.sqliteT == "INTEGER":
+				vals = append(vals, "1") // media entry 1, user 1, blog 1
+			case c.sqliteT == "VARCHAR":
+				vals = append(vals, "'"+c.name+"'")
+			case c.sqliteT == "TEXT":
+				vals = append(vals, "'{}'")
+			case c.sqliteT == "DATETIME":
+				vals = append(vals, ts)
+			case c.sqliteT == "FLOAT":
+				vals = append(vals, "1.5")
+			default:
+				vals = append(vals, "7")
+			}
+		}
+		defs = append(defs, "PRIMARY KEY ("+strings.Join(rt.pk, ", ")+")")
+		stmts := []string{fmt.Sprintf("CREATE TABLE %s (\n\t%s\n)", rt.name, strings.Join(append(defs, fks...), ",\n\t"))}
+		for name, cols := range rt.indexes {
+			stmts = append(stmts, fmt.Sprintf("CREATE INDEX %s ON %s (%s)", name, rt.name, strings.Join(cols, ", ")))
+		}
+		for _, s := range stmts {
+			_, err := db.DB.Exec(s)
+			require.NoError(t, err, s)
+		}
+		inserts = append(inserts, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", rt.name, strings.Join(names, ", "), strings.Join(vals, ", ")))
+		made = append(made, rt.name)
+	}
+	require.NotEmpty(t, made)
+	// Rows last, each after the rows it references (blogpost__mediadata's
+	// blog): a statement refused by a foreign key waits for the next pass.
+	for pass := 0; len(inserts) > 0; pass++ {
+		var later []string
+		for _, s := range inserts {
+			if _, err := db.DB.Exec(s); err != nil {
+				require.Less(t, pass, len(made), "%s: %v", s, err)
+				later = append(later, s)
+			}
+		}
+		inserts = later
+	}
+	e := newAdoptEnv(t, db, nil)
+	before := dumpRows(t, e.db)
+
+	rep, err := e.chk.Adopt(ctx, e.target, drift.AdoptOptions{})
+	require.NoError(t, err)
+	require.Empty(t, rep.Warnings)
+	adopted := map[string]bool{}
+	for _, table := range made {
+		b := comp.Owner(table)
+		if adopted[b] {
+			continue
+		}
+		adopted[b] = true
+		br := branchReport(t, rep, b)
+		require.Equal(t, drift.StateAdopted, br.State, b)
+		require.Equal(t, e.head(t, b), br.Version, b)
+		require.Empty(t, br.Differences, b)
+		require.Empty(t, br.Accepted, b)
+		t.Logf("%s: %s notes %v", b, br.Version, strs(br.Notes))
+		for _, n := range br.Notes {
+			require.Contains(t, []string{"autoincrement"}, n.What, "branch %s: only the SQLite AUTOINCREMENT note: %s", b, n)
+		}
+	}
+	require.Equal(t, []string{"yourplugin__media_security"}, rep.Unowned)
+
+	_, err = e.m.Apply(ctx)
+	require.NoError(t, err)
+	after := dumpRows(t, e.db)
+	for _, table := range made {
+		require.Len(t, before[table], 1, table)
+		require.Equal(t, before[table], after[table], "rows of %s", table)
+	}
+	chk, err := e.chk.Check(ctx, e.target)
+	require.NoError(t, err)
+	require.False(t, chk.Drift(), "no drift after adopt and apply: %+v", chk.Branches)
+	st, err := e.m.Status(ctx)
+	require.NoError(t, err)
+	for _, s := range st {
+		require.False(t, s.NeedsWork(), "%+v", s)
+		if adopted[s.Branch] {
+			require.Equal(t, e.head(t, s.Branch), s.Applied, s.Branch)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/drift"
 	"github.com/plugmig/plugmig/engine/migdir"
+	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/roles"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
@@ -180,7 +181,7 @@ func TestApplyFreshThenNothing(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, everyBranch(t, map[string]int{"core": 1, "archivalook": 1, "image": 1, "mediasecurity": 1}, shipped(t, d)), appliedFiles(res))
 			require.Equal(t, "core", res[0].Branch, "core first")
-			require.Empty(t, e.drift(registered(t)...), "the database is exactly the composed schema")
+			require.Empty(t, e.drift(defaultPlugins(t)...), "the database is exactly the composed schema")
 			var featurer int
 			require.NoError(t, e.db.DB.QueryRow("SELECT count(*) FROM core__privileges WHERE privilege_name = 'featurer'").Scan(&featurer))
 			require.Equal(t, 1, featurer, "archivalook's seed row")
@@ -195,6 +196,10 @@ func TestApplyFreshThenNothing(t *testing.T) {
 			require.NoError(t, err)
 			for _, s := range st {
 				require.False(t, s.NeedsWork(), "%+v", s)
+				if s.State == apply.StateDisabled { // a plugin off by default: not applied
+					require.Empty(t, s.Applied, s.Branch)
+					continue
+				}
 				require.Equal(t, s.Head, s.Applied)
 			}
 		})
@@ -331,7 +336,7 @@ func TestApplyAdoptsWithBaseline(t *testing.T) {
 			res, err := e.migrator().Apply(ctx)
 			require.NoError(t, err)
 			require.Equal(t, everyBranch(t, map[string]int{"core": 0, "archivalook": 1, "image": 1, "mediasecurity": 1}, shipped(t, d)), appliedFiles(res))
-			require.Empty(t, e.drift(registered(t)...))
+			require.Empty(t, e.drift(defaultPlugins(t)...))
 		})
 	}
 }
@@ -461,7 +466,7 @@ func TestUnknownBranchInHistory(t *testing.T) {
 	require.NoError(t, err)
 	res, err := e.migrator().Apply(ctx)
 	require.NoError(t, err)
-	require.Len(t, res, 1+len(registered(t)), "core and every registered plugin")
+	require.Len(t, res, 1+len(defaultPlugins(t)), "core and every plugin enabled by default")
 	st, err := e.migrator().Status(ctx)
 	require.NoError(t, err)
 	last := st[len(st)-1]
@@ -471,7 +476,7 @@ func TestUnknownBranchInHistory(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, dropped)
 	st, _ = e.migrator().Status(ctx)
-	require.Len(t, st, 1+len(registered(t)), "its history is gone")
+	require.Len(t, st, 1+len(plugin.Default().Names()), "its history is gone: core and every registered plugin, enabled or not")
 }
 
 // TestApplyWaitsForTheLock: while another run holds the migration lock,

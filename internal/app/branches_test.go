@@ -19,8 +19,8 @@ import (
 // that adds, renames or removes a plugin keeps go test ./... green. Tests
 // that use an example plugin as a fixture name it, and only it.
 
-// registered returns the registered plugins' names in apply order (the
-// order of plugin.Registry.Order: dependencies first, then by name).
+// registered returns every registered plugin's name, enabled by default or
+// not, in apply order.
 func registered(t testing.TB) []string {
 	t.Helper()
 	comp, err := app.Composer()
@@ -34,12 +34,29 @@ func registered(t testing.TB) []string {
 	return names
 }
 
-// everyBranch returns a value for core and every registered plugin: set's
+// defaultPlugins returns the plugins enabled by default — every registered
+// one but those DisabledByDefault: what apply runs when no plugins are
+// named — in apply order (the order of plugin.Registry.Order: dependencies
+// first, then by name).
+func defaultPlugins(t testing.TB) []string {
+	t.Helper()
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	ps, err := comp.Plugins().Order(comp.Plugins().DefaultEnabled()...)
+	require.NoError(t, err)
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// everyBranch returns a value for core and every plugin enabled by default: set's
 // where set names the branch, rest(branch) for the others.
 func everyBranch(t testing.TB, set map[string]int, rest func(branch string) int) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, b := range append([]string{plugin.Core}, registered(t)...) {
+	for _, b := range append([]string{plugin.Core}, defaultPlugins(t)...) {
 		if v, ok := set[b]; ok {
 			out[b] = v
 			continue
@@ -71,12 +88,12 @@ func shipped(t testing.TB, dialect string) func(branch string) int {
 	}
 }
 
-// withFiles returns the registered plugins that ship migration files for
+// withFiles returns the plugins enabled by default that ship migration files for
 // the dialect, quoted and comma-separated as apply's messages list them.
 func withFiles(t testing.TB, dialect string) string {
 	t.Helper()
 	var q []string
-	for _, p := range registered(t) {
+	for _, p := range defaultPlugins(t) {
 		if shipped(t, dialect)(p) > 0 {
 			q = append(q, `"`+p+`"`)
 		}

@@ -71,7 +71,9 @@ func TestPostgresParallelBranchesDeadlockRetried(t *testing.T) {
 	st, err := e.migrator().Status(ctx)
 	require.NoError(t, err)
 	for _, b := range st {
-		require.Zero(t, b.Pending, "branch %s", b.Branch)
+		if b.State == apply.StateEnabled {
+			require.Zero(t, b.Pending, "branch %s", b.Branch)
+		}
 	}
 	rows, err := e.db.DB.Query(`SELECT branch, type, coalesce(error, '') FROM plugmig_history WHERE version = '29990101000000' ORDER BY branch`)
 	require.NoError(t, err)
@@ -99,7 +101,7 @@ func TestPostgresBranchesOneAtATime(t *testing.T) {
 		require.NotEmpty(t, r.Files, "branch %s applied", r.Branch)
 		order = append(order, r.Branch)
 	}
-	require.Equal(t, append([]string{"core"}, registered(t)...), order)
+	require.Equal(t, append([]string{"core"}, defaultPlugins(t)...), order)
 	var lines []string
 	for _, l := range strings.Split(progress.String(), "\n") {
 		if f := strings.Fields(l); len(f) > 1 && strings.HasSuffix(f[1], ".sql") {

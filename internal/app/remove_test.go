@@ -38,7 +38,7 @@ func TestPluginRemoveOwnsWhatItsHistoryCreated(t *testing.T) {
 			// The other plugins, as the refusal lists them (whatever is registered).
 			names, err := app.Composer()
 			require.NoError(t, err)
-			others := slices.DeleteFunc(names.Plugins().Names(), func(p string) bool { return p == "image" })
+			others := slices.DeleteFunc(names.Plugins().DefaultEnabled(), func(p string) bool { return p == "image" })
 			_, err = e.migrator().Remove(ctx, "image", []string{"image__mediadata"})
 			require.ErrorIs(t, err, apply.ErrEnabled)
 			require.ErrorContains(t, err, "pass --plugins "+strings.Join(others, ","))

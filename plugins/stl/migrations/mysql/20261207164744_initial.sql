@@ -1,0 +1,2 @@
+-- Create "stl__mediadata" table
+CREATE TABLE `stl__mediadata` (`media_entry` int NOT NULL, `center_x` double NULL, `center_y` double NULL, `center_z` double NULL, `width` double NULL, `height` double NULL, `depth` double NULL, `file_type` varchar(255) NULL, PRIMARY KEY (`media_entry`), CONSTRAINT `stl__mediadata_media_entry_fkey` FOREIGN KEY (`media_entry`) REFERENCES `core__media_entries` (`id`) ON DELETE NO ACTION) CHARSET utf8mb4 COLLATE utf8mb4_bin;

@@ -1,0 +1,2 @@
+-- Create "stl__mediadata" table
+CREATE TABLE "stl__mediadata" ("media_entry" integer NOT NULL, "center_x" double precision NULL, "center_y" double precision NULL, "center_z" double precision NULL, "width" double precision NULL, "height" double precision NULL, "depth" double precision NULL, "file_type" character varying NULL, PRIMARY KEY ("media_entry"), CONSTRAINT "stl__mediadata_media_entry_fkey" FOREIGN KEY ("media_entry") REFERENCES "core__media_entries" ("id") ON DELETE NO ACTION);

@@ -1,0 +1,2 @@
+-- Create "stl__mediadata" table
+CREATE TABLE `stl__mediadata` (`media_entry` integer NOT NULL, `center_x` float NULL, `center_y` float NULL, `center_z` float NULL, `width` float NULL, `height` float NULL, `depth` float NULL, `file_type` varchar NULL, PRIMARY KEY (`media_entry`), CONSTRAINT `stl__mediadata_media_entry_fkey` FOREIGN KEY (`media_entry`) REFERENCES `core__media_entries` (`id`) ON DELETE NO ACTION);

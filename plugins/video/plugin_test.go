@@ -1,0 +1,9 @@
+package video_test
+
+import (
+	"testing"
+
+	"github.com/plugmig/plugmig/internal/app/plugintest"
+)
+
+func TestConformance(t *testing.T) { plugintest.Conformance(t, "video") }
