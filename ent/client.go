@@ -42,6 +42,11 @@ import (
 	"github.com/plugmig/plugmig/ent/migrationdata"
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
 	"github.com/plugmig/plugmig/ent/notification"
+	"github.com/plugmig/plugmig/ent/oauth2client"
+	"github.com/plugmig/plugmig/ent/oauth2code"
+	"github.com/plugmig/plugmig/ent/oauth2refreshtoken"
+	"github.com/plugmig/plugmig/ent/oauth2token"
+	"github.com/plugmig/plugmig/ent/oauth2userclient"
 	"github.com/plugmig/plugmig/ent/oauthclient"
 	"github.com/plugmig/plugmig/ent/openidassociation"
 	"github.com/plugmig/plugmig/ent/openidnonce"
@@ -123,6 +128,16 @@ type Client struct {
 	Notification *NotificationClient
 	// OAuthClient is the client for interacting with the OAuthClient builders.
 	OAuthClient *OAuthClientClient
+	// Oauth2Client is the client for interacting with the Oauth2Client builders.
+	Oauth2Client *Oauth2ClientClient
+	// Oauth2Code is the client for interacting with the Oauth2Code builders.
+	Oauth2Code *Oauth2CodeClient
+	// Oauth2RefreshToken is the client for interacting with the Oauth2RefreshToken builders.
+	Oauth2RefreshToken *Oauth2RefreshTokenClient
+	// Oauth2Token is the client for interacting with the Oauth2Token builders.
+	Oauth2Token *Oauth2TokenClient
+	// Oauth2UserClient is the client for interacting with the Oauth2UserClient builders.
+	Oauth2UserClient *Oauth2UserClientClient
 	// OpenIDAssociation is the client for interacting with the OpenIDAssociation builders.
 	OpenIDAssociation *OpenIDAssociationClient
 	// OpenIDNonce is the client for interacting with the OpenIDNonce builders.
@@ -196,6 +211,11 @@ func (c *Client) init() {
 	c.NonceTimestamp = NewNonceTimestampClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.OAuthClient = NewOAuthClientClient(c.config)
+	c.Oauth2Client = NewOauth2ClientClient(c.config)
+	c.Oauth2Code = NewOauth2CodeClient(c.config)
+	c.Oauth2RefreshToken = NewOauth2RefreshTokenClient(c.config)
+	c.Oauth2Token = NewOauth2TokenClient(c.config)
+	c.Oauth2UserClient = NewOauth2UserClientClient(c.config)
 	c.OpenIDAssociation = NewOpenIDAssociationClient(c.config)
 	c.OpenIDNonce = NewOpenIDNonceClient(c.config)
 	c.OpenIDUserURL = NewOpenIDUserURLClient(c.config)
@@ -333,6 +353,11 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NonceTimestamp:        NewNonceTimestampClient(cfg),
 		Notification:          NewNotificationClient(cfg),
 		OAuthClient:           NewOAuthClientClient(cfg),
+		Oauth2Client:          NewOauth2ClientClient(cfg),
+		Oauth2Code:            NewOauth2CodeClient(cfg),
+		Oauth2RefreshToken:    NewOauth2RefreshTokenClient(cfg),
+		Oauth2Token:           NewOauth2TokenClient(cfg),
+		Oauth2UserClient:      NewOauth2UserClientClient(cfg),
 		OpenIDAssociation:     NewOpenIDAssociationClient(cfg),
 		OpenIDNonce:           NewOpenIDNonceClient(cfg),
 		OpenIDUserURL:         NewOpenIDUserURLClient(cfg),
@@ -397,6 +422,11 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NonceTimestamp:        NewNonceTimestampClient(cfg),
 		Notification:          NewNotificationClient(cfg),
 		OAuthClient:           NewOAuthClientClient(cfg),
+		Oauth2Client:          NewOauth2ClientClient(cfg),
+		Oauth2Code:            NewOauth2CodeClient(cfg),
+		Oauth2RefreshToken:    NewOauth2RefreshTokenClient(cfg),
+		Oauth2Token:           NewOauth2TokenClient(cfg),
+		Oauth2UserClient:      NewOauth2UserClientClient(cfg),
 		OpenIDAssociation:     NewOpenIDAssociationClient(cfg),
 		OpenIDNonce:           NewOpenIDNonceClient(cfg),
 		OpenIDUserURL:         NewOpenIDUserURLClient(cfg),
@@ -449,10 +479,11 @@ func (c *Client) Use(hooks ...Hook) {
 		c.GenericModelReference, c.Graveyard, c.ImageData, c.LocalUser, c.Location,
 		c.MediaEntry, c.MediaFile, c.MediaSecurity, c.MediaSubtitleFile, c.MediaTag,
 		c.MigrationData, c.NonceTimestamp, c.Notification, c.OAuthClient,
-		c.OpenIDAssociation, c.OpenIDNonce, c.OpenIDUserURL, c.PdfData,
-		c.PersonaUserEmail, c.Privilege, c.PrivilegeUser, c.ProcessingMetadata,
-		c.RemoteUser, c.Report, c.RequestToken, c.StlData, c.Tag, c.TextComment,
-		c.User, c.UserBan, c.VideoData,
+		c.Oauth2Client, c.Oauth2Code, c.Oauth2RefreshToken, c.Oauth2Token,
+		c.Oauth2UserClient, c.OpenIDAssociation, c.OpenIDNonce, c.OpenIDUserURL,
+		c.PdfData, c.PersonaUserEmail, c.Privilege, c.PrivilegeUser,
+		c.ProcessingMetadata, c.RemoteUser, c.Report, c.RequestToken, c.StlData, c.Tag,
+		c.TextComment, c.User, c.UserBan, c.VideoData,
 	} {
 		n.Use(hooks...)
 	}
@@ -468,10 +499,11 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.GenericModelReference, c.Graveyard, c.ImageData, c.LocalUser, c.Location,
 		c.MediaEntry, c.MediaFile, c.MediaSecurity, c.MediaSubtitleFile, c.MediaTag,
 		c.MigrationData, c.NonceTimestamp, c.Notification, c.OAuthClient,
-		c.OpenIDAssociation, c.OpenIDNonce, c.OpenIDUserURL, c.PdfData,
-		c.PersonaUserEmail, c.Privilege, c.PrivilegeUser, c.ProcessingMetadata,
-		c.RemoteUser, c.Report, c.RequestToken, c.StlData, c.Tag, c.TextComment,
-		c.User, c.UserBan, c.VideoData,
+		c.Oauth2Client, c.Oauth2Code, c.Oauth2RefreshToken, c.Oauth2Token,
+		c.Oauth2UserClient, c.OpenIDAssociation, c.OpenIDNonce, c.OpenIDUserURL,
+		c.PdfData, c.PersonaUserEmail, c.Privilege, c.PrivilegeUser,
+		c.ProcessingMetadata, c.RemoteUser, c.Report, c.RequestToken, c.StlData, c.Tag,
+		c.TextComment, c.User, c.UserBan, c.VideoData,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -536,6 +568,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Notification.mutate(ctx, m)
 	case *OAuthClientMutation:
 		return c.OAuthClient.mutate(ctx, m)
+	case *Oauth2ClientMutation:
+		return c.Oauth2Client.mutate(ctx, m)
+	case *Oauth2CodeMutation:
+		return c.Oauth2Code.mutate(ctx, m)
+	case *Oauth2RefreshTokenMutation:
+		return c.Oauth2RefreshToken.mutate(ctx, m)
+	case *Oauth2TokenMutation:
+		return c.Oauth2Token.mutate(ctx, m)
+	case *Oauth2UserClientMutation:
+		return c.Oauth2UserClient.mutate(ctx, m)
 	case *OpenIDAssociationMutation:
 		return c.OpenIDAssociation.mutate(ctx, m)
 	case *OpenIDNonceMutation:
@@ -5114,6 +5156,863 @@ func (c *OAuthClientClient) mutate(ctx context.Context, m *OAuthClientMutation) 
 	}
 }
 
+// Oauth2ClientClient is a client for the Oauth2Client schema.
+type Oauth2ClientClient struct {
+	config
+}
+
+// NewOauth2ClientClient returns a client for the Oauth2Client from the given config.
+func NewOauth2ClientClient(c config) *Oauth2ClientClient {
+	return &Oauth2ClientClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauth2client.Hooks(f(g(h())))`.
+func (c *Oauth2ClientClient) Use(hooks ...Hook) {
+	c.hooks.Oauth2Client = append(c.hooks.Oauth2Client, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauth2client.Intercept(f(g(h())))`.
+func (c *Oauth2ClientClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Oauth2Client = append(c.inters.Oauth2Client, interceptors...)
+}
+
+// Create returns a builder for creating a Oauth2Client entity.
+func (c *Oauth2ClientClient) Create() *Oauth2ClientCreate {
+	mutation := newOauth2ClientMutation(c.config, OpCreate)
+	return &Oauth2ClientCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Oauth2Client entities.
+func (c *Oauth2ClientClient) CreateBulk(builders ...*Oauth2ClientCreate) *Oauth2ClientCreateBulk {
+	return &Oauth2ClientCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *Oauth2ClientClient) MapCreateBulk(slice any, setFunc func(*Oauth2ClientCreate, int)) *Oauth2ClientCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &Oauth2ClientCreateBulk{err: fmt.Errorf("calling to Oauth2ClientClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*Oauth2ClientCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &Oauth2ClientCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Oauth2Client.
+func (c *Oauth2ClientClient) Update() *Oauth2ClientUpdate {
+	mutation := newOauth2ClientMutation(c.config, OpUpdate)
+	return &Oauth2ClientUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *Oauth2ClientClient) UpdateOne(_m *Oauth2Client) *Oauth2ClientUpdateOne {
+	mutation := newOauth2ClientMutation(c.config, OpUpdateOne, withOauth2Client(_m))
+	return &Oauth2ClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *Oauth2ClientClient) UpdateOneID(id int) *Oauth2ClientUpdateOne {
+	mutation := newOauth2ClientMutation(c.config, OpUpdateOne, withOauth2ClientID(id))
+	return &Oauth2ClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Oauth2Client.
+func (c *Oauth2ClientClient) Delete() *Oauth2ClientDelete {
+	mutation := newOauth2ClientMutation(c.config, OpDelete)
+	return &Oauth2ClientDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *Oauth2ClientClient) DeleteOne(_m *Oauth2Client) *Oauth2ClientDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *Oauth2ClientClient) DeleteOneID(id int) *Oauth2ClientDeleteOne {
+	builder := c.Delete().Where(oauth2client.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &Oauth2ClientDeleteOne{builder}
+}
+
+// Query returns a query builder for Oauth2Client.
+func (c *Oauth2ClientClient) Query() *Oauth2ClientQuery {
+	return &Oauth2ClientQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOauth2Client},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Oauth2Client entity by its id.
+func (c *Oauth2ClientClient) Get(ctx context.Context, id int) (*Oauth2Client, error) {
+	return c.Query().Where(oauth2client.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *Oauth2ClientClient) GetX(ctx context.Context, id int) *Oauth2Client {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOwner queries the owner edge of a Oauth2Client.
+func (c *Oauth2ClientClient) QueryOwner(_m *Oauth2Client) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2client.Table, oauth2client.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, oauth2client.OwnerTable, oauth2client.OwnerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTokens queries the tokens edge of a Oauth2Client.
+func (c *Oauth2ClientClient) QueryTokens(_m *Oauth2Client) *Oauth2TokenQuery {
+	query := (&Oauth2TokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2client.Table, oauth2client.FieldID, id),
+			sqlgraph.To(oauth2token.Table, oauth2token.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, oauth2client.TokensTable, oauth2client.TokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRefreshTokens queries the refresh_tokens edge of a Oauth2Client.
+func (c *Oauth2ClientClient) QueryRefreshTokens(_m *Oauth2Client) *Oauth2RefreshTokenQuery {
+	query := (&Oauth2RefreshTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2client.Table, oauth2client.FieldID, id),
+			sqlgraph.To(oauth2refreshtoken.Table, oauth2refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, oauth2client.RefreshTokensTable, oauth2client.RefreshTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCodes queries the codes edge of a Oauth2Client.
+func (c *Oauth2ClientClient) QueryCodes(_m *Oauth2Client) *Oauth2CodeQuery {
+	query := (&Oauth2CodeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2client.Table, oauth2client.FieldID, id),
+			sqlgraph.To(oauth2code.Table, oauth2code.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, oauth2client.CodesTable, oauth2client.CodesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *Oauth2ClientClient) Hooks() []Hook {
+	return c.hooks.Oauth2Client
+}
+
+// Interceptors returns the client interceptors.
+func (c *Oauth2ClientClient) Interceptors() []Interceptor {
+	return c.inters.Oauth2Client
+}
+
+func (c *Oauth2ClientClient) mutate(ctx context.Context, m *Oauth2ClientMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&Oauth2ClientCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&Oauth2ClientUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&Oauth2ClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&Oauth2ClientDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Oauth2Client mutation op: %q", m.Op())
+	}
+}
+
+// Oauth2CodeClient is a client for the Oauth2Code schema.
+type Oauth2CodeClient struct {
+	config
+}
+
+// NewOauth2CodeClient returns a client for the Oauth2Code from the given config.
+func NewOauth2CodeClient(c config) *Oauth2CodeClient {
+	return &Oauth2CodeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauth2code.Hooks(f(g(h())))`.
+func (c *Oauth2CodeClient) Use(hooks ...Hook) {
+	c.hooks.Oauth2Code = append(c.hooks.Oauth2Code, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauth2code.Intercept(f(g(h())))`.
+func (c *Oauth2CodeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Oauth2Code = append(c.inters.Oauth2Code, interceptors...)
+}
+
+// Create returns a builder for creating a Oauth2Code entity.
+func (c *Oauth2CodeClient) Create() *Oauth2CodeCreate {
+	mutation := newOauth2CodeMutation(c.config, OpCreate)
+	return &Oauth2CodeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Oauth2Code entities.
+func (c *Oauth2CodeClient) CreateBulk(builders ...*Oauth2CodeCreate) *Oauth2CodeCreateBulk {
+	return &Oauth2CodeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *Oauth2CodeClient) MapCreateBulk(slice any, setFunc func(*Oauth2CodeCreate, int)) *Oauth2CodeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &Oauth2CodeCreateBulk{err: fmt.Errorf("calling to Oauth2CodeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*Oauth2CodeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &Oauth2CodeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Oauth2Code.
+func (c *Oauth2CodeClient) Update() *Oauth2CodeUpdate {
+	mutation := newOauth2CodeMutation(c.config, OpUpdate)
+	return &Oauth2CodeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *Oauth2CodeClient) UpdateOne(_m *Oauth2Code) *Oauth2CodeUpdateOne {
+	mutation := newOauth2CodeMutation(c.config, OpUpdateOne, withOauth2Code(_m))
+	return &Oauth2CodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *Oauth2CodeClient) UpdateOneID(id int) *Oauth2CodeUpdateOne {
+	mutation := newOauth2CodeMutation(c.config, OpUpdateOne, withOauth2CodeID(id))
+	return &Oauth2CodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Oauth2Code.
+func (c *Oauth2CodeClient) Delete() *Oauth2CodeDelete {
+	mutation := newOauth2CodeMutation(c.config, OpDelete)
+	return &Oauth2CodeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *Oauth2CodeClient) DeleteOne(_m *Oauth2Code) *Oauth2CodeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *Oauth2CodeClient) DeleteOneID(id int) *Oauth2CodeDeleteOne {
+	builder := c.Delete().Where(oauth2code.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &Oauth2CodeDeleteOne{builder}
+}
+
+// Query returns a query builder for Oauth2Code.
+func (c *Oauth2CodeClient) Query() *Oauth2CodeQuery {
+	return &Oauth2CodeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOauth2Code},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Oauth2Code entity by its id.
+func (c *Oauth2CodeClient) Get(ctx context.Context, id int) (*Oauth2Code, error) {
+	return c.Query().Where(oauth2code.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *Oauth2CodeClient) GetX(ctx context.Context, id int) *Oauth2Code {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a Oauth2Code.
+func (c *Oauth2CodeClient) QueryUser(_m *Oauth2Code) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2code.Table, oauth2code.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauth2code.UserTable, oauth2code.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClient queries the client edge of a Oauth2Code.
+func (c *Oauth2CodeClient) QueryClient(_m *Oauth2Code) *Oauth2ClientQuery {
+	query := (&Oauth2ClientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2code.Table, oauth2code.FieldID, id),
+			sqlgraph.To(oauth2client.Table, oauth2client.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauth2code.ClientTable, oauth2code.ClientColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *Oauth2CodeClient) Hooks() []Hook {
+	return c.hooks.Oauth2Code
+}
+
+// Interceptors returns the client interceptors.
+func (c *Oauth2CodeClient) Interceptors() []Interceptor {
+	return c.inters.Oauth2Code
+}
+
+func (c *Oauth2CodeClient) mutate(ctx context.Context, m *Oauth2CodeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&Oauth2CodeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&Oauth2CodeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&Oauth2CodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&Oauth2CodeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Oauth2Code mutation op: %q", m.Op())
+	}
+}
+
+// Oauth2RefreshTokenClient is a client for the Oauth2RefreshToken schema.
+type Oauth2RefreshTokenClient struct {
+	config
+}
+
+// NewOauth2RefreshTokenClient returns a client for the Oauth2RefreshToken from the given config.
+func NewOauth2RefreshTokenClient(c config) *Oauth2RefreshTokenClient {
+	return &Oauth2RefreshTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauth2refreshtoken.Hooks(f(g(h())))`.
+func (c *Oauth2RefreshTokenClient) Use(hooks ...Hook) {
+	c.hooks.Oauth2RefreshToken = append(c.hooks.Oauth2RefreshToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauth2refreshtoken.Intercept(f(g(h())))`.
+func (c *Oauth2RefreshTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Oauth2RefreshToken = append(c.inters.Oauth2RefreshToken, interceptors...)
+}
+
+// Create returns a builder for creating a Oauth2RefreshToken entity.
+func (c *Oauth2RefreshTokenClient) Create() *Oauth2RefreshTokenCreate {
+	mutation := newOauth2RefreshTokenMutation(c.config, OpCreate)
+	return &Oauth2RefreshTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Oauth2RefreshToken entities.
+func (c *Oauth2RefreshTokenClient) CreateBulk(builders ...*Oauth2RefreshTokenCreate) *Oauth2RefreshTokenCreateBulk {
+	return &Oauth2RefreshTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *Oauth2RefreshTokenClient) MapCreateBulk(slice any, setFunc func(*Oauth2RefreshTokenCreate, int)) *Oauth2RefreshTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &Oauth2RefreshTokenCreateBulk{err: fmt.Errorf("calling to Oauth2RefreshTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*Oauth2RefreshTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &Oauth2RefreshTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Oauth2RefreshToken.
+func (c *Oauth2RefreshTokenClient) Update() *Oauth2RefreshTokenUpdate {
+	mutation := newOauth2RefreshTokenMutation(c.config, OpUpdate)
+	return &Oauth2RefreshTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *Oauth2RefreshTokenClient) UpdateOne(_m *Oauth2RefreshToken) *Oauth2RefreshTokenUpdateOne {
+	mutation := newOauth2RefreshTokenMutation(c.config, OpUpdateOne, withOauth2RefreshToken(_m))
+	return &Oauth2RefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *Oauth2RefreshTokenClient) UpdateOneID(id int) *Oauth2RefreshTokenUpdateOne {
+	mutation := newOauth2RefreshTokenMutation(c.config, OpUpdateOne, withOauth2RefreshTokenID(id))
+	return &Oauth2RefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Oauth2RefreshToken.
+func (c *Oauth2RefreshTokenClient) Delete() *Oauth2RefreshTokenDelete {
+	mutation := newOauth2RefreshTokenMutation(c.config, OpDelete)
+	return &Oauth2RefreshTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *Oauth2RefreshTokenClient) DeleteOne(_m *Oauth2RefreshToken) *Oauth2RefreshTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *Oauth2RefreshTokenClient) DeleteOneID(id int) *Oauth2RefreshTokenDeleteOne {
+	builder := c.Delete().Where(oauth2refreshtoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &Oauth2RefreshTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for Oauth2RefreshToken.
+func (c *Oauth2RefreshTokenClient) Query() *Oauth2RefreshTokenQuery {
+	return &Oauth2RefreshTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOauth2RefreshToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Oauth2RefreshToken entity by its id.
+func (c *Oauth2RefreshTokenClient) Get(ctx context.Context, id int) (*Oauth2RefreshToken, error) {
+	return c.Query().Where(oauth2refreshtoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *Oauth2RefreshTokenClient) GetX(ctx context.Context, id int) *Oauth2RefreshToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a Oauth2RefreshToken.
+func (c *Oauth2RefreshTokenClient) QueryUser(_m *Oauth2RefreshToken) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2refreshtoken.Table, oauth2refreshtoken.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauth2refreshtoken.UserTable, oauth2refreshtoken.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClient queries the client edge of a Oauth2RefreshToken.
+func (c *Oauth2RefreshTokenClient) QueryClient(_m *Oauth2RefreshToken) *Oauth2ClientQuery {
+	query := (&Oauth2ClientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2refreshtoken.Table, oauth2refreshtoken.FieldID, id),
+			sqlgraph.To(oauth2client.Table, oauth2client.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauth2refreshtoken.ClientTable, oauth2refreshtoken.ClientColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *Oauth2RefreshTokenClient) Hooks() []Hook {
+	return c.hooks.Oauth2RefreshToken
+}
+
+// Interceptors returns the client interceptors.
+func (c *Oauth2RefreshTokenClient) Interceptors() []Interceptor {
+	return c.inters.Oauth2RefreshToken
+}
+
+func (c *Oauth2RefreshTokenClient) mutate(ctx context.Context, m *Oauth2RefreshTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&Oauth2RefreshTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&Oauth2RefreshTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&Oauth2RefreshTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&Oauth2RefreshTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Oauth2RefreshToken mutation op: %q", m.Op())
+	}
+}
+
+// Oauth2TokenClient is a client for the Oauth2Token schema.
+type Oauth2TokenClient struct {
+	config
+}
+
+// NewOauth2TokenClient returns a client for the Oauth2Token from the given config.
+func NewOauth2TokenClient(c config) *Oauth2TokenClient {
+	return &Oauth2TokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauth2token.Hooks(f(g(h())))`.
+func (c *Oauth2TokenClient) Use(hooks ...Hook) {
+	c.hooks.Oauth2Token = append(c.hooks.Oauth2Token, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauth2token.Intercept(f(g(h())))`.
+func (c *Oauth2TokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Oauth2Token = append(c.inters.Oauth2Token, interceptors...)
+}
+
+// Create returns a builder for creating a Oauth2Token entity.
+func (c *Oauth2TokenClient) Create() *Oauth2TokenCreate {
+	mutation := newOauth2TokenMutation(c.config, OpCreate)
+	return &Oauth2TokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Oauth2Token entities.
+func (c *Oauth2TokenClient) CreateBulk(builders ...*Oauth2TokenCreate) *Oauth2TokenCreateBulk {
+	return &Oauth2TokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *Oauth2TokenClient) MapCreateBulk(slice any, setFunc func(*Oauth2TokenCreate, int)) *Oauth2TokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &Oauth2TokenCreateBulk{err: fmt.Errorf("calling to Oauth2TokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*Oauth2TokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &Oauth2TokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Oauth2Token.
+func (c *Oauth2TokenClient) Update() *Oauth2TokenUpdate {
+	mutation := newOauth2TokenMutation(c.config, OpUpdate)
+	return &Oauth2TokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *Oauth2TokenClient) UpdateOne(_m *Oauth2Token) *Oauth2TokenUpdateOne {
+	mutation := newOauth2TokenMutation(c.config, OpUpdateOne, withOauth2Token(_m))
+	return &Oauth2TokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *Oauth2TokenClient) UpdateOneID(id int) *Oauth2TokenUpdateOne {
+	mutation := newOauth2TokenMutation(c.config, OpUpdateOne, withOauth2TokenID(id))
+	return &Oauth2TokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Oauth2Token.
+func (c *Oauth2TokenClient) Delete() *Oauth2TokenDelete {
+	mutation := newOauth2TokenMutation(c.config, OpDelete)
+	return &Oauth2TokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *Oauth2TokenClient) DeleteOne(_m *Oauth2Token) *Oauth2TokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *Oauth2TokenClient) DeleteOneID(id int) *Oauth2TokenDeleteOne {
+	builder := c.Delete().Where(oauth2token.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &Oauth2TokenDeleteOne{builder}
+}
+
+// Query returns a query builder for Oauth2Token.
+func (c *Oauth2TokenClient) Query() *Oauth2TokenQuery {
+	return &Oauth2TokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOauth2Token},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Oauth2Token entity by its id.
+func (c *Oauth2TokenClient) Get(ctx context.Context, id int) (*Oauth2Token, error) {
+	return c.Query().Where(oauth2token.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *Oauth2TokenClient) GetX(ctx context.Context, id int) *Oauth2Token {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a Oauth2Token.
+func (c *Oauth2TokenClient) QueryUser(_m *Oauth2Token) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2token.Table, oauth2token.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauth2token.UserTable, oauth2token.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClient queries the client edge of a Oauth2Token.
+func (c *Oauth2TokenClient) QueryClient(_m *Oauth2Token) *Oauth2ClientQuery {
+	query := (&Oauth2ClientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2token.Table, oauth2token.FieldID, id),
+			sqlgraph.To(oauth2client.Table, oauth2client.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, oauth2token.ClientTable, oauth2token.ClientColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *Oauth2TokenClient) Hooks() []Hook {
+	return c.hooks.Oauth2Token
+}
+
+// Interceptors returns the client interceptors.
+func (c *Oauth2TokenClient) Interceptors() []Interceptor {
+	return c.inters.Oauth2Token
+}
+
+func (c *Oauth2TokenClient) mutate(ctx context.Context, m *Oauth2TokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&Oauth2TokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&Oauth2TokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&Oauth2TokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&Oauth2TokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Oauth2Token mutation op: %q", m.Op())
+	}
+}
+
+// Oauth2UserClientClient is a client for the Oauth2UserClient schema.
+type Oauth2UserClientClient struct {
+	config
+}
+
+// NewOauth2UserClientClient returns a client for the Oauth2UserClient from the given config.
+func NewOauth2UserClientClient(c config) *Oauth2UserClientClient {
+	return &Oauth2UserClientClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `oauth2userclient.Hooks(f(g(h())))`.
+func (c *Oauth2UserClientClient) Use(hooks ...Hook) {
+	c.hooks.Oauth2UserClient = append(c.hooks.Oauth2UserClient, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `oauth2userclient.Intercept(f(g(h())))`.
+func (c *Oauth2UserClientClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Oauth2UserClient = append(c.inters.Oauth2UserClient, interceptors...)
+}
+
+// Create returns a builder for creating a Oauth2UserClient entity.
+func (c *Oauth2UserClientClient) Create() *Oauth2UserClientCreate {
+	mutation := newOauth2UserClientMutation(c.config, OpCreate)
+	return &Oauth2UserClientCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Oauth2UserClient entities.
+func (c *Oauth2UserClientClient) CreateBulk(builders ...*Oauth2UserClientCreate) *Oauth2UserClientCreateBulk {
+	return &Oauth2UserClientCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *Oauth2UserClientClient) MapCreateBulk(slice any, setFunc func(*Oauth2UserClientCreate, int)) *Oauth2UserClientCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &Oauth2UserClientCreateBulk{err: fmt.Errorf("calling to Oauth2UserClientClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*Oauth2UserClientCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &Oauth2UserClientCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Oauth2UserClient.
+func (c *Oauth2UserClientClient) Update() *Oauth2UserClientUpdate {
+	mutation := newOauth2UserClientMutation(c.config, OpUpdate)
+	return &Oauth2UserClientUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *Oauth2UserClientClient) UpdateOne(_m *Oauth2UserClient) *Oauth2UserClientUpdateOne {
+	mutation := newOauth2UserClientMutation(c.config, OpUpdateOne, withOauth2UserClient(_m))
+	return &Oauth2UserClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *Oauth2UserClientClient) UpdateOneID(id int) *Oauth2UserClientUpdateOne {
+	mutation := newOauth2UserClientMutation(c.config, OpUpdateOne, withOauth2UserClientID(id))
+	return &Oauth2UserClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Oauth2UserClient.
+func (c *Oauth2UserClientClient) Delete() *Oauth2UserClientDelete {
+	mutation := newOauth2UserClientMutation(c.config, OpDelete)
+	return &Oauth2UserClientDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *Oauth2UserClientClient) DeleteOne(_m *Oauth2UserClient) *Oauth2UserClientDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *Oauth2UserClientClient) DeleteOneID(id int) *Oauth2UserClientDeleteOne {
+	builder := c.Delete().Where(oauth2userclient.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &Oauth2UserClientDeleteOne{builder}
+}
+
+// Query returns a query builder for Oauth2UserClient.
+func (c *Oauth2UserClientClient) Query() *Oauth2UserClientQuery {
+	return &Oauth2UserClientQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOauth2UserClient},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Oauth2UserClient entity by its id.
+func (c *Oauth2UserClientClient) Get(ctx context.Context, id int) (*Oauth2UserClient, error) {
+	return c.Query().Where(oauth2userclient.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *Oauth2UserClientClient) GetX(ctx context.Context, id int) *Oauth2UserClient {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a Oauth2UserClient.
+func (c *Oauth2UserClientClient) QueryUser(_m *Oauth2UserClient) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2userclient.Table, oauth2userclient.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, oauth2userclient.UserTable, oauth2userclient.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClient queries the client edge of a Oauth2UserClient.
+func (c *Oauth2UserClientClient) QueryClient(_m *Oauth2UserClient) *Oauth2ClientQuery {
+	query := (&Oauth2ClientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(oauth2userclient.Table, oauth2userclient.FieldID, id),
+			sqlgraph.To(oauth2client.Table, oauth2client.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, oauth2userclient.ClientTable, oauth2userclient.ClientColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *Oauth2UserClientClient) Hooks() []Hook {
+	return c.hooks.Oauth2UserClient
+}
+
+// Interceptors returns the client interceptors.
+func (c *Oauth2UserClientClient) Interceptors() []Interceptor {
+	return c.inters.Oauth2UserClient
+}
+
+func (c *Oauth2UserClientClient) mutate(ctx context.Context, m *Oauth2UserClientMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&Oauth2UserClientCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&Oauth2UserClientUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&Oauth2UserClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&Oauth2UserClientDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Oauth2UserClient mutation op: %q", m.Op())
+	}
+}
+
 // OpenIDAssociationClient is a client for the OpenIDAssociation schema.
 type OpenIDAssociationClient struct {
 	config
@@ -7451,6 +8350,54 @@ func (c *UserClient) QueryBlogs(_m *User) *BlogQuery {
 	return query
 }
 
+// QueryOauth2Codes queries the oauth2_codes edge of a User.
+func (c *UserClient) QueryOauth2Codes(_m *User) *Oauth2CodeQuery {
+	query := (&Oauth2CodeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(oauth2code.Table, oauth2code.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.Oauth2CodesTable, user.Oauth2CodesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOauth2RefreshTokens queries the oauth2_refresh_tokens edge of a User.
+func (c *UserClient) QueryOauth2RefreshTokens(_m *User) *Oauth2RefreshTokenQuery {
+	query := (&Oauth2RefreshTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(oauth2refreshtoken.Table, oauth2refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.Oauth2RefreshTokensTable, user.Oauth2RefreshTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOauth2Tokens queries the oauth2_tokens edge of a User.
+func (c *UserClient) QueryOauth2Tokens(_m *User) *Oauth2TokenQuery {
+	query := (&Oauth2TokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(oauth2token.Table, oauth2token.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.Oauth2TokensTable, user.Oauth2TokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryOpenidUrls queries the openid_urls edge of a User.
 func (c *UserClient) QueryOpenidUrls(_m *User) *OpenIDUserURLQuery {
 	query := (&OpenIDUserURLClient{config: c.config}).Query()
@@ -7829,19 +8776,21 @@ type (
 		Collection, CollectionItem, Comment, CommentSubscription, FeaturedMedia,
 		FileKeyname, Generator, GenericModelReference, Graveyard, ImageData, LocalUser,
 		Location, MediaEntry, MediaFile, MediaSecurity, MediaSubtitleFile, MediaTag,
-		MigrationData, NonceTimestamp, Notification, OAuthClient, OpenIDAssociation,
-		OpenIDNonce, OpenIDUserURL, PdfData, PersonaUserEmail, Privilege,
-		PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken, StlData,
-		Tag, TextComment, User, UserBan, VideoData []ent.Hook
+		MigrationData, NonceTimestamp, Notification, OAuthClient, Oauth2Client,
+		Oauth2Code, Oauth2RefreshToken, Oauth2Token, Oauth2UserClient,
+		OpenIDAssociation, OpenIDNonce, OpenIDUserURL, PdfData, PersonaUserEmail,
+		Privilege, PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken,
+		StlData, Tag, TextComment, User, UserBan, VideoData []ent.Hook
 	}
 	inters struct {
 		AccessToken, Activity, AsciiData, AttachmentFile, AudioData, Blog, BlogPostData,
 		Collection, CollectionItem, Comment, CommentSubscription, FeaturedMedia,
 		FileKeyname, Generator, GenericModelReference, Graveyard, ImageData, LocalUser,
 		Location, MediaEntry, MediaFile, MediaSecurity, MediaSubtitleFile, MediaTag,
-		MigrationData, NonceTimestamp, Notification, OAuthClient, OpenIDAssociation,
-		OpenIDNonce, OpenIDUserURL, PdfData, PersonaUserEmail, Privilege,
-		PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken, StlData,
-		Tag, TextComment, User, UserBan, VideoData []ent.Interceptor
+		MigrationData, NonceTimestamp, Notification, OAuthClient, Oauth2Client,
+		Oauth2Code, Oauth2RefreshToken, Oauth2Token, Oauth2UserClient,
+		OpenIDAssociation, OpenIDNonce, OpenIDUserURL, PdfData, PersonaUserEmail,
+		Privilege, PrivilegeUser, ProcessingMetadata, RemoteUser, Report, RequestToken,
+		StlData, Tag, TextComment, User, UserBan, VideoData []ent.Interceptor
 	}
 )

@@ -39,6 +39,11 @@ import (
 	"github.com/plugmig/plugmig/ent/migrationdata"
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
 	"github.com/plugmig/plugmig/ent/notification"
+	"github.com/plugmig/plugmig/ent/oauth2client"
+	"github.com/plugmig/plugmig/ent/oauth2code"
+	"github.com/plugmig/plugmig/ent/oauth2refreshtoken"
+	"github.com/plugmig/plugmig/ent/oauth2token"
+	"github.com/plugmig/plugmig/ent/oauth2userclient"
 	"github.com/plugmig/plugmig/ent/oauthclient"
 	"github.com/plugmig/plugmig/ent/openidassociation"
 	"github.com/plugmig/plugmig/ent/openidnonce"
@@ -145,6 +150,11 @@ func checkColumn(t, c string) error {
 			noncetimestamp.Table:        noncetimestamp.ValidColumn,
 			notification.Table:          notification.ValidColumn,
 			oauthclient.Table:           oauthclient.ValidColumn,
+			oauth2client.Table:          oauth2client.ValidColumn,
+			oauth2code.Table:            oauth2code.ValidColumn,
+			oauth2refreshtoken.Table:    oauth2refreshtoken.ValidColumn,
+			oauth2token.Table:           oauth2token.ValidColumn,
+			oauth2userclient.Table:      oauth2userclient.ValidColumn,
 			openidassociation.Table:     openidassociation.ValidColumn,
 			openidnonce.Table:           openidnonce.ValidColumn,
 			openiduserurl.Table:         openiduserurl.ValidColumn,

@@ -38,6 +38,11 @@ import (
 	"github.com/plugmig/plugmig/ent/migrationdata"
 	"github.com/plugmig/plugmig/ent/noncetimestamp"
 	"github.com/plugmig/plugmig/ent/notification"
+	"github.com/plugmig/plugmig/ent/oauth2client"
+	"github.com/plugmig/plugmig/ent/oauth2code"
+	"github.com/plugmig/plugmig/ent/oauth2refreshtoken"
+	"github.com/plugmig/plugmig/ent/oauth2token"
+	"github.com/plugmig/plugmig/ent/oauth2userclient"
 	"github.com/plugmig/plugmig/ent/oauthclient"
 	"github.com/plugmig/plugmig/ent/openidassociation"
 	"github.com/plugmig/plugmig/ent/openidnonce"
@@ -96,6 +101,11 @@ const (
 	TypeNonceTimestamp        = "NonceTimestamp"
 	TypeNotification          = "Notification"
 	TypeOAuthClient           = "OAuthClient"
+	TypeOauth2Client          = "Oauth2Client"
+	TypeOauth2Code            = "Oauth2Code"
+	TypeOauth2RefreshToken    = "Oauth2RefreshToken"
+	TypeOauth2Token           = "Oauth2Token"
+	TypeOauth2UserClient      = "Oauth2UserClient"
 	TypeOpenIDAssociation     = "OpenIDAssociation"
 	TypeOpenIDNonce           = "OpenIDNonce"
 	TypeOpenIDUserURL         = "OpenIDUserURL"
@@ -19189,6 +19199,3728 @@ func (m *OAuthClientMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown OAuthClient edge %s", name)
 }
 
+// Oauth2ClientMutation represents an operation that mutates the Oauth2Client nodes in the graph.
+type Oauth2ClientMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *int
+	created               *time.Time
+	name                  *string
+	description           *string
+	identifier            *string
+	secret                *string
+	redirect_uri          *string
+	_type                 *oauth2client.Type
+	clearedFields         map[string]struct{}
+	owner                 *int
+	clearedowner          bool
+	tokens                map[int]struct{}
+	removedtokens         map[int]struct{}
+	clearedtokens         bool
+	refresh_tokens        map[int]struct{}
+	removedrefresh_tokens map[int]struct{}
+	clearedrefresh_tokens bool
+	codes                 map[int]struct{}
+	removedcodes          map[int]struct{}
+	clearedcodes          bool
+	done                  bool
+	oldValue              func(context.Context) (*Oauth2Client, error)
+	predicates            []predicate.Oauth2Client
+}
+
+var _ ent.Mutation = (*Oauth2ClientMutation)(nil)
+
+// oauth2clientOption allows management of the mutation configuration using functional options.
+type oauth2clientOption func(*Oauth2ClientMutation)
+
+// newOauth2ClientMutation creates new mutation for the Oauth2Client entity.
+func newOauth2ClientMutation(c config, op Op, opts ...oauth2clientOption) *Oauth2ClientMutation {
+	m := &Oauth2ClientMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOauth2Client,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOauth2ClientID sets the ID field of the mutation.
+func withOauth2ClientID(id int) oauth2clientOption {
+	return func(m *Oauth2ClientMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Oauth2Client
+		)
+		m.oldValue = func(ctx context.Context) (*Oauth2Client, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Oauth2Client.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOauth2Client sets the old Oauth2Client of the mutation.
+func withOauth2Client(node *Oauth2Client) oauth2clientOption {
+	return func(m *Oauth2ClientMutation) {
+		m.oldValue = func(context.Context) (*Oauth2Client, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m Oauth2ClientMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m Oauth2ClientMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Oauth2Client entities.
+func (m *Oauth2ClientMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *Oauth2ClientMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *Oauth2ClientMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Oauth2Client.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreated sets the "created" field.
+func (m *Oauth2ClientMutation) SetCreated(t time.Time) {
+	m.created = &t
+}
+
+// Created returns the value of the "created" field in the mutation.
+func (m *Oauth2ClientMutation) Created() (r time.Time, exists bool) {
+	v := m.created
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreated returns the old "created" field's value of the Oauth2Client entity.
+// If the Oauth2Client object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2ClientMutation) OldCreated(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreated: %w", err)
+	}
+	return oldValue.Created, nil
+}
+
+// ResetCreated resets all changes to the "created" field.
+func (m *Oauth2ClientMutation) ResetCreated() {
+	m.created = nil
+}
+
+// SetName sets the "name" field.
+func (m *Oauth2ClientMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *Oauth2ClientMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Oauth2Client entity.
+// If the Oauth2Client object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2ClientMutation) OldName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *Oauth2ClientMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[oauth2client.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *Oauth2ClientMutation) NameCleared() bool {
+	_, ok := m.clearedFields[oauth2client.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *Oauth2ClientMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, oauth2client.FieldName)
+}
+
+// SetDescription sets the "description" field.
+func (m *Oauth2ClientMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *Oauth2ClientMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Oauth2Client entity.
+// If the Oauth2Client object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2ClientMutation) OldDescription(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ClearDescription clears the value of the "description" field.
+func (m *Oauth2ClientMutation) ClearDescription() {
+	m.description = nil
+	m.clearedFields[oauth2client.FieldDescription] = struct{}{}
+}
+
+// DescriptionCleared returns if the "description" field was cleared in this mutation.
+func (m *Oauth2ClientMutation) DescriptionCleared() bool {
+	_, ok := m.clearedFields[oauth2client.FieldDescription]
+	return ok
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *Oauth2ClientMutation) ResetDescription() {
+	m.description = nil
+	delete(m.clearedFields, oauth2client.FieldDescription)
+}
+
+// SetIdentifier sets the "identifier" field.
+func (m *Oauth2ClientMutation) SetIdentifier(s string) {
+	m.identifier = &s
+}
+
+// Identifier returns the value of the "identifier" field in the mutation.
+func (m *Oauth2ClientMutation) Identifier() (r string, exists bool) {
+	v := m.identifier
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentifier returns the old "identifier" field's value of the Oauth2Client entity.
+// If the Oauth2Client object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2ClientMutation) OldIdentifier(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentifier is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentifier requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentifier: %w", err)
+	}
+	return oldValue.Identifier, nil
+}
+
+// ClearIdentifier clears the value of the "identifier" field.
+func (m *Oauth2ClientMutation) ClearIdentifier() {
+	m.identifier = nil
+	m.clearedFields[oauth2client.FieldIdentifier] = struct{}{}
+}
+
+// IdentifierCleared returns if the "identifier" field was cleared in this mutation.
+func (m *Oauth2ClientMutation) IdentifierCleared() bool {
+	_, ok := m.clearedFields[oauth2client.FieldIdentifier]
+	return ok
+}
+
+// ResetIdentifier resets all changes to the "identifier" field.
+func (m *Oauth2ClientMutation) ResetIdentifier() {
+	m.identifier = nil
+	delete(m.clearedFields, oauth2client.FieldIdentifier)
+}
+
+// SetSecret sets the "secret" field.
+func (m *Oauth2ClientMutation) SetSecret(s string) {
+	m.secret = &s
+}
+
+// Secret returns the value of the "secret" field in the mutation.
+func (m *Oauth2ClientMutation) Secret() (r string, exists bool) {
+	v := m.secret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecret returns the old "secret" field's value of the Oauth2Client entity.
+// If the Oauth2Client object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2ClientMutation) OldSecret(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecret: %w", err)
+	}
+	return oldValue.Secret, nil
+}
+
+// ClearSecret clears the value of the "secret" field.
+func (m *Oauth2ClientMutation) ClearSecret() {
+	m.secret = nil
+	m.clearedFields[oauth2client.FieldSecret] = struct{}{}
+}
+
+// SecretCleared returns if the "secret" field was cleared in this mutation.
+func (m *Oauth2ClientMutation) SecretCleared() bool {
+	_, ok := m.clearedFields[oauth2client.FieldSecret]
+	return ok
+}
+
+// ResetSecret resets all changes to the "secret" field.
+func (m *Oauth2ClientMutation) ResetSecret() {
+	m.secret = nil
+	delete(m.clearedFields, oauth2client.FieldSecret)
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *Oauth2ClientMutation) SetOwnerID(i int) {
+	m.owner = &i
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *Oauth2ClientMutation) OwnerID() (r int, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the Oauth2Client entity.
+// If the Oauth2Client object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2ClientMutation) OldOwnerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (m *Oauth2ClientMutation) ClearOwnerID() {
+	m.owner = nil
+	m.clearedFields[oauth2client.FieldOwnerID] = struct{}{}
+}
+
+// OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
+func (m *Oauth2ClientMutation) OwnerIDCleared() bool {
+	_, ok := m.clearedFields[oauth2client.FieldOwnerID]
+	return ok
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *Oauth2ClientMutation) ResetOwnerID() {
+	m.owner = nil
+	delete(m.clearedFields, oauth2client.FieldOwnerID)
+}
+
+// SetRedirectURI sets the "redirect_uri" field.
+func (m *Oauth2ClientMutation) SetRedirectURI(s string) {
+	m.redirect_uri = &s
+}
+
+// RedirectURI returns the value of the "redirect_uri" field in the mutation.
+func (m *Oauth2ClientMutation) RedirectURI() (r string, exists bool) {
+	v := m.redirect_uri
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRedirectURI returns the old "redirect_uri" field's value of the Oauth2Client entity.
+// If the Oauth2Client object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2ClientMutation) OldRedirectURI(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRedirectURI is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRedirectURI requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRedirectURI: %w", err)
+	}
+	return oldValue.RedirectURI, nil
+}
+
+// ClearRedirectURI clears the value of the "redirect_uri" field.
+func (m *Oauth2ClientMutation) ClearRedirectURI() {
+	m.redirect_uri = nil
+	m.clearedFields[oauth2client.FieldRedirectURI] = struct{}{}
+}
+
+// RedirectURICleared returns if the "redirect_uri" field was cleared in this mutation.
+func (m *Oauth2ClientMutation) RedirectURICleared() bool {
+	_, ok := m.clearedFields[oauth2client.FieldRedirectURI]
+	return ok
+}
+
+// ResetRedirectURI resets all changes to the "redirect_uri" field.
+func (m *Oauth2ClientMutation) ResetRedirectURI() {
+	m.redirect_uri = nil
+	delete(m.clearedFields, oauth2client.FieldRedirectURI)
+}
+
+// SetType sets the "type" field.
+func (m *Oauth2ClientMutation) SetType(o oauth2client.Type) {
+	m._type = &o
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *Oauth2ClientMutation) GetType() (r oauth2client.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the Oauth2Client entity.
+// If the Oauth2Client object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2ClientMutation) OldType(ctx context.Context) (v *oauth2client.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ClearType clears the value of the "type" field.
+func (m *Oauth2ClientMutation) ClearType() {
+	m._type = nil
+	m.clearedFields[oauth2client.FieldType] = struct{}{}
+}
+
+// TypeCleared returns if the "type" field was cleared in this mutation.
+func (m *Oauth2ClientMutation) TypeCleared() bool {
+	_, ok := m.clearedFields[oauth2client.FieldType]
+	return ok
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *Oauth2ClientMutation) ResetType() {
+	m._type = nil
+	delete(m.clearedFields, oauth2client.FieldType)
+}
+
+// ClearOwner clears the "owner" edge to the User entity.
+func (m *Oauth2ClientMutation) ClearOwner() {
+	m.clearedowner = true
+	m.clearedFields[oauth2client.FieldOwnerID] = struct{}{}
+}
+
+// OwnerCleared reports if the "owner" edge to the User entity was cleared.
+func (m *Oauth2ClientMutation) OwnerCleared() bool {
+	return m.OwnerIDCleared() || m.clearedowner
+}
+
+// OwnerIDs returns the "owner" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OwnerID instead. It exists only for internal usage by the builders.
+func (m *Oauth2ClientMutation) OwnerIDs() (ids []int) {
+	if id := m.owner; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOwner resets all changes to the "owner" edge.
+func (m *Oauth2ClientMutation) ResetOwner() {
+	m.owner = nil
+	m.clearedowner = false
+}
+
+// AddTokenIDs adds the "tokens" edge to the Oauth2Token entity by ids.
+func (m *Oauth2ClientMutation) AddTokenIDs(ids ...int) {
+	if m.tokens == nil {
+		m.tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTokens clears the "tokens" edge to the Oauth2Token entity.
+func (m *Oauth2ClientMutation) ClearTokens() {
+	m.clearedtokens = true
+}
+
+// TokensCleared reports if the "tokens" edge to the Oauth2Token entity was cleared.
+func (m *Oauth2ClientMutation) TokensCleared() bool {
+	return m.clearedtokens
+}
+
+// RemoveTokenIDs removes the "tokens" edge to the Oauth2Token entity by IDs.
+func (m *Oauth2ClientMutation) RemoveTokenIDs(ids ...int) {
+	if m.removedtokens == nil {
+		m.removedtokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.tokens, ids[i])
+		m.removedtokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTokens returns the removed IDs of the "tokens" edge to the Oauth2Token entity.
+func (m *Oauth2ClientMutation) RemovedTokensIDs() (ids []int) {
+	for id := range m.removedtokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TokensIDs returns the "tokens" edge IDs in the mutation.
+func (m *Oauth2ClientMutation) TokensIDs() (ids []int) {
+	for id := range m.tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTokens resets all changes to the "tokens" edge.
+func (m *Oauth2ClientMutation) ResetTokens() {
+	m.tokens = nil
+	m.clearedtokens = false
+	m.removedtokens = nil
+}
+
+// AddRefreshTokenIDs adds the "refresh_tokens" edge to the Oauth2RefreshToken entity by ids.
+func (m *Oauth2ClientMutation) AddRefreshTokenIDs(ids ...int) {
+	if m.refresh_tokens == nil {
+		m.refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRefreshTokens clears the "refresh_tokens" edge to the Oauth2RefreshToken entity.
+func (m *Oauth2ClientMutation) ClearRefreshTokens() {
+	m.clearedrefresh_tokens = true
+}
+
+// RefreshTokensCleared reports if the "refresh_tokens" edge to the Oauth2RefreshToken entity was cleared.
+func (m *Oauth2ClientMutation) RefreshTokensCleared() bool {
+	return m.clearedrefresh_tokens
+}
+
+// RemoveRefreshTokenIDs removes the "refresh_tokens" edge to the Oauth2RefreshToken entity by IDs.
+func (m *Oauth2ClientMutation) RemoveRefreshTokenIDs(ids ...int) {
+	if m.removedrefresh_tokens == nil {
+		m.removedrefresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.refresh_tokens, ids[i])
+		m.removedrefresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRefreshTokens returns the removed IDs of the "refresh_tokens" edge to the Oauth2RefreshToken entity.
+func (m *Oauth2ClientMutation) RemovedRefreshTokensIDs() (ids []int) {
+	for id := range m.removedrefresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RefreshTokensIDs returns the "refresh_tokens" edge IDs in the mutation.
+func (m *Oauth2ClientMutation) RefreshTokensIDs() (ids []int) {
+	for id := range m.refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRefreshTokens resets all changes to the "refresh_tokens" edge.
+func (m *Oauth2ClientMutation) ResetRefreshTokens() {
+	m.refresh_tokens = nil
+	m.clearedrefresh_tokens = false
+	m.removedrefresh_tokens = nil
+}
+
+// AddCodeIDs adds the "codes" edge to the Oauth2Code entity by ids.
+func (m *Oauth2ClientMutation) AddCodeIDs(ids ...int) {
+	if m.codes == nil {
+		m.codes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.codes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCodes clears the "codes" edge to the Oauth2Code entity.
+func (m *Oauth2ClientMutation) ClearCodes() {
+	m.clearedcodes = true
+}
+
+// CodesCleared reports if the "codes" edge to the Oauth2Code entity was cleared.
+func (m *Oauth2ClientMutation) CodesCleared() bool {
+	return m.clearedcodes
+}
+
+// RemoveCodeIDs removes the "codes" edge to the Oauth2Code entity by IDs.
+func (m *Oauth2ClientMutation) RemoveCodeIDs(ids ...int) {
+	if m.removedcodes == nil {
+		m.removedcodes = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.codes, ids[i])
+		m.removedcodes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCodes returns the removed IDs of the "codes" edge to the Oauth2Code entity.
+func (m *Oauth2ClientMutation) RemovedCodesIDs() (ids []int) {
+	for id := range m.removedcodes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CodesIDs returns the "codes" edge IDs in the mutation.
+func (m *Oauth2ClientMutation) CodesIDs() (ids []int) {
+	for id := range m.codes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCodes resets all changes to the "codes" edge.
+func (m *Oauth2ClientMutation) ResetCodes() {
+	m.codes = nil
+	m.clearedcodes = false
+	m.removedcodes = nil
+}
+
+// Where appends a list predicates to the Oauth2ClientMutation builder.
+func (m *Oauth2ClientMutation) Where(ps ...predicate.Oauth2Client) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the Oauth2ClientMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *Oauth2ClientMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Oauth2Client, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *Oauth2ClientMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *Oauth2ClientMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Oauth2Client).
+func (m *Oauth2ClientMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *Oauth2ClientMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created != nil {
+		fields = append(fields, oauth2client.FieldCreated)
+	}
+	if m.name != nil {
+		fields = append(fields, oauth2client.FieldName)
+	}
+	if m.description != nil {
+		fields = append(fields, oauth2client.FieldDescription)
+	}
+	if m.identifier != nil {
+		fields = append(fields, oauth2client.FieldIdentifier)
+	}
+	if m.secret != nil {
+		fields = append(fields, oauth2client.FieldSecret)
+	}
+	if m.owner != nil {
+		fields = append(fields, oauth2client.FieldOwnerID)
+	}
+	if m.redirect_uri != nil {
+		fields = append(fields, oauth2client.FieldRedirectURI)
+	}
+	if m._type != nil {
+		fields = append(fields, oauth2client.FieldType)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *Oauth2ClientMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauth2client.FieldCreated:
+		return m.Created()
+	case oauth2client.FieldName:
+		return m.Name()
+	case oauth2client.FieldDescription:
+		return m.Description()
+	case oauth2client.FieldIdentifier:
+		return m.Identifier()
+	case oauth2client.FieldSecret:
+		return m.Secret()
+	case oauth2client.FieldOwnerID:
+		return m.OwnerID()
+	case oauth2client.FieldRedirectURI:
+		return m.RedirectURI()
+	case oauth2client.FieldType:
+		return m.GetType()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *Oauth2ClientMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauth2client.FieldCreated:
+		return m.OldCreated(ctx)
+	case oauth2client.FieldName:
+		return m.OldName(ctx)
+	case oauth2client.FieldDescription:
+		return m.OldDescription(ctx)
+	case oauth2client.FieldIdentifier:
+		return m.OldIdentifier(ctx)
+	case oauth2client.FieldSecret:
+		return m.OldSecret(ctx)
+	case oauth2client.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case oauth2client.FieldRedirectURI:
+		return m.OldRedirectURI(ctx)
+	case oauth2client.FieldType:
+		return m.OldType(ctx)
+	}
+	return nil, fmt.Errorf("unknown Oauth2Client field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2ClientMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauth2client.FieldCreated:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreated(v)
+		return nil
+	case oauth2client.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case oauth2client.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case oauth2client.FieldIdentifier:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentifier(v)
+		return nil
+	case oauth2client.FieldSecret:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecret(v)
+		return nil
+	case oauth2client.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case oauth2client.FieldRedirectURI:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRedirectURI(v)
+		return nil
+	case oauth2client.FieldType:
+		v, ok := value.(oauth2client.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Client field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *Oauth2ClientMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *Oauth2ClientMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2ClientMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Oauth2Client numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *Oauth2ClientMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauth2client.FieldName) {
+		fields = append(fields, oauth2client.FieldName)
+	}
+	if m.FieldCleared(oauth2client.FieldDescription) {
+		fields = append(fields, oauth2client.FieldDescription)
+	}
+	if m.FieldCleared(oauth2client.FieldIdentifier) {
+		fields = append(fields, oauth2client.FieldIdentifier)
+	}
+	if m.FieldCleared(oauth2client.FieldSecret) {
+		fields = append(fields, oauth2client.FieldSecret)
+	}
+	if m.FieldCleared(oauth2client.FieldOwnerID) {
+		fields = append(fields, oauth2client.FieldOwnerID)
+	}
+	if m.FieldCleared(oauth2client.FieldRedirectURI) {
+		fields = append(fields, oauth2client.FieldRedirectURI)
+	}
+	if m.FieldCleared(oauth2client.FieldType) {
+		fields = append(fields, oauth2client.FieldType)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *Oauth2ClientMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *Oauth2ClientMutation) ClearField(name string) error {
+	switch name {
+	case oauth2client.FieldName:
+		m.ClearName()
+		return nil
+	case oauth2client.FieldDescription:
+		m.ClearDescription()
+		return nil
+	case oauth2client.FieldIdentifier:
+		m.ClearIdentifier()
+		return nil
+	case oauth2client.FieldSecret:
+		m.ClearSecret()
+		return nil
+	case oauth2client.FieldOwnerID:
+		m.ClearOwnerID()
+		return nil
+	case oauth2client.FieldRedirectURI:
+		m.ClearRedirectURI()
+		return nil
+	case oauth2client.FieldType:
+		m.ClearType()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Client nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *Oauth2ClientMutation) ResetField(name string) error {
+	switch name {
+	case oauth2client.FieldCreated:
+		m.ResetCreated()
+		return nil
+	case oauth2client.FieldName:
+		m.ResetName()
+		return nil
+	case oauth2client.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case oauth2client.FieldIdentifier:
+		m.ResetIdentifier()
+		return nil
+	case oauth2client.FieldSecret:
+		m.ResetSecret()
+		return nil
+	case oauth2client.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case oauth2client.FieldRedirectURI:
+		m.ResetRedirectURI()
+		return nil
+	case oauth2client.FieldType:
+		m.ResetType()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Client field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *Oauth2ClientMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.owner != nil {
+		edges = append(edges, oauth2client.EdgeOwner)
+	}
+	if m.tokens != nil {
+		edges = append(edges, oauth2client.EdgeTokens)
+	}
+	if m.refresh_tokens != nil {
+		edges = append(edges, oauth2client.EdgeRefreshTokens)
+	}
+	if m.codes != nil {
+		edges = append(edges, oauth2client.EdgeCodes)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *Oauth2ClientMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauth2client.EdgeOwner:
+		if id := m.owner; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauth2client.EdgeTokens:
+		ids := make([]ent.Value, 0, len(m.tokens))
+		for id := range m.tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case oauth2client.EdgeRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.refresh_tokens))
+		for id := range m.refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case oauth2client.EdgeCodes:
+		ids := make([]ent.Value, 0, len(m.codes))
+		for id := range m.codes {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *Oauth2ClientMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedtokens != nil {
+		edges = append(edges, oauth2client.EdgeTokens)
+	}
+	if m.removedrefresh_tokens != nil {
+		edges = append(edges, oauth2client.EdgeRefreshTokens)
+	}
+	if m.removedcodes != nil {
+		edges = append(edges, oauth2client.EdgeCodes)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *Oauth2ClientMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case oauth2client.EdgeTokens:
+		ids := make([]ent.Value, 0, len(m.removedtokens))
+		for id := range m.removedtokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case oauth2client.EdgeRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.removedrefresh_tokens))
+		for id := range m.removedrefresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case oauth2client.EdgeCodes:
+		ids := make([]ent.Value, 0, len(m.removedcodes))
+		for id := range m.removedcodes {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *Oauth2ClientMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedowner {
+		edges = append(edges, oauth2client.EdgeOwner)
+	}
+	if m.clearedtokens {
+		edges = append(edges, oauth2client.EdgeTokens)
+	}
+	if m.clearedrefresh_tokens {
+		edges = append(edges, oauth2client.EdgeRefreshTokens)
+	}
+	if m.clearedcodes {
+		edges = append(edges, oauth2client.EdgeCodes)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *Oauth2ClientMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauth2client.EdgeOwner:
+		return m.clearedowner
+	case oauth2client.EdgeTokens:
+		return m.clearedtokens
+	case oauth2client.EdgeRefreshTokens:
+		return m.clearedrefresh_tokens
+	case oauth2client.EdgeCodes:
+		return m.clearedcodes
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *Oauth2ClientMutation) ClearEdge(name string) error {
+	switch name {
+	case oauth2client.EdgeOwner:
+		m.ClearOwner()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Client unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *Oauth2ClientMutation) ResetEdge(name string) error {
+	switch name {
+	case oauth2client.EdgeOwner:
+		m.ResetOwner()
+		return nil
+	case oauth2client.EdgeTokens:
+		m.ResetTokens()
+		return nil
+	case oauth2client.EdgeRefreshTokens:
+		m.ResetRefreshTokens()
+		return nil
+	case oauth2client.EdgeCodes:
+		m.ResetCodes()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Client edge %s", name)
+}
+
+// Oauth2CodeMutation represents an operation that mutates the Oauth2Code nodes in the graph.
+type Oauth2CodeMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created       *time.Time
+	expires       *time.Time
+	code          *string
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	client        *int
+	clearedclient bool
+	done          bool
+	oldValue      func(context.Context) (*Oauth2Code, error)
+	predicates    []predicate.Oauth2Code
+}
+
+var _ ent.Mutation = (*Oauth2CodeMutation)(nil)
+
+// oauth2codeOption allows management of the mutation configuration using functional options.
+type oauth2codeOption func(*Oauth2CodeMutation)
+
+// newOauth2CodeMutation creates new mutation for the Oauth2Code entity.
+func newOauth2CodeMutation(c config, op Op, opts ...oauth2codeOption) *Oauth2CodeMutation {
+	m := &Oauth2CodeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOauth2Code,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOauth2CodeID sets the ID field of the mutation.
+func withOauth2CodeID(id int) oauth2codeOption {
+	return func(m *Oauth2CodeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Oauth2Code
+		)
+		m.oldValue = func(ctx context.Context) (*Oauth2Code, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Oauth2Code.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOauth2Code sets the old Oauth2Code of the mutation.
+func withOauth2Code(node *Oauth2Code) oauth2codeOption {
+	return func(m *Oauth2CodeMutation) {
+		m.oldValue = func(context.Context) (*Oauth2Code, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m Oauth2CodeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m Oauth2CodeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Oauth2Code entities.
+func (m *Oauth2CodeMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *Oauth2CodeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *Oauth2CodeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Oauth2Code.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreated sets the "created" field.
+func (m *Oauth2CodeMutation) SetCreated(t time.Time) {
+	m.created = &t
+}
+
+// Created returns the value of the "created" field in the mutation.
+func (m *Oauth2CodeMutation) Created() (r time.Time, exists bool) {
+	v := m.created
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreated returns the old "created" field's value of the Oauth2Code entity.
+// If the Oauth2Code object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2CodeMutation) OldCreated(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreated: %w", err)
+	}
+	return oldValue.Created, nil
+}
+
+// ResetCreated resets all changes to the "created" field.
+func (m *Oauth2CodeMutation) ResetCreated() {
+	m.created = nil
+}
+
+// SetExpires sets the "expires" field.
+func (m *Oauth2CodeMutation) SetExpires(t time.Time) {
+	m.expires = &t
+}
+
+// Expires returns the value of the "expires" field in the mutation.
+func (m *Oauth2CodeMutation) Expires() (r time.Time, exists bool) {
+	v := m.expires
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpires returns the old "expires" field's value of the Oauth2Code entity.
+// If the Oauth2Code object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2CodeMutation) OldExpires(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpires is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpires requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpires: %w", err)
+	}
+	return oldValue.Expires, nil
+}
+
+// ResetExpires resets all changes to the "expires" field.
+func (m *Oauth2CodeMutation) ResetExpires() {
+	m.expires = nil
+}
+
+// SetCode sets the "code" field.
+func (m *Oauth2CodeMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *Oauth2CodeMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the Oauth2Code entity.
+// If the Oauth2Code object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2CodeMutation) OldCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ClearCode clears the value of the "code" field.
+func (m *Oauth2CodeMutation) ClearCode() {
+	m.code = nil
+	m.clearedFields[oauth2code.FieldCode] = struct{}{}
+}
+
+// CodeCleared returns if the "code" field was cleared in this mutation.
+func (m *Oauth2CodeMutation) CodeCleared() bool {
+	_, ok := m.clearedFields[oauth2code.FieldCode]
+	return ok
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *Oauth2CodeMutation) ResetCode() {
+	m.code = nil
+	delete(m.clearedFields, oauth2code.FieldCode)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *Oauth2CodeMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *Oauth2CodeMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Oauth2Code entity.
+// If the Oauth2Code object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2CodeMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *Oauth2CodeMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *Oauth2CodeMutation) SetClientID(i int) {
+	m.client = &i
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *Oauth2CodeMutation) ClientID() (r int, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the Oauth2Code entity.
+// If the Oauth2Code object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2CodeMutation) OldClientID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *Oauth2CodeMutation) ResetClientID() {
+	m.client = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *Oauth2CodeMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[oauth2code.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *Oauth2CodeMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *Oauth2CodeMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *Oauth2CodeMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearClient clears the "client" edge to the Oauth2Client entity.
+func (m *Oauth2CodeMutation) ClearClient() {
+	m.clearedclient = true
+	m.clearedFields[oauth2code.FieldClientID] = struct{}{}
+}
+
+// ClientCleared reports if the "client" edge to the Oauth2Client entity was cleared.
+func (m *Oauth2CodeMutation) ClientCleared() bool {
+	return m.clearedclient
+}
+
+// ClientIDs returns the "client" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClientID instead. It exists only for internal usage by the builders.
+func (m *Oauth2CodeMutation) ClientIDs() (ids []int) {
+	if id := m.client; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClient resets all changes to the "client" edge.
+func (m *Oauth2CodeMutation) ResetClient() {
+	m.client = nil
+	m.clearedclient = false
+}
+
+// Where appends a list predicates to the Oauth2CodeMutation builder.
+func (m *Oauth2CodeMutation) Where(ps ...predicate.Oauth2Code) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the Oauth2CodeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *Oauth2CodeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Oauth2Code, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *Oauth2CodeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *Oauth2CodeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Oauth2Code).
+func (m *Oauth2CodeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *Oauth2CodeMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.created != nil {
+		fields = append(fields, oauth2code.FieldCreated)
+	}
+	if m.expires != nil {
+		fields = append(fields, oauth2code.FieldExpires)
+	}
+	if m.code != nil {
+		fields = append(fields, oauth2code.FieldCode)
+	}
+	if m.user != nil {
+		fields = append(fields, oauth2code.FieldUserID)
+	}
+	if m.client != nil {
+		fields = append(fields, oauth2code.FieldClientID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *Oauth2CodeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauth2code.FieldCreated:
+		return m.Created()
+	case oauth2code.FieldExpires:
+		return m.Expires()
+	case oauth2code.FieldCode:
+		return m.Code()
+	case oauth2code.FieldUserID:
+		return m.UserID()
+	case oauth2code.FieldClientID:
+		return m.ClientID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *Oauth2CodeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauth2code.FieldCreated:
+		return m.OldCreated(ctx)
+	case oauth2code.FieldExpires:
+		return m.OldExpires(ctx)
+	case oauth2code.FieldCode:
+		return m.OldCode(ctx)
+	case oauth2code.FieldUserID:
+		return m.OldUserID(ctx)
+	case oauth2code.FieldClientID:
+		return m.OldClientID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Oauth2Code field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2CodeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauth2code.FieldCreated:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreated(v)
+		return nil
+	case oauth2code.FieldExpires:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpires(v)
+		return nil
+	case oauth2code.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case oauth2code.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case oauth2code.FieldClientID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Code field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *Oauth2CodeMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *Oauth2CodeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2CodeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Oauth2Code numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *Oauth2CodeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauth2code.FieldCode) {
+		fields = append(fields, oauth2code.FieldCode)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *Oauth2CodeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *Oauth2CodeMutation) ClearField(name string) error {
+	switch name {
+	case oauth2code.FieldCode:
+		m.ClearCode()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Code nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *Oauth2CodeMutation) ResetField(name string) error {
+	switch name {
+	case oauth2code.FieldCreated:
+		m.ResetCreated()
+		return nil
+	case oauth2code.FieldExpires:
+		m.ResetExpires()
+		return nil
+	case oauth2code.FieldCode:
+		m.ResetCode()
+		return nil
+	case oauth2code.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case oauth2code.FieldClientID:
+		m.ResetClientID()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Code field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *Oauth2CodeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.user != nil {
+		edges = append(edges, oauth2code.EdgeUser)
+	}
+	if m.client != nil {
+		edges = append(edges, oauth2code.EdgeClient)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *Oauth2CodeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauth2code.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauth2code.EdgeClient:
+		if id := m.client; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *Oauth2CodeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *Oauth2CodeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *Oauth2CodeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.cleareduser {
+		edges = append(edges, oauth2code.EdgeUser)
+	}
+	if m.clearedclient {
+		edges = append(edges, oauth2code.EdgeClient)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *Oauth2CodeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauth2code.EdgeUser:
+		return m.cleareduser
+	case oauth2code.EdgeClient:
+		return m.clearedclient
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *Oauth2CodeMutation) ClearEdge(name string) error {
+	switch name {
+	case oauth2code.EdgeUser:
+		m.ClearUser()
+		return nil
+	case oauth2code.EdgeClient:
+		m.ClearClient()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Code unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *Oauth2CodeMutation) ResetEdge(name string) error {
+	switch name {
+	case oauth2code.EdgeUser:
+		m.ResetUser()
+		return nil
+	case oauth2code.EdgeClient:
+		m.ResetClient()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Code edge %s", name)
+}
+
+// Oauth2RefreshTokenMutation represents an operation that mutates the Oauth2RefreshToken nodes in the graph.
+type Oauth2RefreshTokenMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created       *time.Time
+	token         *string
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	client        *int
+	clearedclient bool
+	done          bool
+	oldValue      func(context.Context) (*Oauth2RefreshToken, error)
+	predicates    []predicate.Oauth2RefreshToken
+}
+
+var _ ent.Mutation = (*Oauth2RefreshTokenMutation)(nil)
+
+// oauth2refreshtokenOption allows management of the mutation configuration using functional options.
+type oauth2refreshtokenOption func(*Oauth2RefreshTokenMutation)
+
+// newOauth2RefreshTokenMutation creates new mutation for the Oauth2RefreshToken entity.
+func newOauth2RefreshTokenMutation(c config, op Op, opts ...oauth2refreshtokenOption) *Oauth2RefreshTokenMutation {
+	m := &Oauth2RefreshTokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOauth2RefreshToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOauth2RefreshTokenID sets the ID field of the mutation.
+func withOauth2RefreshTokenID(id int) oauth2refreshtokenOption {
+	return func(m *Oauth2RefreshTokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Oauth2RefreshToken
+		)
+		m.oldValue = func(ctx context.Context) (*Oauth2RefreshToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Oauth2RefreshToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOauth2RefreshToken sets the old Oauth2RefreshToken of the mutation.
+func withOauth2RefreshToken(node *Oauth2RefreshToken) oauth2refreshtokenOption {
+	return func(m *Oauth2RefreshTokenMutation) {
+		m.oldValue = func(context.Context) (*Oauth2RefreshToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m Oauth2RefreshTokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m Oauth2RefreshTokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Oauth2RefreshToken entities.
+func (m *Oauth2RefreshTokenMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *Oauth2RefreshTokenMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *Oauth2RefreshTokenMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Oauth2RefreshToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreated sets the "created" field.
+func (m *Oauth2RefreshTokenMutation) SetCreated(t time.Time) {
+	m.created = &t
+}
+
+// Created returns the value of the "created" field in the mutation.
+func (m *Oauth2RefreshTokenMutation) Created() (r time.Time, exists bool) {
+	v := m.created
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreated returns the old "created" field's value of the Oauth2RefreshToken entity.
+// If the Oauth2RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2RefreshTokenMutation) OldCreated(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreated: %w", err)
+	}
+	return oldValue.Created, nil
+}
+
+// ResetCreated resets all changes to the "created" field.
+func (m *Oauth2RefreshTokenMutation) ResetCreated() {
+	m.created = nil
+}
+
+// SetToken sets the "token" field.
+func (m *Oauth2RefreshTokenMutation) SetToken(s string) {
+	m.token = &s
+}
+
+// Token returns the value of the "token" field in the mutation.
+func (m *Oauth2RefreshTokenMutation) Token() (r string, exists bool) {
+	v := m.token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToken returns the old "token" field's value of the Oauth2RefreshToken entity.
+// If the Oauth2RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2RefreshTokenMutation) OldToken(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToken: %w", err)
+	}
+	return oldValue.Token, nil
+}
+
+// ClearToken clears the value of the "token" field.
+func (m *Oauth2RefreshTokenMutation) ClearToken() {
+	m.token = nil
+	m.clearedFields[oauth2refreshtoken.FieldToken] = struct{}{}
+}
+
+// TokenCleared returns if the "token" field was cleared in this mutation.
+func (m *Oauth2RefreshTokenMutation) TokenCleared() bool {
+	_, ok := m.clearedFields[oauth2refreshtoken.FieldToken]
+	return ok
+}
+
+// ResetToken resets all changes to the "token" field.
+func (m *Oauth2RefreshTokenMutation) ResetToken() {
+	m.token = nil
+	delete(m.clearedFields, oauth2refreshtoken.FieldToken)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *Oauth2RefreshTokenMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *Oauth2RefreshTokenMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Oauth2RefreshToken entity.
+// If the Oauth2RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2RefreshTokenMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *Oauth2RefreshTokenMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *Oauth2RefreshTokenMutation) SetClientID(i int) {
+	m.client = &i
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *Oauth2RefreshTokenMutation) ClientID() (r int, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the Oauth2RefreshToken entity.
+// If the Oauth2RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2RefreshTokenMutation) OldClientID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *Oauth2RefreshTokenMutation) ResetClientID() {
+	m.client = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *Oauth2RefreshTokenMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[oauth2refreshtoken.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *Oauth2RefreshTokenMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *Oauth2RefreshTokenMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *Oauth2RefreshTokenMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearClient clears the "client" edge to the Oauth2Client entity.
+func (m *Oauth2RefreshTokenMutation) ClearClient() {
+	m.clearedclient = true
+	m.clearedFields[oauth2refreshtoken.FieldClientID] = struct{}{}
+}
+
+// ClientCleared reports if the "client" edge to the Oauth2Client entity was cleared.
+func (m *Oauth2RefreshTokenMutation) ClientCleared() bool {
+	return m.clearedclient
+}
+
+// ClientIDs returns the "client" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClientID instead. It exists only for internal usage by the builders.
+func (m *Oauth2RefreshTokenMutation) ClientIDs() (ids []int) {
+	if id := m.client; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClient resets all changes to the "client" edge.
+func (m *Oauth2RefreshTokenMutation) ResetClient() {
+	m.client = nil
+	m.clearedclient = false
+}
+
+// Where appends a list predicates to the Oauth2RefreshTokenMutation builder.
+func (m *Oauth2RefreshTokenMutation) Where(ps ...predicate.Oauth2RefreshToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the Oauth2RefreshTokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *Oauth2RefreshTokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Oauth2RefreshToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *Oauth2RefreshTokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *Oauth2RefreshTokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Oauth2RefreshToken).
+func (m *Oauth2RefreshTokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *Oauth2RefreshTokenMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.created != nil {
+		fields = append(fields, oauth2refreshtoken.FieldCreated)
+	}
+	if m.token != nil {
+		fields = append(fields, oauth2refreshtoken.FieldToken)
+	}
+	if m.user != nil {
+		fields = append(fields, oauth2refreshtoken.FieldUserID)
+	}
+	if m.client != nil {
+		fields = append(fields, oauth2refreshtoken.FieldClientID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *Oauth2RefreshTokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauth2refreshtoken.FieldCreated:
+		return m.Created()
+	case oauth2refreshtoken.FieldToken:
+		return m.Token()
+	case oauth2refreshtoken.FieldUserID:
+		return m.UserID()
+	case oauth2refreshtoken.FieldClientID:
+		return m.ClientID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *Oauth2RefreshTokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauth2refreshtoken.FieldCreated:
+		return m.OldCreated(ctx)
+	case oauth2refreshtoken.FieldToken:
+		return m.OldToken(ctx)
+	case oauth2refreshtoken.FieldUserID:
+		return m.OldUserID(ctx)
+	case oauth2refreshtoken.FieldClientID:
+		return m.OldClientID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Oauth2RefreshToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2RefreshTokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauth2refreshtoken.FieldCreated:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreated(v)
+		return nil
+	case oauth2refreshtoken.FieldToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToken(v)
+		return nil
+	case oauth2refreshtoken.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case oauth2refreshtoken.FieldClientID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2RefreshToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *Oauth2RefreshTokenMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *Oauth2RefreshTokenMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2RefreshTokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Oauth2RefreshToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *Oauth2RefreshTokenMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauth2refreshtoken.FieldToken) {
+		fields = append(fields, oauth2refreshtoken.FieldToken)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *Oauth2RefreshTokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *Oauth2RefreshTokenMutation) ClearField(name string) error {
+	switch name {
+	case oauth2refreshtoken.FieldToken:
+		m.ClearToken()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2RefreshToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *Oauth2RefreshTokenMutation) ResetField(name string) error {
+	switch name {
+	case oauth2refreshtoken.FieldCreated:
+		m.ResetCreated()
+		return nil
+	case oauth2refreshtoken.FieldToken:
+		m.ResetToken()
+		return nil
+	case oauth2refreshtoken.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case oauth2refreshtoken.FieldClientID:
+		m.ResetClientID()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2RefreshToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *Oauth2RefreshTokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.user != nil {
+		edges = append(edges, oauth2refreshtoken.EdgeUser)
+	}
+	if m.client != nil {
+		edges = append(edges, oauth2refreshtoken.EdgeClient)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *Oauth2RefreshTokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauth2refreshtoken.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauth2refreshtoken.EdgeClient:
+		if id := m.client; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *Oauth2RefreshTokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *Oauth2RefreshTokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *Oauth2RefreshTokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.cleareduser {
+		edges = append(edges, oauth2refreshtoken.EdgeUser)
+	}
+	if m.clearedclient {
+		edges = append(edges, oauth2refreshtoken.EdgeClient)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *Oauth2RefreshTokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauth2refreshtoken.EdgeUser:
+		return m.cleareduser
+	case oauth2refreshtoken.EdgeClient:
+		return m.clearedclient
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *Oauth2RefreshTokenMutation) ClearEdge(name string) error {
+	switch name {
+	case oauth2refreshtoken.EdgeUser:
+		m.ClearUser()
+		return nil
+	case oauth2refreshtoken.EdgeClient:
+		m.ClearClient()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2RefreshToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *Oauth2RefreshTokenMutation) ResetEdge(name string) error {
+	switch name {
+	case oauth2refreshtoken.EdgeUser:
+		m.ResetUser()
+		return nil
+	case oauth2refreshtoken.EdgeClient:
+		m.ResetClient()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2RefreshToken edge %s", name)
+}
+
+// Oauth2TokenMutation represents an operation that mutates the Oauth2Token nodes in the graph.
+type Oauth2TokenMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created       *time.Time
+	expires       *time.Time
+	token         *string
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	client        *int
+	clearedclient bool
+	done          bool
+	oldValue      func(context.Context) (*Oauth2Token, error)
+	predicates    []predicate.Oauth2Token
+}
+
+var _ ent.Mutation = (*Oauth2TokenMutation)(nil)
+
+// oauth2tokenOption allows management of the mutation configuration using functional options.
+type oauth2tokenOption func(*Oauth2TokenMutation)
+
+// newOauth2TokenMutation creates new mutation for the Oauth2Token entity.
+func newOauth2TokenMutation(c config, op Op, opts ...oauth2tokenOption) *Oauth2TokenMutation {
+	m := &Oauth2TokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOauth2Token,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOauth2TokenID sets the ID field of the mutation.
+func withOauth2TokenID(id int) oauth2tokenOption {
+	return func(m *Oauth2TokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Oauth2Token
+		)
+		m.oldValue = func(ctx context.Context) (*Oauth2Token, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Oauth2Token.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOauth2Token sets the old Oauth2Token of the mutation.
+func withOauth2Token(node *Oauth2Token) oauth2tokenOption {
+	return func(m *Oauth2TokenMutation) {
+		m.oldValue = func(context.Context) (*Oauth2Token, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m Oauth2TokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m Oauth2TokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Oauth2Token entities.
+func (m *Oauth2TokenMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *Oauth2TokenMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *Oauth2TokenMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Oauth2Token.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreated sets the "created" field.
+func (m *Oauth2TokenMutation) SetCreated(t time.Time) {
+	m.created = &t
+}
+
+// Created returns the value of the "created" field in the mutation.
+func (m *Oauth2TokenMutation) Created() (r time.Time, exists bool) {
+	v := m.created
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreated returns the old "created" field's value of the Oauth2Token entity.
+// If the Oauth2Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2TokenMutation) OldCreated(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreated: %w", err)
+	}
+	return oldValue.Created, nil
+}
+
+// ResetCreated resets all changes to the "created" field.
+func (m *Oauth2TokenMutation) ResetCreated() {
+	m.created = nil
+}
+
+// SetExpires sets the "expires" field.
+func (m *Oauth2TokenMutation) SetExpires(t time.Time) {
+	m.expires = &t
+}
+
+// Expires returns the value of the "expires" field in the mutation.
+func (m *Oauth2TokenMutation) Expires() (r time.Time, exists bool) {
+	v := m.expires
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpires returns the old "expires" field's value of the Oauth2Token entity.
+// If the Oauth2Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2TokenMutation) OldExpires(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpires is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpires requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpires: %w", err)
+	}
+	return oldValue.Expires, nil
+}
+
+// ResetExpires resets all changes to the "expires" field.
+func (m *Oauth2TokenMutation) ResetExpires() {
+	m.expires = nil
+}
+
+// SetToken sets the "token" field.
+func (m *Oauth2TokenMutation) SetToken(s string) {
+	m.token = &s
+}
+
+// Token returns the value of the "token" field in the mutation.
+func (m *Oauth2TokenMutation) Token() (r string, exists bool) {
+	v := m.token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToken returns the old "token" field's value of the Oauth2Token entity.
+// If the Oauth2Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2TokenMutation) OldToken(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToken: %w", err)
+	}
+	return oldValue.Token, nil
+}
+
+// ClearToken clears the value of the "token" field.
+func (m *Oauth2TokenMutation) ClearToken() {
+	m.token = nil
+	m.clearedFields[oauth2token.FieldToken] = struct{}{}
+}
+
+// TokenCleared returns if the "token" field was cleared in this mutation.
+func (m *Oauth2TokenMutation) TokenCleared() bool {
+	_, ok := m.clearedFields[oauth2token.FieldToken]
+	return ok
+}
+
+// ResetToken resets all changes to the "token" field.
+func (m *Oauth2TokenMutation) ResetToken() {
+	m.token = nil
+	delete(m.clearedFields, oauth2token.FieldToken)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *Oauth2TokenMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *Oauth2TokenMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Oauth2Token entity.
+// If the Oauth2Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2TokenMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *Oauth2TokenMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *Oauth2TokenMutation) SetClientID(i int) {
+	m.client = &i
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *Oauth2TokenMutation) ClientID() (r int, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the Oauth2Token entity.
+// If the Oauth2Token object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2TokenMutation) OldClientID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *Oauth2TokenMutation) ResetClientID() {
+	m.client = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *Oauth2TokenMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[oauth2token.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *Oauth2TokenMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *Oauth2TokenMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *Oauth2TokenMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearClient clears the "client" edge to the Oauth2Client entity.
+func (m *Oauth2TokenMutation) ClearClient() {
+	m.clearedclient = true
+	m.clearedFields[oauth2token.FieldClientID] = struct{}{}
+}
+
+// ClientCleared reports if the "client" edge to the Oauth2Client entity was cleared.
+func (m *Oauth2TokenMutation) ClientCleared() bool {
+	return m.clearedclient
+}
+
+// ClientIDs returns the "client" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClientID instead. It exists only for internal usage by the builders.
+func (m *Oauth2TokenMutation) ClientIDs() (ids []int) {
+	if id := m.client; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClient resets all changes to the "client" edge.
+func (m *Oauth2TokenMutation) ResetClient() {
+	m.client = nil
+	m.clearedclient = false
+}
+
+// Where appends a list predicates to the Oauth2TokenMutation builder.
+func (m *Oauth2TokenMutation) Where(ps ...predicate.Oauth2Token) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the Oauth2TokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *Oauth2TokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Oauth2Token, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *Oauth2TokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *Oauth2TokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Oauth2Token).
+func (m *Oauth2TokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *Oauth2TokenMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.created != nil {
+		fields = append(fields, oauth2token.FieldCreated)
+	}
+	if m.expires != nil {
+		fields = append(fields, oauth2token.FieldExpires)
+	}
+	if m.token != nil {
+		fields = append(fields, oauth2token.FieldToken)
+	}
+	if m.user != nil {
+		fields = append(fields, oauth2token.FieldUserID)
+	}
+	if m.client != nil {
+		fields = append(fields, oauth2token.FieldClientID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *Oauth2TokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauth2token.FieldCreated:
+		return m.Created()
+	case oauth2token.FieldExpires:
+		return m.Expires()
+	case oauth2token.FieldToken:
+		return m.Token()
+	case oauth2token.FieldUserID:
+		return m.UserID()
+	case oauth2token.FieldClientID:
+		return m.ClientID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *Oauth2TokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauth2token.FieldCreated:
+		return m.OldCreated(ctx)
+	case oauth2token.FieldExpires:
+		return m.OldExpires(ctx)
+	case oauth2token.FieldToken:
+		return m.OldToken(ctx)
+	case oauth2token.FieldUserID:
+		return m.OldUserID(ctx)
+	case oauth2token.FieldClientID:
+		return m.OldClientID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Oauth2Token field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2TokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauth2token.FieldCreated:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreated(v)
+		return nil
+	case oauth2token.FieldExpires:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpires(v)
+		return nil
+	case oauth2token.FieldToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToken(v)
+		return nil
+	case oauth2token.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case oauth2token.FieldClientID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Token field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *Oauth2TokenMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *Oauth2TokenMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2TokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Oauth2Token numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *Oauth2TokenMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauth2token.FieldToken) {
+		fields = append(fields, oauth2token.FieldToken)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *Oauth2TokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *Oauth2TokenMutation) ClearField(name string) error {
+	switch name {
+	case oauth2token.FieldToken:
+		m.ClearToken()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Token nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *Oauth2TokenMutation) ResetField(name string) error {
+	switch name {
+	case oauth2token.FieldCreated:
+		m.ResetCreated()
+		return nil
+	case oauth2token.FieldExpires:
+		m.ResetExpires()
+		return nil
+	case oauth2token.FieldToken:
+		m.ResetToken()
+		return nil
+	case oauth2token.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case oauth2token.FieldClientID:
+		m.ResetClientID()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Token field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *Oauth2TokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.user != nil {
+		edges = append(edges, oauth2token.EdgeUser)
+	}
+	if m.client != nil {
+		edges = append(edges, oauth2token.EdgeClient)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *Oauth2TokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauth2token.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauth2token.EdgeClient:
+		if id := m.client; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *Oauth2TokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *Oauth2TokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *Oauth2TokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.cleareduser {
+		edges = append(edges, oauth2token.EdgeUser)
+	}
+	if m.clearedclient {
+		edges = append(edges, oauth2token.EdgeClient)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *Oauth2TokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauth2token.EdgeUser:
+		return m.cleareduser
+	case oauth2token.EdgeClient:
+		return m.clearedclient
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *Oauth2TokenMutation) ClearEdge(name string) error {
+	switch name {
+	case oauth2token.EdgeUser:
+		m.ClearUser()
+		return nil
+	case oauth2token.EdgeClient:
+		m.ClearClient()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Token unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *Oauth2TokenMutation) ResetEdge(name string) error {
+	switch name {
+	case oauth2token.EdgeUser:
+		m.ResetUser()
+		return nil
+	case oauth2token.EdgeClient:
+		m.ResetClient()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2Token edge %s", name)
+}
+
+// Oauth2UserClientMutation represents an operation that mutates the Oauth2UserClient nodes in the graph.
+type Oauth2UserClientMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	state         *oauth2userclient.State
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	client        *int
+	clearedclient bool
+	done          bool
+	oldValue      func(context.Context) (*Oauth2UserClient, error)
+	predicates    []predicate.Oauth2UserClient
+}
+
+var _ ent.Mutation = (*Oauth2UserClientMutation)(nil)
+
+// oauth2userclientOption allows management of the mutation configuration using functional options.
+type oauth2userclientOption func(*Oauth2UserClientMutation)
+
+// newOauth2UserClientMutation creates new mutation for the Oauth2UserClient entity.
+func newOauth2UserClientMutation(c config, op Op, opts ...oauth2userclientOption) *Oauth2UserClientMutation {
+	m := &Oauth2UserClientMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOauth2UserClient,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOauth2UserClientID sets the ID field of the mutation.
+func withOauth2UserClientID(id int) oauth2userclientOption {
+	return func(m *Oauth2UserClientMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Oauth2UserClient
+		)
+		m.oldValue = func(ctx context.Context) (*Oauth2UserClient, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Oauth2UserClient.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOauth2UserClient sets the old Oauth2UserClient of the mutation.
+func withOauth2UserClient(node *Oauth2UserClient) oauth2userclientOption {
+	return func(m *Oauth2UserClientMutation) {
+		m.oldValue = func(context.Context) (*Oauth2UserClient, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m Oauth2UserClientMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m Oauth2UserClientMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Oauth2UserClient entities.
+func (m *Oauth2UserClientMutation) SetID(id int) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *Oauth2UserClientMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *Oauth2UserClientMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Oauth2UserClient.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *Oauth2UserClientMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *Oauth2UserClientMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Oauth2UserClient entity.
+// If the Oauth2UserClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2UserClientMutation) OldUserID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *Oauth2UserClientMutation) ClearUserID() {
+	m.user = nil
+	m.clearedFields[oauth2userclient.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *Oauth2UserClientMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[oauth2userclient.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *Oauth2UserClientMutation) ResetUserID() {
+	m.user = nil
+	delete(m.clearedFields, oauth2userclient.FieldUserID)
+}
+
+// SetClientID sets the "client_id" field.
+func (m *Oauth2UserClientMutation) SetClientID(i int) {
+	m.client = &i
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *Oauth2UserClientMutation) ClientID() (r int, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the Oauth2UserClient entity.
+// If the Oauth2UserClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2UserClientMutation) OldClientID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ClearClientID clears the value of the "client_id" field.
+func (m *Oauth2UserClientMutation) ClearClientID() {
+	m.client = nil
+	m.clearedFields[oauth2userclient.FieldClientID] = struct{}{}
+}
+
+// ClientIDCleared returns if the "client_id" field was cleared in this mutation.
+func (m *Oauth2UserClientMutation) ClientIDCleared() bool {
+	_, ok := m.clearedFields[oauth2userclient.FieldClientID]
+	return ok
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *Oauth2UserClientMutation) ResetClientID() {
+	m.client = nil
+	delete(m.clearedFields, oauth2userclient.FieldClientID)
+}
+
+// SetState sets the "state" field.
+func (m *Oauth2UserClientMutation) SetState(o oauth2userclient.State) {
+	m.state = &o
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *Oauth2UserClientMutation) State() (r oauth2userclient.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the Oauth2UserClient entity.
+// If the Oauth2UserClient object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *Oauth2UserClientMutation) OldState(ctx context.Context) (v *oauth2userclient.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ClearState clears the value of the "state" field.
+func (m *Oauth2UserClientMutation) ClearState() {
+	m.state = nil
+	m.clearedFields[oauth2userclient.FieldState] = struct{}{}
+}
+
+// StateCleared returns if the "state" field was cleared in this mutation.
+func (m *Oauth2UserClientMutation) StateCleared() bool {
+	_, ok := m.clearedFields[oauth2userclient.FieldState]
+	return ok
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *Oauth2UserClientMutation) ResetState() {
+	m.state = nil
+	delete(m.clearedFields, oauth2userclient.FieldState)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *Oauth2UserClientMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[oauth2userclient.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *Oauth2UserClientMutation) UserCleared() bool {
+	return m.UserIDCleared() || m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *Oauth2UserClientMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *Oauth2UserClientMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearClient clears the "client" edge to the Oauth2Client entity.
+func (m *Oauth2UserClientMutation) ClearClient() {
+	m.clearedclient = true
+	m.clearedFields[oauth2userclient.FieldClientID] = struct{}{}
+}
+
+// ClientCleared reports if the "client" edge to the Oauth2Client entity was cleared.
+func (m *Oauth2UserClientMutation) ClientCleared() bool {
+	return m.ClientIDCleared() || m.clearedclient
+}
+
+// ClientIDs returns the "client" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClientID instead. It exists only for internal usage by the builders.
+func (m *Oauth2UserClientMutation) ClientIDs() (ids []int) {
+	if id := m.client; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClient resets all changes to the "client" edge.
+func (m *Oauth2UserClientMutation) ResetClient() {
+	m.client = nil
+	m.clearedclient = false
+}
+
+// Where appends a list predicates to the Oauth2UserClientMutation builder.
+func (m *Oauth2UserClientMutation) Where(ps ...predicate.Oauth2UserClient) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the Oauth2UserClientMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *Oauth2UserClientMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Oauth2UserClient, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *Oauth2UserClientMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *Oauth2UserClientMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Oauth2UserClient).
+func (m *Oauth2UserClientMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *Oauth2UserClientMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.user != nil {
+		fields = append(fields, oauth2userclient.FieldUserID)
+	}
+	if m.client != nil {
+		fields = append(fields, oauth2userclient.FieldClientID)
+	}
+	if m.state != nil {
+		fields = append(fields, oauth2userclient.FieldState)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *Oauth2UserClientMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case oauth2userclient.FieldUserID:
+		return m.UserID()
+	case oauth2userclient.FieldClientID:
+		return m.ClientID()
+	case oauth2userclient.FieldState:
+		return m.State()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *Oauth2UserClientMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case oauth2userclient.FieldUserID:
+		return m.OldUserID(ctx)
+	case oauth2userclient.FieldClientID:
+		return m.OldClientID(ctx)
+	case oauth2userclient.FieldState:
+		return m.OldState(ctx)
+	}
+	return nil, fmt.Errorf("unknown Oauth2UserClient field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2UserClientMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case oauth2userclient.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case oauth2userclient.FieldClientID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case oauth2userclient.FieldState:
+		v, ok := value.(oauth2userclient.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2UserClient field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *Oauth2UserClientMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *Oauth2UserClientMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *Oauth2UserClientMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Oauth2UserClient numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *Oauth2UserClientMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(oauth2userclient.FieldUserID) {
+		fields = append(fields, oauth2userclient.FieldUserID)
+	}
+	if m.FieldCleared(oauth2userclient.FieldClientID) {
+		fields = append(fields, oauth2userclient.FieldClientID)
+	}
+	if m.FieldCleared(oauth2userclient.FieldState) {
+		fields = append(fields, oauth2userclient.FieldState)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *Oauth2UserClientMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *Oauth2UserClientMutation) ClearField(name string) error {
+	switch name {
+	case oauth2userclient.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case oauth2userclient.FieldClientID:
+		m.ClearClientID()
+		return nil
+	case oauth2userclient.FieldState:
+		m.ClearState()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2UserClient nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *Oauth2UserClientMutation) ResetField(name string) error {
+	switch name {
+	case oauth2userclient.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case oauth2userclient.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case oauth2userclient.FieldState:
+		m.ResetState()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2UserClient field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *Oauth2UserClientMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.user != nil {
+		edges = append(edges, oauth2userclient.EdgeUser)
+	}
+	if m.client != nil {
+		edges = append(edges, oauth2userclient.EdgeClient)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *Oauth2UserClientMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case oauth2userclient.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case oauth2userclient.EdgeClient:
+		if id := m.client; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *Oauth2UserClientMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *Oauth2UserClientMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *Oauth2UserClientMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.cleareduser {
+		edges = append(edges, oauth2userclient.EdgeUser)
+	}
+	if m.clearedclient {
+		edges = append(edges, oauth2userclient.EdgeClient)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *Oauth2UserClientMutation) EdgeCleared(name string) bool {
+	switch name {
+	case oauth2userclient.EdgeUser:
+		return m.cleareduser
+	case oauth2userclient.EdgeClient:
+		return m.clearedclient
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *Oauth2UserClientMutation) ClearEdge(name string) error {
+	switch name {
+	case oauth2userclient.EdgeUser:
+		m.ClearUser()
+		return nil
+	case oauth2userclient.EdgeClient:
+		m.ClearClient()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2UserClient unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *Oauth2UserClientMutation) ResetEdge(name string) error {
+	switch name {
+	case oauth2userclient.EdgeUser:
+		m.ResetUser()
+		return nil
+	case oauth2userclient.EdgeClient:
+		m.ResetClient()
+		return nil
+	}
+	return fmt.Errorf("unknown Oauth2UserClient edge %s", name)
+}
+
 // OpenIDAssociationMutation represents an operation that mutates the OpenIDAssociation nodes in the graph.
 type OpenIDAssociationMutation struct {
 	config
@@ -28507,45 +32239,54 @@ func (m *TextCommentMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *int
-	url                   *string
-	bio                   *string
-	name                  *string
-	_type                 *string
-	created               *time.Time
-	updated               *time.Time
-	clearedFields         map[string]struct{}
-	location              *int
-	clearedlocation       bool
-	local_user            *int
-	clearedlocal_user     bool
-	remote_user           *int
-	clearedremote_user    bool
-	ban                   *int
-	clearedban            bool
-	media_entries         map[int]struct{}
-	removedmedia_entries  map[int]struct{}
-	clearedmedia_entries  bool
-	collections           map[int]struct{}
-	removedcollections    map[int]struct{}
-	clearedcollections    bool
-	privileges            map[int]struct{}
-	removedprivileges     map[int]struct{}
-	clearedprivileges     bool
-	blogs                 map[int]struct{}
-	removedblogs          map[int]struct{}
-	clearedblogs          bool
-	openid_urls           map[int]struct{}
-	removedopenid_urls    map[int]struct{}
-	clearedopenid_urls    bool
-	persona_emails        map[int]struct{}
-	removedpersona_emails map[int]struct{}
-	clearedpersona_emails bool
-	done                  bool
-	oldValue              func(context.Context) (*User, error)
-	predicates            []predicate.User
+	op                           Op
+	typ                          string
+	id                           *int
+	url                          *string
+	bio                          *string
+	name                         *string
+	_type                        *string
+	created                      *time.Time
+	updated                      *time.Time
+	clearedFields                map[string]struct{}
+	location                     *int
+	clearedlocation              bool
+	local_user                   *int
+	clearedlocal_user            bool
+	remote_user                  *int
+	clearedremote_user           bool
+	ban                          *int
+	clearedban                   bool
+	media_entries                map[int]struct{}
+	removedmedia_entries         map[int]struct{}
+	clearedmedia_entries         bool
+	collections                  map[int]struct{}
+	removedcollections           map[int]struct{}
+	clearedcollections           bool
+	privileges                   map[int]struct{}
+	removedprivileges            map[int]struct{}
+	clearedprivileges            bool
+	blogs                        map[int]struct{}
+	removedblogs                 map[int]struct{}
+	clearedblogs                 bool
+	oauth2_codes                 map[int]struct{}
+	removedoauth2_codes          map[int]struct{}
+	clearedoauth2_codes          bool
+	oauth2_refresh_tokens        map[int]struct{}
+	removedoauth2_refresh_tokens map[int]struct{}
+	clearedoauth2_refresh_tokens bool
+	oauth2_tokens                map[int]struct{}
+	removedoauth2_tokens         map[int]struct{}
+	clearedoauth2_tokens         bool
+	openid_urls                  map[int]struct{}
+	removedopenid_urls           map[int]struct{}
+	clearedopenid_urls           bool
+	persona_emails               map[int]struct{}
+	removedpersona_emails        map[int]struct{}
+	clearedpersona_emails        bool
+	done                         bool
+	oldValue                     func(context.Context) (*User, error)
+	predicates                   []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -29329,6 +33070,168 @@ func (m *UserMutation) ResetBlogs() {
 	m.removedblogs = nil
 }
 
+// AddOauth2CodeIDs adds the "oauth2_codes" edge to the Oauth2Code entity by ids.
+func (m *UserMutation) AddOauth2CodeIDs(ids ...int) {
+	if m.oauth2_codes == nil {
+		m.oauth2_codes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.oauth2_codes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauth2Codes clears the "oauth2_codes" edge to the Oauth2Code entity.
+func (m *UserMutation) ClearOauth2Codes() {
+	m.clearedoauth2_codes = true
+}
+
+// Oauth2CodesCleared reports if the "oauth2_codes" edge to the Oauth2Code entity was cleared.
+func (m *UserMutation) Oauth2CodesCleared() bool {
+	return m.clearedoauth2_codes
+}
+
+// RemoveOauth2CodeIDs removes the "oauth2_codes" edge to the Oauth2Code entity by IDs.
+func (m *UserMutation) RemoveOauth2CodeIDs(ids ...int) {
+	if m.removedoauth2_codes == nil {
+		m.removedoauth2_codes = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth2_codes, ids[i])
+		m.removedoauth2_codes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauth2Codes returns the removed IDs of the "oauth2_codes" edge to the Oauth2Code entity.
+func (m *UserMutation) RemovedOauth2CodesIDs() (ids []int) {
+	for id := range m.removedoauth2_codes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// Oauth2CodesIDs returns the "oauth2_codes" edge IDs in the mutation.
+func (m *UserMutation) Oauth2CodesIDs() (ids []int) {
+	for id := range m.oauth2_codes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauth2Codes resets all changes to the "oauth2_codes" edge.
+func (m *UserMutation) ResetOauth2Codes() {
+	m.oauth2_codes = nil
+	m.clearedoauth2_codes = false
+	m.removedoauth2_codes = nil
+}
+
+// AddOauth2RefreshTokenIDs adds the "oauth2_refresh_tokens" edge to the Oauth2RefreshToken entity by ids.
+func (m *UserMutation) AddOauth2RefreshTokenIDs(ids ...int) {
+	if m.oauth2_refresh_tokens == nil {
+		m.oauth2_refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.oauth2_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauth2RefreshTokens clears the "oauth2_refresh_tokens" edge to the Oauth2RefreshToken entity.
+func (m *UserMutation) ClearOauth2RefreshTokens() {
+	m.clearedoauth2_refresh_tokens = true
+}
+
+// Oauth2RefreshTokensCleared reports if the "oauth2_refresh_tokens" edge to the Oauth2RefreshToken entity was cleared.
+func (m *UserMutation) Oauth2RefreshTokensCleared() bool {
+	return m.clearedoauth2_refresh_tokens
+}
+
+// RemoveOauth2RefreshTokenIDs removes the "oauth2_refresh_tokens" edge to the Oauth2RefreshToken entity by IDs.
+func (m *UserMutation) RemoveOauth2RefreshTokenIDs(ids ...int) {
+	if m.removedoauth2_refresh_tokens == nil {
+		m.removedoauth2_refresh_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth2_refresh_tokens, ids[i])
+		m.removedoauth2_refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauth2RefreshTokens returns the removed IDs of the "oauth2_refresh_tokens" edge to the Oauth2RefreshToken entity.
+func (m *UserMutation) RemovedOauth2RefreshTokensIDs() (ids []int) {
+	for id := range m.removedoauth2_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// Oauth2RefreshTokensIDs returns the "oauth2_refresh_tokens" edge IDs in the mutation.
+func (m *UserMutation) Oauth2RefreshTokensIDs() (ids []int) {
+	for id := range m.oauth2_refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauth2RefreshTokens resets all changes to the "oauth2_refresh_tokens" edge.
+func (m *UserMutation) ResetOauth2RefreshTokens() {
+	m.oauth2_refresh_tokens = nil
+	m.clearedoauth2_refresh_tokens = false
+	m.removedoauth2_refresh_tokens = nil
+}
+
+// AddOauth2TokenIDs adds the "oauth2_tokens" edge to the Oauth2Token entity by ids.
+func (m *UserMutation) AddOauth2TokenIDs(ids ...int) {
+	if m.oauth2_tokens == nil {
+		m.oauth2_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.oauth2_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOauth2Tokens clears the "oauth2_tokens" edge to the Oauth2Token entity.
+func (m *UserMutation) ClearOauth2Tokens() {
+	m.clearedoauth2_tokens = true
+}
+
+// Oauth2TokensCleared reports if the "oauth2_tokens" edge to the Oauth2Token entity was cleared.
+func (m *UserMutation) Oauth2TokensCleared() bool {
+	return m.clearedoauth2_tokens
+}
+
+// RemoveOauth2TokenIDs removes the "oauth2_tokens" edge to the Oauth2Token entity by IDs.
+func (m *UserMutation) RemoveOauth2TokenIDs(ids ...int) {
+	if m.removedoauth2_tokens == nil {
+		m.removedoauth2_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.oauth2_tokens, ids[i])
+		m.removedoauth2_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOauth2Tokens returns the removed IDs of the "oauth2_tokens" edge to the Oauth2Token entity.
+func (m *UserMutation) RemovedOauth2TokensIDs() (ids []int) {
+	for id := range m.removedoauth2_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// Oauth2TokensIDs returns the "oauth2_tokens" edge IDs in the mutation.
+func (m *UserMutation) Oauth2TokensIDs() (ids []int) {
+	for id := range m.oauth2_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOauth2Tokens resets all changes to the "oauth2_tokens" edge.
+func (m *UserMutation) ResetOauth2Tokens() {
+	m.oauth2_tokens = nil
+	m.clearedoauth2_tokens = false
+	m.removedoauth2_tokens = nil
+}
+
 // AddOpenidURLIDs adds the "openid_urls" edge to the OpenIDUserURL entity by ids.
 func (m *UserMutation) AddOpenidURLIDs(ids ...int) {
 	if m.openid_urls == nil {
@@ -29708,7 +33611,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 13)
 	if m.location != nil {
 		edges = append(edges, user.EdgeLocation)
 	}
@@ -29732,6 +33635,15 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.blogs != nil {
 		edges = append(edges, user.EdgeBlogs)
+	}
+	if m.oauth2_codes != nil {
+		edges = append(edges, user.EdgeOauth2Codes)
+	}
+	if m.oauth2_refresh_tokens != nil {
+		edges = append(edges, user.EdgeOauth2RefreshTokens)
+	}
+	if m.oauth2_tokens != nil {
+		edges = append(edges, user.EdgeOauth2Tokens)
 	}
 	if m.openid_urls != nil {
 		edges = append(edges, user.EdgeOpenidUrls)
@@ -29786,6 +33698,24 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeOauth2Codes:
+		ids := make([]ent.Value, 0, len(m.oauth2_codes))
+		for id := range m.oauth2_codes {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauth2RefreshTokens:
+		ids := make([]ent.Value, 0, len(m.oauth2_refresh_tokens))
+		for id := range m.oauth2_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauth2Tokens:
+		ids := make([]ent.Value, 0, len(m.oauth2_tokens))
+		for id := range m.oauth2_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	case user.EdgeOpenidUrls:
 		ids := make([]ent.Value, 0, len(m.openid_urls))
 		for id := range m.openid_urls {
@@ -29804,7 +33734,7 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 13)
 	if m.removedmedia_entries != nil {
 		edges = append(edges, user.EdgeMediaEntries)
 	}
@@ -29816,6 +33746,15 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedblogs != nil {
 		edges = append(edges, user.EdgeBlogs)
+	}
+	if m.removedoauth2_codes != nil {
+		edges = append(edges, user.EdgeOauth2Codes)
+	}
+	if m.removedoauth2_refresh_tokens != nil {
+		edges = append(edges, user.EdgeOauth2RefreshTokens)
+	}
+	if m.removedoauth2_tokens != nil {
+		edges = append(edges, user.EdgeOauth2Tokens)
 	}
 	if m.removedopenid_urls != nil {
 		edges = append(edges, user.EdgeOpenidUrls)
@@ -29854,6 +33793,24 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeOauth2Codes:
+		ids := make([]ent.Value, 0, len(m.removedoauth2_codes))
+		for id := range m.removedoauth2_codes {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauth2RefreshTokens:
+		ids := make([]ent.Value, 0, len(m.removedoauth2_refresh_tokens))
+		for id := range m.removedoauth2_refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeOauth2Tokens:
+		ids := make([]ent.Value, 0, len(m.removedoauth2_tokens))
+		for id := range m.removedoauth2_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	case user.EdgeOpenidUrls:
 		ids := make([]ent.Value, 0, len(m.removedopenid_urls))
 		for id := range m.removedopenid_urls {
@@ -29872,7 +33829,7 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 13)
 	if m.clearedlocation {
 		edges = append(edges, user.EdgeLocation)
 	}
@@ -29896,6 +33853,15 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedblogs {
 		edges = append(edges, user.EdgeBlogs)
+	}
+	if m.clearedoauth2_codes {
+		edges = append(edges, user.EdgeOauth2Codes)
+	}
+	if m.clearedoauth2_refresh_tokens {
+		edges = append(edges, user.EdgeOauth2RefreshTokens)
+	}
+	if m.clearedoauth2_tokens {
+		edges = append(edges, user.EdgeOauth2Tokens)
 	}
 	if m.clearedopenid_urls {
 		edges = append(edges, user.EdgeOpenidUrls)
@@ -29926,6 +33892,12 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedprivileges
 	case user.EdgeBlogs:
 		return m.clearedblogs
+	case user.EdgeOauth2Codes:
+		return m.clearedoauth2_codes
+	case user.EdgeOauth2RefreshTokens:
+		return m.clearedoauth2_refresh_tokens
+	case user.EdgeOauth2Tokens:
+		return m.clearedoauth2_tokens
 	case user.EdgeOpenidUrls:
 		return m.clearedopenid_urls
 	case user.EdgePersonaEmails:
@@ -29981,6 +33953,15 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeBlogs:
 		m.ResetBlogs()
+		return nil
+	case user.EdgeOauth2Codes:
+		m.ResetOauth2Codes()
+		return nil
+	case user.EdgeOauth2RefreshTokens:
+		m.ResetOauth2RefreshTokens()
+		return nil
+	case user.EdgeOauth2Tokens:
+		m.ResetOauth2Tokens()
 		return nil
 	case user.EdgeOpenidUrls:
 		m.ResetOpenidUrls()

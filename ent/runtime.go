@@ -21,6 +21,10 @@ import (
 	"github.com/plugmig/plugmig/ent/mediasubtitlefile"
 	"github.com/plugmig/plugmig/ent/migrationdata"
 	"github.com/plugmig/plugmig/ent/notification"
+	"github.com/plugmig/plugmig/ent/oauth2client"
+	"github.com/plugmig/plugmig/ent/oauth2code"
+	"github.com/plugmig/plugmig/ent/oauth2refreshtoken"
+	"github.com/plugmig/plugmig/ent/oauth2token"
 	"github.com/plugmig/plugmig/ent/oauthclient"
 	"github.com/plugmig/plugmig/ent/report"
 	"github.com/plugmig/plugmig/ent/requesttoken"
@@ -200,6 +204,38 @@ func init() {
 	oauthclientDescUpdated := oauthclientFields[5].Descriptor()
 	// oauthclient.DefaultUpdated holds the default value on creation for the updated field.
 	oauthclient.DefaultUpdated = oauthclientDescUpdated.Default.(func() time.Time)
+	oauth2clientFields := composed.Oauth2Client{}.Fields()
+	_ = oauth2clientFields
+	// oauth2clientDescCreated is the schema descriptor for created field.
+	oauth2clientDescCreated := oauth2clientFields[1].Descriptor()
+	// oauth2client.DefaultCreated holds the default value on creation for the created field.
+	oauth2client.DefaultCreated = oauth2clientDescCreated.Default.(func() time.Time)
+	oauth2codeFields := composed.Oauth2Code{}.Fields()
+	_ = oauth2codeFields
+	// oauth2codeDescCreated is the schema descriptor for created field.
+	oauth2codeDescCreated := oauth2codeFields[1].Descriptor()
+	// oauth2code.DefaultCreated holds the default value on creation for the created field.
+	oauth2code.DefaultCreated = oauth2codeDescCreated.Default.(func() time.Time)
+	// oauth2codeDescExpires is the schema descriptor for expires field.
+	oauth2codeDescExpires := oauth2codeFields[2].Descriptor()
+	// oauth2code.DefaultExpires holds the default value on creation for the expires field.
+	oauth2code.DefaultExpires = oauth2codeDescExpires.Default.(func() time.Time)
+	oauth2refreshtokenFields := composed.Oauth2RefreshToken{}.Fields()
+	_ = oauth2refreshtokenFields
+	// oauth2refreshtokenDescCreated is the schema descriptor for created field.
+	oauth2refreshtokenDescCreated := oauth2refreshtokenFields[1].Descriptor()
+	// oauth2refreshtoken.DefaultCreated holds the default value on creation for the created field.
+	oauth2refreshtoken.DefaultCreated = oauth2refreshtokenDescCreated.Default.(func() time.Time)
+	oauth2tokenFields := composed.Oauth2Token{}.Fields()
+	_ = oauth2tokenFields
+	// oauth2tokenDescCreated is the schema descriptor for created field.
+	oauth2tokenDescCreated := oauth2tokenFields[1].Descriptor()
+	// oauth2token.DefaultCreated holds the default value on creation for the created field.
+	oauth2token.DefaultCreated = oauth2tokenDescCreated.Default.(func() time.Time)
+	// oauth2tokenDescExpires is the schema descriptor for expires field.
+	oauth2tokenDescExpires := oauth2tokenFields[2].Descriptor()
+	// oauth2token.DefaultExpires holds the default value on creation for the expires field.
+	oauth2token.DefaultExpires = oauth2tokenDescExpires.Default.(func() time.Time)
 	reportFields := composed.Report{}.Fields()
 	_ = reportFields
 	// reportDescCreated is the schema descriptor for created field.

@@ -68,6 +68,16 @@ type Tx struct {
 	Notification *NotificationClient
 	// OAuthClient is the client for interacting with the OAuthClient builders.
 	OAuthClient *OAuthClientClient
+	// Oauth2Client is the client for interacting with the Oauth2Client builders.
+	Oauth2Client *Oauth2ClientClient
+	// Oauth2Code is the client for interacting with the Oauth2Code builders.
+	Oauth2Code *Oauth2CodeClient
+	// Oauth2RefreshToken is the client for interacting with the Oauth2RefreshToken builders.
+	Oauth2RefreshToken *Oauth2RefreshTokenClient
+	// Oauth2Token is the client for interacting with the Oauth2Token builders.
+	Oauth2Token *Oauth2TokenClient
+	// Oauth2UserClient is the client for interacting with the Oauth2UserClient builders.
+	Oauth2UserClient *Oauth2UserClientClient
 	// OpenIDAssociation is the client for interacting with the OpenIDAssociation builders.
 	OpenIDAssociation *OpenIDAssociationClient
 	// OpenIDNonce is the client for interacting with the OpenIDNonce builders.
@@ -261,6 +271,11 @@ func (tx *Tx) init() {
 	tx.NonceTimestamp = NewNonceTimestampClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.OAuthClient = NewOAuthClientClient(tx.config)
+	tx.Oauth2Client = NewOauth2ClientClient(tx.config)
+	tx.Oauth2Code = NewOauth2CodeClient(tx.config)
+	tx.Oauth2RefreshToken = NewOauth2RefreshTokenClient(tx.config)
+	tx.Oauth2Token = NewOauth2TokenClient(tx.config)
+	tx.Oauth2UserClient = NewOauth2UserClientClient(tx.config)
 	tx.OpenIDAssociation = NewOpenIDAssociationClient(tx.config)
 	tx.OpenIDNonce = NewOpenIDNonceClient(tx.config)
 	tx.OpenIDUserURL = NewOpenIDUserURLClient(tx.config)

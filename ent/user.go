@@ -59,6 +59,12 @@ type UserEdges struct {
 	Privileges []*Privilege `json:"privileges,omitempty"`
 	// Blogs holds the value of the blogs edge.
 	Blogs []*Blog `json:"blogs,omitempty"`
+	// Oauth2Codes holds the value of the oauth2_codes edge.
+	Oauth2Codes []*Oauth2Code `json:"oauth2_codes,omitempty"`
+	// Oauth2RefreshTokens holds the value of the oauth2_refresh_tokens edge.
+	Oauth2RefreshTokens []*Oauth2RefreshToken `json:"oauth2_refresh_tokens,omitempty"`
+	// Oauth2Tokens holds the value of the oauth2_tokens edge.
+	Oauth2Tokens []*Oauth2Token `json:"oauth2_tokens,omitempty"`
 	// OpenidUrls holds the value of the openid_urls edge.
 	OpenidUrls []*OpenIDUserURL `json:"openid_urls,omitempty"`
 	// PersonaEmails holds the value of the persona_emails edge.
@@ -67,7 +73,7 @@ type UserEdges struct {
 	PrivilegeGrants []*PrivilegeUser `json:"privilege_grants,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [14]bool
 }
 
 // LocationOrErr returns the Location value or an error if the edge
@@ -150,10 +156,37 @@ func (e UserEdges) BlogsOrErr() ([]*Blog, error) {
 	return nil, &NotLoadedError{edge: "blogs"}
 }
 
+// Oauth2CodesOrErr returns the Oauth2Codes value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) Oauth2CodesOrErr() ([]*Oauth2Code, error) {
+	if e.loadedTypes[8] {
+		return e.Oauth2Codes, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth2_codes"}
+}
+
+// Oauth2RefreshTokensOrErr returns the Oauth2RefreshTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) Oauth2RefreshTokensOrErr() ([]*Oauth2RefreshToken, error) {
+	if e.loadedTypes[9] {
+		return e.Oauth2RefreshTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth2_refresh_tokens"}
+}
+
+// Oauth2TokensOrErr returns the Oauth2Tokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) Oauth2TokensOrErr() ([]*Oauth2Token, error) {
+	if e.loadedTypes[10] {
+		return e.Oauth2Tokens, nil
+	}
+	return nil, &NotLoadedError{edge: "oauth2_tokens"}
+}
+
 // OpenidUrlsOrErr returns the OpenidUrls value or an error if the edge
 // was not loaded in eager-loading.
 func (e UserEdges) OpenidUrlsOrErr() ([]*OpenIDUserURL, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[11] {
 		return e.OpenidUrls, nil
 	}
 	return nil, &NotLoadedError{edge: "openid_urls"}
@@ -162,7 +195,7 @@ func (e UserEdges) OpenidUrlsOrErr() ([]*OpenIDUserURL, error) {
 // PersonaEmailsOrErr returns the PersonaEmails value or an error if the edge
 // was not loaded in eager-loading.
 func (e UserEdges) PersonaEmailsOrErr() ([]*PersonaUserEmail, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[12] {
 		return e.PersonaEmails, nil
 	}
 	return nil, &NotLoadedError{edge: "persona_emails"}
@@ -171,7 +204,7 @@ func (e UserEdges) PersonaEmailsOrErr() ([]*PersonaUserEmail, error) {
 // PrivilegeGrantsOrErr returns the PrivilegeGrants value or an error if the edge
 // was not loaded in eager-loading.
 func (e UserEdges) PrivilegeGrantsOrErr() ([]*PrivilegeUser, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[13] {
 		return e.PrivilegeGrants, nil
 	}
 	return nil, &NotLoadedError{edge: "privilege_grants"}
@@ -307,6 +340,21 @@ func (_m *User) QueryPrivileges() *PrivilegeQuery {
 // QueryBlogs queries the "blogs" edge of the User entity.
 func (_m *User) QueryBlogs() *BlogQuery {
 	return NewUserClient(_m.config).QueryBlogs(_m)
+}
+
+// QueryOauth2Codes queries the "oauth2_codes" edge of the User entity.
+func (_m *User) QueryOauth2Codes() *Oauth2CodeQuery {
+	return NewUserClient(_m.config).QueryOauth2Codes(_m)
+}
+
+// QueryOauth2RefreshTokens queries the "oauth2_refresh_tokens" edge of the User entity.
+func (_m *User) QueryOauth2RefreshTokens() *Oauth2RefreshTokenQuery {
+	return NewUserClient(_m.config).QueryOauth2RefreshTokens(_m)
+}
+
+// QueryOauth2Tokens queries the "oauth2_tokens" edge of the User entity.
+func (_m *User) QueryOauth2Tokens() *Oauth2TokenQuery {
+	return NewUserClient(_m.config).QueryOauth2Tokens(_m)
 }
 
 // QueryOpenidUrls queries the "openid_urls" edge of the User entity.

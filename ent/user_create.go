@@ -15,6 +15,9 @@ import (
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
+	"github.com/plugmig/plugmig/ent/oauth2code"
+	"github.com/plugmig/plugmig/ent/oauth2refreshtoken"
+	"github.com/plugmig/plugmig/ent/oauth2token"
 	"github.com/plugmig/plugmig/ent/openiduserurl"
 	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/privilege"
@@ -254,6 +257,51 @@ func (_c *UserCreate) AddBlogs(v ...*Blog) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddBlogIDs(ids...)
+}
+
+// AddOauth2CodeIDs adds the "oauth2_codes" edge to the Oauth2Code entity by IDs.
+func (_c *UserCreate) AddOauth2CodeIDs(ids ...int) *UserCreate {
+	_c.mutation.AddOauth2CodeIDs(ids...)
+	return _c
+}
+
+// AddOauth2Codes adds the "oauth2_codes" edges to the Oauth2Code entity.
+func (_c *UserCreate) AddOauth2Codes(v ...*Oauth2Code) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOauth2CodeIDs(ids...)
+}
+
+// AddOauth2RefreshTokenIDs adds the "oauth2_refresh_tokens" edge to the Oauth2RefreshToken entity by IDs.
+func (_c *UserCreate) AddOauth2RefreshTokenIDs(ids ...int) *UserCreate {
+	_c.mutation.AddOauth2RefreshTokenIDs(ids...)
+	return _c
+}
+
+// AddOauth2RefreshTokens adds the "oauth2_refresh_tokens" edges to the Oauth2RefreshToken entity.
+func (_c *UserCreate) AddOauth2RefreshTokens(v ...*Oauth2RefreshToken) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOauth2RefreshTokenIDs(ids...)
+}
+
+// AddOauth2TokenIDs adds the "oauth2_tokens" edge to the Oauth2Token entity by IDs.
+func (_c *UserCreate) AddOauth2TokenIDs(ids ...int) *UserCreate {
+	_c.mutation.AddOauth2TokenIDs(ids...)
+	return _c
+}
+
+// AddOauth2Tokens adds the "oauth2_tokens" edges to the Oauth2Token entity.
+func (_c *UserCreate) AddOauth2Tokens(v ...*Oauth2Token) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOauth2TokenIDs(ids...)
 }
 
 // AddOpenidURLIDs adds the "openid_urls" edge to the OpenIDUserURL entity by IDs.
@@ -517,6 +565,54 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.Oauth2CodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2CodesTable,
+			Columns: []string{user.Oauth2CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2code.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.Oauth2RefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2RefreshTokensTable,
+			Columns: []string{user.Oauth2RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.Oauth2TokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2TokensTable,
+			Columns: []string{user.Oauth2TokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2token.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,9 @@ import (
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
+	"github.com/plugmig/plugmig/ent/oauth2code"
+	"github.com/plugmig/plugmig/ent/oauth2refreshtoken"
+	"github.com/plugmig/plugmig/ent/oauth2token"
 	"github.com/plugmig/plugmig/ent/openiduserurl"
 	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/predicate"
@@ -30,21 +33,24 @@ import (
 // UserQuery is the builder for querying User entities.
 type UserQuery struct {
 	config
-	ctx                 *QueryContext
-	order               []user.OrderOption
-	inters              []Interceptor
-	predicates          []predicate.User
-	withLocation        *LocationQuery
-	withLocalUser       *LocalUserQuery
-	withRemoteUser      *RemoteUserQuery
-	withBan             *UserBanQuery
-	withMediaEntries    *MediaEntryQuery
-	withCollections     *CollectionQuery
-	withPrivileges      *PrivilegeQuery
-	withBlogs           *BlogQuery
-	withOpenidUrls      *OpenIDUserURLQuery
-	withPersonaEmails   *PersonaUserEmailQuery
-	withPrivilegeGrants *PrivilegeUserQuery
+	ctx                     *QueryContext
+	order                   []user.OrderOption
+	inters                  []Interceptor
+	predicates              []predicate.User
+	withLocation            *LocationQuery
+	withLocalUser           *LocalUserQuery
+	withRemoteUser          *RemoteUserQuery
+	withBan                 *UserBanQuery
+	withMediaEntries        *MediaEntryQuery
+	withCollections         *CollectionQuery
+	withPrivileges          *PrivilegeQuery
+	withBlogs               *BlogQuery
+	withOauth2Codes         *Oauth2CodeQuery
+	withOauth2RefreshTokens *Oauth2RefreshTokenQuery
+	withOauth2Tokens        *Oauth2TokenQuery
+	withOpenidUrls          *OpenIDUserURLQuery
+	withPersonaEmails       *PersonaUserEmailQuery
+	withPrivilegeGrants     *PrivilegeUserQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -250,6 +256,72 @@ func (_q *UserQuery) QueryBlogs() *BlogQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(blog.Table, blog.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.BlogsTable, user.BlogsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauth2Codes chains the current query on the "oauth2_codes" edge.
+func (_q *UserQuery) QueryOauth2Codes() *Oauth2CodeQuery {
+	query := (&Oauth2CodeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(oauth2code.Table, oauth2code.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.Oauth2CodesTable, user.Oauth2CodesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauth2RefreshTokens chains the current query on the "oauth2_refresh_tokens" edge.
+func (_q *UserQuery) QueryOauth2RefreshTokens() *Oauth2RefreshTokenQuery {
+	query := (&Oauth2RefreshTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(oauth2refreshtoken.Table, oauth2refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.Oauth2RefreshTokensTable, user.Oauth2RefreshTokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOauth2Tokens chains the current query on the "oauth2_tokens" edge.
+func (_q *UserQuery) QueryOauth2Tokens() *Oauth2TokenQuery {
+	query := (&Oauth2TokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(oauth2token.Table, oauth2token.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.Oauth2TokensTable, user.Oauth2TokensColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -510,22 +582,25 @@ func (_q *UserQuery) Clone() *UserQuery {
 		return nil
 	}
 	return &UserQuery{
-		config:              _q.config,
-		ctx:                 _q.ctx.Clone(),
-		order:               append([]user.OrderOption{}, _q.order...),
-		inters:              append([]Interceptor{}, _q.inters...),
-		predicates:          append([]predicate.User{}, _q.predicates...),
-		withLocation:        _q.withLocation.Clone(),
-		withLocalUser:       _q.withLocalUser.Clone(),
-		withRemoteUser:      _q.withRemoteUser.Clone(),
-		withBan:             _q.withBan.Clone(),
-		withMediaEntries:    _q.withMediaEntries.Clone(),
-		withCollections:     _q.withCollections.Clone(),
-		withPrivileges:      _q.withPrivileges.Clone(),
-		withBlogs:           _q.withBlogs.Clone(),
-		withOpenidUrls:      _q.withOpenidUrls.Clone(),
-		withPersonaEmails:   _q.withPersonaEmails.Clone(),
-		withPrivilegeGrants: _q.withPrivilegeGrants.Clone(),
+		config:                  _q.config,
+		ctx:                     _q.ctx.Clone(),
+		order:                   append([]user.OrderOption{}, _q.order...),
+		inters:                  append([]Interceptor{}, _q.inters...),
+		predicates:              append([]predicate.User{}, _q.predicates...),
+		withLocation:            _q.withLocation.Clone(),
+		withLocalUser:           _q.withLocalUser.Clone(),
+		withRemoteUser:          _q.withRemoteUser.Clone(),
+		withBan:                 _q.withBan.Clone(),
+		withMediaEntries:        _q.withMediaEntries.Clone(),
+		withCollections:         _q.withCollections.Clone(),
+		withPrivileges:          _q.withPrivileges.Clone(),
+		withBlogs:               _q.withBlogs.Clone(),
+		withOauth2Codes:         _q.withOauth2Codes.Clone(),
+		withOauth2RefreshTokens: _q.withOauth2RefreshTokens.Clone(),
+		withOauth2Tokens:        _q.withOauth2Tokens.Clone(),
+		withOpenidUrls:          _q.withOpenidUrls.Clone(),
+		withPersonaEmails:       _q.withPersonaEmails.Clone(),
+		withPrivilegeGrants:     _q.withPrivilegeGrants.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -617,6 +692,39 @@ func (_q *UserQuery) WithBlogs(opts ...func(*BlogQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withBlogs = query
+	return _q
+}
+
+// WithOauth2Codes tells the query-builder to eager-load the nodes that are connected to
+// the "oauth2_codes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithOauth2Codes(opts ...func(*Oauth2CodeQuery)) *UserQuery {
+	query := (&Oauth2CodeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauth2Codes = query
+	return _q
+}
+
+// WithOauth2RefreshTokens tells the query-builder to eager-load the nodes that are connected to
+// the "oauth2_refresh_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithOauth2RefreshTokens(opts ...func(*Oauth2RefreshTokenQuery)) *UserQuery {
+	query := (&Oauth2RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauth2RefreshTokens = query
+	return _q
+}
+
+// WithOauth2Tokens tells the query-builder to eager-load the nodes that are connected to
+// the "oauth2_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithOauth2Tokens(opts ...func(*Oauth2TokenQuery)) *UserQuery {
+	query := (&Oauth2TokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOauth2Tokens = query
 	return _q
 }
 
@@ -731,7 +839,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [14]bool{
 			_q.withLocation != nil,
 			_q.withLocalUser != nil,
 			_q.withRemoteUser != nil,
@@ -740,6 +848,9 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withCollections != nil,
 			_q.withPrivileges != nil,
 			_q.withBlogs != nil,
+			_q.withOauth2Codes != nil,
+			_q.withOauth2RefreshTokens != nil,
+			_q.withOauth2Tokens != nil,
 			_q.withOpenidUrls != nil,
 			_q.withPersonaEmails != nil,
 			_q.withPrivilegeGrants != nil,
@@ -812,6 +923,29 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadBlogs(ctx, query, nodes,
 			func(n *User) { n.Edges.Blogs = []*Blog{} },
 			func(n *User, e *Blog) { n.Edges.Blogs = append(n.Edges.Blogs, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauth2Codes; query != nil {
+		if err := _q.loadOauth2Codes(ctx, query, nodes,
+			func(n *User) { n.Edges.Oauth2Codes = []*Oauth2Code{} },
+			func(n *User, e *Oauth2Code) { n.Edges.Oauth2Codes = append(n.Edges.Oauth2Codes, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauth2RefreshTokens; query != nil {
+		if err := _q.loadOauth2RefreshTokens(ctx, query, nodes,
+			func(n *User) { n.Edges.Oauth2RefreshTokens = []*Oauth2RefreshToken{} },
+			func(n *User, e *Oauth2RefreshToken) {
+				n.Edges.Oauth2RefreshTokens = append(n.Edges.Oauth2RefreshTokens, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOauth2Tokens; query != nil {
+		if err := _q.loadOauth2Tokens(ctx, query, nodes,
+			func(n *User) { n.Edges.Oauth2Tokens = []*Oauth2Token{} },
+			func(n *User, e *Oauth2Token) { n.Edges.Oauth2Tokens = append(n.Edges.Oauth2Tokens, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1093,6 +1227,96 @@ func (_q *UserQuery) loadBlogs(ctx context.Context, query *BlogQuery, nodes []*U
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "author_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadOauth2Codes(ctx context.Context, query *Oauth2CodeQuery, nodes []*User, init func(*User), assign func(*User, *Oauth2Code)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauth2code.FieldUserID)
+	}
+	query.Where(predicate.Oauth2Code(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.Oauth2CodesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadOauth2RefreshTokens(ctx context.Context, query *Oauth2RefreshTokenQuery, nodes []*User, init func(*User), assign func(*User, *Oauth2RefreshToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauth2refreshtoken.FieldUserID)
+	}
+	query.Where(predicate.Oauth2RefreshToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.Oauth2RefreshTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadOauth2Tokens(ctx context.Context, query *Oauth2TokenQuery, nodes []*User, init func(*User), assign func(*User, *Oauth2Token)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(oauth2token.FieldUserID)
+	}
+	query.Where(predicate.Oauth2Token(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.Oauth2TokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -16,6 +16,9 @@ import (
 	"github.com/plugmig/plugmig/ent/localuser"
 	"github.com/plugmig/plugmig/ent/location"
 	"github.com/plugmig/plugmig/ent/mediaentry"
+	"github.com/plugmig/plugmig/ent/oauth2code"
+	"github.com/plugmig/plugmig/ent/oauth2refreshtoken"
+	"github.com/plugmig/plugmig/ent/oauth2token"
 	"github.com/plugmig/plugmig/ent/openiduserurl"
 	"github.com/plugmig/plugmig/ent/personauseremail"
 	"github.com/plugmig/plugmig/ent/predicate"
@@ -288,6 +291,51 @@ func (_u *UserUpdate) AddBlogs(v ...*Blog) *UserUpdate {
 	return _u.AddBlogIDs(ids...)
 }
 
+// AddOauth2CodeIDs adds the "oauth2_codes" edge to the Oauth2Code entity by IDs.
+func (_u *UserUpdate) AddOauth2CodeIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddOauth2CodeIDs(ids...)
+	return _u
+}
+
+// AddOauth2Codes adds the "oauth2_codes" edges to the Oauth2Code entity.
+func (_u *UserUpdate) AddOauth2Codes(v ...*Oauth2Code) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauth2CodeIDs(ids...)
+}
+
+// AddOauth2RefreshTokenIDs adds the "oauth2_refresh_tokens" edge to the Oauth2RefreshToken entity by IDs.
+func (_u *UserUpdate) AddOauth2RefreshTokenIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddOauth2RefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddOauth2RefreshTokens adds the "oauth2_refresh_tokens" edges to the Oauth2RefreshToken entity.
+func (_u *UserUpdate) AddOauth2RefreshTokens(v ...*Oauth2RefreshToken) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauth2RefreshTokenIDs(ids...)
+}
+
+// AddOauth2TokenIDs adds the "oauth2_tokens" edge to the Oauth2Token entity by IDs.
+func (_u *UserUpdate) AddOauth2TokenIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddOauth2TokenIDs(ids...)
+	return _u
+}
+
+// AddOauth2Tokens adds the "oauth2_tokens" edges to the Oauth2Token entity.
+func (_u *UserUpdate) AddOauth2Tokens(v ...*Oauth2Token) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauth2TokenIDs(ids...)
+}
+
 // AddOpenidURLIDs adds the "openid_urls" edge to the OpenIDUserURL entity by IDs.
 func (_u *UserUpdate) AddOpenidURLIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddOpenidURLIDs(ids...)
@@ -429,6 +477,69 @@ func (_u *UserUpdate) RemoveBlogs(v ...*Blog) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBlogIDs(ids...)
+}
+
+// ClearOauth2Codes clears all "oauth2_codes" edges to the Oauth2Code entity.
+func (_u *UserUpdate) ClearOauth2Codes() *UserUpdate {
+	_u.mutation.ClearOauth2Codes()
+	return _u
+}
+
+// RemoveOauth2CodeIDs removes the "oauth2_codes" edge to Oauth2Code entities by IDs.
+func (_u *UserUpdate) RemoveOauth2CodeIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveOauth2CodeIDs(ids...)
+	return _u
+}
+
+// RemoveOauth2Codes removes "oauth2_codes" edges to Oauth2Code entities.
+func (_u *UserUpdate) RemoveOauth2Codes(v ...*Oauth2Code) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauth2CodeIDs(ids...)
+}
+
+// ClearOauth2RefreshTokens clears all "oauth2_refresh_tokens" edges to the Oauth2RefreshToken entity.
+func (_u *UserUpdate) ClearOauth2RefreshTokens() *UserUpdate {
+	_u.mutation.ClearOauth2RefreshTokens()
+	return _u
+}
+
+// RemoveOauth2RefreshTokenIDs removes the "oauth2_refresh_tokens" edge to Oauth2RefreshToken entities by IDs.
+func (_u *UserUpdate) RemoveOauth2RefreshTokenIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveOauth2RefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauth2RefreshTokens removes "oauth2_refresh_tokens" edges to Oauth2RefreshToken entities.
+func (_u *UserUpdate) RemoveOauth2RefreshTokens(v ...*Oauth2RefreshToken) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauth2RefreshTokenIDs(ids...)
+}
+
+// ClearOauth2Tokens clears all "oauth2_tokens" edges to the Oauth2Token entity.
+func (_u *UserUpdate) ClearOauth2Tokens() *UserUpdate {
+	_u.mutation.ClearOauth2Tokens()
+	return _u
+}
+
+// RemoveOauth2TokenIDs removes the "oauth2_tokens" edge to Oauth2Token entities by IDs.
+func (_u *UserUpdate) RemoveOauth2TokenIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveOauth2TokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauth2Tokens removes "oauth2_tokens" edges to Oauth2Token entities.
+func (_u *UserUpdate) RemoveOauth2Tokens(v ...*Oauth2Token) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauth2TokenIDs(ids...)
 }
 
 // ClearOpenidUrls clears all "openid_urls" edges to the OpenIDUserURL entity.
@@ -835,6 +946,141 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.Oauth2CodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2CodesTable,
+			Columns: []string{user.Oauth2CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2code.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauth2CodesIDs(); len(nodes) > 0 && !_u.mutation.Oauth2CodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2CodesTable,
+			Columns: []string{user.Oauth2CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2code.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.Oauth2CodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2CodesTable,
+			Columns: []string{user.Oauth2CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2code.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.Oauth2RefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2RefreshTokensTable,
+			Columns: []string{user.Oauth2RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauth2RefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.Oauth2RefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2RefreshTokensTable,
+			Columns: []string{user.Oauth2RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.Oauth2RefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2RefreshTokensTable,
+			Columns: []string{user.Oauth2RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.Oauth2TokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2TokensTable,
+			Columns: []string{user.Oauth2TokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2token.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauth2TokensIDs(); len(nodes) > 0 && !_u.mutation.Oauth2TokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2TokensTable,
+			Columns: []string{user.Oauth2TokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.Oauth2TokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2TokensTable,
+			Columns: []string{user.Oauth2TokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.OpenidUrlsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1195,6 +1441,51 @@ func (_u *UserUpdateOne) AddBlogs(v ...*Blog) *UserUpdateOne {
 	return _u.AddBlogIDs(ids...)
 }
 
+// AddOauth2CodeIDs adds the "oauth2_codes" edge to the Oauth2Code entity by IDs.
+func (_u *UserUpdateOne) AddOauth2CodeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddOauth2CodeIDs(ids...)
+	return _u
+}
+
+// AddOauth2Codes adds the "oauth2_codes" edges to the Oauth2Code entity.
+func (_u *UserUpdateOne) AddOauth2Codes(v ...*Oauth2Code) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauth2CodeIDs(ids...)
+}
+
+// AddOauth2RefreshTokenIDs adds the "oauth2_refresh_tokens" edge to the Oauth2RefreshToken entity by IDs.
+func (_u *UserUpdateOne) AddOauth2RefreshTokenIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddOauth2RefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddOauth2RefreshTokens adds the "oauth2_refresh_tokens" edges to the Oauth2RefreshToken entity.
+func (_u *UserUpdateOne) AddOauth2RefreshTokens(v ...*Oauth2RefreshToken) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauth2RefreshTokenIDs(ids...)
+}
+
+// AddOauth2TokenIDs adds the "oauth2_tokens" edge to the Oauth2Token entity by IDs.
+func (_u *UserUpdateOne) AddOauth2TokenIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddOauth2TokenIDs(ids...)
+	return _u
+}
+
+// AddOauth2Tokens adds the "oauth2_tokens" edges to the Oauth2Token entity.
+func (_u *UserUpdateOne) AddOauth2Tokens(v ...*Oauth2Token) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOauth2TokenIDs(ids...)
+}
+
 // AddOpenidURLIDs adds the "openid_urls" edge to the OpenIDUserURL entity by IDs.
 func (_u *UserUpdateOne) AddOpenidURLIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddOpenidURLIDs(ids...)
@@ -1336,6 +1627,69 @@ func (_u *UserUpdateOne) RemoveBlogs(v ...*Blog) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBlogIDs(ids...)
+}
+
+// ClearOauth2Codes clears all "oauth2_codes" edges to the Oauth2Code entity.
+func (_u *UserUpdateOne) ClearOauth2Codes() *UserUpdateOne {
+	_u.mutation.ClearOauth2Codes()
+	return _u
+}
+
+// RemoveOauth2CodeIDs removes the "oauth2_codes" edge to Oauth2Code entities by IDs.
+func (_u *UserUpdateOne) RemoveOauth2CodeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveOauth2CodeIDs(ids...)
+	return _u
+}
+
+// RemoveOauth2Codes removes "oauth2_codes" edges to Oauth2Code entities.
+func (_u *UserUpdateOne) RemoveOauth2Codes(v ...*Oauth2Code) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauth2CodeIDs(ids...)
+}
+
+// ClearOauth2RefreshTokens clears all "oauth2_refresh_tokens" edges to the Oauth2RefreshToken entity.
+func (_u *UserUpdateOne) ClearOauth2RefreshTokens() *UserUpdateOne {
+	_u.mutation.ClearOauth2RefreshTokens()
+	return _u
+}
+
+// RemoveOauth2RefreshTokenIDs removes the "oauth2_refresh_tokens" edge to Oauth2RefreshToken entities by IDs.
+func (_u *UserUpdateOne) RemoveOauth2RefreshTokenIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveOauth2RefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauth2RefreshTokens removes "oauth2_refresh_tokens" edges to Oauth2RefreshToken entities.
+func (_u *UserUpdateOne) RemoveOauth2RefreshTokens(v ...*Oauth2RefreshToken) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauth2RefreshTokenIDs(ids...)
+}
+
+// ClearOauth2Tokens clears all "oauth2_tokens" edges to the Oauth2Token entity.
+func (_u *UserUpdateOne) ClearOauth2Tokens() *UserUpdateOne {
+	_u.mutation.ClearOauth2Tokens()
+	return _u
+}
+
+// RemoveOauth2TokenIDs removes the "oauth2_tokens" edge to Oauth2Token entities by IDs.
+func (_u *UserUpdateOne) RemoveOauth2TokenIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveOauth2TokenIDs(ids...)
+	return _u
+}
+
+// RemoveOauth2Tokens removes "oauth2_tokens" edges to Oauth2Token entities.
+func (_u *UserUpdateOne) RemoveOauth2Tokens(v ...*Oauth2Token) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOauth2TokenIDs(ids...)
 }
 
 // ClearOpenidUrls clears all "openid_urls" edges to the OpenIDUserURL entity.
@@ -1765,6 +2119,141 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(blog.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.Oauth2CodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2CodesTable,
+			Columns: []string{user.Oauth2CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2code.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauth2CodesIDs(); len(nodes) > 0 && !_u.mutation.Oauth2CodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2CodesTable,
+			Columns: []string{user.Oauth2CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2code.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.Oauth2CodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2CodesTable,
+			Columns: []string{user.Oauth2CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2code.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.Oauth2RefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2RefreshTokensTable,
+			Columns: []string{user.Oauth2RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauth2RefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.Oauth2RefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2RefreshTokensTable,
+			Columns: []string{user.Oauth2RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.Oauth2RefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2RefreshTokensTable,
+			Columns: []string{user.Oauth2RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.Oauth2TokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2TokensTable,
+			Columns: []string{user.Oauth2TokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2token.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOauth2TokensIDs(); len(nodes) > 0 && !_u.mutation.Oauth2TokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2TokensTable,
+			Columns: []string{user.Oauth2TokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.Oauth2TokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.Oauth2TokensTable,
+			Columns: []string{user.Oauth2TokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(oauth2token.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

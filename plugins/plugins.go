@@ -9,6 +9,7 @@ import (
 	_ "github.com/plugmig/plugmig/plugins/blog"
 	_ "github.com/plugmig/plugmig/plugins/image"
 	_ "github.com/plugmig/plugmig/plugins/mediasecurity"
+	_ "github.com/plugmig/plugmig/plugins/oauth"
 	_ "github.com/plugmig/plugmig/plugins/openid"
 	_ "github.com/plugmig/plugmig/plugins/pdf"
 	_ "github.com/plugmig/plugmig/plugins/persona"

@@ -15,6 +15,7 @@ import (
 	blogschema "github.com/plugmig/plugmig/plugins/blog/schema"
 	imageschema "github.com/plugmig/plugmig/plugins/image/schema"
 	mediasecurityschema "github.com/plugmig/plugmig/plugins/mediasecurity/schema"
+	oauthschema "github.com/plugmig/plugmig/plugins/oauth/schema"
 	openidschema "github.com/plugmig/plugmig/plugins/openid/schema"
 	pdfschema "github.com/plugmig/plugmig/plugins/pdf/schema"
 	personaschema "github.com/plugmig/plugmig/plugins/persona/schema"
@@ -141,6 +142,12 @@ func (User) Edges() []ent.Edge {
 	return append(core.User{}.Edges(),
 		// plugin blog: Blog.author
 		edge.To("blogs", Blog.Type),
+		// plugin oauth: Oauth2Code.user
+		edge.To("oauth2_codes", Oauth2Code.Type),
+		// plugin oauth: Oauth2RefreshToken.user
+		edge.To("oauth2_refresh_tokens", Oauth2RefreshToken.Type),
+		// plugin oauth: Oauth2Token.user
+		edge.To("oauth2_tokens", Oauth2Token.Type),
 		// plugin openid: OpenIDUserURL.user
 		edge.To("openid_urls", OpenIDUserURL.Type),
 		// plugin persona: PersonaUserEmail.user
@@ -175,6 +182,21 @@ type ImageData struct{ imageschema.ImageData }
 type MediaSecurity struct {
 	mediasecurityschema.MediaSecurity
 }
+
+// Oauth2Client is oauthschema.Oauth2Client of plugin oauth.
+type Oauth2Client struct{ oauthschema.Oauth2Client }
+
+// Oauth2Code is oauthschema.Oauth2Code of plugin oauth.
+type Oauth2Code struct{ oauthschema.Oauth2Code }
+
+// Oauth2RefreshToken is oauthschema.Oauth2RefreshToken of plugin oauth.
+type Oauth2RefreshToken struct{ oauthschema.Oauth2RefreshToken }
+
+// Oauth2Token is oauthschema.Oauth2Token of plugin oauth.
+type Oauth2Token struct{ oauthschema.Oauth2Token }
+
+// Oauth2UserClient is oauthschema.Oauth2UserClient of plugin oauth.
+type Oauth2UserClient struct{ oauthschema.Oauth2UserClient }
 
 // OpenIDAssociation is openidschema.OpenIDAssociation of plugin openid.
 type OpenIDAssociation struct{ openidschema.OpenIDAssociation }

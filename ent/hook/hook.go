@@ -345,6 +345,66 @@ func (f OAuthClientFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OAuthClientMutation", m)
 }
 
+// The Oauth2ClientFunc type is an adapter to allow the use of ordinary
+// function as Oauth2Client mutator.
+type Oauth2ClientFunc func(context.Context, *ent.Oauth2ClientMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f Oauth2ClientFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.Oauth2ClientMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.Oauth2ClientMutation", m)
+}
+
+// The Oauth2CodeFunc type is an adapter to allow the use of ordinary
+// function as Oauth2Code mutator.
+type Oauth2CodeFunc func(context.Context, *ent.Oauth2CodeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f Oauth2CodeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.Oauth2CodeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.Oauth2CodeMutation", m)
+}
+
+// The Oauth2RefreshTokenFunc type is an adapter to allow the use of ordinary
+// function as Oauth2RefreshToken mutator.
+type Oauth2RefreshTokenFunc func(context.Context, *ent.Oauth2RefreshTokenMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f Oauth2RefreshTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.Oauth2RefreshTokenMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.Oauth2RefreshTokenMutation", m)
+}
+
+// The Oauth2TokenFunc type is an adapter to allow the use of ordinary
+// function as Oauth2Token mutator.
+type Oauth2TokenFunc func(context.Context, *ent.Oauth2TokenMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f Oauth2TokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.Oauth2TokenMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.Oauth2TokenMutation", m)
+}
+
+// The Oauth2UserClientFunc type is an adapter to allow the use of ordinary
+// function as Oauth2UserClient mutator.
+type Oauth2UserClientFunc func(context.Context, *ent.Oauth2UserClientMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f Oauth2UserClientFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.Oauth2UserClientMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.Oauth2UserClientMutation", m)
+}
+
 // The OpenIDAssociationFunc type is an adapter to allow the use of ordinary
 // function as OpenIDAssociation mutator.
 type OpenIDAssociationFunc func(context.Context, *ent.OpenIDAssociationMutation) (ent.Value, error)

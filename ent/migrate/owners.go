@@ -43,6 +43,11 @@ var Owners = map[string]string{
 	"image__mediadata":              "image",
 	"mediasecurity__media_security": "mediasecurity",
 	"mediatype__blogs":              "blog",
+	"oauth__client":                 "oauth",
+	"oauth__codes":                  "oauth",
+	"oauth__refresh_tokens":         "oauth",
+	"oauth__tokens":                 "oauth",
+	"oauth__user_client":            "oauth",
 	"openid__association":           "openid",
 	"openid__nonce":                 "openid",
 	"openid__user_urls":             "openid",
@@ -80,4 +85,4 @@ func init() {
 // SchemaSources is the hash of the schema sources this code was generated
 // from (engine/schemasrc): a run compares it with the files to refuse
 // working from generated code older than the schemas.
-const SchemaSources = "27a094396fe8c18d9c1fb44ebc4a20db8d50d08319956532e8ee3581a43ddc7d"
+const SchemaSources = "b3c4209ec004aaf68fd96886cf37b34020d5f26bd6660caacf10bb441c2654b6"

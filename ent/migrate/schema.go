@@ -784,6 +784,188 @@ var (
 		Columns:    CoreClientsColumns,
 		PrimaryKey: []*schema.Column{CoreClientsColumns[0]},
 	}
+	// OauthClientColumns holds the columns for the "oauth__client" table.
+	OauthClientColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "created", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "name", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "description", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "identifier", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "secret", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "redirect_uri", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "type", Type: field.TypeEnum, Nullable: true, Enums: []string{"confidential", "public"}},
+		{Name: "owner_id", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// OauthClientTable holds the schema information for the "oauth__client" table.
+	OauthClientTable = &schema.Table{
+		Name:       "oauth__client",
+		Columns:    OauthClientColumns,
+		PrimaryKey: []*schema.Column{OauthClientColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth__client_core__users_owner",
+				Columns:    []*schema.Column{OauthClientColumns[8]},
+				RefColumns: []*schema.Column{CoreUsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ix_oauth__client_identifier",
+				Unique:  true,
+				Columns: []*schema.Column{OauthClientColumns[4]},
+			},
+			{
+				Name:    "ix_oauth__client_secret",
+				Unique:  false,
+				Columns: []*schema.Column{OauthClientColumns[5]},
+			},
+		},
+	}
+	// OauthCodesColumns holds the columns for the "oauth__codes" table.
+	OauthCodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "created", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "expires", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "code", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "client_id", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "user_id", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// OauthCodesTable holds the schema information for the "oauth__codes" table.
+	OauthCodesTable = &schema.Table{
+		Name:       "oauth__codes",
+		Columns:    OauthCodesColumns,
+		PrimaryKey: []*schema.Column{OauthCodesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth__codes_oauth__client_codes",
+				Columns:    []*schema.Column{OauthCodesColumns[4]},
+				RefColumns: []*schema.Column{OauthClientColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "oauth__codes_core__users_oauth2_codes",
+				Columns:    []*schema.Column{OauthCodesColumns[5]},
+				RefColumns: []*schema.Column{CoreUsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ix_oauth__codes_code",
+				Unique:  false,
+				Columns: []*schema.Column{OauthCodesColumns[3]},
+			},
+			{
+				Name:    "ix_oauth__codes_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthCodesColumns[5]},
+			},
+		},
+	}
+	// OauthRefreshTokensColumns holds the columns for the "oauth__refresh_tokens" table.
+	OauthRefreshTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "created", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "token", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "client_id", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "user_id", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// OauthRefreshTokensTable holds the schema information for the "oauth__refresh_tokens" table.
+	OauthRefreshTokensTable = &schema.Table{
+		Name:       "oauth__refresh_tokens",
+		Columns:    OauthRefreshTokensColumns,
+		PrimaryKey: []*schema.Column{OauthRefreshTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth__refresh_tokens_oauth__client_refresh_tokens",
+				Columns:    []*schema.Column{OauthRefreshTokensColumns[3]},
+				RefColumns: []*schema.Column{OauthClientColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "oauth__refresh_tokens_core__users_oauth2_refresh_tokens",
+				Columns:    []*schema.Column{OauthRefreshTokensColumns[4]},
+				RefColumns: []*schema.Column{CoreUsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ix_oauth__refresh_tokens_token",
+				Unique:  false,
+				Columns: []*schema.Column{OauthRefreshTokensColumns[2]},
+			},
+		},
+	}
+	// OauthTokensColumns holds the columns for the "oauth__tokens" table.
+	OauthTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "created", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "expires", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime", "postgres": "timestamp", "sqlite3": "datetime"}},
+		{Name: "token", Type: field.TypeString, Nullable: true, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
+		{Name: "client_id", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "user_id", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// OauthTokensTable holds the schema information for the "oauth__tokens" table.
+	OauthTokensTable = &schema.Table{
+		Name:       "oauth__tokens",
+		Columns:    OauthTokensColumns,
+		PrimaryKey: []*schema.Column{OauthTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth__tokens_oauth__client_tokens",
+				Columns:    []*schema.Column{OauthTokensColumns[4]},
+				RefColumns: []*schema.Column{OauthClientColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "oauth__tokens_core__users_oauth2_tokens",
+				Columns:    []*schema.Column{OauthTokensColumns[5]},
+				RefColumns: []*schema.Column{CoreUsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ix_oauth__tokens_token",
+				Unique:  false,
+				Columns: []*schema.Column{OauthTokensColumns[3]},
+			},
+			{
+				Name:    "ix_oauth__tokens_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{OauthTokensColumns[5]},
+			},
+		},
+	}
+	// OauthUserClientColumns holds the columns for the "oauth__user_client" table.
+	OauthUserClientColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "state", Type: field.TypeEnum, Nullable: true, Enums: []string{"approved", "rejected"}},
+		{Name: "user_id", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+		{Name: "client_id", Type: field.TypeInt, Nullable: true, SchemaType: map[string]string{"mysql": "int", "postgres": "integer", "sqlite3": "integer"}},
+	}
+	// OauthUserClientTable holds the schema information for the "oauth__user_client" table.
+	OauthUserClientTable = &schema.Table{
+		Name:       "oauth__user_client",
+		Columns:    OauthUserClientColumns,
+		PrimaryKey: []*schema.Column{OauthUserClientColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "oauth__user_client_core__users_user",
+				Columns:    []*schema.Column{OauthUserClientColumns[2]},
+				RefColumns: []*schema.Column{CoreUsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "oauth__user_client_oauth__client_client",
+				Columns:    []*schema.Column{OauthUserClientColumns[3]},
+				RefColumns: []*schema.Column{OauthClientColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// OpenidAssociationColumns holds the columns for the "openid__association" table.
 	OpenidAssociationColumns = []*schema.Column{
 		{Name: "server_url", Type: field.TypeString, SchemaType: map[string]string{"postgres": "varchar", "sqlite3": "varchar"}},
@@ -1231,6 +1413,11 @@ var (
 		CoreNonceTimestampsTable,
 		CoreNotificationsTable,
 		CoreClientsTable,
+		OauthClientTable,
+		OauthCodesTable,
+		OauthRefreshTokensTable,
+		OauthTokensTable,
+		OauthUserClientTable,
 		OpenidAssociationTable,
 		OpenidNonceTable,
 		OpenidUserUrlsTable,
@@ -1369,6 +1556,30 @@ func init() {
 	}
 	CoreClientsTable.Annotation = &entsql.Annotation{
 		Table: "core__clients",
+	}
+	OauthClientTable.ForeignKeys[0].RefTable = CoreUsersTable
+	OauthClientTable.Annotation = &entsql.Annotation{
+		Table: "oauth__client",
+	}
+	OauthCodesTable.ForeignKeys[0].RefTable = OauthClientTable
+	OauthCodesTable.ForeignKeys[1].RefTable = CoreUsersTable
+	OauthCodesTable.Annotation = &entsql.Annotation{
+		Table: "oauth__codes",
+	}
+	OauthRefreshTokensTable.ForeignKeys[0].RefTable = OauthClientTable
+	OauthRefreshTokensTable.ForeignKeys[1].RefTable = CoreUsersTable
+	OauthRefreshTokensTable.Annotation = &entsql.Annotation{
+		Table: "oauth__refresh_tokens",
+	}
+	OauthTokensTable.ForeignKeys[0].RefTable = OauthClientTable
+	OauthTokensTable.ForeignKeys[1].RefTable = CoreUsersTable
+	OauthTokensTable.Annotation = &entsql.Annotation{
+		Table: "oauth__tokens",
+	}
+	OauthUserClientTable.ForeignKeys[0].RefTable = CoreUsersTable
+	OauthUserClientTable.ForeignKeys[1].RefTable = OauthClientTable
+	OauthUserClientTable.Annotation = &entsql.Annotation{
+		Table: "oauth__user_client",
 	}
 	OpenidAssociationTable.Annotation = &entsql.Annotation{
 		Table: "openid__association",

@@ -90,6 +90,21 @@ type Notification func(*sql.Selector)
 // OAuthClient is the predicate function for oauthclient builders.
 type OAuthClient func(*sql.Selector)
 
+// Oauth2Client is the predicate function for oauth2client builders.
+type Oauth2Client func(*sql.Selector)
+
+// Oauth2Code is the predicate function for oauth2code builders.
+type Oauth2Code func(*sql.Selector)
+
+// Oauth2RefreshToken is the predicate function for oauth2refreshtoken builders.
+type Oauth2RefreshToken func(*sql.Selector)
+
+// Oauth2Token is the predicate function for oauth2token builders.
+type Oauth2Token func(*sql.Selector)
+
+// Oauth2UserClient is the predicate function for oauth2userclient builders.
+type Oauth2UserClient func(*sql.Selector)
+
 // OpenIDAssociation is the predicate function for openidassociation builders.
 type OpenIDAssociation func(*sql.Selector)
 

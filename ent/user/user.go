@@ -44,6 +44,12 @@ const (
 	EdgePrivileges = "privileges"
 	// EdgeBlogs holds the string denoting the blogs edge name in mutations.
 	EdgeBlogs = "blogs"
+	// EdgeOauth2Codes holds the string denoting the oauth2_codes edge name in mutations.
+	EdgeOauth2Codes = "oauth2_codes"
+	// EdgeOauth2RefreshTokens holds the string denoting the oauth2_refresh_tokens edge name in mutations.
+	EdgeOauth2RefreshTokens = "oauth2_refresh_tokens"
+	// EdgeOauth2Tokens holds the string denoting the oauth2_tokens edge name in mutations.
+	EdgeOauth2Tokens = "oauth2_tokens"
 	// EdgeOpenidUrls holds the string denoting the openid_urls edge name in mutations.
 	EdgeOpenidUrls = "openid_urls"
 	// EdgePersonaEmails holds the string denoting the persona_emails edge name in mutations.
@@ -108,6 +114,27 @@ const (
 	BlogsInverseTable = "mediatype__blogs"
 	// BlogsColumn is the table column denoting the blogs relation/edge.
 	BlogsColumn = "author"
+	// Oauth2CodesTable is the table that holds the oauth2_codes relation/edge.
+	Oauth2CodesTable = "oauth__codes"
+	// Oauth2CodesInverseTable is the table name for the Oauth2Code entity.
+	// It exists in this package in order to avoid circular dependency with the "oauth2code" package.
+	Oauth2CodesInverseTable = "oauth__codes"
+	// Oauth2CodesColumn is the table column denoting the oauth2_codes relation/edge.
+	Oauth2CodesColumn = "user_id"
+	// Oauth2RefreshTokensTable is the table that holds the oauth2_refresh_tokens relation/edge.
+	Oauth2RefreshTokensTable = "oauth__refresh_tokens"
+	// Oauth2RefreshTokensInverseTable is the table name for the Oauth2RefreshToken entity.
+	// It exists in this package in order to avoid circular dependency with the "oauth2refreshtoken" package.
+	Oauth2RefreshTokensInverseTable = "oauth__refresh_tokens"
+	// Oauth2RefreshTokensColumn is the table column denoting the oauth2_refresh_tokens relation/edge.
+	Oauth2RefreshTokensColumn = "user_id"
+	// Oauth2TokensTable is the table that holds the oauth2_tokens relation/edge.
+	Oauth2TokensTable = "oauth__tokens"
+	// Oauth2TokensInverseTable is the table name for the Oauth2Token entity.
+	// It exists in this package in order to avoid circular dependency with the "oauth2token" package.
+	Oauth2TokensInverseTable = "oauth__tokens"
+	// Oauth2TokensColumn is the table column denoting the oauth2_tokens relation/edge.
+	Oauth2TokensColumn = "user_id"
 	// OpenidUrlsTable is the table that holds the openid_urls relation/edge.
 	OpenidUrlsTable = "openid__user_urls"
 	// OpenidUrlsInverseTable is the table name for the OpenIDUserURL entity.
@@ -293,6 +320,48 @@ func ByBlogs(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByOauth2CodesCount orders the results by oauth2_codes count.
+func ByOauth2CodesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauth2CodesStep(), opts...)
+	}
+}
+
+// ByOauth2Codes orders the results by oauth2_codes terms.
+func ByOauth2Codes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauth2CodesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOauth2RefreshTokensCount orders the results by oauth2_refresh_tokens count.
+func ByOauth2RefreshTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauth2RefreshTokensStep(), opts...)
+	}
+}
+
+// ByOauth2RefreshTokens orders the results by oauth2_refresh_tokens terms.
+func ByOauth2RefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauth2RefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByOauth2TokensCount orders the results by oauth2_tokens count.
+func ByOauth2TokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOauth2TokensStep(), opts...)
+	}
+}
+
+// ByOauth2Tokens orders the results by oauth2_tokens terms.
+func ByOauth2Tokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOauth2TokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByOpenidUrlsCount orders the results by openid_urls count.
 func ByOpenidUrlsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -388,6 +457,27 @@ func newBlogsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(BlogsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, BlogsTable, BlogsColumn),
+	)
+}
+func newOauth2CodesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Oauth2CodesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, Oauth2CodesTable, Oauth2CodesColumn),
+	)
+}
+func newOauth2RefreshTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Oauth2RefreshTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, Oauth2RefreshTokensTable, Oauth2RefreshTokensColumn),
+	)
+}
+func newOauth2TokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Oauth2TokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, Oauth2TokensTable, Oauth2TokensColumn),
 	)
 }
 func newOpenidUrlsStep() *sqlgraph.Step {

@@ -684,6 +684,75 @@ func HasBlogsWith(preds ...predicate.Blog) predicate.User {
 	})
 }
 
+// HasOauth2Codes applies the HasEdge predicate on the "oauth2_codes" edge.
+func HasOauth2Codes() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, Oauth2CodesTable, Oauth2CodesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauth2CodesWith applies the HasEdge predicate on the "oauth2_codes" edge with a given conditions (other predicates).
+func HasOauth2CodesWith(preds ...predicate.Oauth2Code) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newOauth2CodesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOauth2RefreshTokens applies the HasEdge predicate on the "oauth2_refresh_tokens" edge.
+func HasOauth2RefreshTokens() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, Oauth2RefreshTokensTable, Oauth2RefreshTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauth2RefreshTokensWith applies the HasEdge predicate on the "oauth2_refresh_tokens" edge with a given conditions (other predicates).
+func HasOauth2RefreshTokensWith(preds ...predicate.Oauth2RefreshToken) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newOauth2RefreshTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOauth2Tokens applies the HasEdge predicate on the "oauth2_tokens" edge.
+func HasOauth2Tokens() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, Oauth2TokensTable, Oauth2TokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOauth2TokensWith applies the HasEdge predicate on the "oauth2_tokens" edge with a given conditions (other predicates).
+func HasOauth2TokensWith(preds ...predicate.Oauth2Token) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newOauth2TokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasOpenidUrls applies the HasEdge predicate on the "openid_urls" edge.
 func HasOpenidUrls() predicate.User {
 	return predicate.User(func(s *sql.Selector) {
