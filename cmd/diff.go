@@ -17,7 +17,7 @@ type DiffCmd struct {
 	Branch []string `short:"b" placeholder:"BRANCH" help:"Branch to diff: core or a plugin name. Repeat for several."`
 	All    bool     `help:"Diff every branch, core first."`
 	Name   string   `short:"n" help:"Description of the migration, in the file name (lower-case words and underscores, e.g. add_caption)."`
-	Check  bool     `help:"Write nothing; exit 1 and list what is pending when any branch's migrations differ from its ent schema."`
+	Check  bool     `help:"Write nothing; exit 1 and list what is pending when any branch's migrations (or those --branch names) differ from its ent schema."`
 	JSON   bool     `name:"json" help:"With --check, print the result as JSON."`
 }
 
@@ -55,8 +55,13 @@ func (c *DiffCmd) Run(app *App) error {
 	}
 	defer closeDevs()
 	branches := c.Branch
-	if c.All || c.Check {
+	if c.All || c.Check && len(c.Branch) == 0 {
 		if branches, err = proj.Composer.Branches(); err != nil {
+			return err
+		}
+	}
+	for _, b := range branches {
+		if _, err := proj.Composer.Branch(b); err != nil {
 			return err
 		}
 	}
