@@ -124,9 +124,12 @@ func TestPostgresParallelProgressSaysWaitAndStop(t *testing.T) {
 	t.Log(progress.String())
 	require.ErrorContains(t, err, `type "nosuchtype" does not exist`)
 	require.Regexp(t, `archivalook    stopped before 2999010100000[1-3]_ok\.sql: another branch failed; the next apply resumes here`, progress.String())
+	// A file of archivalook sleeps 0.3 s; one that had waited for image's
+	// 0.6 s file would report at least 0.9 s. The bound leaves room for a
+	// busy machine (0.55 s failed at load 15).
 	for _, b := range res {
 		for _, f := range b.Files {
-			require.Less(t, f.Duration, 550*time.Millisecond, "%s %s: its time includes waiting for image's file", b.Branch, f.Version)
+			require.Less(t, f.Duration, 850*time.Millisecond, "%s %s: its time includes waiting for image's file", b.Branch, f.Version)
 		}
 	}
 }
