@@ -12,8 +12,8 @@ import (
 	"github.com/plugmig/plugmig/internal/testdb"
 )
 
-// addPluginEnv runs TestAddedPluginKeepsTestsGreen when set to 1; .ci/run
-// sets it. The test runs the repository's whole test suite once more, in a
+// addPluginEnv runs TestAddedPluginKeepsTestsGreen when set to 1 (.ci/run
+// does not, see its comment). The test runs the repository's whole test suite once more, in a
 // copy (about 10 minutes on two cores), so go test ./... alone skips it.
 const addPluginEnv = "PLUGMIG_TEST_ADD_PLUGIN"
 
@@ -28,7 +28,7 @@ const addPluginEnv = "PLUGMIG_TEST_ADD_PLUGIN"
 // the copy is as committed.
 func TestAddedPluginKeepsTestsGreen(t *testing.T) {
 	if os.Getenv(addPluginEnv) != "1" {
-		t.Skipf("SKIPPED: runs the whole suite again in a copy with a plugin added (~10 min); set %s=1 (.ci/run does)", addPluginEnv)
+		t.Skipf("SKIPPED: runs the whole suite again in a copy with a plugin added (~10 min); set %s=1", addPluginEnv)
 	}
 	dir := copyRepo(t)
 	env := append(os.Environ(), addPluginEnv+"=0",
