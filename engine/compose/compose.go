@@ -86,22 +86,10 @@ func (c *Composer) checkTable(t *entschema.Table) error {
 		}
 	}
 	if claimant := c.plugins.Claimant(t.Name); claimant != "" && claimant != owner {
-		return fmt.Errorf("%w: table %q is declared by %s but plugin %q claims the name in its LegacyNames (or the table it is derived from): a name has one owner; rename the table or remove the claim", ErrOwnership, t.Name, describeOwner(owner), claimant)
+		return fmt.Errorf("%w: table %q is declared by %s but plugin %q claims the name in its LegacyNames: a name has one owner; rename the table or remove the claim", ErrOwnership, t.Name, describeOwner(owner), claimant)
 	}
 	if owner != plugin.Core && !c.plugins.Owns(owner, t.Name) {
 		return fmt.Errorf("%w: table %q of plugin %q is not named %s...: set entsql.Annotation{Table: %q} in its schema, or claim the name in the plugin's LegacyNames if databases already have it", ErrOwnership, t.Name, owner, plugin.Prefix(owner), plugin.Prefix(owner)+t.Name)
-	}
-	if owner != plugin.Core && !strings.HasPrefix(t.Name, plugin.Prefix(owner)) {
-		var missing []string
-		owns := func(n string) bool { return c.plugins.Owns(owner, n) }
-		for _, n := range derivedNames(t, owns) {
-			if !strings.HasPrefix(n, plugin.Prefix(owner)) && c.plugins.Claimant(n) != owner {
-				missing = append(missing, fmt.Sprintf("%q", n))
-			}
-		}
-		if len(missing) > 0 {
-			return fmt.Errorf("%w: plugin %q's table %q gives its key, indexes, foreign keys or sequences names outside the plugin's prefix (names are exact, never derived from a claim): add them to the plugin's LegacyNames: %s", ErrOwnership, owner, t.Name, strings.Join(missing, ", "))
-		}
 	}
 	for _, idx := range t.Indexes {
 		if claimant := c.plugins.Claimant(idx.Name); claimant != "" && claimant != owner {
@@ -109,12 +97,22 @@ func (c *Composer) checkTable(t *entschema.Table) error {
 		}
 	}
 	// The names the table's key, sequences, foreign keys and indexes get
-	// (core's keep their explicit names) are its owner's too.
+	// (core's keep their explicit names) are its owner's too: claimed by no
+	// one else, and, for a plugin table named outside its prefix (claimed),
+	// claimed by the plugin.
+	claimed := owner != plugin.Core && !strings.HasPrefix(t.Name, plugin.Prefix(owner))
 	keeps := func(n string) bool { return owner == plugin.Core || c.plugins.Owns(owner, n) }
+	var missing []string
 	for _, n := range derivedNames(t, keeps) {
-		if claimant := c.plugins.Claimant(n); claimant != "" && claimant != owner {
+		switch claimant := c.plugins.Claimant(n); {
+		case claimant != "" && claimant != owner:
 			return fmt.Errorf("%w: %q, a name table %q (%s) gives its key, a sequence, a foreign key or an index, is claimed by plugin %q in its LegacyNames: a name has one owner; remove the claim", ErrOwnership, n, t.Name, describeOwner(owner), claimant)
+		case claimed && claimant == "" && !strings.HasPrefix(n, plugin.Prefix(owner)):
+			missing = append(missing, fmt.Sprintf("%q", n))
 		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: plugin %q's table %q gives its key, indexes, foreign keys or sequences names outside the plugin's prefix (names are exact, never derived from a claim): add them to the plugin's LegacyNames: %s", ErrOwnership, owner, t.Name, strings.Join(missing, ", "))
 	}
 	for _, fk := range t.ForeignKeys {
 		ref := c.owners[fk.RefTable.Name]

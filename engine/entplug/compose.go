@@ -149,7 +149,7 @@ func (c *Composition) checkIndexNames(s *Source, sc *load.Schema) Errors {
 		if idx.StorageKey == "" || c.owns(s.Owner, idx.StorageKey) {
 			continue
 		}
-		if o := plugin.ClaimedBy(c.claims, idx.StorageKey); o != "" {
+		if o := c.claims[idx.StorageKey]; o != "" {
 			errs = append(errs, fmt.Errorf("%w: %s: index %q on %s(%s) is a legacy name plugin %q claims: name it otherwise", ErrClaim, describe(s.Owner), idx.StorageKey, sc.Name, strings.Join(append(idx.Edges, idx.Fields...), ", "), o))
 			continue
 		}
@@ -162,7 +162,7 @@ func (c *Composition) checkIndexNames(s *Source, sc *load.Schema) Errors {
 // owns reports whether owner may use name: core any name nobody claims, a
 // plugin a name with its prefix or one it claims.
 func (c *Composition) owns(owner, name string) bool {
-	if o := plugin.ClaimedBy(c.claims, name); o != "" {
+	if o := c.claims[name]; o != "" {
 		return o == owner
 	}
 	return owner == plugin.Core || strings.HasPrefix(name, plugin.Prefix(owner))
@@ -278,8 +278,8 @@ func (c *Composition) CheckGraph(g *gen.Graph) (map[string]string, error) {
 		if c.owns(owner, n.Table()) {
 			continue
 		}
-		if o := plugin.ClaimedBy(c.claims, n.Table()); o != "" {
-			errs = append(errs, fmt.Errorf("%w: %s: type %s has table %q, a name plugin %q claims in its LegacyNames (or one derived from a table it claims): rename the table, or remove the claim", ErrClaim, describe(owner), n.Name, n.Table(), o))
+		if o := c.claims[n.Table()]; o != "" {
+			errs = append(errs, fmt.Errorf("%w: %s: type %s has table %q, a name plugin %q claims in its LegacyNames: rename the table, or remove the claim", ErrClaim, describe(owner), n.Name, n.Table(), o))
 			continue
 		}
 		errs = append(errs, fmt.Errorf("%w: %s: type %s has table %q; plugin tables are named %s<name>: add entsql.Annotation{Table: %q} to %s.Annotations(), or, for a table databases already have under this name, claim it in the plugin's registration: LegacyNames: []string{%q}",

@@ -52,7 +52,7 @@ type Plugin struct {
 	// another plugin declares, or one under another plugin's prefix. Every
 	// guarantee of a prefixed name holds for them: generation, diff, lint,
 	// the database's guard, drift, adopt and plugin remove. Functions,
-	// types, triggers, views and sequences always carry the prefix.
+	// types, triggers and views always carry the prefix.
 	LegacyNames []string
 	// DisabledByDefault leaves the plugin out of the default enabled set
 	// (DefaultEnabled): the set a command uses when the operator names no
@@ -200,22 +200,21 @@ var reservedPrefixes = []string{"plugmig", "atlas_schema_revisions", "alembic_ve
 // CheckLegacyNames checks a plugin's LegacyNames on their own: each an
 // exact lowercase identifier, not its own prefix's (that one is its
 // already), not the tool's or the database's, listed once.
-func CheckLegacyNames(name string, legacy []string) error {
-	p := Plugin{Name: name}
+func CheckLegacyNames(plugin string, legacy []string) error {
 	seen := map[string]bool{}
 	for _, n := range legacy {
 		const rule = "a legacy name is the exact lowercase name of a table, index or constraint ([a-z0-9_], a letter first, at most 63 bytes)"
 		switch {
 		case !validName(n) || len(n) > MaxIdentLen:
-			return fmt.Errorf("plugin %q: legacy name %q: %s", p.Name, n, rule)
-		case strings.HasPrefix(n, Prefix(p.Name)):
-			return fmt.Errorf("plugin %q: legacy name %q has the plugin's own prefix, so it is the plugin's already: remove it from LegacyNames", p.Name, n)
+			return fmt.Errorf("plugin %q: legacy name %q: %s", plugin, n, rule)
+		case strings.HasPrefix(n, Prefix(plugin)):
+			return fmt.Errorf("plugin %q: legacy name %q has the plugin's own prefix, so it is the plugin's already: remove it from LegacyNames", plugin, n)
 		case seen[n]:
-			return fmt.Errorf("plugin %q: legacy name %q is listed twice in LegacyNames", p.Name, n)
+			return fmt.Errorf("plugin %q: legacy name %q is listed twice in LegacyNames", plugin, n)
 		}
 		for _, r := range reservedPrefixes {
 			if strings.HasPrefix(n, r) {
-				return fmt.Errorf("plugin %q: legacy name %q starts with %q, which belongs to the tool or the database: no plugin may claim it", p.Name, n, r)
+				return fmt.Errorf("plugin %q: legacy name %q starts with %q, which belongs to the tool or the database: no plugin may claim it", plugin, n, r)
 			}
 		}
 		seen[n] = true
@@ -223,21 +222,16 @@ func CheckLegacyNames(name string, legacy []string) error {
 	return nil
 }
 
-// Claimant returns the plugin that claims name (ClaimedBy), or "".
+// Claimant returns the plugin whose LegacyNames hold name, or "". Names
+// match exactly: a claimed table does not bring the names derived from it
+// (its primary key's, foreign keys', sequences'); composition lists those
+// for the plugin to claim too. A rule that gave a claimed table every name
+// starting with it would give a plugin claiming "image" every
+// "image__..._seq".
 func (r *Registry) Claimant(name string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return ClaimedBy(r.claims, name)
-}
-
-// ClaimedBy returns who claims name in claims (a legacy name -> its
-// plugin), or "" for a name nobody claims. Names match exactly: a claimed
-// table does not bring the names derived from it (its primary key's,
-// foreign keys', sequences'); composition lists those for the plugin to
-// claim too. A rule that gave a claimed table every name starting with it
-// would give a plugin claiming "image" every "image__..._seq".
-func ClaimedBy(claims map[string]string, name string) string {
-	return claims[name]
+	return r.claims[name]
 }
 
 // LegacyNames returns the legacy names a plugin claims (none for core or
