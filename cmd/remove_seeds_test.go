@@ -37,7 +37,7 @@ func TestPluginRemoveDeletesSeeds(t *testing.T) {
 		t.Skip("SKIPPED: no registered plugin seeds a core table")
 	}
 	others := slices.DeleteFunc(comp.Plugins().Names(), func(p string) bool { return p == name })
-	for _, d := range []string{"sqlite", "postgres"} {
+	for _, d := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
 			db := testdb.Open(t, d)
@@ -67,9 +67,12 @@ func TestPluginRemoveDeletesSeeds(t *testing.T) {
 
 			// A row of a table made by hand references it: it stays.
 			var pk string
-			if d == "sqlite" {
+			switch d {
+			case "sqlite":
 				require.NoError(t, db.DB.QueryRow("SELECT name FROM pragma_table_info('"+seed.Table+"') WHERE pk = 1").Scan(&pk))
-			} else {
+			case "mysql":
+				require.NoError(t, db.DB.QueryRow("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY'", seed.Table).Scan(&pk))
+			default:
 				require.NoError(t, db.DB.QueryRow("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = '"+seed.Table+"'::regclass AND i.indisprimary").Scan(&pk))
 			}
 			_, err := db.DB.Exec("CREATE TABLE holds (ref integer NOT NULL, CONSTRAINT holds_ref FOREIGN KEY (ref) REFERENCES " + seed.Table + " (" + pk + "))")

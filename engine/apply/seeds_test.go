@@ -16,7 +16,7 @@ import (
 // table references, stays, and SeedRemoval (the dry run) says why. On
 // SQLite and PostgreSQL.
 func TestRemoveSeeds(t *testing.T) {
-	for _, d := range []string{"sqlite", "postgres"} {
+	for _, d := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(d, func(t *testing.T) {
 			ctx := context.Background()
 			bot := plugin.Seed{Table: "core__users", Values: map[string]any{"id": 1, "name": "bot"}}
