@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/plugmig/plugmig/engine/internal/sqlq"
 	"github.com/plugmig/plugmig/engine/roles"
 )
@@ -86,10 +88,20 @@ type Leftover struct {
 	Statements []string `json:"statements"`
 }
 
-// Drop runs the leftover's statements.
+// ErrInUse is what Drop returns when a leftover changed since it was
+// listed: something came to depend on it or connected to it (a run was
+// starting or ending on it). It is left for a later command.
+var ErrInUse = errors.New("it changed since it was listed: something depends on it or is connected to it now")
+
+// Drop runs the leftover's statements; it stops at the first that fails.
 func (l Leftover) Drop(ctx context.Context, admin *sql.DB) error {
 	for _, s := range l.Statements {
 		if _, err := admin.ExecContext(ctx, s); err != nil {
+			var pg *pgconn.PgError
+			if errors.As(err, &pg) && (pg.Code == "2BP01" || pg.Code == "55006") {
+				// dependent_objects_still_exist, object_in_use
+				return fmt.Errorf("%s: %w (%s)", s, ErrInUse, pg.Message)
+			}
 			return fmt.Errorf("%s: %w", s, err)
 		}
 	}
@@ -166,18 +178,13 @@ func creatorGone(ctx context.Context, dialect string, admin *sql.DB, tag, databa
 	name := lifeLock(tag)
 	switch dialect {
 	case "postgres":
-		c, err := admin.Conn(ctx)
-		if err != nil {
-			return false, err
-		}
-		defer c.Close()
-		var free bool
-		if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext($2))", lifeKey, name).Scan(&free); err != nil || !free {
-			return false, err
-		}
-		c.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext($2))", lifeKey, name)
+		// Read pg_locks rather than try the lock: a probe that takes the
+		// lock, even for a moment, makes a concurrent sweep think the
+		// creator is alive. The two-key form is classid, objid, objsubid 2.
 		var n int
-		err = c.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 OR usename = $2", database, login).Scan(&n)
+		err := admin.QueryRowContext(ctx, `SELECT
+	(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = hashtext($2)::oid AND objsubid = 2)
+	+ (SELECT count(*) FROM pg_stat_activity WHERE datname = $3 OR usename = $4)`, lifeKey, name, database, login).Scan(&n)
 		return err == nil && n == 0, err
 	case "mysql":
 		var free sql.NullInt64
