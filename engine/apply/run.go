@@ -431,7 +431,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		err = m.execInTx(ctx, bp, f, hash, guard, watched, after)
 	} else {
 		err = m.underRole(ctx, bp, func() error {
-			err := m.exec(ctx, m.db, bp, f, hash, false, nil, nil)
+			err := m.exec(ctx, m.db, bp, f, hash, false, nil, nil, nil)
 			if err == nil && bp.conn != nil && m.dialect == "postgres" {
 				err = guard.PGLeftBehind(ctx, bp.conn, false) // outside a transaction: after the file, reported, not undone
 			}
@@ -574,17 +574,36 @@ func (m *Migrator) seedBeside(ctx context.Context, branch string, after afterFil
 // execIn runs a file and its revision inside the transaction tx, under the
 // ownership guard's watch when watched.
 func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
-	var watch *lint.Watch
+	var (
+		watch, whole *lint.Watch
+		done         func(context.Context) error
+	)
 	if watched {
 		base, err := m.baseDriver()
 		if err != nil {
 			return err
 		}
-		if watch, err = guard.Watch(ctx, tx, connDriver{Driver: base, c: tx}); err != nil {
+		if m.onLogin(bp) && guard.WholeFile() {
+			// It runs as the plugin's own login role: the server refuses
+			// what the role may not do as each statement runs, so the
+			// catalog is judged once, after the file.
+			stmts, err := migdir.StmtTexts(m.dialect, f)
+			if err != nil {
+				return err
+			}
+			if whole, err = guard.WatchFile(ctx, tx, connDriver{Driver: base, c: tx}, stmts); err != nil {
+				return err
+			}
+			watch, done = whole, whole.Finish
+		} else if watch, err = guard.Watch(ctx, tx, connDriver{Driver: base, c: tx}); err != nil {
 			return err
 		}
 	}
-	err := m.exec(ctx, tx, bp, f, hash, true, watch, guard)
+	stmtWatch := watch
+	if whole != nil {
+		stmtWatch = nil
+	}
+	err := m.exec(ctx, tx, bp, f, hash, true, stmtWatch, guard, done)
 	if err == nil && watch != nil {
 		err = watch.Done()
 	}
@@ -632,8 +651,9 @@ func (m *Migrator) recordFailure(ctx context.Context, bp *BranchPlan, f migrate.
 
 // exec runs one file with Atlas's executor over c. Inside a transaction,
 // only the final revision is written: intermediate ones would roll back
-// with the file anyway.
-func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.File, hash string, inTx bool, watch *lint.Watch, guard *lint.Guard) error {
+// with the file anyway. done, if set, runs after the file's last statement,
+// before the revision is written.
+func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.File, hash string, inTx bool, watch *lint.Watch, guard *lint.Guard, done func(context.Context) error) error {
 	base, err := m.baseDriver()
 	if err != nil {
 		return err
@@ -663,6 +683,11 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 	}
 	if err := ex.Execute(ctx, f); err != nil {
 		return err
+	}
+	if done != nil {
+		if err := done(ctx); err != nil {
+			return err
+		}
 	}
 	if inTx && m.shared != nil {
 		// A single-transaction run: the history is written with its commit.

@@ -341,6 +341,14 @@ func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error
 	if err := wt.authorized(stmt, fb, exec); err != nil {
 		return err
 	}
+	return wt.judge(ctx, fb, wt.allowLater[strings.TrimSpace(stmt)] || wt.allowLater[stmt])
+}
+
+// judge compares the catalog with the watch's last look, after a statement
+// (Exec) or a whole file (Finish), and returns a *GuardError for what it
+// changed that the branch may not.
+func (wt *Watch) judge(ctx context.Context, fb Finding, allowLater bool) error {
+	w := wt.w
 	if w.dialect == "postgres" {
 		// Checked first: the catalog reads below see what the role in
 		// force may see, so after a change of role they would differ for
@@ -358,7 +366,10 @@ func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error
 		return err
 	}
 	fs := w.compare(wt.before, after, fb)
-	later, err := wt.laterEffects(ctx, stmt, after, fb)
+	if w.laterSeen == nil {
+		w.laterSeen = map[string]bool{}
+	}
+	later, err := w.later(ctx, wt.before, after, fb, allowLater)
 	if err != nil {
 		return err
 	}
@@ -377,6 +388,45 @@ func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error
 	}
 	return nil
 }
+
+// WatchFile starts watching a whole PostgreSQL file that runs in a
+// transaction as the plugin's own login role, before its first statement.
+// The server refuses, as each statement runs, what the role may not do
+// (another owner's objects, rows, sequences and roles), so nothing is read
+// between statements: Finish judges the file once, after its last one, on
+// what the transaction created or changed (pgTouchedProbe), its row
+// counters and its role — a few catalog queries a file, whatever its
+// length or the schema's size. A GRANT naming what the branch does not own
+// is refused before anything runs (the server only warns of it). Files
+// with a statement allowed to act later (Check) are watched statement by
+// statement instead (Watch): the allowance is the statement's.
+func (g *Guard) WatchFile(ctx context.Context, q querier, drv migrate.Driver, stmts []string) (*Watch, error) {
+	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pgTouchedProbe{}, branch: g.branch, created: map[string]string{}, auth: g.auth}
+	for _, st := range stmts {
+		if fs := w.grants(st, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: oneLine(st)}); len(fs) > 0 {
+			return nil, &GuardError{Findings: fs}
+		}
+	}
+	wt := &Watch{w: w, before: map[string]object{}, wrote: map[string]bool{}}
+	var err error
+	if wt.counts, err = pgCounts(ctx, q); err != nil {
+		return nil, fmt.Errorf("ownership guard: read the row statistics: %w", err)
+	}
+	if wt.role, err = pgRole(ctx, q); err != nil {
+		return nil, fmt.Errorf("ownership guard: read the current role: %w", err)
+	}
+	return wt, nil
+}
+
+// Finish judges a file WatchFile watches, after its last statement and
+// before its revision is written (apply's own row is not the file's).
+func (wt *Watch) Finish(ctx context.Context) error {
+	return wt.judge(ctx, Finding{Severity: Error, Branch: wt.w.branch, Dialect: wt.w.dialect, Statement: afterFileStatement}, false)
+}
+
+// WholeFile reports whether the file Check last read may be watched whole
+// (WatchFile): none of its statements is allowed to act later.
+func (g *Guard) WholeFile() bool { return len(g.later) == 0 }
 
 // Done returns a *GuardError for objects the file created without the
 // plugin's prefix and did not drop or rename again. Call it after the

@@ -89,15 +89,6 @@ func (wt *Watch) authorized(stmt string, fb Finding, exec func() error) error {
 	return err
 }
 
-// laterEffects is PL108 for the triggers (and PostgreSQL rules) a watched
-// statement created or changed.
-func (wt *Watch) laterEffects(ctx context.Context, stmt string, after map[string]object, fb Finding) ([]Finding, error) {
-	if wt.w.laterSeen == nil {
-		wt.w.laterSeen = map[string]bool{}
-	}
-	return wt.w.later(ctx, wt.before, after, fb, wt.allowLater[strings.TrimSpace(stmt)] || wt.allowLater[stmt])
-}
-
 // Recompile refuses the file (PL122) when a trigger or view on the
 // branch's objects does not compile once it ran: SQLite resolves a
 // trigger's body only when a statement fires it, so a body this file made

@@ -444,3 +444,4 @@ WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE $1 AND 
 	}
 	return nil
 }
+

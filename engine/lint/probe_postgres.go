@@ -3,6 +3,7 @@ package lint
 import (
 	"context"
 	"strings"
+	"sync"
 )
 
 // postgresProbe reads the catalog of the current schema — and the
@@ -15,7 +16,7 @@ import (
 // functions a statement calls.
 type postgresProbe struct{}
 
-const pgObjects = `
+const pgObjectsTemplate = `
 SELECT CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, c.relname, '',
   concat_ws('|', c.relkind, c.relfilenode, c.relacl::text, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), c.reloptions::text,
     (SELECT string_agg(concat_ws(':', a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attacl::text, col_description(c.oid, a.attnum), a.attidentity, a.attgenerated), ',' ORDER BY a.attnum)
@@ -24,49 +25,96 @@ SELECT CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'S' THEN '
     CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
     CASE WHEN c.relkind = 'S' THEN (SELECT concat_ws(':', s.last_value, s.start_value, s.increment_by, s.max_value, s.min_value, s.cycle) FROM pg_sequences s WHERE s.schemaname = current_schema() AND s.sequencename = c.relname) END)
 FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+  AND {{T: c.xmin = $T OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.xmin = $T) OR EXISTS (SELECT 1 FROM pg_attrdef d WHERE d.adrelid = c.oid AND d.xmin = $T) OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.xmin = $T)}}
 UNION ALL
 SELECT 'index', i.relname, t.relname, pg_get_indexdef(i.oid) || coalesce(obj_description(i.oid, 'pg_class'), '')
-FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: i.xmin = $T OR x.xmin = $T}}
 UNION ALL
 SELECT 'constraint', con.conname, t.relname, pg_get_constraintdef(con.oid) || coalesce(obj_description(con.oid, 'pg_constraint'), '')
-FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace
+FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: con.xmin = $T}}
 UNION ALL
 SELECT 'trigger', tg.tgname, t.relname, pg_get_triggerdef(tg.oid) || tg.tgenabled::text
-FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal AND t.relnamespace = current_schema()::regnamespace
+FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal AND t.relnamespace = current_schema()::regnamespace AND {{T: tg.xmin = $T}}
 UNION ALL
 SELECT 'policy', p.polname, t.relname, concat_ws('|', p.polcmd, p.polpermissive, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), p.polroles::text)
-FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid WHERE t.relnamespace = current_schema()::regnamespace
+FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: p.xmin = $T}}
 UNION ALL
 SELECT 'rule', r.rulename, t.relname, pg_get_ruledef(r.oid)
-FROM pg_rewrite r JOIN pg_class t ON t.oid = r.ev_class WHERE r.rulename <> '_RETURN' AND t.relnamespace = current_schema()::regnamespace
+FROM pg_rewrite r JOIN pg_class t ON t.oid = r.ev_class WHERE r.rulename <> '_RETURN' AND t.relnamespace = current_schema()::regnamespace AND {{T: r.xmin = $T}}
 UNION ALL
 SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', md5(pg_get_functiondef(p.oid))
-FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p', 'a', 'w')
+FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p', 'a', 'w') AND {{T: p.xmin = $T}}
 UNION ALL
 SELECT 'operator', o.oprname || '(' || concat_ws(',', format_type(nullif(o.oprleft, 0), NULL), format_type(nullif(o.oprright, 0), NULL)) || ')', '', o.oprcode::text
-FROM pg_operator o WHERE o.oprnamespace = current_schema()::regnamespace
+FROM pg_operator o WHERE o.oprnamespace = current_schema()::regnamespace AND {{T: o.xmin = $T}}
 UNION ALL
-SELECT 'operator family', f.opfname, '', f.opfmethod::text FROM pg_opfamily f WHERE f.opfnamespace = current_schema()::regnamespace
+SELECT 'operator family', f.opfname, '', f.opfmethod::text FROM pg_opfamily f WHERE f.opfnamespace = current_schema()::regnamespace AND {{T: f.xmin = $T}}
 UNION ALL
-SELECT 'collation', c.collname, '', concat_ws('|', c.collprovider, c.collcollate, c.collctype) FROM pg_collation c WHERE c.collnamespace = current_schema()::regnamespace
+SELECT 'collation', c.collname, '', concat_ws('|', c.collprovider, c.collcollate, c.collctype) FROM pg_collation c WHERE c.collnamespace = current_schema()::regnamespace AND {{T: c.xmin = $T}}
 UNION ALL
-SELECT 'conversion', c.conname, '', c.conproc::text FROM pg_conversion c WHERE c.connamespace = current_schema()::regnamespace
+SELECT 'conversion', c.conname, '', c.conproc::text FROM pg_conversion c WHERE c.connamespace = current_schema()::regnamespace AND {{T: c.xmin = $T}}
 UNION ALL
-SELECT 'text search configuration', c.cfgname, '', c.cfgparser::text FROM pg_ts_config c WHERE c.cfgnamespace = current_schema()::regnamespace
+SELECT 'text search configuration', c.cfgname, '', c.cfgparser::text FROM pg_ts_config c WHERE c.cfgnamespace = current_schema()::regnamespace AND {{T: c.xmin = $T}}
 UNION ALL
-SELECT 'text search dictionary', d.dictname, '', d.dicttemplate::text FROM pg_ts_dict d WHERE d.dictnamespace = current_schema()::regnamespace
+SELECT 'text search dictionary', d.dictname, '', d.dicttemplate::text FROM pg_ts_dict d WHERE d.dictnamespace = current_schema()::regnamespace AND {{T: d.xmin = $T}}
 UNION ALL
 SELECT 'temporary table', c.relname, '', c.relkind::text
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE (c.relnamespace = pg_my_temp_schema() OR (n.nspname LIKE 'pg\_temp\_%' AND pg_get_userbyid(c.relowner) LIKE 'plugmig\_%'))
-  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {{T: c.xmin = $T}}
 UNION ALL
 SELECT 'type', ty.typname, '', ty.typtype::text || coalesce((SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = ty.oid), '')
-FROM pg_type ty WHERE ty.typnamespace = current_schema()::regnamespace AND ty.typtype IN ('e', 'd', 'r')`
+FROM pg_type ty WHERE ty.typnamespace = current_schema()::regnamespace AND ty.typtype IN ('e', 'd', 'r')
+  AND {{T: ty.xmin = $T OR EXISTS (SELECT 1 FROM pg_enum e WHERE e.enumtypid = ty.oid AND e.xmin = $T) OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.contypid = ty.oid AND k.xmin = $T)}}`
+
+// pgObjectsFor fills pgObjectsTemplate's marks {{T: <predicate>}}: each
+// selects an object changed by the current transaction (its own catalog
+// row, or one of its parts', has the transaction's ID, $T, as xmin). With
+// touched false every object of the current schema is read; with touched
+// true only those the transaction created or changed (none before it
+// wrote anything).
+func pgObjectsFor(touched bool) string {
+	var b strings.Builder
+	rest := pgObjectsTemplate
+	for {
+		i := strings.Index(rest, "{{T: ")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(rest[i:], "}}")
+		b.WriteString(rest[:i])
+		if touched {
+			b.WriteString("(" + strings.ReplaceAll(rest[i+len("{{T: "):i+j], "$T", "pg_catalog.pg_current_xact_id_if_assigned()::xid") + ")")
+		} else {
+			b.WriteString("true")
+		}
+		rest = rest[i+j+len("}}"):]
+	}
+	b.WriteString(rest)
+	return b.String()
+}
+
+var (
+	pgObjects        = sync.OnceValue(func() string { return pgObjectsFor(false) })
+	pgTouchedObjects = sync.OnceValue(func() string { return pgObjectsFor(true) })
+)
 
 func (postgresProbe) objects(ctx context.Context, db querier) (map[string]object, error) {
 	objs := map[string]object{}
-	rows, err := db.QueryContext(ctx, pgObjects)
+	rows, err := db.QueryContext(ctx, pgObjects())
+	return objs, collect(rows, err, objs)
+}
+
+// pgTouchedProbe is postgresProbe reading only what the current
+// transaction created or changed: the probe of a file that runs as the
+// plugin's own login role, where the server refuses any change to what the
+// role does not own, so what the file touched is all there is to judge,
+// at a cost that does not grow with the schema.
+type pgTouchedProbe struct{ postgresProbe }
+
+func (pgTouchedProbe) objects(ctx context.Context, db querier) (map[string]object, error) {
+	objs := map[string]object{}
+	rows, err := db.QueryContext(ctx, pgTouchedObjects())
 	return objs, collect(rows, err, objs)
 }
 

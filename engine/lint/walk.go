@@ -505,9 +505,14 @@ func (w *walker) checkWrites(tables []string, fb Finding) []Finding {
 			continue
 		}
 		seen[t] = true
-		out = append(out, fb.with(CodeForeignWrite, t, owner, fmt.Sprintf("writes rows of table %q, owned by %s: a plugin changes data only in its own tables (seed rows are declared in plugin.Register's Seeds)", t, describeOwner(owner))))
+		out = append(out, foreignWrite(fb, t, owner))
 	}
 	return out
+}
+
+// foreignWrite is PL103: rows written in table t of another owner.
+func foreignWrite(fb Finding, t, owner string) Finding {
+	return fb.with(CodeForeignWrite, t, owner, fmt.Sprintf("writes rows of table %q, owned by %s: a plugin changes data only in its own tables (seed rows are declared in plugin.Register's Seeds)", t, describeOwner(owner)))
 }
 
 func (w *walker) remedy(owner string) string {

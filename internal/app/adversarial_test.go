@@ -25,6 +25,14 @@ type attack struct {
 	sql  string
 }
 
+// serverNoops are the attacks the server turns into no-ops where the file
+// runs as the plugin's own login (apply on PostgreSQL), and why: apply may
+// accept them (it judges what the file did, not its text), lint reports
+// them, and nothing changes anywhere.
+var serverNoops = map[string]string{
+	"history of another branch": "the plugin's role writes only its own branch's rows of the history (row-level security): the DELETE deletes nothing",
+}
+
 // adversary is one dialect's applied database, scratch database and
 // bystander database, shared by the cases of its suite.
 type adversary struct {
@@ -89,11 +97,13 @@ func (a *adversary) run(attacks []attack) {
 			require.Equal(t, before, a.everything(), "lint changed something outside its scratch database")
 
 			_, err := a.e.migrator().Apply(ctx)
-			require.Error(t, err, "apply must refuse it")
-			require.Contains(t, err.Error(), "29990101000000_bad.sql")
+			if _, noop := serverNoops[at.name]; !noop || d != "postgres" || err != nil {
+				require.Error(t, err, "apply must refuse it")
+				require.Contains(t, err.Error(), "29990101000000_bad.sql")
+			}
+			_, derr := a.e.db.DB.Exec("DELETE FROM plugmig_history WHERE version = '29990101000000'")
+			require.NoError(t, derr)
 			require.Equal(t, before, a.everything(), "apply changed something")
-			_, err = a.e.db.DB.Exec("DELETE FROM plugmig_history WHERE version = '29990101000000'")
-			require.NoError(t, err)
 			t.Logf("lint: %s", strings.Join(codes, "; "))
 		})
 	}
