@@ -444,4 +444,3 @@ WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE $1 AND 
 	}
 	return nil
 }
-
