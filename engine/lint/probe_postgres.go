@@ -25,10 +25,11 @@ SELECT CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'S' THEN '
     CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
     CASE WHEN c.relkind = 'S' THEN (SELECT concat_ws(':', s.last_value, s.start_value, s.increment_by, s.max_value, s.min_value, s.cycle) FROM pg_sequences s WHERE s.schemaname = current_schema() AND s.sequencename = c.relname) END)
 FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-  AND {{T: c.xmin = $T OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.xmin = $T) OR EXISTS (SELECT 1 FROM pg_attrdef d WHERE d.adrelid = c.oid AND d.xmin = $T) OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.xmin = $T)}}
+  AND {{T: c.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE xmin = $T UNION ALL SELECT adrelid FROM pg_attrdef WHERE xmin = $T UNION ALL SELECT ev_class FROM pg_rewrite WHERE xmin = $T
+    UNION ALL SELECT a.attrelid FROM pg_shdepend s JOIN pg_attribute a ON a.attrelid = s.objid WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND s.classid = 'pg_class'::regclass AND a.xmin = $T))}}
 UNION ALL
 SELECT 'index', i.relname, t.relname, pg_get_indexdef(i.oid) || coalesce(obj_description(i.oid, 'pg_class'), '')
-FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: i.xmin = $T OR x.xmin = $T}}
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: i.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE xmin = $T AND relkind IN ('i', 'I') UNION ALL SELECT indexrelid FROM pg_index WHERE xmin = $T))}}
 UNION ALL
 SELECT 'constraint', con.conname, t.relname, pg_get_constraintdef(con.oid) || coalesce(obj_description(con.oid, 'pg_constraint'), '')
 FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: con.xmin = $T}}
@@ -84,7 +85,7 @@ func pgObjectsFor(touched bool) string {
 		j := strings.Index(rest[i:], "}}")
 		b.WriteString(rest[:i])
 		if touched {
-			b.WriteString("(" + strings.ReplaceAll(rest[i+len("{{T: "):i+j], "$T", "pg_catalog.pg_current_xact_id_if_assigned()::xid") + ")")
+			b.WriteString("(" + strings.ReplaceAll(rest[i+len("{{T: "):i+j], "$T", "(SELECT pg_catalog.pg_current_xact_id_if_assigned()::xid)") + ")")
 		} else {
 			b.WriteString("true")
 		}
