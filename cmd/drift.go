@@ -214,13 +214,19 @@ func (t *Target) rawURL(a *App) (string, string, error) {
 // its --url when one was given (a URL with a password says where it goes
 // instead of printing it).
 func (t *Target) command(name string) string {
-	switch {
-	case t.URL == "":
+	if t.URL == "" {
 		return "go run ./cmd " + name
-	case dbdriver.Redact(t.URL) != t.URL:
-		return "go run ./cmd " + name + " --url <this database's URL>"
 	}
-	return "go run ./cmd " + name + " --url '" + t.URL + "'"
+	return "go run ./cmd " + name + " " + t.urlFlag()
+}
+
+// urlFlag is the --url flag of this target (set): its URL, or a
+// placeholder when it holds a password.
+func (t *Target) urlFlag() string {
+	if dbdriver.Redact(t.URL) != t.URL {
+		return "--url <this database's URL>"
+	}
+	return "--url '" + t.URL + "'"
 }
 
 // printDriftStatus adds to status what drift (or adopt) last found, and the

@@ -22,8 +22,9 @@ func TestHintsNameTheCommandAsInvoked(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	stdout, stderr := namedHints("./bin/plugmig", &out, &errb)
-	code := run([]string{"status", "--url", "sqlite://" + filepath.Join(t.TempDir(), "missing.db")}, stdout, stderr)
+	url := "sqlite://" + filepath.Join(t.TempDir(), "missing.db")
+	code := run([]string{"status", "--url", url}, stdout, stderr)
 	require.Equal(t, 1, code)
-	require.Contains(t, errb.String(), "(./bin/plugmig apply creates it)")
+	require.Contains(t, errb.String(), "(./bin/plugmig apply --url '"+url+"' creates it)")
 	require.NotContains(t, errb.String(), "go run")
 }

@@ -125,6 +125,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plugmig:", err)
 		return 2
 	}
+	if tc, ok := ctx.Selected().Target.Addr().Interface().(targeted); ok {
+		stdout, stderr = withTargetFlags(stdout, tc.target(), args), withTargetFlags(stderr, tc.target(), slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--json" }))
+	}
 	app := &App{Globals: *globals, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr}
 	if app.Root == "" {
 		app.Root, app.rootErr = root, rootErr

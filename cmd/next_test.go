@@ -233,7 +233,7 @@ func TestBaselineChecksTheTables(t *testing.T) {
 	require.Contains(t, out, "does not match version 29990101000000 caption")
 	require.Contains(t, out, `image__mediadata: column "caption" missing`)
 	require.Contains(t, out, `branch "image": does not match version 29990101000000, 1 difference(s)); nothing was recorded`)
-	require.Contains(t, out, "go run ./cmd adopt --branch image --version 29990101000000 --accept")
+	require.Contains(t, out, "go run ./cmd adopt --url 'sqlite://"+e.db+"' --branch image --version 29990101000000 --accept")
 
 	out = e.mustCLI("baseline", "--branch", "image", "--version", initial)
 	require.Contains(t, out, "image: baselined at "+initial+" in sqlite://")

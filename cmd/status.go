@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -71,7 +72,7 @@ func (c *StatusCmd) Run(app *App) error {
 			}
 			if s.NeedsWork() && s.Next != "go run ./cmd apply" {
 				onlyApply = false
-				next := s.Next
+				next := untrackedRestore(app, s.Next)
 				if next == "" {
 					next = "the edit the message above describes"
 				}
@@ -180,4 +181,23 @@ func printSourceAhead(ctx context.Context, app *App, status []apply.BranchStatus
 		os.WriteFile(stamp, []byte(key), 0o644)
 	}
 	return printed
+}
+
+// untrackedRestore rewrites a hint that restores a file with git checkout
+// when git does not know the file (written since the last commit, or no
+// repository): git cannot restore it, so the hint says what can.
+func untrackedRestore(app *App, next string) string {
+	rest, ok := strings.CutPrefix(next, "git checkout -- ")
+	if !ok || app.Root == "" {
+		return next
+	}
+	file, then, _ := strings.Cut(rest, " && ")
+	if exec.Command("git", "-C", app.Root, "ls-files", "--error-unmatch", "--", file).Run() == nil {
+		return next
+	}
+	hint := "put " + file + " back as it was applied, by hand: git does not know the file, so git checkout cannot restore it (commit migrations once written)"
+	if then != "" {
+		hint += ", then " + then
+	}
+	return hint
 }

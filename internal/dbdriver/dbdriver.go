@@ -18,10 +18,13 @@ func init() {
 }
 
 // SQLiteDSN returns the DSN of a SQLite database file with foreign keys
-// enforced (ent and MediaGoblin both rely on them) and a busy timeout.
+// enforced (ent and MediaGoblin both rely on them), a busy timeout, and
+// times written as SQLite's date functions read them
+// ("2006-01-02 15:04:05.999999999-07:00"; the driver's default is Go's
+// time.Time.String, which they do not read, monotonic clock included).
 func SQLiteDSN(path string) string {
 	// busy_timeout first: the foreign_keys pragma already waits for a lock.
-	return "file:" + path + "?" + busyPragma + "&_pragma=foreign_keys(1)"
+	return "file:" + path + "?" + busyPragma + "&_pragma=foreign_keys(1)&_time_format=sqlite"
 }
 
 // busyPragma is SQLiteDSN's wait for a file another process has locked.

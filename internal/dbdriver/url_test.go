@@ -10,7 +10,7 @@ func TestParseURL(t *testing.T) {
 	cases := []struct {
 		name, url, dialect, dsn, db string
 	}{
-		{"sqlite", "sqlite://.data/app.db", "sqlite", "file:.data/app.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)", ".data/app.db"},
+		{"sqlite", "sqlite://.data/app.db", "sqlite", "file:.data/app.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite", ".data/app.db"},
 		{"postgres", "postgres://postgres@127.0.0.1:5432/app?sslmode=disable", "postgres", "postgres://postgres@127.0.0.1:5432/app?sslmode=disable", "app"},
 		{"mysql", "mysql://root:pw@127.0.0.1:3306/app", "mysql", "root:pw@tcp(127.0.0.1:3306)/app?parseTime=true", "app"},
 		{"mariadb default port", "mariadb://root@db/app", "mysql", "root@tcp(db:3306)/app?parseTime=true", "app"},
