@@ -58,7 +58,6 @@ func (p *Pending) InSync() bool { return len(p.Changes) == 0 }
 // first), and plans the statements that would bring it to the branch's
 // desired schema.
 func (p *Project) Pending(ctx context.Context, dev *devdb.DB, branch string) (*Pending, error) {
-	d := dev.Dialect
 	b, err := p.Composer.Branch(branch)
 	if err != nil {
 		return nil, err
@@ -68,7 +67,7 @@ func (p *Project) Pending(ctx context.Context, dev *devdb.DB, branch string) (*P
 	}
 	created, err := p.replay(ctx, dev, b.Owners)
 	if err != nil {
-		return nil, fmt.Errorf("branch %q (%s): %w", branch, d, err)
+		return nil, err // it names the folder: its branch and dialect
 	}
 	return p.PendingOn(ctx, dev, branch, created)
 }
