@@ -583,10 +583,11 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 		if err != nil {
 			return err
 		}
-		if m.onLogin(bp) && guard.WholeFile() {
-			// It runs as the plugin's own login role: the server refuses
-			// what the role may not do as each statement runs, so the
-			// catalog is judged once, after the file.
+		if (m.onLogin(bp) || m.dialect == "sqlite") && guard.WholeFile() {
+			// It runs as the plugin's own login role (PostgreSQL) or under
+			// the authorizer (SQLite): the database refuses what the
+			// plugin may not do as each statement runs, so the catalog is
+			// judged once, after the file.
 			stmts, err := migdir.StmtTexts(m.dialect, f)
 			if err != nil {
 				return err

@@ -389,31 +389,47 @@ func (wt *Watch) judge(ctx context.Context, fb Finding, allowLater bool) error {
 	return nil
 }
 
-// WatchFile starts watching a whole PostgreSQL file that runs in a
-// transaction as the plugin's own login role, before its first statement.
-// The server refuses, as each statement runs, what the role may not do
-// (another owner's objects, rows, sequences and roles), so nothing is read
-// between statements: Finish judges the file once, after its last one, on
-// what the transaction created or changed (pgTouchedProbe), its row
-// counters and its role — a few catalog queries a file, whatever its
-// length or the schema's size. A GRANT naming what the branch does not own
-// is refused before anything runs (the server only warns of it). Files
-// with a statement allowed to act later (Check) are watched statement by
+// WatchFile starts watching a whole file whose statements the database
+// itself judges as they run, before its first statement: on PostgreSQL a
+// file in a transaction as the plugin's own login role (the server refuses
+// what the role may not do: another owner's objects, rows, sequences and
+// roles), on SQLite a file under the authorizer (Authorize: it refuses, as
+// SQLite compiles each statement, every write, DDL and name outside the
+// branch's). Nothing is read between statements: Finish judges the file
+// once, after its last one — what it created or changed (on PostgreSQL
+// only what the transaction touched, pgTouchedProbe, at a cost that does
+// not grow with the schema), with its row counters and role on
+// PostgreSQL. A GRANT naming what the branch does not own is refused
+// before anything runs (the server only warns of it). Files with a
+// statement allowed to act later (Check) are watched statement by
 // statement instead (Watch): the allowance is the statement's.
 func (g *Guard) WatchFile(ctx context.Context, q querier, drv migrate.Driver, stmts []string) (*Watch, error) {
-	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pgTouchedProbe{}, branch: g.branch, created: map[string]string{}, auth: g.auth}
+	pr, err := probeFor(g.dialect)
+	if err != nil {
+		return nil, err
+	}
+	if g.dialect == "postgres" {
+		pr = pgTouchedProbe{}
+	}
+	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}, auth: g.auth}
 	for _, st := range stmts {
 		if fs := w.grants(st, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: oneLine(st)}); len(fs) > 0 {
 			return nil, &GuardError{Findings: fs}
 		}
 	}
 	wt := &Watch{w: w, before: map[string]object{}, wrote: map[string]bool{}}
-	var err error
-	if wt.counts, err = pgCounts(ctx, q); err != nil {
-		return nil, fmt.Errorf("ownership guard: read the row statistics: %w", err)
-	}
-	if wt.role, err = pgRole(ctx, q); err != nil {
-		return nil, fmt.Errorf("ownership guard: read the current role: %w", err)
+	switch g.dialect {
+	case "postgres":
+		if wt.counts, err = pgCounts(ctx, q); err != nil {
+			return nil, fmt.Errorf("ownership guard: read the row statistics: %w", err)
+		}
+		if wt.role, err = pgRole(ctx, q); err != nil {
+			return nil, fmt.Errorf("ownership guard: read the current role: %w", err)
+		}
+	default:
+		if wt.before, err = pr.objects(ctx, q); err != nil {
+			return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
+		}
 	}
 	return wt, nil
 }
@@ -425,8 +441,11 @@ func (wt *Watch) Finish(ctx context.Context) error {
 }
 
 // WholeFile reports whether the file Check last read may be watched whole
-// (WatchFile): none of its statements is allowed to act later.
-func (g *Guard) WholeFile() bool { return len(g.later) == 0 }
+// (WatchFile): none of its statements is allowed to act later, and on
+// SQLite the authorizer is installed.
+func (g *Guard) WholeFile() bool {
+	return len(g.later) == 0 && (g.dialect != "sqlite" || g.auth != nil)
+}
 
 // Done returns a *GuardError for objects the file created without the
 // plugin's prefix and did not drop or rename again. Call it after the
