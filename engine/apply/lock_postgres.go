@@ -97,11 +97,22 @@ func createLockTable(ctx context.Context, conn *sql.Conn, wait time.Duration) er
 	if err != nil && strings.Contains(err.Error(), "SQLSTATE 55P03") {
 		return nil // someone else's creation held it past the deadline: the lock's wait reports the timeout
 	}
-	if err != nil && !strings.Contains(err.Error(), "SQLSTATE 23505") {
+	if err != nil && !concurrentlyCreated(err) {
 		if readOnly(err) {
 			return fmt.Errorf("create the run lock's table %s: %s", LockTable, readOnlyAdvice(err, "nothing was applied"))
 		}
 		return fmt.Errorf("create the run lock's table %s: %w", LockTable, err)
 	}
 	return nil
+}
+
+// concurrentlyCreated reports the errors of a CREATE ... IF NOT EXISTS that
+// lost a race with another session creating the same name: PostgreSQL
+// checks the name before it inserts the catalog rows, so the loser fails
+// on the catalog's unique index (23505) or on the row type's name
+// (42710), or on the table's (42P07), depending on when the winner
+// committed.
+func concurrentlyCreated(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "SQLSTATE 42710") || strings.Contains(msg, "SQLSTATE 42P07")
 }
