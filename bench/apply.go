@@ -247,7 +247,7 @@ func (h benchHistory) measure(ctx context.Context, d, root string, p *plan.Proje
 	}
 	fmt.Printf("%5d %-5s %-9s %10s %10s %5.2fx | %s | %9s %9s | %8s %7.1f MB %6.1f MB\n", files, h.shape(), d,
 		median(m.raw).Round(time.Millisecond), median(m.ours).Round(time.Millisecond), pairedRatio(m.ours, m.raw), single,
-		median(m.early).Round(10*time.Microsecond), median(m.late).Round(10*time.Microsecond),
+		medianOrDash(m.early, 10*time.Microsecond), medianOrDash(m.late, 10*time.Microsecond),
 		median(m.status).Round(100*time.Microsecond), float64(heap)/(1<<20), float64(rss)/(1<<20))
 	return nil
 }
@@ -475,6 +475,15 @@ func pairedRatio(ours, floor []time.Duration) float64 {
 		return rs[len(rs)/2]
 	}
 	return (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
+}
+
+// medianOrDash is the median, rounded, or "-" for a history too short to
+// have it (file 10 of an 11-file history).
+func medianOrDash(ds []time.Duration, round time.Duration) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	return median(ds).Round(round).String()
 }
 
 func median(ds []time.Duration) time.Duration {
