@@ -58,6 +58,7 @@ func Compose(sources []*Source) (*Composition, error) {
 		}
 	}
 	errs = append(errs, checkGeneratedNames(sources)...)
+	errs = append(errs, checkEntNames(sources)...)
 	claims, cerrs := checkClaims(sources)
 	c.claims = claims
 	errs = append(errs, cerrs...)

@@ -5,8 +5,9 @@
 // a //go:build ignore program under //go:generate. Generation:
 //
 //  1. loads the core schema package and every plugins/<name>/schema package;
-//  2. checks plugin names, Go type names, and the back-references plugins
-//     declare with edge.From(...).Ref(name) on types they don't own;
+//  2. checks plugin names, Go type names (against each other's and ent's own
+//     generated names and files), and the back-references plugins declare
+//     with edge.From(...).Ref(name) on types they don't own;
 //  3. writes a package of wrapper types (composed/) that embed the core and
 //     plugin schemas and add those back-references to the types they point
 //     at, so no core schema file ever names a plugin;
@@ -100,8 +101,12 @@ func Build(cfg Config) (*Composition, *gen.Graph, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	errs := checkTargetFiles(cfg, sources)
 	c, err := Compose(sources)
 	if err != nil {
+		errs = append(Errors{err}, errs...)
+	}
+	if err := errs.orNil(); err != nil {
 		return nil, nil, err
 	}
 	if err := writeGo(filepath.Join(cfg.Composed, "composed.go"), c.WrapperSource()); err != nil {

@@ -69,7 +69,7 @@ func TestBuildRefuses(t *testing.T) {
 			wantIn: []string{
 				`type ENtry of plugin "oauth" (testdata/clash/oauth/schema) and type Entry of core (testdata/core) both generate the package ent/entry/ and the files ent/entry.go`,
 				`rename the type in testdata/clash/oauth/schema (its Go name only; its table keeps entsql.Annotation's name), for example to OauthENtry`,
-				`type EntryQuery of plugin "oauth" (testdata/clash/oauth/schema) and type Entry of core (testdata/core) both generate the Go type EntryQuery`,
+				`type EntryQuery of plugin "oauth" (testdata/clash/oauth/schema) and type Entry of core (testdata/core) both generate the Go name EntryQuery`,
 			},
 		},
 		{
@@ -108,6 +108,90 @@ func TestBuildRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBuildRefusesEntNames: a type named like something ent's own
+// generated code already has is refused before anything is written, naming
+// the type, its file, what it collides with and the fix. Without the check
+// each of these generates: Tx, Values and Migrate then fail go build,
+// Policy and Edges vanish from the client and the schema without a word,
+// Entc overwrites the generator.
+func TestBuildRefusesEntNames(t *testing.T) {
+	for _, tc := range []struct {
+		dir    string
+		wantIn []string
+	}{
+		{
+			dir: "nametx",
+			wantIn: []string{
+				`type Tx of plugin "pay" (testdata/nametx/pay/schema/schema.go:12) would have ent write ent/tx.go, where ent writes its own ent/tx.go;`,
+				`it generates the Go name Tx, which ent's own code already declares (ent/tx.go; ent/client.go, a method or field of Client, which gets a field per type)`,
+				`rename the type in testdata/nametx/pay/schema (its Go name only; its table keeps entsql.Annotation's name), for example to PayTx`,
+			},
+		},
+		{
+			dir: "namepolicy",
+			wantIn: []string{
+				`type Policy of plugin "acl" (testdata/namepolicy/acl/schema/schema.go:12) is named like the method Policy() every ent schema has: its wrapper in the composed package embeds it as a field Policy, which hides that method, so ent would skip the type without a word (no client, no table);`,
+				`it is refused by ent: schema name conflicts with ent predeclared identifier "Policy"`,
+				`for example to AclPolicy`,
+			},
+		},
+		{
+			dir:    "nameedges",
+			wantIn: []string{`type Edges of plugin "graph" (testdata/nameedges/graph/schema/schema.go:12) is named like the method Edges() every ent schema has`, `for example to GraphEdges`},
+		},
+		{
+			dir:    "namevalues",
+			wantIn: []string{`type Values of plugin "stat" (testdata/namevalues/stat/schema/schema.go:12) gets the package ent/values/, a name ent's generated code already uses (an import, a variable where it uses the package, or a name of package ent), so the client does not build`},
+		},
+		{
+			dir:    "namemigrate",
+			wantIn: []string{`type Migrate of plugin "mig" (testdata/namemigrate/mig/schema/schema.go:12) would have ent write ent/migrate/, where ent writes its own ent/migrate/migrate.go`},
+		},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			_, err := build(t, tc.dir)
+			require.ErrorIs(t, err, entplug.ErrNameClash)
+			for _, w := range tc.wantIn {
+				require.Contains(t, err.Error(), w)
+			}
+			requireNothingWritten(t, filepath.Join("testdata", tc.dir, "composed"), lastTarget)
+		})
+	}
+}
+
+// TestBuildRefusesOverwritingOwnCode: a type whose generated files would
+// land on a file of the client folder ent does not generate (here its
+// generator, entc.go) is refused.
+func TestBuildRefusesOverwritingOwnCode(t *testing.T) {
+	target := t.TempDir()
+	entc := filepath.Join(target, "entc.go")
+	require.NoError(t, os.WriteFile(entc, []byte("//go:build ignore\n\npackage main\n"), 0o644))
+	composed := filepath.Join("testdata", "nameentc", "composed")
+	_, _, err := entplug.Build(entplug.Config{
+		CoreSchema: "testdata/core",
+		PluginsDir: filepath.Join("testdata", "nameentc"),
+		Composed:   composed,
+		Target:     target,
+		Package:    "example.com/app/ent",
+	})
+	require.ErrorIs(t, err, entplug.ErrNameClash)
+	require.ErrorContains(t, err, `type Entc of plugin "tool" (testdata/nameentc/tool/schema/schema.go:12) would have ent write its code over `+entc+`, which ent does not generate: rename the type in testdata/nameentc/tool/schema`)
+	require.NoFileExists(t, composed)
+	b, err := os.ReadFile(entc)
+	require.NoError(t, err)
+	require.Equal(t, "//go:build ignore\n\npackage main\n", string(b))
+}
+
+// requireNothingWritten: a refused build wrote neither the composed
+// package nor anything in the client folder.
+func requireNothingWritten(t *testing.T, composed, target string) {
+	t.Helper()
+	require.NoDirExists(t, composed)
+	entries, err := os.ReadDir(target)
+	require.NoError(t, err)
+	require.Empty(t, entries)
 }
 
 // TestBuildLegacyNames: a plugin's table and index keep names without its
