@@ -254,6 +254,10 @@ type Watch struct {
 	// role is PostgreSQL's current_user when the watch began: the role the
 	// file runs as, which no statement of it may change.
 	role string
+	// searchPath is PostgreSQL's search_path when a whole file's watch
+	// began (WatchFile): Finish sets it back before it reads the catalog,
+	// whose reads of the current schema a file's last SET would blind.
+	searchPath string
 }
 
 // Watch starts watching a file's statements on q.
@@ -281,19 +285,24 @@ func (g *Guard) Watch(ctx context.Context, q querier, drv migrate.Driver) (*Watc
 
 // pgRole returns the session's current role.
 func pgRole(ctx context.Context, q querier) (string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT current_user`)
+	return oneString(ctx, q, `SELECT current_user`)
+}
+
+// oneString runs a query of one text value.
+func oneString(ctx context.Context, q querier, query string, args ...any) (string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return "", err
 	}
 	defer rows.Close()
-	var role string
+	var v string
 	if rows.Next() {
-		err = rows.Scan(&role)
+		err = rows.Scan(&v)
 	}
 	if err == nil {
 		err = rows.Err()
 	}
-	return role, err
+	return v, err
 }
 
 // pgCounts returns each table's inserted, updated and deleted row count as
@@ -426,6 +435,9 @@ func (g *Guard) WatchFile(ctx context.Context, q querier, drv migrate.Driver, st
 		if wt.role, err = pgRole(ctx, q); err != nil {
 			return nil, fmt.Errorf("ownership guard: read the current role: %w", err)
 		}
+		if wt.searchPath, err = oneString(ctx, q, "SELECT current_setting('search_path')"); err != nil {
+			return nil, fmt.Errorf("ownership guard: read the search path: %w", err)
+		}
 	default:
 		if wt.before, err = pr.objects(ctx, q); err != nil {
 			return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
@@ -437,6 +449,11 @@ func (g *Guard) WatchFile(ctx context.Context, q querier, drv migrate.Driver, st
 // Finish judges a file WatchFile watches, after its last statement and
 // before its revision is written (apply's own row is not the file's).
 func (wt *Watch) Finish(ctx context.Context) error {
+	if wt.w.dialect == "postgres" {
+		if _, err := wt.w.q.ExecContext(ctx, "SELECT pg_catalog.set_config('search_path', $1, true)", wt.searchPath); err != nil {
+			return fmt.Errorf("ownership guard: set the search path back: %w", err)
+		}
+	}
 	return wt.judge(ctx, Finding{Severity: Error, Branch: wt.w.branch, Dialect: wt.w.dialect, Statement: afterFileStatement}, false)
 }
 

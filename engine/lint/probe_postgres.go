@@ -2,6 +2,7 @@ package lint
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -85,7 +86,7 @@ func pgObjectsFor(touched bool) string {
 		j := strings.Index(rest[i:], "}}")
 		b.WriteString(rest[:i])
 		if touched {
-			b.WriteString("(" + strings.ReplaceAll(rest[i+len("{{T: "):i+j], "$T", "(SELECT pg_catalog.pg_current_xact_id_if_assigned()::xid)") + ")")
+			b.WriteString("(" + pgWrittenNow(rest[i+len("{{T: "):i+j]) + ")")
 		} else {
 			b.WriteString("true")
 		}
@@ -93,6 +94,17 @@ func pgObjectsFor(touched bool) string {
 	}
 	b.WriteString(rest)
 	return b.String()
+}
+
+// pgWrittenNow turns the marks' "<row>.xmin = $T" into "written by this
+// transaction or one of its subtransactions" (a PL/pgSQL exception block
+// or a savepoint writes under an ID of its own, newer than the
+// transaction's): a row no older than the transaction's first ID, as
+// pgTxAge. A transaction that began later and committed would count too;
+// apply runs such a file alone (no other branch's file at once), so what
+// it reads is the file's.
+func pgWrittenNow(pred string) string {
+	return regexp.MustCompile(`\b((?:[a-z_0-9]+\.)?xmin) = \$T`).ReplaceAllString(pred, "age($1) <= (SELECT age(pg_catalog.pg_current_xact_id_if_assigned()::xid))")
 }
 
 var (

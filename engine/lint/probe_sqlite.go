@@ -14,7 +14,10 @@ type sqliteProbe struct{}
 
 func (sqliteProbe) objects(ctx context.Context, db querier) (map[string]object, error) {
 	objs := map[string]object{}
-	rows, err := db.QueryContext(ctx, `SELECT type, name, CASE WHEN type IN ('index', 'trigger') THEN tbl_name ELSE '' END, COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'`)
+	// The connection's temporary objects too: one named like another's
+	// object stands in for it in every unqualified statement after.
+	rows, err := db.QueryContext(ctx, `SELECT type, name, CASE WHEN type IN ('index', 'trigger') THEN tbl_name ELSE '' END, COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'
+UNION ALL SELECT 'temporary ' || type, name, CASE WHEN type IN ('index', 'trigger') THEN tbl_name ELSE '' END, COALESCE(sql, '') FROM sqlite_temp_master WHERE name NOT LIKE 'sqlite_%'`)
 	return objs, collect(rows, err, objs)
 }
 

@@ -445,6 +445,12 @@ func (a *Authorizer) decide(action sqlite.AuthorizerActionCode, arg1, arg2, dbNa
 		}
 		return a.deny(DDL, fmt.Sprintf("drops %s %q on table", kindOf(action), arg1), arg2, trigger)
 	case sqlite.AuthAlterTable:
+		if strings.EqualFold(arg1, "temp") {
+			// SQLite asks only about the old name of a RENAME: a temporary
+			// table renamed core__users would stand in for core's on the
+			// connection the pool hands the application next.
+			return a.deny(Escape, "ALTER TABLE", "temp."+arg2, trigger)
+		}
 		if a.owns(n2) {
 			return sqlite.AuthorizerOK
 		}

@@ -91,6 +91,13 @@ var pgAttacks = []attack{
 	{"schema of its own", "CREATE SCHEMA image__s;"},
 	{"truncate core", "TRUNCATE core__nonce_timestamps;"},
 	{"outside a transaction", "-- atlas:txmode none\n\nALTER TABLE core__users DISABLE TRIGGER ALL;"},
+	// An attacker's round on apply's whole-file check: a file's last SET
+	// of search_path blinded the check's reads of the current schema, and
+	// catalog rows written in a subtransaction carry an ID of their own.
+	{"search path set at the end", "CREATE TABLE image__x (id integer);\nCREATE VIEW image__v WITH (security_invoker = true) AS SELECT id, bio FROM core__users;\nCREATE RULE image__r AS ON INSERT TO image__x DO ALSO UPDATE image__v SET bio = 'pwned';\nSET LOCAL search_path = pg_catalog;"},
+	{"own history with the search path emptied", "UPDATE plugmig_history SET version = '99990101000000' WHERE branch = 'image';\nSELECT set_config('search_path', '', true);"},
+	{"objects made in a function's subtransaction", "CREATE TABLE image__x (id integer);\nCREATE FUNCTION image__mk() RETURNS void LANGUAGE plpgsql AS $$ BEGIN BEGIN CREATE VIEW image__v WITH (security_invoker = true) AS SELECT id, bio FROM core__users; CREATE RULE image__r AS ON INSERT TO image__x DO ALSO UPDATE image__v SET bio = 'pwned'; EXCEPTION WHEN division_by_zero THEN NULL; END; END $$;\nSELECT image__mk();\nDROP FUNCTION image__mk();"},
+	{"objects made in a DO block's subtransaction", "CREATE TABLE image__x (id integer);\nDO $$ BEGIN BEGIN CREATE VIEW image__v WITH (security_invoker = true) AS SELECT id, bio FROM core__users; CREATE RULE image__r AS ON INSERT TO image__x DO ALSO UPDATE image__v SET bio = 'pwned'; EXCEPTION WHEN division_by_zero THEN NULL; END; END $$;"},
 }
 
 // TestAdversarialPostgres: every attack is reported by lint (which runs it
