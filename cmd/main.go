@@ -126,7 +126,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if tc, ok := ctx.Selected().Target.Addr().Interface().(targeted); ok {
-		stdout, stderr = withTargetFlags(stdout, tc.target(), args), withTargetFlags(stderr, tc.target(), slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--json" }))
+		// JSON output is left as written: its reader knows which database
+		// it asked about, and text inserted in a JSON string could break it.
+		if !slices.Contains(args, "--json") {
+			stdout = withTargetFlags(stdout, tc.target(), args)
+		}
+		stderr = withTargetFlags(stderr, tc.target(), args)
 	}
 	app := &App{Globals: *globals, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr}
 	if app.Root == "" {

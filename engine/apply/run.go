@@ -575,36 +575,32 @@ func (m *Migrator) seedBeside(ctx context.Context, branch string, after afterFil
 // ownership guard's watch when watched.
 func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f migrate.File, hash string, guard *lint.Guard, watched bool) error {
 	var (
-		watch, whole *lint.Watch
-		done         func(context.Context) error
+		watch, perStmt *lint.Watch
+		done           func(context.Context) error
 	)
 	if watched {
 		base, err := m.baseDriver()
 		if err != nil {
 			return err
 		}
+		drv := connDriver{Driver: base, c: tx}
 		if (m.onLogin(bp) || m.dialect == "sqlite") && guard.WholeFile() {
 			// It runs as the plugin's own login role (PostgreSQL) or under
 			// the authorizer (SQLite): the database refuses what the
 			// plugin may not do as each statement runs, so the catalog is
 			// judged once, after the file.
-			stmts, err := migdir.StmtTexts(m.dialect, f)
-			if err != nil {
+			if watch, err = guard.WatchFile(ctx, tx, drv); err != nil {
 				return err
 			}
-			if whole, err = guard.WatchFile(ctx, tx, connDriver{Driver: base, c: tx}, stmts); err != nil {
+			done = watch.Finish
+		} else {
+			if watch, err = guard.Watch(ctx, tx, drv); err != nil {
 				return err
 			}
-			watch, done = whole, whole.Finish
-		} else if watch, err = guard.Watch(ctx, tx, connDriver{Driver: base, c: tx}); err != nil {
-			return err
+			perStmt = watch
 		}
 	}
-	stmtWatch := watch
-	if whole != nil {
-		stmtWatch = nil
-	}
-	err := m.exec(ctx, tx, bp, f, hash, true, stmtWatch, guard, done)
+	err := m.exec(ctx, tx, bp, f, hash, true, perStmt, guard, done)
 	if err == nil && watch != nil {
 		err = watch.Done()
 	}

@@ -260,24 +260,58 @@ type Watch struct {
 	searchPath string
 }
 
-// Watch starts watching a file's statements on q.
+// Watch starts watching a file's statements on q, one by one (Exec).
 func (g *Guard) Watch(ctx context.Context, q querier, drv migrate.Driver) (*Watch, error) {
+	return g.watch(ctx, q, drv, false)
+}
+
+// WatchFile starts watching a whole file whose statements the database
+// itself judges as they run, before its first statement: on PostgreSQL a
+// file in a transaction as the plugin's own login role (the server refuses
+// what the role may not do: another owner's objects, rows, sequences and
+// roles), on SQLite a file under the authorizer (Authorize: it refuses, as
+// SQLite compiles each statement, every write, DDL and name outside the
+// branch's). Nothing is read between statements: Finish judges the file
+// once, after its last one — what it created or changed (on PostgreSQL
+// only what the transaction touched, pgTouchedProbe, at a cost that does
+// not grow with the schema), with its row counters and role on
+// PostgreSQL. Files with a statement allowed to act later (Check) are
+// watched statement by statement instead (Watch): the allowance is the
+// statement's.
+func (g *Guard) WatchFile(ctx context.Context, q querier, drv migrate.Driver) (*Watch, error) {
+	return g.watch(ctx, q, drv, true)
+}
+
+func (g *Guard) watch(ctx context.Context, q querier, drv migrate.Driver, whole bool) (*Watch, error) {
 	pr, err := probeFor(g.dialect)
 	if err != nil {
 		return nil, err
 	}
-	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}, auth: g.auth}
-	before, err := pr.objects(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
+	touched := whole && g.dialect == "postgres"
+	if touched {
+		pr = pgTouchedProbe{} // it reads nothing before the file wrote
 	}
-	wt := &Watch{w: w, before: before, wrote: map[string]bool{}, allowLater: g.later}
+	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}, auth: g.auth}
+	wt := &Watch{w: w, before: map[string]object{}, wrote: map[string]bool{}}
+	if !whole {
+		wt.allowLater = g.later
+	}
+	if !touched {
+		if wt.before, err = pr.objects(ctx, q); err != nil {
+			return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
+		}
+	}
 	if g.dialect == "postgres" {
 		if wt.counts, err = pgCounts(ctx, q); err != nil {
 			return nil, fmt.Errorf("ownership guard: read the row statistics: %w", err)
 		}
 		if wt.role, err = pgRole(ctx, q); err != nil {
 			return nil, fmt.Errorf("ownership guard: read the current role: %w", err)
+		}
+		if whole {
+			if wt.searchPath, err = oneString(ctx, q, "SELECT current_setting('search_path')"); err != nil {
+				return nil, fmt.Errorf("ownership guard: read the search path: %w", err)
+			}
 		}
 	}
 	return wt, nil
@@ -330,9 +364,6 @@ func pgCounts(ctx context.Context, q querier) (map[string]int64, error) {
 func (wt *Watch) Exec(ctx context.Context, stmt string, exec func() error) error {
 	w := wt.w
 	fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, Statement: oneLine(stmt)}
-	if fs := w.grants(stmt, fb); len(fs) > 0 {
-		return &GuardError{Findings: fs}
-	}
 	writes, err := w.probe.writesBefore(ctx, w.q, stmt, wt.before)
 	if err != nil {
 		return &GuardError{Findings: []Finding{fb.with(CodeUnverifiable, "", "", err.Error())}}
@@ -396,54 +427,6 @@ func (wt *Watch) judge(ctx context.Context, fb Finding, allowLater bool) error {
 		return &GuardError{Findings: fs}
 	}
 	return nil
-}
-
-// WatchFile starts watching a whole file whose statements the database
-// itself judges as they run, before its first statement: on PostgreSQL a
-// file in a transaction as the plugin's own login role (the server refuses
-// what the role may not do: another owner's objects, rows, sequences and
-// roles), on SQLite a file under the authorizer (Authorize: it refuses, as
-// SQLite compiles each statement, every write, DDL and name outside the
-// branch's). Nothing is read between statements: Finish judges the file
-// once, after its last one — what it created or changed (on PostgreSQL
-// only what the transaction touched, pgTouchedProbe, at a cost that does
-// not grow with the schema), with its row counters and role on
-// PostgreSQL. A GRANT naming what the branch does not own is refused
-// before anything runs (the server only warns of it). Files with a
-// statement allowed to act later (Check) are watched statement by
-// statement instead (Watch): the allowance is the statement's.
-func (g *Guard) WatchFile(ctx context.Context, q querier, drv migrate.Driver, stmts []string) (*Watch, error) {
-	pr, err := probeFor(g.dialect)
-	if err != nil {
-		return nil, err
-	}
-	if g.dialect == "postgres" {
-		pr = pgTouchedProbe{}
-	}
-	w := &walker{l: g.l, q: q, drv: drv, dialect: g.dialect, probe: pr, branch: g.branch, created: map[string]string{}, auth: g.auth}
-	for _, st := range stmts {
-		if fs := w.grants(st, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: oneLine(st)}); len(fs) > 0 {
-			return nil, &GuardError{Findings: fs}
-		}
-	}
-	wt := &Watch{w: w, before: map[string]object{}, wrote: map[string]bool{}}
-	switch g.dialect {
-	case "postgres":
-		if wt.counts, err = pgCounts(ctx, q); err != nil {
-			return nil, fmt.Errorf("ownership guard: read the row statistics: %w", err)
-		}
-		if wt.role, err = pgRole(ctx, q); err != nil {
-			return nil, fmt.Errorf("ownership guard: read the current role: %w", err)
-		}
-		if wt.searchPath, err = oneString(ctx, q, "SELECT current_setting('search_path')"); err != nil {
-			return nil, fmt.Errorf("ownership guard: read the search path: %w", err)
-		}
-	default:
-		if wt.before, err = pr.objects(ctx, q); err != nil {
-			return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
-		}
-	}
-	return wt, nil
 }
 
 // Finish judges a file WatchFile watches, after its last statement and

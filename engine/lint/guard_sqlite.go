@@ -37,7 +37,13 @@ func (g *Guard) Check(f migrate.File) error {
 			g.later[st.Text] = true
 		}
 	}
-	if fs := escapes(g.dialect, f, stmts, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect}); len(fs) > 0 {
+	fs := escapes(g.dialect, f, stmts, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect})
+	// A GRANT on what the branch does not own: PostgreSQL only warns of it.
+	w := &walker{l: g.l, dialect: g.dialect, branch: g.branch}
+	for _, st := range stmts {
+		fs = append(fs, w.grants(st.Text, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: oneLine(st.Text)})...)
+	}
+	if len(fs) > 0 {
 		return &GuardError{Findings: fs, Before: true}
 	}
 	return nil

@@ -56,7 +56,10 @@ const pgLeftBehindSettings = "SELECT pg_catalog.set_config('search_path', 'pg_ca
 // xmin is no older was written by it (or by one of its subtransactions,
 // or by a transaction that began later: checked again, which is harmless).
 // NULL when the transaction wrote nothing.
-const pgTxAge = "tx AS (SELECT age(pg_catalog.pg_current_xact_id_if_assigned()::xid) AS age)"
+const pgTxAge = "tx AS (SELECT " + pgTxAgeExpr + " AS age)"
+
+// pgTxAgeExpr is the age of the current transaction's first ID.
+const pgTxAgeExpr = "age(pg_catalog.pg_current_xact_id_if_assigned()::xid)"
 
 const pgLeftBehindSQL = `
 WITH me AS (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user),

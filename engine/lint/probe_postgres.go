@@ -2,7 +2,6 @@ package lint
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"sync"
 )
@@ -26,55 +25,56 @@ SELECT CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'S' THEN '
     CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
     CASE WHEN c.relkind = 'S' THEN (SELECT concat_ws(':', s.last_value, s.start_value, s.increment_by, s.max_value, s.min_value, s.cycle) FROM pg_sequences s WHERE s.schemaname = current_schema() AND s.sequencename = c.relname) END)
 FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-  AND {{T: c.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE xmin = $T UNION ALL SELECT adrelid FROM pg_attrdef WHERE xmin = $T UNION ALL SELECT ev_class FROM pg_rewrite WHERE xmin = $T
-    UNION ALL SELECT a.attrelid FROM pg_shdepend s JOIN pg_attribute a ON a.attrelid = s.objid WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND s.classid = 'pg_class'::regclass AND a.xmin = $T))}}
+  AND {{T: c.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE age(xmin) <= $A UNION ALL SELECT adrelid FROM pg_attrdef WHERE age(xmin) <= $A UNION ALL SELECT ev_class FROM pg_rewrite WHERE age(xmin) <= $A
+    UNION ALL SELECT a.attrelid FROM pg_shdepend s JOIN pg_attribute a ON a.attrelid = s.objid WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND s.classid = 'pg_class'::regclass AND age(a.xmin) <= $A))}}
 UNION ALL
 SELECT 'index', i.relname, t.relname, pg_get_indexdef(i.oid) || coalesce(obj_description(i.oid, 'pg_class'), '')
-FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: i.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE xmin = $T AND relkind IN ('i', 'I') UNION ALL SELECT indexrelid FROM pg_index WHERE xmin = $T))}}
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: i.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE age(xmin) <= $A AND relkind IN ('i', 'I') UNION ALL SELECT indexrelid FROM pg_index WHERE age(xmin) <= $A))}}
 UNION ALL
 SELECT 'constraint', con.conname, t.relname, pg_get_constraintdef(con.oid) || coalesce(obj_description(con.oid, 'pg_constraint'), '')
-FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: con.xmin = $T}}
+FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: age(con.xmin) <= $A}}
 UNION ALL
 SELECT 'trigger', tg.tgname, t.relname, pg_get_triggerdef(tg.oid) || tg.tgenabled::text
-FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal AND t.relnamespace = current_schema()::regnamespace AND {{T: tg.xmin = $T}}
+FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal AND t.relnamespace = current_schema()::regnamespace AND {{T: age(tg.xmin) <= $A}}
 UNION ALL
 SELECT 'policy', p.polname, t.relname, concat_ws('|', p.polcmd, p.polpermissive, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), p.polroles::text)
-FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: p.xmin = $T}}
+FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: age(p.xmin) <= $A}}
 UNION ALL
 SELECT 'rule', r.rulename, t.relname, pg_get_ruledef(r.oid)
-FROM pg_rewrite r JOIN pg_class t ON t.oid = r.ev_class WHERE r.rulename <> '_RETURN' AND t.relnamespace = current_schema()::regnamespace AND {{T: r.xmin = $T}}
+FROM pg_rewrite r JOIN pg_class t ON t.oid = r.ev_class WHERE r.rulename <> '_RETURN' AND t.relnamespace = current_schema()::regnamespace AND {{T: age(r.xmin) <= $A}}
 UNION ALL
 SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', md5(pg_get_functiondef(p.oid))
-FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p', 'a', 'w') AND {{T: p.xmin = $T}}
+FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p', 'a', 'w') AND {{T: age(p.xmin) <= $A}}
 UNION ALL
 SELECT 'operator', o.oprname || '(' || concat_ws(',', format_type(nullif(o.oprleft, 0), NULL), format_type(nullif(o.oprright, 0), NULL)) || ')', '', o.oprcode::text
-FROM pg_operator o WHERE o.oprnamespace = current_schema()::regnamespace AND {{T: o.xmin = $T}}
+FROM pg_operator o WHERE o.oprnamespace = current_schema()::regnamespace AND {{T: age(o.xmin) <= $A}}
 UNION ALL
-SELECT 'operator family', f.opfname, '', f.opfmethod::text FROM pg_opfamily f WHERE f.opfnamespace = current_schema()::regnamespace AND {{T: f.xmin = $T}}
+SELECT 'operator family', f.opfname, '', f.opfmethod::text FROM pg_opfamily f WHERE f.opfnamespace = current_schema()::regnamespace AND {{T: age(f.xmin) <= $A}}
 UNION ALL
-SELECT 'collation', c.collname, '', concat_ws('|', c.collprovider, c.collcollate, c.collctype) FROM pg_collation c WHERE c.collnamespace = current_schema()::regnamespace AND {{T: c.xmin = $T}}
+SELECT 'collation', c.collname, '', concat_ws('|', c.collprovider, c.collcollate, c.collctype) FROM pg_collation c WHERE c.collnamespace = current_schema()::regnamespace AND {{T: age(c.xmin) <= $A}}
 UNION ALL
-SELECT 'conversion', c.conname, '', c.conproc::text FROM pg_conversion c WHERE c.connamespace = current_schema()::regnamespace AND {{T: c.xmin = $T}}
+SELECT 'conversion', c.conname, '', c.conproc::text FROM pg_conversion c WHERE c.connamespace = current_schema()::regnamespace AND {{T: age(c.xmin) <= $A}}
 UNION ALL
-SELECT 'text search configuration', c.cfgname, '', c.cfgparser::text FROM pg_ts_config c WHERE c.cfgnamespace = current_schema()::regnamespace AND {{T: c.xmin = $T}}
+SELECT 'text search configuration', c.cfgname, '', c.cfgparser::text FROM pg_ts_config c WHERE c.cfgnamespace = current_schema()::regnamespace AND {{T: age(c.xmin) <= $A}}
 UNION ALL
-SELECT 'text search dictionary', d.dictname, '', d.dicttemplate::text FROM pg_ts_dict d WHERE d.dictnamespace = current_schema()::regnamespace AND {{T: d.xmin = $T}}
+SELECT 'text search dictionary', d.dictname, '', d.dicttemplate::text FROM pg_ts_dict d WHERE d.dictnamespace = current_schema()::regnamespace AND {{T: age(d.xmin) <= $A}}
 UNION ALL
 SELECT 'temporary table', c.relname, '', c.relkind::text
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE (c.relnamespace = pg_my_temp_schema() OR (n.nspname LIKE 'pg\_temp\_%' AND pg_get_userbyid(c.relowner) LIKE 'plugmig\_%'))
-  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {{T: c.xmin = $T}}
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {{T: age(c.xmin) <= $A}}
 UNION ALL
 SELECT 'type', ty.typname, '', ty.typtype::text || coalesce((SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = ty.oid), '')
 FROM pg_type ty WHERE ty.typnamespace = current_schema()::regnamespace AND ty.typtype IN ('e', 'd', 'r')
-  AND {{T: ty.xmin = $T OR EXISTS (SELECT 1 FROM pg_enum e WHERE e.enumtypid = ty.oid AND e.xmin = $T) OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.contypid = ty.oid AND k.xmin = $T)}}`
+  AND {{T: age(ty.xmin) <= $A OR EXISTS (SELECT 1 FROM pg_enum e WHERE e.enumtypid = ty.oid AND age(e.xmin) <= $A) OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.contypid = ty.oid AND age(k.xmin) <= $A)}}`
 
 // pgObjectsFor fills pgObjectsTemplate's marks {{T: <predicate>}}: each
-// selects an object changed by the current transaction (its own catalog
-// row, or one of its parts', has the transaction's ID, $T, as xmin). With
-// touched false every object of the current schema is read; with touched
-// true only those the transaction created or changed (none before it
-// wrote anything).
+// selects an object the current transaction created or changed — its own
+// catalog row, or one of its parts', no older than the transaction's first
+// ID ($A is that age, as pgTxAge: a subtransaction, such as a PL/pgSQL
+// exception block, writes under a newer ID of its own; a transaction that
+// began later and committed would count too, and apply runs such a file
+// alone). With touched false every object of the current schema is read.
 func pgObjectsFor(touched bool) string {
 	var b strings.Builder
 	rest := pgObjectsTemplate
@@ -86,7 +86,7 @@ func pgObjectsFor(touched bool) string {
 		j := strings.Index(rest[i:], "}}")
 		b.WriteString(rest[:i])
 		if touched {
-			b.WriteString("(" + pgWrittenNow(rest[i+len("{{T: "):i+j]) + ")")
+			b.WriteString("(" + strings.ReplaceAll(rest[i+len("{{T: "):i+j], "$A", "(SELECT "+pgTxAgeExpr+")") + ")")
 		} else {
 			b.WriteString("true")
 		}
@@ -94,17 +94,6 @@ func pgObjectsFor(touched bool) string {
 	}
 	b.WriteString(rest)
 	return b.String()
-}
-
-// pgWrittenNow turns the marks' "<row>.xmin = $T" into "written by this
-// transaction or one of its subtransactions" (a PL/pgSQL exception block
-// or a savepoint writes under an ID of its own, newer than the
-// transaction's): a row no older than the transaction's first ID, as
-// pgTxAge. A transaction that began later and committed would count too;
-// apply runs such a file alone (no other branch's file at once), so what
-// it reads is the file's.
-func pgWrittenNow(pred string) string {
-	return regexp.MustCompile(`\b((?:[a-z_0-9]+\.)?xmin) = \$T`).ReplaceAllString(pred, "age($1) <= (SELECT age(pg_catalog.pg_current_xact_id_if_assigned()::xid))")
 }
 
 var (
@@ -121,8 +110,9 @@ func (postgresProbe) objects(ctx context.Context, db querier) (map[string]object
 // pgTouchedProbe is postgresProbe reading only what the current
 // transaction created or changed: the probe of a file that runs as the
 // plugin's own login role, where the server refuses any change to what the
-// role does not own, so what the file touched is all there is to judge,
-// at a cost that does not grow with the schema.
+// role does not own, so what the file touched is all there is to judge.
+// Each catalog is scanned once for the transaction's rows; nothing is
+// probed per object.
 type pgTouchedProbe struct{ postgresProbe }
 
 func (pgTouchedProbe) objects(ctx context.Context, db querier) (map[string]object, error) {
