@@ -165,6 +165,10 @@ func (m *Migrator) SeedRemoval(ctx context.Context, name string, drop []string) 
 	if err != nil {
 		return nil, err
 	}
+	installed, err := m.installedBranches(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var live *schema.Schema
 	s := store{dialect: m.dialect, db: m.db}
 	var out []SeedRow
@@ -190,7 +194,7 @@ func (m *Migrator) SeedRemoval(ctx context.Context, name string, drop []string) 
 		case n > 1:
 			r.Reason = fmt.Sprintf("%d rows match it, so it may not be only the plugin's", n)
 		default:
-			r.Reason, err = m.otherSeeder(ctx, name, seed)
+			r.Reason, err = m.otherSeeder(name, installed, seed)
 		}
 		if err != nil {
 			return nil, err
@@ -215,32 +219,38 @@ func (m *Migrator) SeedRemoval(ctx context.Context, name string, drop []string) 
 	return out, nil
 }
 
-// otherSeeder names another branch of this database that seeds the same
-// row: core, an enabled plugin, or one with history here (disabled, its
-// tables kept). A registered plugin this database never had does not
-// count: if it is enabled later, apply seeds the row again.
-func (m *Migrator) otherSeeder(ctx context.Context, name string, seed plugin.Seed) (string, error) {
+// installedBranches are the branches of this database whose seeds count:
+// core, the enabled plugins, and those with history here (disabled, their
+// tables kept). A registered plugin this database never had does not: if
+// it is enabled later, apply seeds its rows again.
+func (m *Migrator) installedBranches(ctx context.Context) ([]string, error) {
 	branches, err := m.composer.Branches()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	installed := map[string]bool{plugin.Core: true}
 	for _, e := range m.enabled {
 		installed[e] = true
 	}
 	if ok, err := m.store.exists(ctx); err != nil {
-		return "", err
+		return nil, err
 	} else if ok {
 		all, err := m.store.all(ctx)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		for _, r := range all {
 			installed[r.Branch] = true
 		}
 	}
-	for _, b := range branches {
-		if b == name || !installed[b] {
+	return slices.DeleteFunc(branches, func(b string) bool { return !installed[b] }), nil
+}
+
+// otherSeeder names another of the installed branches that seeds the same
+// row as plugin name.
+func (m *Migrator) otherSeeder(name string, installed []string, seed plugin.Seed) (string, error) {
+	for _, b := range installed {
+		if b == name {
 			continue
 		}
 		others, err := m.composer.Plugins().Seeds(b)
