@@ -1,13 +1,14 @@
 package compose
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
 	"ariga.io/atlas/sql/schema"
 	entschema "entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
+
+	"github.com/plugmig/plugmig/engine/internal/lazyre"
 )
 
 // EnumCheckName is the name of the CHECK constraint that keeps an enum
@@ -61,10 +62,10 @@ func enumChecks(s *schema.Schema, tables []*entschema.Table, dialectName string)
 }
 
 // enumExprRe matches an expression EnumCheckExpr writes.
-var enumExprRe = regexp.MustCompile(`^\(?"(?:[^"]|"")+" IN \(('(?:[^']|'')*'(?:, '(?:[^']|'')*')*)\)\)?$`)
+var enumExprRe = lazyre.New(`^\(?"(?:[^"]|"")+" IN \(('(?:[^']|'')*'(?:, '(?:[^']|'')*')*)\)\)?$`)
 
 // literalRe matches a single-quoted SQL string literal.
-var literalRe = regexp.MustCompile(`'((?:[^']|'')*)'`)
+var literalRe = lazyre.New(`'((?:[^']|'')*)'`)
 
 // literals returns the string literals of an expression, unquoted, sorted.
 func literals(expr string) []string {
@@ -139,11 +140,11 @@ func CheckChanges(changes []schema.Change, from, to *schema.Schema, same func(fr
 			continue
 		}
 		var mods []schema.Change
-		for _, tc := range checksOf(tt) {
+		for _, tc := range tt.Checks() {
 			if tc.Name == "" {
 				continue
 			}
-			for _, fc := range checksOf(ft) {
+			for _, fc := range ft.Checks() {
 				if fc.Name == tc.Name && !same(fc, tc) {
 					mods = append(mods, &schema.ModifyCheck{From: fc, To: tc})
 				}
@@ -181,14 +182,4 @@ func touchesCheck(c schema.Change, name string) bool {
 		return c.C.Name == name
 	}
 	return false
-}
-
-func checksOf(t *schema.Table) []*schema.Check {
-	var out []*schema.Check
-	for _, a := range t.Attrs {
-		if c, ok := a.(*schema.Check); ok {
-			out = append(out, c)
-		}
-	}
-	return out
 }
