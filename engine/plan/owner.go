@@ -49,18 +49,17 @@ func (p *Project) OwnerOf(name string, created map[string]string) string {
 // created what the schema lacks), a diff of the owner would drop it: the
 // fix is the owner's ent schema, not a diff.
 func (p *Project) remedy(branch, owner, table, dir string) string {
-	ahead := func(who string) string {
-		return fmt.Sprintf("owned by %s, whose migrations are ahead of its ent schema: they create what the schema lacks (branch %s's own PL303 says so too); add it to %s's ent schema and run go generate ./... (a diff of branch %s would drop it)", who, owner, owner, owner)
-	}
 	who := "core"
 	if owner != plugin.Core {
 		who = fmt.Sprintf("plugin %q", owner)
 	}
-	switch {
-	case table != "" && owner != "" && owner != branch && dir == MigrationsAhead && branch != plugin.Core:
-		return ahead(who)
-	case table != "" && owner != "" && owner != branch && dir == BothWays && branch != plugin.Core:
-		return fmt.Sprintf("owned by %s, whose ent schema and migrations differ: fix branch %s first (its own PL303 says which way)", who, owner)
+	if table != "" && owner != "" && owner != branch && branch != plugin.Core {
+		switch dir {
+		case MigrationsAhead:
+			return fmt.Sprintf("owned by %s, whose migrations are ahead of its ent schema: they create what the schema lacks (branch %s's own PL303 says so too); add it to %s's ent schema and run go generate ./... (a diff of branch %s would drop it)", who, owner, owner, owner)
+		case BothWays:
+			return fmt.Sprintf("owned by %s, whose ent schema and migrations differ: fix branch %s first (its own PL303 says which way)", who, owner)
+		}
 	}
 	switch {
 	case table == "":
