@@ -53,7 +53,7 @@ func (c *PluginRemoveCmd) Run(a *App) error {
 		printRemoval(a.Stderr, url, r, "would drop")
 		return fmt.Errorf("this drops the %d table(s) listed above and every row in them: pass --yes to confirm (--dry-run only lists)", len(r.Drop))
 	}
-	done, err := m.RemovePlugin(ctx, c.Name, r.Drop)
+	done, err := m.Remove(ctx, c.Name, r.Drop)
 	if err != nil {
 		return err
 	}

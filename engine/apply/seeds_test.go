@@ -56,7 +56,7 @@ func TestRemoveSeeds(t *testing.T) {
 				require.Equal(t, 1, count(id), "the plan deletes nothing")
 			}
 
-			done, err := m.RemovePlugin(ctx, "tags", []string{"tags__tags"})
+			done, err := m.Remove(ctx, "tags", []string{"tags__tags"})
 			require.NoError(t, err)
 			require.Equal(t, []string{"tags__tags"}, done.Tables)
 			require.Equal(t, plan, done.Seeds)
@@ -66,7 +66,7 @@ func TestRemoveSeeds(t *testing.T) {
 
 			// Now no other branch seeds bot: removing notes deletes it.
 			a.exec("DROP TABLE holds")
-			done, err = a.migrator([]string{"none"}[:0]).RemovePlugin(ctx, "notes", []string{"notes__labels", "notes__notes"})
+			done, err = a.migrator([]string{"none"}[:0]).Remove(ctx, "notes", []string{"notes__labels", "notes__notes"})
 			require.NoError(t, err)
 			require.Len(t, done.Seeds, 1)
 			require.True(t, done.Seeds[0].Delete)

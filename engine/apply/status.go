@@ -192,21 +192,7 @@ func (m *Migrator) Baseline(ctx context.Context, branch, version string) error {
 // enabled: the next apply would create its tables again.
 var ErrEnabled = errors.New("plugin is still enabled")
 
-// Remove drops tables, a plugin's own (what its schema declares or its
-// history creates: drift.Checker.Removal says which), referencing tables
-// first, then its history and its database identity. It refuses, before
-// dropping anything, while the plugin is enabled or an enabled plugin
-// depends on it, and when a name in tables lacks the plugin's prefix. It
-// returns the dropped tables.
-func (m *Migrator) Remove(ctx context.Context, name string, tables []string) ([]string, error) {
-	r, err := m.RemovePlugin(ctx, name, tables)
-	if r == nil {
-		return nil, err
-	}
-	return r.Tables, err
-}
-
-// Removed is what RemovePlugin did.
+// Removed is what Remove did.
 type Removed struct {
 	// Tables are the tables dropped.
 	Tables []string
@@ -215,10 +201,14 @@ type Removed struct {
 	Seeds []SeedRow
 }
 
-// RemovePlugin is Remove, and deletes the plugin's seed rows that
-// SeedRemoval says may go, in the same transaction (MySQL: after the
-// tables), under the same lock.
-func (m *Migrator) RemovePlugin(ctx context.Context, name string, tables []string) (*Removed, error) {
+// Remove drops tables, a plugin's own (what its schema declares or its
+// history creates: drift.Checker.Removal says which), referencing tables
+// first, deletes the plugin's seed rows that SeedRemoval says may go, in
+// the same transaction (MySQL: after the tables), then its history and its
+// database identity, under the run lock. It refuses, before dropping
+// anything, while the plugin is enabled or an enabled plugin depends on
+// it, and when a name in tables lacks the plugin's prefix.
+func (m *Migrator) Remove(ctx context.Context, name string, tables []string) (*Removed, error) {
 	if err := m.Removable(name, tables); err != nil {
 		return nil, err
 	}

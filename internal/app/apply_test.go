@@ -79,7 +79,11 @@ func (e *applyEnv) removal(m *apply.Migrator, name string) *drift.Removal {
 // remove removes the plugin as plugin remove --yes does, with m.
 func (e *applyEnv) remove(m *apply.Migrator, name string) ([]string, error) {
 	e.t.Helper()
-	return m.Remove(context.Background(), name, e.removal(m, name).Drop)
+	r, err := m.Remove(context.Background(), name, e.removal(m, name).Drop)
+	if r == nil {
+		return nil, err
+	}
+	return r.Tables, err
 }
 
 // folder returns a branch's folder for the test's dialect.

@@ -32,7 +32,7 @@ func TestPluginRemoveQuotesNames(t *testing.T) {
 			m := e.migrator("archivalook", "mediasecurity")
 			dropped, err := m.Remove(ctx, "image", append(e.removal(m, "image").Drop, c.name))
 			require.NoError(t, err)
-			require.Contains(t, dropped, c.name)
+			require.Contains(t, dropped.Tables, c.name)
 			snap := e.snapshot()
 			require.Contains(t, snap, "core__reports:", "the core table is still there")
 			require.NotContains(t, snap, "image__")

@@ -74,7 +74,7 @@ func TestPluginRemoveOwnsWhatItsHistoryCreated(t *testing.T) {
 			require.Equal(t, before, e.snapshot(), "listing drops nothing")
 			dropped, err := m.Remove(ctx, "image", r.Drop)
 			require.NoError(t, err)
-			require.Equal(t, []string{"image__mediadata"}, dropped)
+			require.Equal(t, []string{"image__mediadata"}, dropped.Tables)
 			snap := e.snapshot()
 			require.Contains(t, snap, "image__thumbs:", "the hand-made table is left")
 			require.NotContains(t, snap, "image__mediadata")
