@@ -98,8 +98,9 @@ func (l Leftover) Drop(ctx context.Context, admin *sql.DB) error {
 	for _, s := range l.Statements {
 		if _, err := admin.ExecContext(ctx, s); err != nil {
 			var pg *pgconn.PgError
-			if errors.As(err, &pg) && (pg.Code == "2BP01" || pg.Code == "55006") {
-				// dependent_objects_still_exist, object_in_use
+			if errors.As(err, &pg) && (pg.Code == "2BP01" || pg.Code == "55006" || pg.Code == "XX000" && strings.Contains(pg.Message, "concurrently")) {
+				// dependent_objects_still_exist, object_in_use; "tuple
+				// concurrently deleted/updated": another sweep dropped it
 				return fmt.Errorf("%s: %w (%s)", s, ErrInUse, pg.Message)
 			}
 			return fmt.Errorf("%s: %w", s, err)
