@@ -36,6 +36,8 @@ type BranchPlan struct {
 	// connection, held for a PostgreSQL file outside a transaction.
 	session *sql.DB
 	conn    *sql.Conn
+	// account is the MySQL plugin branch's account, while session is open.
+	account account
 
 	// down marks a down's plan (see Migrator.Down); reverts are the
 	// versions whose revisions go with its last statement.

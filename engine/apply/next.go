@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"ariga.io/atlas/sql/migrate"
+
+	"github.com/plugmig/plugmig/engine/lint"
 )
 
 // Every state Status reports names the one command that gets out of it
@@ -91,6 +93,9 @@ func (m *Migrator) nextStep(ctx context.Context, st *BranchStatus, bp *BranchPla
 		if r.Error != "" {
 			st.Failed = r.Error
 			st.Next = fmt.Sprintf("fix %s/%s (the statement that failed: %s), then go run ./cmd hash && go run ./cmd apply", bp.Folder, f.Name(), oneLine(r.ErrorStmt))
+			if r.ErrorStmt == lint.AfterFile {
+				st.Next = fmt.Sprintf("the file ran whole and the check after it refused what it left (the error names it): undo on the database what the file did, fix %s/%s, then go run ./cmd hash && go run ./cmd apply (it runs again from its first statement)", bp.Folder, f.Name())
+			}
 			if hasData(r.Error) {
 				st.Next = dataNext(bp.Folder+"/"+f.Name(), oneLine(r.ErrorStmt))
 			}

@@ -579,7 +579,7 @@ func (m *Migrator) leaveBranch(bp *BranchPlan) {
 	} else {
 		bp.session.Close()
 	}
-	bp.session = nil
+	bp.session, bp.account = nil, account{}
 }
 
 // historySchema is the schema that qualifies the history table when a

@@ -401,6 +401,10 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		return fr, fmt.Errorf("branch %q: %s/%s: %w", bp.Branch, bp.Folder, f.Name(), err)
 	}
 	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
+	plainMy := bp.Branch != plugin.Core && bp.account.plain
+	if plainMy {
+		guard.OnPlainAccount()
+	}
 	if bp.Branch != plugin.Core {
 		if err := guard.Check(f); err != nil { // the parsed file: its statements are split once
 			return fr, m.explain(bp, f, tx, err)
@@ -430,8 +434,17 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 	if tx {
 		err = m.execInTx(ctx, bp, f, hash, guard, watched, after)
 	} else {
+		var done func(context.Context) error
+		if plainMy {
+			// What the server let the account do is judged after the
+			// file, from the catalog (it refused triggers, views,
+			// routines, events and every other table's rows and names).
+			done = func(ctx context.Context) error {
+				return guard.MyLeftBehind(ctx, m.db, bp.account.name, bp.account.own, string(f.Bytes()))
+			}
+		}
 		err = m.underRole(ctx, bp, func() error {
-			err := m.exec(ctx, m.db, bp, f, hash, false, nil, nil, nil)
+			err := m.exec(ctx, m.db, bp, f, hash, false, nil, nil, done)
 			if err == nil && bp.conn != nil && m.dialect == "postgres" {
 				err = guard.PGLeftBehind(ctx, bp.conn, false) // outside a transaction: after the file, reported, not undone
 			}
@@ -683,6 +696,13 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 	}
 	if done != nil {
 		if err := done(ctx); err != nil {
+			if !inTx {
+				// Every statement ran and was recorded: the attempt is
+				// recorded as failed, so the file stays pending.
+				if ferr := rrw.fail(ctx, err); ferr != nil {
+					return errors.Join(err, ferr)
+				}
+			}
 			return err
 		}
 	}
@@ -889,7 +909,10 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 			lines = append(lines, fmt.Sprintf("  %s %s\n    in: %s", x.Code, x.Message, stmt))
 		}
 		outcome := "the file was rolled back: nothing of it was applied"
-		if !tx || ge.Before {
+		switch {
+		case ge.After:
+			outcome = "the file ran whole outside a transaction (this database commits DDL at once) and is recorded as a failed attempt: undo on the database what the file did (what is named below, and every other change of its statements), fix the migration, run go run ./cmd hash, and apply again: it runs again from its first statement"
+		case !tx || ge.Before:
 			outcome = "nothing of the file was run"
 		}
 		return fmt.Errorf("%s: refused: plugin %q touches what it does not own; %s. Fix the migration (go run ./cmd lint lists every finding):\n%s", where, bp.Branch, outcome, strings.Join(lines, "\n"))
@@ -1044,7 +1067,8 @@ type fileRevisions struct {
 	hash     string
 	total    int // the file's statements now (a failed file may have been fixed since)
 	buffered bool
-	last     *migrate.Revision
+	last     *migrate.Revision // buffered: the revision flush writes
+	written  *migrate.Revision // not buffered: the last revision written
 	start    time.Time
 	known    *migrate.Revision // the file's revision read by Plan, if resumed
 	recorded bool              // the history has a row of the file
@@ -1071,11 +1095,12 @@ func (f *fileRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) 
 		r.Error, r.ErrorStmt = "", "" // an earlier attempt's error is over
 	}
 	r.ExecutedAt, r.ExecutionTime = f.start, time.Since(f.start)
+	cp := *r
 	if f.buffered {
-		cp := *r
 		f.last = &cp
 		return nil
 	}
+	f.written = &cp
 	if err := f.revert(ctx, r); err != nil {
 		return err
 	}
@@ -1110,6 +1135,21 @@ func (f *fileRevisions) flush(ctx context.Context) error {
 		return f.store.insert(ctx, f.branch, r)
 	}
 	return f.branchRevisions.WriteRevision(ctx, r)
+}
+
+// fail records a file that ran whole outside a transaction as a failed
+// attempt with err, the check after its last statement refusing what it
+// did: with no statement counted as applied, so that once what it did is
+// undone and the file fixed (and rehashed), the next apply runs it again
+// from its first statement.
+func (f *fileRevisions) fail(ctx context.Context, err error) error {
+	if f.written == nil {
+		return nil
+	}
+	r := *f.written
+	r.Applied, r.PartialHashes = 0, nil
+	r.Error, r.ErrorStmt = err.Error(), lint.AfterFile
+	return f.branchRevisions.WriteRevision(ctx, &r)
 }
 
 // final is the buffered revision as flush writes it, nil if there is none.

@@ -152,7 +152,7 @@ func (d *DB) PluginSession(ctx context.Context, plugin string, deps []string, ow
 		}
 		rows.Close()
 		cl := roles.Classify(plugin, deps, tables, owner)
-		if err := roles.MyGrant(ctx, d.admin, a, d.scratch, cl.Read, append(append(cl.Own, legacy...), roles.PrefixedNames(plugin, text)...)); err != nil {
+		if err := roles.MyGrant(ctx, d.admin, a, d.scratch, cl.Read, append(append(cl.Own, legacy...), roles.PrefixedNames(plugin, text)...), roles.MyAll); err != nil {
 			return nil, err
 		}
 		if err := roles.MyGrantEvents(ctx, d.admin, a, d.scratch, text); err != nil {

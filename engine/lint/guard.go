@@ -26,6 +26,9 @@ type GuardError struct {
 	Findings []Finding
 	// Before is set when the file was refused before any of it ran.
 	Before bool
+	// After is set when the file ran whole outside a transaction before it
+	// was refused: what it did stays, recorded as a failed attempt.
+	After bool
 }
 
 // Is makes a refusal for ownership match plan.ErrNotOwned.
@@ -62,7 +65,17 @@ type Guard struct {
 	policy *sqliteauth.Policy
 	// later holds the statements allowed to write core later (Check).
 	later map[string]bool
+	// plainMy: the file runs as the plugin's MySQL account granted
+	// roles.MyPlain (see OnPlainAccount).
+	plainMy bool
 }
+
+// OnPlainAccount tells the guard that the files it judges run as the
+// plugin's MySQL account granted roles.MyPlain: the server itself refuses
+// every write outside the plugin's tables, and any trigger, view, routine
+// or event. Trivial then also passes data statements (INSERT, REPLACE,
+// UPDATE, DELETE), and the file is judged afterwards by MyLeftBehind.
+func (g *Guard) OnPlainAccount() { g.plainMy = true }
 
 // NewGuard returns the guard of a branch's files in a dialect.
 func NewGuard(comp *compose.Composer, dialect, branch string) *Guard {
@@ -81,6 +94,8 @@ var (
 	rebuildCopyRe   = lazyre.New(`(?is)^\s*INSERT\s+INTO\s+(` + identRe + `)\s*\([^()]*\)\s*SELECT\s+[^;]*?\s+FROM\s+(` + identRe + `)\s*;?\s*$`)
 	rebuildRenameRe = lazyre.New(`(?is)^\s*ALTER\s+TABLE\s+(` + identRe + `)\s+RENAME\s+TO\s+(` + identRe + `)\s*;?\s*$`)
 	pragmaFKRe      = lazyre.New(`(?is)^\s*PRAGMA\s+foreign_keys\s*=\s*(off|on)\s*;?\s*$`)
+	// A MySQL data statement, by its first word.
+	myDataRe = lazyre.New(`(?is)^\s*(?:INSERT|REPLACE|UPDATE|DELETE)\s`)
 	// A named primary key, unique or exclusion constraint: its index is in
 	// the schema's namespace, where another plugin's prefix is not ours.
 	constraintNameRe = lazyre.New(`(?is)\bCONSTRAINT\s+(` + identRe + `)\s+(?:PRIMARY\s+KEY|UNIQUE|EXCLUDE)\b`)
@@ -169,6 +184,12 @@ func (g *Guard) Trivial(stmts []string) bool {
 		return claims(n) || strings.HasPrefix(n, "new_") && claims(n[len("new_"):])
 	}
 	for _, st := range stmts {
+		if g.plainMy && myDataRe.MatchString(stripComments(st)) {
+			if !myOwnRows(st, own) {
+				return false // another's table, as written: the pre-flight refuses it before anything runs
+			}
+			continue // rows: the account may write only the plugin's tables (the server refuses others')
+		}
 		if strings.Contains(st, `\`) {
 			return false // quoting a reader without escapes may read otherwise (see bodyCode): let the watch see it
 		}
@@ -224,6 +245,30 @@ func (g *Guard) Trivial(stmts []string) bool {
 		}
 	}
 	return true
+}
+
+// myOwnRows reports whether every table a MySQL data statement names
+// before its values, SET or WHERE (its targets, read as myTargets reads
+// them) is the plugin's. A target it misreads is still refused by the
+// server; this only lets such a file be refused before any of it runs.
+func myOwnRows(st string, own func(string) bool) bool {
+	st = stripComments(st)
+	for _, re := range myTargets[:3] {
+		m := re.FindStringSubmatch(st)
+		if m == nil {
+			continue
+		}
+		n := 0
+		for _, part := range m[1:] {
+			for _, id := range myIdentRe.FindAllString(part, -1) {
+				if n++; !own(id) {
+					return false
+				}
+			}
+		}
+		return n > 0
+	}
+	return false
 }
 
 // unquote returns the name an identifier denotes: quoted as written,
@@ -437,7 +482,7 @@ func (wt *Watch) Finish(ctx context.Context) error {
 			return fmt.Errorf("ownership guard: set the search path back: %w", err)
 		}
 	}
-	return wt.judge(ctx, Finding{Severity: Error, Branch: wt.w.branch, Dialect: wt.w.dialect, Statement: afterFileStatement}, false)
+	return wt.judge(ctx, Finding{Severity: Error, Branch: wt.w.branch, Dialect: wt.w.dialect, Statement: AfterFile}, false)
 }
 
 // WholeFile reports whether the file Check last read may be watched whole

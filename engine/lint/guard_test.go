@@ -47,6 +47,35 @@ func TestTrivial(t *testing.T) {
 	}
 }
 
+// TestTrivialOnPlainAccount: where a MySQL file runs as the plugin's
+// account granted roles.MyPlain, data statements on the plugin's own
+// tables pass too; one naming another's table as its target (or one whose
+// targets cannot be read) is still checked first on a scratch database.
+func TestTrivialOnPlainAccount(t *testing.T) {
+	g := &Guard{dialect: "mysql", branch: "image"}
+	data := []string{"INSERT INTO `image__x` (id) SELECT id FROM core__users", "UPDATE image__x SET n = n + 1 WHERE id % 2 = 0", "DELETE FROM image__x WHERE id > 3", "REPLACE INTO image__x VALUES (1, 'a;b\\')"}
+	if g.Trivial(data) {
+		t.Fatalf("Trivial(%q) = true before OnPlainAccount", data)
+	}
+	g.OnPlainAccount()
+	if !g.Trivial(append([]string{"CREATE TABLE `image__x` (`id` int NOT NULL, PRIMARY KEY (`id`))"}, data...)) {
+		t.Errorf("Trivial(%q) = false on a plain account, want true", data)
+	}
+	for _, st := range []string{
+		"UPDATE core__users SET bio = 'x'",
+		"INSERT INTO core__privileges (privilege_name) SELECT 'x'",
+		"DELETE FROM {{db}}.image__x",
+		"UPDATE image__x s JOIN core__users u ON u.id = s.id SET u.bio = 'x'",
+		"UPDATE/**/core__users SET bio = 'x'",
+		"DELETE image__x, core__users FROM image__x JOIN core__users",
+		"SET @x = 1",
+	} {
+		if g.Trivial([]string{st}) {
+			t.Errorf("Trivial(%q) = true on a plain account, want false", st)
+		}
+	}
+}
+
 // untrivialRe is the expression untrivial replaced, kept as its oracle.
 var untrivialRe = regexp.MustCompile(`(?i)\b(RENAME|INHERIT|ATTACH|DETACH|OWNER|SCHEMA|SELECT|EXECUTE|TRIGGER|POLICY|GRANT|SECURITY|NO\s+INHERIT)\b|\bAS\s*\(`)
 

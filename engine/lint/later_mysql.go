@@ -359,3 +359,68 @@ func setOfUpdate(toks []string) bool {
 	}
 	return false
 }
+
+// myLeftOn is myLater for some tables only (the placeholder list): their
+// columns' defaults and generated expressions, checks, constraints and
+// indexes. It is what a file run as an account granted roles.MyPlain can
+// leave behind: the server refuses that account triggers, views, routines
+// and events.
+const myLeftOn = `SELECT 'column', COLUMN_NAME, TABLE_NAME, '', '', CONCAT(COALESCE(COLUMN_DEFAULT, ''), ' ', COALESCE(GENERATION_EXPRESSION, '')), '' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND (COLUMN_DEFAULT IS NOT NULL OR GENERATION_EXPRESSION IS NOT NULL)
+UNION ALL SELECT 'check', CONSTRAINT_NAME, TABLE_NAME, '', '', CHECK_CLAUSE, '' FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s)
+UNION ALL SELECT 'constraint', CONSTRAINT_NAME, TABLE_NAME, '', '', CONSTRAINT_TYPE, '' FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND CONSTRAINT_TYPE <> 'PRIMARY KEY'
+UNION ALL SELECT DISTINCT 'index', INDEX_NAME, TABLE_NAME, '', '', '', '' FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND INDEX_NAME <> 'PRIMARY'`
+
+// MyLeftBehind judges, from the catalog, what a file that ran as the
+// plugin's account granted roles.MyPlain left on the tables it names:
+// defaults that read or set a variable or call another's sequence,
+// constraints and indexes not named as the plugin's. own are the tables
+// the account was granted privileges on; those the file's text mentions
+// (in any case: a name is spelled in full to be reached) are read, so the
+// cost is the file's, not the schema's. q is the migrator's connection,
+// account the plugin's as CURRENT_USER() gives it.
+func (g *Guard) MyLeftBehind(ctx context.Context, q querier, account string, own []string, text string) error {
+	lower := strings.ToLower(text)
+	var names []any
+	seen := map[string]bool{}
+	for _, t := range own {
+		if lt := strings.ToLower(t); !seen[lt] && (strings.Contains(lower, lt) || strings.Contains(t, "`")) {
+			seen[lt] = true
+			names = append(names, t)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")
+	args := make([]any, 0, 4*len(names))
+	for range 4 {
+		args = append(args, names...)
+	}
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(myLeftOn, marks), args...)
+	if err != nil {
+		return fmt.Errorf("ownership guard: read what the file left on its tables: %w", err)
+	}
+	var all []myRow
+	for rows.Next() {
+		var r myRow
+		if err := rows.Scan(&r.kind, &r.name, &r.table, &r.security, &r.definer, &r.code, &r.mode); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	w := &walker{l: g.l, q: q, dialect: g.dialect, branch: g.branch, created: map[string]string{}}
+	fb := Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: AfterFile}
+	var out []Finding
+	for _, r := range all {
+		out = append(out, w.myCheck(r, account, nil, fb)...)
+	}
+	if len(out) > 0 {
+		return &GuardError{Findings: out, After: true}
+	}
+	return nil
+}

@@ -352,12 +352,12 @@ func builtinEffect(fn string) string {
 // (what earlier files left was checked after them); otherwise everything
 // the role owns.
 func (g *Guard) PGLeftBehind(ctx context.Context, q querier, inTx bool) error {
-	fs, err := pgLeftBehind(ctx, q, g.branch, plugin.Prefix(g.branch), g.l.legacy(g.branch), !inTx, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: afterFileStatement})
+	fs, err := pgLeftBehind(ctx, q, g.branch, plugin.Prefix(g.branch), g.l.legacy(g.branch), !inTx, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: AfterFile})
 	if err != nil {
 		return fmt.Errorf("ownership guard: %w", err)
 	}
 	if len(fs) > 0 {
-		return &GuardError{Findings: fs}
+		return &GuardError{Findings: fs, After: !inTx}
 	}
 	return nil
 }
@@ -366,7 +366,7 @@ func (g *Guard) PGLeftBehind(ctx context.Context, q querier, inTx bool) error {
 // scratch database after the file's last statement (each finding once per
 // branch: a later file still sees what an earlier one left).
 func (w *walker) leftBehind(ctx context.Context, path string) ([]Finding, error) {
-	fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Statement: afterFileStatement}
+	fb := Finding{Severity: Error, Branch: w.branch, Dialect: w.dialect, File: path, Statement: AfterFile}
 	fs, err := pgLeftBehind(ctx, w.run, w.branch, plugin.Prefix(w.branch), w.l.legacy(w.branch), true, fb)
 	if err != nil {
 		return nil, err
@@ -384,9 +384,9 @@ func (w *walker) leftBehind(ctx context.Context, path string) ([]Finding, error)
 	return out, nil
 }
 
-// afterFileStatement stands for the statement of a finding about what a
+// AfterFile stands for the statement of a finding about what a
 // whole file left behind.
-const afterFileStatement = "(what the file leaves behind, read from the catalog after its last statement)"
+const AfterFile = "(what the file leaves behind, read from the catalog after its last statement)"
 
 // PGWarmLeftBehind prepares the after-file check of a plugin's branch on
 // its session before the first file (apply opens sessions ahead, while

@@ -77,16 +77,45 @@ func myAuth(version, password string) string {
 	return "IDENTIFIED WITH mysql_native_password AS " + hash
 }
 
+// Privileges an account gets on its plugin's own tables: MyAll, or
+// MyPlain, which leaves out TRIGGER and CREATE VIEW — what a plugin leaves
+// behind to run later, fired or read by the application. An account
+// granted MyPlain can change only its tables' rows, columns, keys and
+// indexes: the server refuses anything else, whatever the text says.
+const (
+	MyAll   = "ALL PRIVILEGES"
+	MyPlain = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, ALTER"
+)
+
+// myLastingWords are what a statement creating a trigger, view or event
+// must spell (also inside a versioned comment, whose text is executed).
+var myLastingWords = []string{"trigger", "view", "event"}
+
+// MyLasting reports whether SQL text may create a trigger, view or event:
+// it has one of their words anywhere, in any case, even inside a longer
+// word, a string or a comment. It never misses one; it may see one where
+// there is none (then the account gets MyAll and apply checks the file
+// on a scratch database first, as before).
+func MyLasting(text string) bool {
+	lower := strings.ToLower(text)
+	for _, w := range myLastingWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // MyGrant grants an account SELECT and REFERENCES on the tables read and
-// all privileges on the tables own (which need not exist yet), in database
-// db, and nothing else.
-func MyGrant(ctx context.Context, admin Querier, a Account, db string, read, own []string) error {
+// privs (MyAll or MyPlain) on the tables own (which need not exist yet),
+// in database db, and nothing else.
+func MyGrant(ctx context.Context, admin Querier, a Account, db string, read, own []string, privs string) error {
 	var stmts []string
 	for _, t := range read {
 		stmts = append(stmts, "GRANT SELECT, REFERENCES ON "+QuoteMy(db)+"."+QuoteMy(t)+" TO "+a.String())
 	}
 	for _, t := range own {
-		stmts = append(stmts, "GRANT ALL PRIVILEGES ON "+QuoteMy(db)+"."+QuoteMy(t)+" TO "+a.String())
+		stmts = append(stmts, "GRANT "+privs+" ON "+QuoteMy(db)+"."+QuoteMy(t)+" TO "+a.String())
 	}
 	for _, s := range stmts {
 		if _, err := admin.ExecContext(ctx, s); err != nil {

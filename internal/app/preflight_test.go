@@ -15,6 +15,7 @@ import (
 	"github.com/plugmig/plugmig/engine/compose"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/internal/app"
+	"github.com/plugmig/plugmig/internal/testdb"
 )
 
 // TestPreflightFollowsTheBranch: plugin files that run outside a
@@ -40,7 +41,11 @@ func TestPreflightFollowsTheBranch(t *testing.T) {
 			require.NoError(t, err)
 			notx := "-- atlas:txmode none\n\n"
 			if d == compose.MySQL {
-				notx = "" // every file: MySQL's DDL commits by itself
+				// Every file: MySQL's DDL commits by itself. The word
+				// "view" gives the account every privilege on its tables,
+				// so its files are checked on a scratch database first
+				// (TestMySQLPlainAccount is the other case).
+				notx = "-- a view may come later\n\n"
 			}
 			e.addFile(p, "29990101000000_fill.sql", notx+fmt.Sprintf("CREATE TABLE %[1]spf (id integer NOT NULL, n integer NOT NULL, PRIMARY KEY (id));\nINSERT INTO %[1]spf (id, n) VALUES (1, 1), (2, 2);\n", pre), false)
 			e.addFile(p, "29990101000001_plain.sql", notx+fmt.Sprintf("CREATE TABLE %[1]spf2 (id integer NOT NULL, PRIMARY KEY (id));\n", pre), false)
@@ -124,4 +129,74 @@ func listScratch(ctx context.Context, db *sql.DB, dialect string) ([]string, err
 		names = append(names, n)
 	}
 	return names, rows.Err()
+}
+
+// TestMySQLPlainAccount: a MySQL plugin branch whose pending files create
+// no trigger, view or event runs as an account granted only plain
+// privileges on its tables (roles.MyPlain), so its data statements run
+// without a scratch database (issue 23: each branch's scratch database
+// replayed core's history first). The server refuses the account what it
+// may not do, a file writing core is still refused before it runs, and
+// what a file leaves on its tables is judged from the catalog after it:
+// an index named outside the plugin, which no text check of the file
+// caught, stops the branch with the file recorded as failed, and status
+// says how to get out. Not parallel: it counts this process's scratch
+// databases on the server.
+func TestMySQLPlainAccount(t *testing.T) {
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	p := comp.Plugins().Names()[0] // any registered plugin
+	pre := plugin.Prefix(p)
+	ctx := context.Background()
+	e := newApplyEnv(t, compose.MySQL)
+	_, err = e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	e.addFile(p, "29990101000000_fill.sql", fmt.Sprintf("CREATE TABLE %[1]spf (id integer NOT NULL, n integer NOT NULL, s varchar(20) NOT NULL, PRIMARY KEY (id));\nINSERT INTO %[1]spf (id, n, s) VALUES (1, 1, 'a;b'), (2, 2, 'c');\nUPDATE %[1]spf SET n = n * 10 WHERE id %% 2 = 0;\nINSERT INTO %[1]spf (id, n, s) SELECT id + 100, n, s FROM %[1]spf;\nCREATE INDEX %[1]spf_n ON %[1]spf (n);\n", pre), true)
+	seen := &scratchWatch{db: e.db.DB, dialect: compose.MySQL}
+	_, err = e.with(apply.WithProgress(seen)).Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, seen.err)
+	require.NotEmpty(t, seen.lines)
+	for _, names := range seen.lines {
+		require.Empty(t, names, "no scratch database for a plain account's data statements")
+	}
+	var n int
+	require.NoError(t, e.db.DB.QueryRowContext(ctx, "SELECT count(*) FROM "+pre+"pf").Scan(&n))
+	require.Equal(t, 4, n)
+	privs, err := testdb.Rows(e.db.DB, "SELECT DISTINCT PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '"+pre+"pf' ORDER BY 1")
+	require.NoError(t, err)
+	require.NotEmpty(t, privs)
+	require.NotContains(t, privs, "TRIGGER")
+	require.NotContains(t, privs, "CREATE VIEW")
+
+	// Writing core is refused before anything of the file runs.
+	e.addFile(p, "29990101000001_core.sql", fmt.Sprintf("INSERT INTO %[1]spf (id, n, s) VALUES (3, 3, 'x');\nDELETE FROM core__users;\n", pre), true)
+	_, err = e.migrator().Apply(ctx)
+	require.ErrorContains(t, err, "nothing of the file was run")
+	require.NoError(t, e.db.DB.QueryRowContext(ctx, "SELECT count(*) FROM "+pre+"pf").Scan(&n))
+	require.Equal(t, 4, n)
+	e.removeFile(p, "29990101000001_core.sql")
+
+	// MySQL's ADD UNIQUE <name> names an index with neither KEY nor
+	// INDEX: the file's text passes, the catalog after it does not.
+	e.addFile(p, "29990101000002_name.sql", fmt.Sprintf("ALTER TABLE %[1]spf ADD UNIQUE core__squat (s, id);\n", pre), true)
+	_, err = e.migrator().Apply(ctx)
+	require.ErrorContains(t, err, "29990101000002_name.sql")
+	require.ErrorContains(t, err, "core__squat")
+	require.ErrorContains(t, err, "ran whole outside a transaction")
+	st, err := e.migrator().Status(ctx)
+	require.NoError(t, err)
+	var next string
+	for _, s := range st {
+		if s.Branch == p {
+			next = s.Next
+		}
+	}
+	require.Contains(t, next, "undo on the database what the file did")
+	_, err = e.db.DB.Exec("ALTER TABLE " + pre + "pf DROP INDEX core__squat")
+	require.NoError(t, err)
+	e.addFile(p, "29990101000002_name.sql", fmt.Sprintf("ALTER TABLE %[1]spf ADD UNIQUE %[1]spf_s (s, id);\n", pre), true)
+	_, err = e.migrator().Apply(ctx)
+	require.NoError(t, err, "fixed, hashed and applied again")
+	require.Empty(t, scratchDatabases(t, ctx, e.db.DB, compose.MySQL))
 }
