@@ -29,7 +29,7 @@ func TestInputsCheckedBeforeConnecting(t *testing.T) {
 	}{
 		{"path not UTF-8", []string{"apply", "--url", "sqlite://" + dir + "/a\xffb.db"}, 2, `argument 3 ("sqlite://"...) is not valid UTF-8: it would name another file or database than the one meant`},
 		{"postgres URL without database", []string{"status", "--url", "postgres://postgres@127.0.0.1:5432"}, 1, "database URL postgres://postgres@127.0.0.1:5432 names no database (the server would read its default one instead): add the database after the host"},
-		{"postgres URL without anything", []string{"status", "--url", "postgres://"}, 1, "names no database"},
+		{"postgres URL without anything", []string{"status", "--url", "postgres://"}, 1, "database URL postgres:// names no database"},
 		{"mysql URL without database", []string{"apply", "--url", "mysql://root@127.0.0.1:3306/"}, 1, "database URL mysql://root@127.0.0.1:3306/ names no database: add it after the host, e.g. mysql://user@host:3306/app"},
 		{"missing folder", []string{"apply", "--url", "sqlite://" + dir + "/nosuch/app.db"}, 1, "its folder " + dir + "/nosuch does not exist: create it first (mkdir -p " + dir + "/nosuch), or fix the path"},
 		{"folder as file", []string{"apply", "--url", "sqlite://" + dir}, 1, "SQLite path " + dir + " is a folder, not a database file: name a file in it, e.g. sqlite://" + dir + "/app.db"},

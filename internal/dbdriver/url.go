@@ -188,13 +188,20 @@ const mask = "xxxxx"
 
 func redact(raw string) string {
 	if u, err := url.Parse(raw); err == nil && !ambiguous(raw) {
+		secret := false
 		if u.User != nil {
 			if _, ok := u.User.Password(); ok {
 				u.User = url.UserPassword(u.User.Username(), mask)
+				secret = true
 			}
 		}
-		if u.RawQuery != "" {
-			u.RawQuery = redactQuery(u.RawQuery)
+		if q := redactQuery(u.RawQuery); q != u.RawQuery {
+			u.RawQuery = q
+			secret = true
+		}
+		if !secret {
+			// As given: u.String() respells some (postgres:// as postgres:).
+			return raw
 		}
 		return u.String()
 	}
