@@ -36,6 +36,15 @@ func invalidUTF8(raw string) error {
 	return fmt.Errorf("database URL %q... is not valid UTF-8 (byte %d): it would name another database than the one meant; give the path or name in UTF-8 (rename the file if its name is not)", redact(short(raw[:i])), i+1)
 }
 
+// Shorten returns s whole when a message can show it, or else its start
+// followed by "...": a path or name given by the user may be any length.
+func Shorten(s string) string {
+	if c := short(s); c != s {
+		return c + "..."
+	}
+	return s
+}
+
 // short cuts s to a length an error message can show.
 func short(s string) string {
 	if len(s) <= 60 {
@@ -59,22 +68,42 @@ func CheckTarget(t Target, raw string, create bool) error {
 	case "sqlite":
 		return checkSQLitePath(t.Database, create)
 	case "postgres":
-		if t.Database == "" && !hasQueryDB(raw) {
-			return fmt.Errorf("database URL %s names no database (the server would read its default one instead): add the database after the host, e.g. postgres://user@host:5432/app?sslmode=disable", Redact(raw))
+		name := t.Database
+		if q := queryDB(raw); q != "" {
+			name = q
+		}
+		if name == "" {
+			return fmt.Errorf("database URL %s names no database (the server would read its default one instead): add the database after the host, e.g. postgres://user@host:5432/app?sslmode=disable", Shorten(Redact(raw)))
+		}
+		if len(name) > maxPostgresName {
+			return fmt.Errorf("database URL %s: its database name is %d bytes long, and PostgreSQL identifiers are at most %d bytes (a longer one is cut, naming another database): give a shorter name", Shorten(Redact(raw)), len(name), maxPostgresName)
 		}
 	case "mysql":
 		if t.Database == "" {
-			return fmt.Errorf("database URL %s names no database: add it after the host, e.g. mysql://user@host:3306/app", Redact(raw))
+			return fmt.Errorf("database URL %s names no database: add it after the host, e.g. mysql://user@host:3306/app", Shorten(Redact(raw)))
+		}
+		if n := utf8.RuneCountInString(t.Database); n > maxMySQLName {
+			return fmt.Errorf("database URL %s: its database name is %d characters long, and MySQL database names are at most %d characters: give a shorter name", Shorten(Redact(raw)), n, maxMySQLName)
 		}
 	}
 	return nil
 }
 
-// hasQueryDB reports whether a PostgreSQL URL names its database in its
-// query (dbname=...), as libpq allows.
-func hasQueryDB(raw string) bool {
+// Longest database names the servers accept: PostgreSQL's NAMEDATALEN-1
+// bytes, MySQL's and MariaDB's 64 characters.
+const (
+	maxPostgresName = 63
+	maxMySQLName    = 64
+)
+
+// queryDB is the database a PostgreSQL URL names in its query
+// (dbname=...), as libpq allows, or "".
+func queryDB(raw string) string {
 	u, err := url.Parse(raw)
-	return err == nil && u.Query().Get("dbname") != ""
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("dbname")
 }
 
 // checkSQLitePath checks a SQLite database path.
@@ -83,11 +112,11 @@ func checkSQLitePath(path string, create bool) error {
 		return nil
 	}
 	if len(path) > maxPath {
-		return fmt.Errorf("SQLite path %s... is %d bytes long, more than the system allows (%d): give a shorter path", short(path), len(path), maxPath)
+		return fmt.Errorf("SQLite path %s is %d bytes long, more than the system allows (%d): give a shorter path", Shorten(path), len(path), maxPath)
 	}
 	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
 		if len(part) > maxPathPart {
-			return fmt.Errorf("SQLite path %s...: a folder or file name in it is %d bytes long, more than the system allows (%d): give a shorter name", short(path), len(part), maxPathPart)
+			return fmt.Errorf("SQLite path %s: a folder or file name in it is %d bytes long, more than the system allows (%d): give a shorter name", Shorten(path), len(part), maxPathPart)
 		}
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
