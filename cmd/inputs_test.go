@@ -59,8 +59,14 @@ func TestInputsCheckedBeforeConnecting(t *testing.T) {
 // names (or spelled two ways) in --targets would be migrated twice at once.
 func TestTargetListedTwiceIsRefused(t *testing.T) {
 	dir := t.TempDir()
+	// Links to files not created yet: a link to x.db, a link to a folder.
+	require.NoError(t, os.Symlink("x.db", filepath.Join(dir, "xlink.db")))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "sub"), filepath.Join(dir, "sublink")))
 	for _, list := range []string{
 		"a=sqlite://" + dir + "/x.db\nb=sqlite://" + dir + "/../" + filepath.Base(dir) + "/x.db\n",
+		"a=sqlite://" + dir + "/x.db\nb=sqlite://" + dir + "/xlink.db\n",
+		"a=sqlite://" + dir + "/sub/y.db\nb=sqlite://" + dir + "/sublink/y.db\n",
 		"a=postgres://postgres@127.0.0.1:5432/app?sslmode=disable\nb=postgres://postgres@localhost/app\n",
 		"a=mysql://root@127.0.0.1:3306/app\nb=mariadb://root@127.0.0.1/app\n",
 	} {
@@ -71,8 +77,10 @@ func TestTargetListedTwiceIsRefused(t *testing.T) {
 		require.Equal(t, 2, code, errb.String())
 		require.Contains(t, errb.String(), "targets 1 (a) and 2 (b) are the same database: list each database once")
 	}
-	_, err := os.Stat(filepath.Join(dir, "x.db"))
-	require.ErrorIs(t, err, os.ErrNotExist)
+	for _, f := range []string{"x.db", "sub/y.db"} {
+		_, err := os.Stat(filepath.Join(dir, f))
+		require.ErrorIs(t, err, os.ErrNotExist)
+	}
 }
 
 // TestLockedSQLiteFileHonoursLockTimeout (issue 21, item 8): a SQLite file

@@ -135,10 +135,7 @@ func databaseKey(raw string) string {
 		if err != nil {
 			return ""
 		}
-		if real, err := filepath.EvalSymlinks(path); err == nil {
-			path = real
-		}
-		return "sqlite:" + path
+		return "sqlite:" + realPath(path)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -153,6 +150,29 @@ func databaseKey(raw string) string {
 		host = "127.0.0.1"
 	}
 	return t.Dialect + ":" + host + ":" + port + "/" + t.Database
+}
+
+// realPath is an absolute path with its links resolved, also when the file
+// does not exist yet (apply creates it): a link to it is followed by hand,
+// and the links of its folder are resolved.
+func realPath(path string) string {
+	for range 40 { // as many links as Linux follows
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			return real
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			break // not a link: a file not created yet
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		return filepath.Join(dir, filepath.Base(path))
+	}
+	return path
 }
 
 func parseLines(b []byte) ([]Target, error) {
