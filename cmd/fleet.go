@@ -113,7 +113,7 @@ func runFleet(app *App, f Fleet, verb string, asJSON bool, work func(context.Con
 	results := fleet.Run(ctx, fleet.Runner{Parallel: parallel, FailFast: f.FailFast}, targets, work,
 		func(done, total int, r fleet.Result[fleetOutcome]) {
 			line := fleetLine(r)
-			fmt.Fprintf(app.Stderr, "[%*d/%d] %s  %s  %s  %s\n", width, done, total, r.Name, line.Result, describe(line), r.Duration.Round(time.Millisecond))
+			fmt.Fprintf(app.Stderr, "[%*d/%d] %s  %s  %s  %s\n", width, done, total, dbdriver.Shorten(r.Name), line.Result, describe(line), r.Duration.Round(time.Millisecond))
 			if line.Error != "" {
 				fmt.Fprintf(app.Stderr, "    %s\n", strings.ReplaceAll(line.Error, "\n", "\n    "))
 			}
@@ -224,7 +224,7 @@ func printFleet(w io.Writer, targets []fleetTarget) {
 		if len(msg) > 120 {
 			msg = msg[:117] + "..."
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Dialect), t.Result, describe(t), t.DurationNS.Round(time.Millisecond), msg)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dbdriver.Shorten(t.Name), orDash(t.Dialect), t.Result, describe(t), t.DurationNS.Round(time.Millisecond), msg)
 	}
 	tw.Flush()
 }

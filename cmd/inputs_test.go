@@ -83,6 +83,21 @@ func TestTargetListedTwiceIsRefused(t *testing.T) {
 	}
 }
 
+// TestLongTargetNameShortened: a target whose name is a 100,000-byte path
+// is shortened in the progress line and the table, as in its error.
+func TestLongTargetNameShortened(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "targets.txt")
+	require.NoError(t, os.WriteFile(list, []byte("sqlite://"+dir+"/"+strings.Repeat("a", 100000)+".db\n"), 0o644))
+	var out, errb bytes.Buffer
+	code := run([]string{"apply", "--plugins", "none", "--targets", list}, &out, &errb)
+	require.Equal(t, 1, code, errb.String())
+	require.Contains(t, errb.String(), "bytes long, more than the system allows (4096): give a shorter path")
+	require.Contains(t, out.String(), "failed")
+	require.Less(t, len(errb.String()), 2000, "progress lines shorten the name")
+	require.Less(t, len(out.String()), 1000, "the table shortens the name")
+}
+
 // TestLockedSQLiteFileHonoursLockTimeout (issue 21, item 8): a SQLite file
 // another connection holds locked is waited for --lock-timeout, then
 // refused as "locked by another process" (not a 10 s context deadline).
