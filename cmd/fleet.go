@@ -179,7 +179,7 @@ func fleetLine(r fleet.Result[fleetOutcome]) fleetTarget {
 	case !r.Started():
 		line.Result, line.Error = resultNotStarted, r.Err.Error()
 	case r.Err != nil:
-		line.Result, line.Error = resultFailed, r.Err.Error()
+		line.Result, line.Error = resultFailed, dbdriver.ExplainLocked(r.Err).Error()
 	}
 	return line
 }

@@ -124,3 +124,38 @@ func TestLockedSQLiteFileHonoursLockTimeout(t *testing.T) {
 	require.Contains(t, errb.String(), "is locked by another process: waited 1s (--lock-timeout) and it is still locked")
 	require.Less(t, took, 6*time.Second, "the wait is --lock-timeout's, not 10 s")
 }
+
+// TestSQLiteLockedMidRunIsExplained: a write lock another connection holds
+// lets a command open the file and read it, then refuses its first write
+// (SQLITE_BUSY after --lock-timeout). That is explained as a lock held
+// before the command starts is: locked by another process, wait and run
+// again; not as a fault of the statement.
+func TestSQLiteLockedMidRunIsExplained(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.db")
+	url := "sqlite://" + path
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"apply", "--plugins", "image", "--url", url}, &out, &errb), errb.String())
+	holder, err := sql.Open("sqlite3", dbdriver.SQLiteDSN(path))
+	require.NoError(t, err)
+	defer holder.Close()
+	conn, err := holder.Conn(context.Background())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(context.Background(), "BEGIN IMMEDIATE") // readers go on, writers wait
+	require.NoError(t, err)
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	for _, args := range [][]string{
+		{"apply", "--plugins", "image,video", "--lock-timeout", "1s", "--url", url},
+		{"plugin", "remove", "image", "--yes", "--plugins", "none", "--lock-timeout", "1s", "--url", url},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			out.Reset()
+			errb.Reset()
+			code := run(args, &out, &errb)
+			require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+			require.Contains(t, errb.String(), "locked by another process for longer than --lock-timeout: wait for that process to finish (or stop it), then run this again")
+			require.NotContains(t, errb.String(), "fix the statement")
+		})
+	}
+}

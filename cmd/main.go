@@ -25,6 +25,7 @@ import (
 
 	"github.com/plugmig/plugmig/engine/devdb"
 	"github.com/plugmig/plugmig/engine/plugin"
+	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 
 // CLI is the command line: the global flags, then one field per command,
@@ -144,7 +145,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plugmig: no dialects: --dialects (or PLUGMIG_DIALECTS, or plugmig.json) is empty: name at least one of sqlite, postgres, mysql")
 		return 2
 	}
-	err = ctx.Run(app, parser)
+	err = dbdriver.ExplainLocked(ctx.Run(app, parser))
 	devdb.WaitSweeps(sweepWait)
 	if err != nil {
 		if !errors.Is(err, errSilent) {

@@ -24,6 +24,7 @@ import (
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqlitefk"
+	"github.com/plugmig/plugmig/internal/dbdriver"
 )
 
 // FileResult is one applied file.
@@ -966,6 +967,12 @@ func (m *Migrator) explain(bp *BranchPlan, f migrate.File, tx bool, err error) e
 	}
 	if bp.down {
 		outcome = downOutcome(tx, idx)
+	} else if m.dialect == "sqlite" && dbdriver.Busy(se.Err) {
+		// Another process holds the file: nothing is wrong with the statement.
+		outcome = "the file was rolled back: nothing of it was applied; the next apply runs it again"
+		if !tx && idx > 1 {
+			outcome = fmt.Sprintf("statements 1-%d were applied and recorded; the next apply resumes at statement %d", idx-1, idx)
+		}
 	}
 	if r, ok := lint.Denied(m.dialect, se.Stmt.Text, se.Err, m.ownerOf); ok && bp.Branch != plugin.Core {
 		return m.refused(where, bp, idx, line, se.Stmt.Text, r, outcome)

@@ -134,8 +134,27 @@ func OpenWait(ctx context.Context, raw string, wait time.Duration) (Target, *sql
 
 // busy reports whether a SQLite error says the file is locked.
 func busy(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || Busy(err) || strings.Contains(err.Error(), "(5)")
+}
+
+// Busy reports whether err holds SQLite's SQLITE_BUSY: another process
+// kept the database file locked for the connection's whole busy timeout
+// (--lock-timeout). Errors are matched by their text: the engine and Atlas
+// wrap the driver's with %v as often as with %w.
+func Busy(err error) bool {
 	msg := err.Error()
-	return errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") || strings.Contains(msg, "(5)")
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+// ExplainLocked returns err, when SQLite reported its file locked (Busy)
+// after the command had started, with what that means and what to do, as
+// OpenWait says it when the lock was held before; it wraps ErrLocked then.
+// Any other error, or one already explained, is returned as it is.
+func ExplainLocked(err error) error {
+	if err == nil || errors.Is(err, ErrLocked) || !Busy(err) {
+		return err
+	}
+	return fmt.Errorf("%w\n  the database file is %w for longer than --lock-timeout: wait for that process to finish (or stop it), then run this again", err, ErrLocked)
 }
 
 // missingDatabaseHint says what to do when the server has no database of

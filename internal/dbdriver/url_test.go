@@ -1,6 +1,8 @@
 package dbdriver
 
 import (
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -98,4 +100,25 @@ func TestRedactNeverShowsTheSecret(t *testing.T) {
 func decoded(raw string) string {
 	d, _ := url.PathUnescape(raw)
 	return d
+}
+
+// TestExplainLocked: SQLITE_BUSY met after a command started (another
+// process took the write lock) is explained as OpenWait explains a lock
+// held before: locked by another process, wait and run again.
+func TestExplainLocked(t *testing.T) {
+	raw := fmt.Errorf("plugin %q: %w", "image", errors.New("sqlite: querying schemas: database is locked (5) (SQLITE_BUSY)"))
+	err := ExplainLocked(raw)
+	if !errors.Is(err, ErrLocked) || !errors.Is(err, raw) {
+		t.Fatalf("ExplainLocked(%v) wraps neither ErrLocked nor the error: %v", raw, err)
+	}
+	if want := "locked by another process for longer than --lock-timeout: wait for that process to finish (or stop it), then run this again"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("ExplainLocked = %q, want it to say %q", err, want)
+	}
+	if ExplainLocked(err) != err {
+		t.Fatal("an explained error is explained again")
+	}
+	other := errors.New("no such table: t")
+	if ExplainLocked(other) != other || ExplainLocked(nil) != nil {
+		t.Fatal("another error is changed")
+	}
 }
