@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -88,16 +89,27 @@ func (c *RolesCmd) dropOrphaned(ctx context.Context, app *App, db *sql.DB, url s
 	if err != nil {
 		return fmt.Errorf("list the plugin identities on the server of %s: %w", url, err)
 	}
-	var left []devdb.Leftover
+	var (
+		left   []devdb.Leftover
+		recent []devdb.Unjudged
+	)
 	if c.Database == "" {
 		if left, err = devdb.Abandoned(ctx, t.Dialect, db); err != nil {
 			return fmt.Errorf("list what killed runs left on the server of %s: %w", url, err)
 		}
+		if recent, err = devdb.TooRecent(ctx, t.Dialect, db); err != nil {
+			return fmt.Errorf("list what runs left on the server of %s: %w", url, err)
+		}
 	}
+	defer printRecent(app, recent)
 	// A scratch login whose database is gone has its plugin identities
 	// listed with it; they are orphans too: list each once.
 	for _, l := range left {
 		stmts = slices.DeleteFunc(stmts, func(s string) bool { return slices.Contains(l.Statements, s) })
+	}
+	if len(stmts) == 0 && len(left) == 0 && len(recent) > 0 {
+		fmt.Fprintf(app.Stdout, "-- nothing to drop now: every plugmig role or account on the server of %s belongs to a database that exists, and no killed run's leftovers are old enough to judge\n", url)
+		return nil
 	}
 	if len(stmts) == 0 && len(left) == 0 {
 		fmt.Fprintf(app.Stdout, "-- no orphaned plugin identities: every plugmig role or account on the server of %s belongs to a database that exists, and no killed run left anything\n", url)
@@ -134,7 +146,7 @@ func (c *RolesCmd) dropOrphaned(ctx context.Context, app *App, db *sql.DB, url s
 		}
 	}
 	total := len(stmts) + len(left)
-	fmt.Fprintf(app.Stdout, "-- dropped %d of %d orphaned plugin identities and killed runs' leftovers (the statements above ran)\n", total-len(errs)-inUse, total)
+	fmt.Fprintf(app.Stdout, "-- dropped %d of %d: %s (the statements above ran)\n", total-len(errs)-inUse, total, orphanTally(stmts, left))
 	switch {
 	case len(errs) > 0 && denied:
 		return fmt.Errorf("%w\n(the connected user needs CREATEROLE on PostgreSQL, CREATE USER on MySQL; what succeeded is printed above)", errors.Join(errs...))
@@ -184,6 +196,31 @@ func printOrphans(app *App, stmts []string, left []devdb.Leftover) error {
 			fmt.Fprintf(app.Stdout, "%s;\n", s)
 		}
 	}
-	fmt.Fprintf(app.Stdout, "-- dry run: would drop %d orphaned plugin identities and %d killed runs' leftovers; nothing was dropped\n", len(stmts), len(left))
+	fmt.Fprintf(app.Stdout, "-- dry run: would drop %d: %s; nothing was dropped\n", len(stmts)+len(left), orphanTally(stmts, left))
 	return nil
+}
+
+// orphanTally is what --drop-orphaned found, in the words both its dry run
+// and its run print.
+func orphanTally(stmts []string, left []devdb.Leftover) string {
+	ids, runs := "identities", "leftovers"
+	if len(stmts) == 1 {
+		ids = "identity"
+	}
+	if len(left) == 1 {
+		runs = "leftover"
+	}
+	return fmt.Sprintf("%d orphaned plugin %s and %d killed run %s", len(stmts), ids, len(left), runs)
+}
+
+// printRecent names the scratch databases too young to judge: a killed
+// run may have left them, or a run is still using them.
+func printRecent(app *App, recent []devdb.Unjudged) {
+	for _, u := range recent {
+		what := "scratch database " + u.Name
+		if u.Login != "" {
+			what += " and its login " + u.Login
+		}
+		fmt.Fprintf(app.Stdout, "-- left alone: %s, created less than %s ago, too recent to judge (a run may still be using it); it can be judged from %s: run roles --drop-orphaned again then\n", what, devdb.Grace, u.Judged.Format(time.TimeOnly))
+	}
 }

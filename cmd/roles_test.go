@@ -37,7 +37,7 @@ func TestRolesDropOrphaned(t *testing.T) {
 			require.Equal(t, 0, code, stderr.String())
 			require.Contains(t, stdout.String(), gone)
 			require.NotContains(t, stdout.String(), live)
-			require.Regexp(t, `-- dropped (\d+) of \d+ orphaned plugin identities and killed runs' leftovers \(the statements above ran\)`, stdout.String())
+			require.Regexp(t, `-- dropped (\d+) of \d+: \d+ orphaned plugin identit(y|ies) and \d+ killed run leftovers? \(the statements above ran\)`, stdout.String())
 			exists := "SELECT count(*) FROM pg_roles WHERE rolname = $1"
 			if d == "mysql" {
 				exists = "SELECT count(*) FROM mysql.user WHERE User = ?"
@@ -207,6 +207,58 @@ func TestRolesDropOrphanedListsKilledRuns(t *testing.T) {
 					require.Contains(t, out, line, "what ran was listed by the dry run")
 				}
 			}
+		})
+	}
+}
+
+// TestRolesDropOrphanedNamesRecentLeftovers: a scratch database and its
+// login younger than devdb.Grace (a run killed a minute ago, or one still
+// running) are not dropped, and not passed over in silence either: both
+// the dry run and the run name them and say when they can be judged. The
+// dry run and the run count what they drop in the same words.
+func TestRolesDropOrphanedNamesRecentLeftovers(t *testing.T) {
+	for _, d := range []string{"postgres", "mysql"} {
+		t.Run(d, func(t *testing.T) {
+			db := testdb.Open(t, d)
+			scratch := fmt.Sprintf("plugmig_dev_%d_%d_%s", time.Now().Unix(), 1, strings.ToLower(roles.Password()[:6]))
+			login := "plugmig_dl_" + roles.DatabaseTag(scratch)
+			orphan := roles.Name("plugmig_gone_"+strings.ToLower(roles.Password()[:8]), "ghost")
+			q, create, drop := `"`+scratch+`"`, "CREATE ROLE %s", "DROP ROLE IF EXISTS %s"
+			if d == "mysql" {
+				q, create, drop = "`"+scratch+"`", "CREATE USER '%s'@'%%'", "DROP USER IF EXISTS '%s'@'%%'"
+			}
+			_, err := db.DB.Exec("CREATE DATABASE " + q)
+			require.NoError(t, err)
+			t.Cleanup(func() { db.DB.Exec("DROP DATABASE IF EXISTS " + q) })
+			for _, n := range []string{login, orphan} {
+				_, err := db.DB.Exec(strings.ReplaceAll(create, "%s", n))
+				require.NoError(t, err)
+				t.Cleanup(func() { db.DB.Exec(strings.ReplaceAll(drop, "%s", n)) })
+			}
+			cli := func(args ...string) string {
+				var stdout, stderr bytes.Buffer
+				code := run(append([]string{"roles", "--drop-orphaned", "--root", testdb.Root(t), "--url", db.URL}, args...), &stdout, &stderr)
+				require.Equal(t, 0, code, stderr.String())
+				return stdout.String()
+			}
+			recent := "-- left alone: scratch database " + scratch + " and its login " + login + ", created less than 2m0s ago, too recent to judge"
+			tally := `\d+ orphaned plugin identit(y|ies) and \d+ killed run leftovers?`
+			dry := cli("--dry-run")
+			require.Contains(t, dry, recent)
+			require.Contains(t, dry, "run roles --drop-orphaned again then")
+			require.NotContains(t, dry, "no killed run left anything")
+			require.Regexp(t, `-- dry run: would drop \d+: `+tally+`; nothing was dropped`, dry)
+
+			out := cli()
+			require.Contains(t, out, recent)
+			require.Regexp(t, `-- dropped \d+ of \d+: `+tally+` \(the statements above ran\)`, out)
+			var n int
+			query := "SELECT count(*) FROM pg_database WHERE datname = $1"
+			if d == "mysql" {
+				query = "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?"
+			}
+			require.NoError(t, db.DB.QueryRow(query, scratch).Scan(&n))
+			require.Equal(t, 1, n, "a scratch database too recent to judge is left")
 		})
 	}
 }

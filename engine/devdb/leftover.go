@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,24 +115,9 @@ func (l Leftover) Drop(ctx context.Context, admin *sql.DB) error {
 // nobody is connected to or as, and (databases) older than Grace. It
 // changes nothing.
 func Abandoned(ctx context.Context, dialect string, admin *sql.DB) ([]Leftover, error) {
-	var listDBs, listLogins string
-	switch dialect {
-	case "postgres":
-		listDBs = `SELECT datname FROM pg_database WHERE datname LIKE 'plugmig\_dev\_%'`
-		listLogins = `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_dl\_%'`
-	case "mysql":
-		listDBs = `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'plugmig\_dev\_%'`
-		listLogins = `SELECT DISTINCT User FROM mysql.user WHERE User LIKE 'plugmig\_dl\_%'`
-	default:
-		return nil, nil
-	}
-	dbs, err := sqlq.Strings(ctx, admin, listDBs)
+	dbs, logins, err := scratchNames(ctx, dialect, admin)
 	if err != nil {
-		return nil, fmt.Errorf("list scratch databases: %w", err)
-	}
-	logins, err := sqlq.Strings(ctx, admin, listLogins)
-	if err != nil {
-		return nil, fmt.Errorf("list scratch logins: %w", err)
+		return nil, err
 	}
 	var out []Leftover
 	withDB := map[string]bool{}
@@ -161,6 +147,61 @@ func Abandoned(ctx context.Context, dialect string, admin *sql.DB) ([]Leftover, 
 			continue
 		}
 		out = append(out, Leftover{Kind: "scratch login", Name: l, Statements: append(identitySQL(ctx, dialect, admin, tag), dropLoginSQL(ctx, dialect, admin, l)...)})
+	}
+	return out, nil
+}
+
+// scratchNames lists the scratch databases (plugmig_dev_*) and scratch
+// logins (plugmig_dl_*) on the server of admin.
+func scratchNames(ctx context.Context, dialect string, admin *sql.DB) (dbs, logins []string, err error) {
+	var listDBs, listLogins string
+	switch dialect {
+	case "postgres":
+		listDBs = `SELECT datname FROM pg_database WHERE datname LIKE 'plugmig\_dev\_%'`
+		listLogins = `SELECT rolname FROM pg_roles WHERE rolname LIKE 'plugmig\_dl\_%'`
+	case "mysql":
+		listDBs = `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'plugmig\_dev\_%'`
+		listLogins = `SELECT DISTINCT User FROM mysql.user WHERE User LIKE 'plugmig\_dl\_%'`
+	default:
+		return nil, nil, nil
+	}
+	if dbs, err = sqlq.Strings(ctx, admin, listDBs); err != nil {
+		return nil, nil, fmt.Errorf("list scratch databases: %w", err)
+	}
+	if logins, err = sqlq.Strings(ctx, admin, listLogins); err != nil {
+		return nil, nil, fmt.Errorf("list scratch logins: %w", err)
+	}
+	return dbs, logins, nil
+}
+
+// Unjudged is a scratch database younger than [Grace], with its login if
+// it has one: whether a killed run left it cannot be told yet.
+type Unjudged struct {
+	Name  string `json:"name"`
+	Login string `json:"login,omitempty"`
+	// Judged is when [Abandoned] first judges it.
+	Judged time.Time `json:"judged"`
+}
+
+// TooRecent lists the scratch databases on the server of admin that
+// [Abandoned] leaves out as younger than [Grace], so that a caller can say
+// they exist and when they can be judged. It changes nothing.
+func TooRecent(ctx context.Context, dialect string, admin *sql.DB) ([]Unjudged, error) {
+	dbs, logins, err := scratchNames(ctx, dialect, admin)
+	if err != nil {
+		return nil, err
+	}
+	var out []Unjudged
+	for _, n := range dbs {
+		created, ok := scratchCreated(n)
+		if !ok || time.Since(created) >= Grace {
+			continue
+		}
+		u := Unjudged{Name: n, Judged: created.Add(Grace)}
+		if l := "plugmig_dl_" + roles.DatabaseTag(n); slices.Contains(logins, l) {
+			u.Login = l
+		}
+		out = append(out, u)
 	}
 	return out, nil
 }
