@@ -10,6 +10,7 @@
 package compose
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -103,12 +104,14 @@ func (c *Composer) checkTable(t *entschema.Table) error {
 	claimed := owner != plugin.Core && !strings.HasPrefix(t.Name, plugin.Prefix(owner))
 	keeps := func(n string) bool { return owner == plugin.Core || c.plugins.Owns(owner, n) }
 	var missing []string
-	for _, n := range derivedNames(t, keeps) {
-		switch claimant := c.plugins.Claimant(n); {
+	for _, d := range derivedNames(t, keeps) {
+		switch claimant := c.plugins.Claimant(d.name); {
 		case claimant != "" && claimant != owner:
-			return fmt.Errorf("%w: %q, a name table %q (%s) gives its key, a sequence, a foreign key or an index, is claimed by plugin %q in its LegacyNames: a name has one owner; remove the claim", ErrOwnership, n, t.Name, describeOwner(owner), claimant)
-		case claimed && claimant == "" && !strings.HasPrefix(n, plugin.Prefix(owner)):
-			missing = append(missing, fmt.Sprintf("%q", n))
+			return fmt.Errorf("%w: %q, a name table %q (%s) gives its key, a sequence, a foreign key or an index, is claimed by plugin %q in its LegacyNames: a name has one owner; remove the claim", ErrOwnership, d.name, t.Name, describeOwner(owner), claimant)
+		case claimed && claimant == "" && !strings.HasPrefix(d.name, plugin.Prefix(owner)):
+			// An index named in its schema keeps that name once claimed:
+			// the derived one is only what it gets while unclaimed.
+			missing = append(missing, fmt.Sprintf("%q", cmp.Or(d.storageKey, d.name)))
 		}
 	}
 	if len(missing) > 0 {
@@ -236,8 +239,13 @@ func describeOwner(owner string) string {
 // (<table>_<column>_seq), its foreign keys', its unique columns' and
 // indexes' without a name of their own (or with one owns refuses), and its
 // enum columns' checks.
-func derivedNames(t *entschema.Table, owns func(string) bool) []string {
-	var out []string
+func derivedNames(t *entschema.Table, owns func(string) bool) []derivedName {
+	var out []derivedName
+	add := func(names ...string) {
+		for _, n := range names {
+			out = append(out, derivedName{name: n})
+		}
+	}
 	cols := func(cs []*entschema.Column) string {
 		names := make([]string, len(cs))
 		for i, c := range cs {
@@ -246,24 +254,24 @@ func derivedNames(t *entschema.Table, owns func(string) bool) []string {
 		return strings.Join(names, "_")
 	}
 	if len(t.PrimaryKey) > 0 {
-		out = append(out, Identifier(t.Name+"_pkey"))
+		add(Identifier(t.Name + "_pkey"))
 		for _, c := range t.PrimaryKey {
 			if c.Increment {
-				out = append(out, Identifier(t.Name+"_"+c.Name+"_seq"))
+				add(Identifier(t.Name + "_" + c.Name + "_seq"))
 			}
 		}
 	}
 	for _, fk := range t.ForeignKeys {
-		out = append(out, Identifier(t.Name+"_"+cols(fk.Columns)+"_fkey"))
+		add(Identifier(t.Name + "_" + cols(fk.Columns) + "_fkey"))
 	}
 	isColumn := map[string]bool{}
 	for _, c := range t.Columns {
 		isColumn[c.Name] = true
 		if c.Unique && !slices.Contains(t.PrimaryKey, c) {
-			out = append(out, Identifier(t.Name+"_"+c.Name+"_key"))
+			add(Identifier(t.Name + "_" + c.Name + "_key"))
 		}
 		if len(c.Enums) > 0 {
-			out = append(out, Identifier(t.Name+"_"+c.Name+"_check"))
+			add(Identifier(t.Name + "_" + c.Name + "_check"))
 		}
 	}
 	for _, idx := range t.Indexes {
@@ -274,7 +282,18 @@ func derivedNames(t *entschema.Table, owns func(string) bool) []string {
 		if idx.Unique {
 			suffix = "_key"
 		}
-		out = append(out, Identifier(t.Name+"_"+cols(idx.Columns)+suffix))
+		d := derivedName{name: Identifier(t.Name + "_" + cols(idx.Columns) + suffix)}
+		if idx.Name != "" && !isColumn[idx.Name] {
+			d.storageKey = idx.Name
+		}
+		out = append(out, d)
 	}
 	return out
+}
+
+// derivedName is a name derivedNames returns: name, and for an index named
+// in its schema (StorageKey) with a name its owner does not own, that
+// name, which the index keeps once its owner claims it.
+type derivedName struct {
+	name, storageKey string
 }

@@ -186,6 +186,22 @@ func TestComposeLegacyNames(t *testing.T) {
 	}
 }
 
+// TestComposeLegacyNamesHintNamesStorageKey: an index named in its schema
+// (StorageKey) whose name the plugin has not claimed is listed under that
+// name, the one to claim, not the <table>_<columns>_idx name it gets while
+// unclaimed, which databases do not have.
+func TestComposeLegacyNamesHintNamesStorageKey(t *testing.T) {
+	core, rating, reg := fixture()
+	rating.Name = "ratings_v1"
+	value := &entschema.Column{Name: "value", Type: field.TypeInt}
+	rating.Columns = append(rating.Columns, value)
+	rating.Indexes = []*entschema.Index{{Name: "ix_ratings_v1_value", Columns: []*entschema.Column{value}}}
+	require.NoError(t, reg.Add(plugin.Plugin{Name: "old", LegacyNames: []string{"ratings_v1", "ratings_v1_pkey", "ratings_v1_id_seq", "ratings_v1_entry_fkey", "ratings_v1_entry_key"}}))
+	_, err := compose.New([]*entschema.Table{core, rating}, map[string]string{core.Name: "core", rating.Name: "old"}, reg)
+	require.ErrorContains(t, err, `add them to the plugin's LegacyNames: "ix_ratings_v1_value"`)
+	require.NotContains(t, err.Error(), "ratings_v1_value_idx")
+}
+
 func TestIdentifier(t *testing.T) {
 	short := "p__t_col_fkey"
 	require.Equal(t, short, compose.Identifier(short))
