@@ -3,10 +3,12 @@ package lint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"ariga.io/atlas/sql/migrate"
 
+	"github.com/plugmig/plugmig/engine/internal/sqlq"
 	"github.com/plugmig/plugmig/engine/migdir"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/engine/sqliteauth"
@@ -110,12 +112,45 @@ func (g *Guard) Recompile(ctx context.Context, q querier) error {
 		Owns:    func(n string) bool { return ownerOf(n) == g.branch },
 		Foreign: func(n string) bool { return ownerOf(n) != g.branch },
 	}
-	fs, err := recompiled(ctx, g.auth, p, q, Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect})
+	fb := Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect}
+	fs, err := recompiled(ctx, g.auth, p, q, fb)
 	if err != nil {
 		return err
 	}
+	left, err := g.rebuildsLeft(ctx, q, fb)
+	if err != nil {
+		return err
+	}
+	fs = append(fs, left...)
 	if len(fs) > 0 {
 		return &GuardError{Findings: fs}
 	}
 	return nil
+}
+
+// rebuildsLeft returns a PL102 finding for each table named
+// "new_<prefix>..." (or "new_" and a table name the plugin claims) still
+// there after a file: the authorizer lets a plugin create such a table
+// only for Atlas's rebuild, which renames it back in the same file, so
+// one left is a table named outside the plugin.
+func (g *Guard) rebuildsLeft(ctx context.Context, q querier, fb Finding) ([]Finding, error) {
+	pattern := "new_" + plugin.Prefix(g.branch)
+	names, err := sqlq.Strings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table' AND substr(lower(name), 1, ?) = lower(?)`, len(pattern), pattern)
+	if err != nil {
+		return nil, fmt.Errorf("ownership guard: read the tables left: %w", err)
+	}
+	for _, legacy := range g.l.Project.Composer.Plugins().LegacyNames(g.branch) {
+		more, err := sqlq.Strings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table' AND lower(name) = lower(?)`, "new_"+legacy)
+		if err != nil {
+			return nil, fmt.Errorf("ownership guard: read the tables left: %w", err)
+		}
+		names = append(names, more...)
+	}
+	var out []Finding
+	for _, n := range names {
+		f := fb
+		f.Statement = AfterFile
+		out = append(out, f.with(CodePrefix, n, "", fmt.Sprintf("leaves table %q: a name starting with new_ is only for Atlas's rebuild of one of the plugin's tables, renamed back in the same file; name it %s<name>", n, plugin.Prefix(g.branch))))
+	}
+	return out, nil
 }

@@ -61,6 +61,10 @@ var adversarialSQLite = []struct {
 	// connection the pool hands the application next (SQLite asks the
 	// authorizer only about a RENAME's old name; an attacker's round).
 	{"temporary table renamed core__users", "CREATE TEMP TABLE image__t AS SELECT * FROM core__users;\nUPDATE image__t SET bio = 'forged';\nALTER TABLE temp.image__t RENAME TO core__users;", lint.CodeEscape},
+	// The authorizer lets a plugin create "new_<prefix>..." for Atlas's
+	// rebuild of its table; one left at the end of the file is a name
+	// outside the plugin (an attacker's round).
+	{"rebuild table left behind", "CREATE TABLE new_image__evil (id integer);", lint.CodePrefix},
 	{"temporary table renamed plugmig_history", "CREATE TEMP TABLE image__h (branch varchar(255) NOT NULL, version varchar(255) NOT NULL, description varchar(255) NOT NULL, type varchar(32) NOT NULL, applied integer NOT NULL, total integer NOT NULL, executed_at varchar(64) NOT NULL, duration_us bigint NOT NULL, hash varchar(255) NOT NULL, partial_hashes text NULL, error text NULL, error_stmt text NULL, operator_version varchar(255) NOT NULL, PRIMARY KEY (branch, version));\nALTER TABLE temp.image__h RENAME TO plugmig_history;", lint.CodeEscape},
 }
 
