@@ -30,7 +30,7 @@ type attack struct {
 // accept them (it judges what the file did, not its text), lint reports
 // them, and nothing changes anywhere.
 var serverNoops = map[string]string{
-	"history of another branch": "the plugin's role writes only its own branch's rows of the history (row-level security): the DELETE deletes nothing",
+	"history of another branch":         "the plugin's role writes only its own branch's rows of the history (row-level security): the DELETE deletes nothing",
 	"core name renamed to the plugin's": "the file's transaction ends with only the plugin's name: core's name was held inside the file's transaction, which no one else sees",
 }
 
