@@ -70,20 +70,26 @@ owned AS (
     AND s.dbid IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))),
 -- The plugin's relations this transaction created or changed, or gave a
 -- new dependent (a default, constraint, index, trigger, policy, rule,
--- sequence): each is checked whole. What no file touched was checked after
--- the file that did.
+-- sequence) or a column's row (a column-level GRANT writes only
+-- pg_attribute): each is checked whole. What no file touched was checked
+-- after the file that did. Read set-wise, one pass over each catalog, not
+-- a probe per relation the plugin owns (that grew with its history).
+touched AS MATERIALIZED (
+  SELECT c.oid FROM pg_catalog.pg_class c WHERE age(c.xmin) <= (SELECT age FROM tx)
+  UNION SELECT d.refobjid FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND age(d.xmin) <= (SELECT age FROM tx)
+  UNION SELECT att.attrelid FROM pg_catalog.pg_attribute att WHERE att.attnum > 0 AND age(att.xmin) <= (SELECT age FROM tx)
+  UNION SELECT o.objid FROM owned o WHERE o.classid = 'pg_catalog.pg_class'::regclass AND age(o.xmin) <= (SELECT age FROM tx)),
 tabs AS (
-  SELECT c.oid, c.relname, c.relkind, c.relacl FROM owned o JOIN pg_catalog.pg_class c ON c.oid = o.objid
-  WHERE o.classid = 'pg_catalog.pg_class'::regclass AND (age(o.xmin) <= (SELECT age FROM tx) OR age(c.xmin) <= (SELECT age FROM tx)
-    OR (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid AND age(d.xmin) <= (SELECT age FROM tx)))
-    -- a column's row changed (a column-level GRANT writes only pg_attribute)
-    OR (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute att WHERE att.attrelid = c.oid AND att.attnum > 0 AND age(att.xmin) <= (SELECT age FROM tx))))),
+  SELECT c.oid, c.relname, c.relkind, c.relacl FROM touched t JOIN pg_catalog.pg_class c ON c.oid = t.oid
+  WHERE c.oid IN (SELECT o.objid FROM owned o WHERE o.classid = 'pg_catalog.pg_class'::regclass)),
 -- The relations whose names count: those, and every index of the plugin's
 -- tables created or renamed now (an index has no owner of its own).
+newidx AS MATERIALIZED (
+  SELECT i.oid, i.relname, i.relkind, i.relacl FROM pg_catalog.pg_class i WHERE i.relkind IN ('i', 'I') AND age(i.xmin) <= (SELECT age FROM tx)),
 rels AS (
   SELECT * FROM tabs
-  UNION ALL SELECT i.oid, i.relname, i.relkind, i.relacl FROM owned o CROSS JOIN LATERAL (SELECT x.indexrelid FROM pg_catalog.pg_index x WHERE x.indrelid = o.objid) x
-    JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid WHERE o.classid = 'pg_catalog.pg_class'::regclass AND age(i.xmin) <= (SELECT age FROM tx)),
+  UNION ALL SELECT n.oid, n.relname, n.relkind, n.relacl FROM newidx n JOIN pg_catalog.pg_index x ON x.indexrelid = n.oid
+    WHERE x.indrelid IN (SELECT o.objid FROM owned o WHERE o.classid = 'pg_catalog.pg_class'::regclass)),
 allprocs AS (SELECT p.oid, p.prokind, p.prosecdef, p.proconfig, p.pronamespace, age(o.xmin) <= (SELECT age FROM tx) OR age(p.xmin) <= (SELECT age FROM tx) AS touched
   FROM owned o JOIN pg_catalog.pg_proc p ON p.oid = o.objid WHERE o.classid = 'pg_catalog.pg_proc'::regclass),
 procs AS (SELECT p.* FROM allprocs a JOIN pg_catalog.pg_proc p ON p.oid = a.oid WHERE a.touched),
