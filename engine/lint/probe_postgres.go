@@ -26,7 +26,7 @@ SELECT CASE WHEN c.relkind IN ('v', 'm') THEN 'view' WHEN c.relkind = 'S' THEN '
     CASE WHEN c.relkind = 'S' THEN (SELECT concat_ws(':', s.last_value, s.start_value, s.increment_by, s.max_value, s.min_value, s.cycle) FROM pg_sequences s WHERE s.schemaname = current_schema() AND s.sequencename = c.relname) END)
 FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
   AND {{T: c.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE age(xmin) <= $A UNION ALL SELECT adrelid FROM pg_attrdef WHERE age(xmin) <= $A UNION ALL SELECT ev_class FROM pg_rewrite WHERE age(xmin) <= $A
-    UNION ALL SELECT a.attrelid FROM pg_shdepend s JOIN pg_attribute a ON a.attrelid = s.objid WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND s.classid = 'pg_class'::regclass AND age(a.xmin) <= $A))}}
+    UNION ALL SELECT attrelid FROM pg_attribute WHERE attnum > 0 AND age(xmin) <= $A))}}
 UNION ALL
 SELECT 'index', i.relname, t.relname, pg_get_indexdef(i.oid) || coalesce(obj_description(i.oid, 'pg_class'), '')
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: i.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE age(xmin) <= $A AND relkind IN ('i', 'I') UNION ALL SELECT indexrelid FROM pg_index WHERE age(xmin) <= $A))}}
