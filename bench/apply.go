@@ -37,6 +37,7 @@ func benchApply(args []string) error {
 	sizes := fs.String("sizes", "20x10,50x20,1x1000", "synthetic histories, plugins x migrations per plugin (comma-separated); 1x1000 is one long branch")
 	shapes := fs.String("shapes", "ddl,data", "ddl: plain DDL; data: every plugin file also fills, backfills, copies and indexes a table (comma-separated)")
 	runs := fs.Int("runs", 5, "repetitions (the median is reported)")
+	single := fs.Bool("single", true, "also measure --single-transaction against its one-transaction floor (false: skip it; on PostgreSQL it runs under --guard=observe, which watches every statement and is slow on long histories)")
 	cpuProfile := fs.String("cpuprofile", "", "after the timed runs, profile -runs more plugmig applies per history and dialect into <file>-<files>-<shape>-<dialect> (and -single: --single-transaction)")
 	srv := serverFlags(fs, "")
 	fs.Parse(args)
@@ -54,7 +55,7 @@ func benchApply(args []string) error {
 			if shape != "ddl" && shape != "data" {
 				return fmt.Errorf("-shapes %q: use ddl, data or both", *shapes)
 			}
-			h := benchHistory{plugins: plugins, migrations: migrations, data: shape == "data", runs: *runs, servers: srv(), cpuProfile: *cpuProfile}
+			h := benchHistory{plugins: plugins, migrations: migrations, data: shape == "data", runs: *runs, servers: srv(), cpuProfile: *cpuProfile, single: *single}
 			if err := h.run(ctx); err != nil {
 				return fmt.Errorf("%s %s: %w", size, shape, err)
 			}
@@ -84,6 +85,7 @@ type benchHistory struct {
 	runs                int
 	servers             servers
 	cpuProfile          string
+	single              bool
 }
 
 func (h benchHistory) shape() string {
@@ -136,7 +138,7 @@ type sample struct {
 
 func (h benchHistory) measure(ctx context.Context, d, root string, p *plan.Project, sources apply.Sources, branches []string) error {
 	files := 1 + h.plugins*h.migrations
-	canSingle := d != "mysql"
+	canSingle := d != "mysql" && h.single
 	var m sample
 	ourApply := func(single bool) (time.Duration, *sql.DB, func(), error) {
 		db, target, drop, err := freshDB(ctx, d, h.servers, root)
