@@ -361,12 +361,12 @@ func setOfUpdate(toks []string) bool {
 }
 
 // myLeftOn is myLater for some tables only (the placeholder list): their
-// columns' defaults and generated expressions, checks, constraints and
-// indexes. It is what a file run as an account granted roles.MyPlain can
-// leave behind: the server refuses that account triggers, views, routines
-// and events.
+// columns' defaults and generated expressions, constraints and indexes.
+// It is what a file run as an account granted roles.MyPlain can leave
+// behind: the server refuses that account triggers, views, routines and
+// events, and refuses variables, sequences and stored functions in a
+// CHECK (whose name, the table's own namespace, is read as a constraint).
 const myLeftOn = `SELECT 'column', COLUMN_NAME, TABLE_NAME, '', '', CONCAT(COALESCE(COLUMN_DEFAULT, ''), ' ', COALESCE(GENERATION_EXPRESSION, '')), '' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND (COLUMN_DEFAULT IS NOT NULL OR GENERATION_EXPRESSION IS NOT NULL)
-UNION ALL SELECT 'check', CONSTRAINT_NAME, TABLE_NAME, '', '', CHECK_CLAUSE, '' FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s)
 UNION ALL SELECT 'constraint', CONSTRAINT_NAME, TABLE_NAME, '', '', CONSTRAINT_TYPE, '' FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND CONSTRAINT_TYPE <> 'PRIMARY KEY'
 UNION ALL SELECT DISTINCT 'index', INDEX_NAME, TABLE_NAME, '', '', '', '' FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND INDEX_NAME <> 'PRIMARY'`
 
@@ -392,8 +392,8 @@ func (g *Guard) MyLeftBehind(ctx context.Context, q querier, account string, own
 		return nil
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")
-	args := make([]any, 0, 4*len(names))
-	for range 4 {
+	args := make([]any, 0, 3*len(names))
+	for range 3 {
 		args = append(args, names...)
 	}
 	rows, err := q.QueryContext(ctx, fmt.Sprintf(myLeftOn, marks), args...)
