@@ -38,6 +38,9 @@ type BranchPlan struct {
 	conn    *sql.Conn
 	// account is the MySQL plugin branch's account, while session is open.
 	account account
+	// snapshot is SQLite's catalog as the branch's last watched file left
+	// it (lint.Guard.UseSnapshot).
+	snapshot *lint.Snapshot
 
 	// down marks a down's plan (see Migrator.Down); reverts are the
 	// versions whose revisions go with its last statement.

@@ -603,6 +603,7 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 			// the authorizer (SQLite): the database refuses what the
 			// plugin may not do as each statement runs, so the catalog is
 			// judged once, after the file.
+			guard.UseSnapshot(bp.snapshot)
 			if watch, err = guard.WatchFile(ctx, tx, drv); err != nil {
 				return err
 			}
@@ -620,6 +621,11 @@ func (m *Migrator) execIn(ctx context.Context, tx *sql.Tx, bp *BranchPlan, f mig
 	}
 	if err == nil && bp.Branch != plugin.Core {
 		err = guard.Recompile(ctx, tx)
+	}
+	if err == nil && done != nil {
+		// The next file's whole-file watch starts from this catalog, if
+		// the schema is still as this file left it.
+		bp.snapshot, err = watch.Snapshot(ctx)
 	}
 	if err == nil && m.onLogin(bp) {
 		err = guard.PGLeftBehind(ctx, tx, true) // what the file leaves behind, in its transaction: a refusal rolls it back

@@ -68,6 +68,46 @@ type Guard struct {
 	// plainMy: the file runs as the plugin's MySQL account granted
 	// roles.MyPlain (see OnPlainAccount).
 	plainMy bool
+	// snap is the catalog as the branch's previous file left it (SQLite;
+	// see UseSnapshot).
+	snap *Snapshot
+}
+
+// Snapshot is SQLite's catalog as a whole-file watch left it, with the
+// schema versions it was read at: the next file's watch starts from it
+// instead of reading the catalog again, when the versions are unchanged.
+type Snapshot struct {
+	objs    map[string]object
+	version string
+}
+
+// UseSnapshot lets a SQLite whole-file watch (WatchFile) start from s, the
+// catalog as the previous file left it, if the database's schema versions
+// (main and temp, which SQLite bumps on every schema change, by anyone)
+// are still those s was read at; otherwise it reads the catalog.
+func (g *Guard) UseSnapshot(s *Snapshot) { g.snap = s }
+
+// sqliteVersions are the schema versions of the main and temp databases.
+func sqliteVersions(ctx context.Context, q querier) (string, error) {
+	main, err := oneString(ctx, q, "PRAGMA main.schema_version")
+	if err != nil {
+		return "", err
+	}
+	temp, err := oneString(ctx, q, "PRAGMA temp.schema_version")
+	return main + "/" + temp, err
+}
+
+// Snapshot returns the catalog as a whole-file watch judged it after the
+// file (Finish), for the branch's next file (UseSnapshot).
+func (wt *Watch) Snapshot(ctx context.Context) (*Snapshot, error) {
+	if wt.w.dialect != "sqlite" {
+		return nil, nil
+	}
+	v, err := sqliteVersions(ctx, wt.w.q)
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{objs: wt.before, version: v}, nil
 }
 
 // OnPlainAccount tells the guard that the files it judges run as the
@@ -341,7 +381,17 @@ func (g *Guard) watch(ctx context.Context, q querier, drv migrate.Driver, whole 
 	if !whole {
 		wt.allowLater = g.later
 	}
-	if !touched {
+	known := touched // the probe reads nothing before the file
+	if whole && g.snap != nil && g.dialect == "sqlite" {
+		v, err := sqliteVersions(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("ownership guard: read the schema version: %w", err)
+		}
+		if v == g.snap.version {
+			wt.before, known = g.snap.objs, true // nothing changed the schema since the previous file's check read it
+		}
+	}
+	if !known {
 		if wt.before, err = pr.objects(ctx, q); err != nil {
 			return nil, fmt.Errorf("ownership guard: read the catalog: %w", err)
 		}
