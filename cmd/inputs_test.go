@@ -105,15 +105,7 @@ func TestLockedSQLiteFileHonoursLockTimeout(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.db")
 	var out, errb bytes.Buffer
 	require.Equal(t, 0, run([]string{"apply", "--plugins", "none", "--url", "sqlite://" + path}, &out, &errb), errb.String())
-	holder, err := sql.Open("sqlite3", dbdriver.SQLiteDSN(path))
-	require.NoError(t, err)
-	defer holder.Close()
-	conn, err := holder.Conn(context.Background())
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE")
-	require.NoError(t, err)
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	holdSQLiteLock(t, path, "BEGIN EXCLUSIVE")
 
 	out.Reset()
 	errb.Reset()
@@ -135,15 +127,7 @@ func TestSQLiteLockedMidRunIsExplained(t *testing.T) {
 	url := "sqlite://" + path
 	var out, errb bytes.Buffer
 	require.Equal(t, 0, run([]string{"apply", "--plugins", "image", "--url", url}, &out, &errb), errb.String())
-	holder, err := sql.Open("sqlite3", dbdriver.SQLiteDSN(path))
-	require.NoError(t, err)
-	defer holder.Close()
-	conn, err := holder.Conn(context.Background())
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.ExecContext(context.Background(), "BEGIN IMMEDIATE") // readers go on, writers wait
-	require.NoError(t, err)
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	holdSQLiteLock(t, path, "BEGIN IMMEDIATE") // readers go on, writers wait
 
 	for _, args := range [][]string{
 		{"apply", "--plugins", "image,video", "--lock-timeout", "1s", "--url", url},
@@ -158,4 +142,22 @@ func TestSQLiteLockedMidRunIsExplained(t *testing.T) {
 			require.NotContains(t, errb.String(), "fix the statement")
 		})
 	}
+}
+
+// holdSQLiteLock holds the SQLite file at path locked from another
+// connection, taken by begin (BEGIN EXCLUSIVE or BEGIN IMMEDIATE), until
+// the test ends.
+func holdSQLiteLock(t *testing.T, path, begin string) {
+	t.Helper()
+	holder, err := sql.Open("sqlite3", dbdriver.SQLiteDSN(path))
+	require.NoError(t, err)
+	conn, err := holder.Conn(context.Background())
+	require.NoError(t, err)
+	_, err = conn.ExecContext(context.Background(), begin)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		conn.ExecContext(context.Background(), "ROLLBACK")
+		conn.Close()
+		holder.Close()
+	})
 }

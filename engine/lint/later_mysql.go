@@ -36,6 +36,24 @@ UNION ALL SELECT DISTINCT 'index', INDEX_NAME, TABLE_NAME, '', '', '', '' FROM i
 // myRow is one row of myLater.
 type myRow struct{ kind, name, table, security, definer, code, mode string }
 
+// myRows runs a query of myLater's columns.
+func myRows(ctx context.Context, q querier, query string, args ...any) ([]myRow, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var all []myRow
+	for rows.Next() {
+		var r myRow
+		if err := rows.Scan(&r.kind, &r.name, &r.table, &r.security, &r.definer, &r.code, &r.mode); err != nil {
+			return nil, err
+		}
+		all = append(all, r)
+	}
+	return all, rows.Err()
+}
+
 // laterMySQL is PL123, PL124, PL125 and PL102 for what the branch has
 // left behind after a statement. account is the plugin's account as
 // CURRENT_USER() names it ("" when the file runs as the migrator).
@@ -46,22 +64,9 @@ func (w *walker) laterMySQL(ctx context.Context, before, after map[string]object
 			fresh[strings.ToLower(a.Name)] = true
 		}
 	}
-	rows, err := w.q.QueryContext(ctx, myLater)
+	all, err := myRows(ctx, w.q, myLater)
 	if err != nil {
 		return nil, fmt.Errorf("read views, triggers, routines and events: %w", err)
-	}
-	var all []myRow
-	for rows.Next() {
-		var r myRow
-		if err := rows.Scan(&r.kind, &r.name, &r.table, &r.security, &r.definer, &r.code, &r.mode); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		all = append(all, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	account := ""
 	if w.run != nil {
@@ -396,22 +401,9 @@ func (g *Guard) MyLeftBehind(ctx context.Context, q querier, account string, own
 	for range 3 {
 		args = append(args, names...)
 	}
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(myLeftOn, marks), args...)
+	all, err := myRows(ctx, q, fmt.Sprintf(myLeftOn, marks), args...)
 	if err != nil {
 		return fmt.Errorf("ownership guard: read what the file left on its tables: %w", err)
-	}
-	var all []myRow
-	for rows.Next() {
-		var r myRow
-		if err := rows.Scan(&r.kind, &r.name, &r.table, &r.security, &r.definer, &r.code, &r.mode); err != nil {
-			rows.Close()
-			return err
-		}
-		all = append(all, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	w := &walker{l: g.l, q: q, dialect: g.dialect, branch: g.branch, created: map[string]string{}}
 	fb := Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: AfterFile}
