@@ -69,6 +69,12 @@ func TestTrivialOnPlainAccount(t *testing.T) {
 		"UPDATE/**/core__users SET bio = 'x'",
 		"DELETE image__x, core__users FROM image__x JOIN core__users",
 		"SET @x = 1",
+		// An attacker's round: MySQL reads "--(" as code; a comment splits
+		// CONSTRAINT from its name; UNIQUE names an index.
+		"CREATE TABLE image__y (z int NULL DEFAULT (0\n--(@x:=1)\n))",
+		"CREATE TABLE image__y (z int, CONSTRAINT core__fk/**/FOREIGN KEY (z) REFERENCES core__users (id))",
+		"CREATE TABLE image__y (z int, UNIQUE core__squat (z))",
+		"ALTER TABLE image__y ADD COLUMN w int DEFAULT NEXT VALUE FOR core__s",
 	} {
 		if g.Trivial([]string{st}) {
 			t.Errorf("Trivial(%q) = true on a plain account, want false", st)

@@ -365,15 +365,15 @@ func setOfUpdate(toks []string) bool {
 	return false
 }
 
-// myLeftOn is myLater for some tables only (the placeholder list): their
+// myLeftOn is myLater for one table only (the placeholders): its
 // columns' defaults and generated expressions, constraints and indexes.
-// It is what a file run as an account granted roles.MyPlain can leave
+// They are what a file run as an account granted roles.MyPlain can leave
 // behind: the server refuses that account triggers, views, routines and
 // events, and refuses variables, sequences and stored functions in a
 // CHECK (whose name, the table's own namespace, is read as a constraint).
-const myLeftOn = `SELECT 'column', COLUMN_NAME, TABLE_NAME, '', '', CONCAT(COALESCE(COLUMN_DEFAULT, ''), ' ', COALESCE(GENERATION_EXPRESSION, '')), '' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND (COLUMN_DEFAULT IS NOT NULL OR GENERATION_EXPRESSION IS NOT NULL)
-UNION ALL SELECT 'constraint', CONSTRAINT_NAME, TABLE_NAME, '', '', CONSTRAINT_TYPE, '' FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND CONSTRAINT_TYPE <> 'PRIMARY KEY'
-UNION ALL SELECT DISTINCT 'index', INDEX_NAME, TABLE_NAME, '', '', '', '' FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (%[1]s) AND INDEX_NAME <> 'PRIMARY'`
+const myLeftOn = `SELECT 'column', COLUMN_NAME, TABLE_NAME, '', '', CONCAT(COALESCE(COLUMN_DEFAULT, ''), ' ', COALESCE(GENERATION_EXPRESSION, '')), '' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND (COLUMN_DEFAULT IS NOT NULL OR GENERATION_EXPRESSION IS NOT NULL)
+UNION ALL SELECT 'constraint', CONSTRAINT_NAME, TABLE_NAME, '', '', CONSTRAINT_TYPE, '' FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_TYPE <> 'PRIMARY KEY'
+UNION ALL SELECT DISTINCT 'index', INDEX_NAME, TABLE_NAME, '', '', '', '' FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME <> 'PRIMARY'`
 
 // MyLeftBehind judges, from the catalog, what a file that ran as the
 // plugin's account granted roles.MyPlain left on the tables it names:
@@ -385,25 +385,31 @@ UNION ALL SELECT DISTINCT 'index', INDEX_NAME, TABLE_NAME, '', '', '', '' FROM i
 // account the plugin's as CURRENT_USER() gives it.
 func (g *Guard) MyLeftBehind(ctx context.Context, q querier, account string, own []string, text string) error {
 	lower := strings.ToLower(text)
-	var names []any
+	var names []string
 	seen := map[string]bool{}
 	for _, t := range own {
-		if lt := strings.ToLower(t); !seen[lt] && (strings.Contains(lower, lt) || strings.Contains(t, "`")) {
-			seen[lt] = true
+		// Every spelling the account was granted: on a server with
+		// case-sensitive names image__X and image__x are two tables.
+		if !seen[t] && (strings.Contains(lower, strings.ToLower(t)) || strings.Contains(t, "`")) {
+			seen[t] = true
 			names = append(names, t)
 		}
 	}
-	if len(names) == 0 {
-		return nil
-	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")
-	args := make([]any, 0, 3*len(names))
-	for range 3 {
-		args = append(args, names...)
-	}
-	all, err := myRows(ctx, q, fmt.Sprintf(myLeftOn, marks), args...)
-	if err != nil {
-		return fmt.Errorf("ownership guard: read what the file left on its tables: %w", err)
+	// One name per query: MariaDB's information_schema lookup of a list of
+	// names that differ only in case returned the first one's rows only.
+	var all []myRow
+	read := map[myRow]bool{}
+	for _, n := range names {
+		rows, err := myRows(ctx, q, myLeftOn, n, n, n)
+		if err != nil {
+			return fmt.Errorf("ownership guard: read what the file left on table %q: %w", n, err)
+		}
+		for _, r := range rows {
+			if !read[r] {
+				read[r] = true
+				all = append(all, r)
+			}
+		}
 	}
 	w := &walker{l: g.l, q: q, dialect: g.dialect, branch: g.branch, created: map[string]string{}}
 	fb := Finding{Severity: Error, Branch: g.branch, Dialect: g.dialect, Statement: AfterFile}

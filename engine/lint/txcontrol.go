@@ -31,6 +31,8 @@ var (
 	// MySQL events run later, as their definer: a plugin changes nothing
 	// later without saying why.
 	mysqlEvent = lazyre.New(`(?is)^(?:CREATE|ALTER)\s+(?:DEFINER\s*=\s*\S+\s+)?EVENT\b`)
+	// A MySQL statement that may carry a table's options.
+	myDDLRe = lazyre.New(`(?is)^(?:CREATE|ALTER)\b`)
 )
 
 // escapes returns, for a file about to be linted or applied, a PL107
@@ -62,6 +64,8 @@ func escapes(dialect string, f migrate.File, stmts []*migrate.Stmt, fb Finding) 
 		switch {
 		case re.MatchString(code):
 			out = append(out, x.with(CodeEscape, "", "", "controls the transaction or the session's identity (or, on SQLite, reaches another database file): a plugin file runs in one transaction under the plugin's identity, so everything it does can be refused and rolled back; remove the statement (apply wraps each file in its own transaction)"))
+		case dialect == "mysql" && myDDLRe.MatchString(code) && strings.Contains(strings.ToLower(st.Text), "directory"):
+			out = append(out, x.with(CodeEscape, "", "", "may place a table's files in a directory of the server's file system (DATA DIRECTORY, INDEX DIRECTORY), outside the database's own, where they would collide with other databases' files; remove the option (in a CREATE or ALTER statement the word is refused anywhere, comments and strings included)"))
 		case dialect == "mysql" && mysqlEvent.MatchString(code) && !parseDirectives(st.Comments).allowLater:
 			out = append(out, x.with(CodeLater, "", "", "creates or alters an event: it runs later, as its definer, outside any migration and any check; do the work in a migration, or after checking it by hand add -- plugmig:allow writes-core-later: <reason>"))
 		}

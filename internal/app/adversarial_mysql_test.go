@@ -55,6 +55,12 @@ var myAttacks = []attack{
 	{"write core through a view", "CREATE VIEW image__v AS SELECT * FROM core__users;\nUPDATE image__v SET bio = 'x';"},
 	{"upsert into core", "INSERT INTO core__privileges (privilege_name) VALUES ('featurer') ON DUPLICATE KEY UPDATE privilege_name = 'x';"},
 	{"select into a server file", "SELECT id FROM core__users INTO OUTFILE '{{marker}}';"},
+	// An attacker's round on the plain-account path: MySQL reads "--(" as
+	// code, not a comment; a comment split the constraint's words; UNIQUE
+	// named an index without KEY or INDEX; and the after-file check read
+	// image__mediadata for image__MEDIADATA (names are case-sensitive).
+	{"case-variant table with a default hidden from a comment reader", "CREATE TABLE image__MEDIADATA (media_entry int NOT NULL, z int NULL DEFAULT (0\n--(@x:=1)\n), PRIMARY KEY (media_entry), UNIQUE core__squat (z), CONSTRAINT core__media_entries_fk/**/FOREIGN KEY (media_entry) REFERENCES core__media_entries (id));"},
+	{"table files outside the database's directory", "CREATE TABLE image__ddir (id int NOT NULL, PRIMARY KEY (id)) ENGINE=MyISAM DATA DIRECTORY='/tmp' INDEX DIRECTORY='/tmp';\nINSERT INTO image__ddir (id) VALUES (1);"},
 }
 
 // TestAdversarialMySQL: every attack is reported by lint (run on its

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plugmig/plugmig/engine/apply"
 	"github.com/plugmig/plugmig/engine/compose"
+	"github.com/plugmig/plugmig/engine/lint"
 	"github.com/plugmig/plugmig/engine/plugin"
 	"github.com/plugmig/plugmig/internal/app"
 	"github.com/plugmig/plugmig/internal/testdb"
@@ -177,9 +178,10 @@ func TestMySQLPlainAccount(t *testing.T) {
 	require.Equal(t, 4, n)
 	e.removeFile(p, "29990101000001_core.sql")
 
-	// MySQL's ADD UNIQUE <name> names an index with neither KEY nor
-	// INDEX: the file's text passes, the catalog after it does not.
-	e.addFile(p, "29990101000002_name.sql", fmt.Sprintf("ALTER TABLE %[1]spf ADD UNIQUE core__squat (s, id);\n", pre), true)
+	// MySQL's ADD FULLTEXT <name> names an index with neither KEY nor
+	// INDEX (index names are the table's own namespace in MySQL, so the
+	// file's text is not read for them): the catalog after it refuses it.
+	e.addFile(p, "29990101000002_name.sql", fmt.Sprintf("ALTER TABLE %[1]spf ADD FULLTEXT core__squat (s);\n", pre), true)
 	_, err = e.migrator().Apply(ctx)
 	require.ErrorContains(t, err, "29990101000002_name.sql")
 	require.ErrorContains(t, err, "core__squat")
@@ -195,8 +197,34 @@ func TestMySQLPlainAccount(t *testing.T) {
 	require.Contains(t, next, "undo on the database what the file did")
 	_, err = e.db.DB.Exec("ALTER TABLE " + pre + "pf DROP INDEX core__squat")
 	require.NoError(t, err)
-	e.addFile(p, "29990101000002_name.sql", fmt.Sprintf("ALTER TABLE %[1]spf ADD UNIQUE %[1]spf_s (s, id);\n", pre), true)
+	e.addFile(p, "29990101000002_name.sql", fmt.Sprintf("ALTER TABLE %[1]spf ADD FULLTEXT %[1]spf_s (s);\n", pre), true)
 	_, err = e.migrator().Apply(ctx)
 	require.NoError(t, err, "fixed, hashed and applied again")
 	require.Empty(t, scratchDatabases(t, ctx, e.db.DB, compose.MySQL))
+}
+
+// TestMyLeftBehindReadsEverySpelling: MySQL's table names are
+// case-sensitive on Linux, so image__MEDIADATA is a table of its own
+// beside image__mediadata; the after-file check reads every spelling the
+// plugin's account was granted that the file mentions (it read only the
+// first, and missed an attacker's constraint named in core's namespace).
+func TestMyLeftBehindReadsEverySpelling(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newApplyEnv(t, compose.MySQL)
+	_, err := e.migrator().Apply(ctx)
+	require.NoError(t, err)
+	var lower int
+	require.NoError(t, e.db.DB.QueryRowContext(ctx, "SELECT @@lower_case_table_names").Scan(&lower))
+	if lower != 0 {
+		t.Skip("this server folds table names to lower case: image__MEDIADATA is image__mediadata")
+	}
+	stmt := "CREATE TABLE image__MEDIADATA (media_entry int NOT NULL, z int NULL, PRIMARY KEY (media_entry), UNIQUE core__squat (z))"
+	_, err = e.db.DB.ExecContext(ctx, stmt)
+	require.NoError(t, err)
+	comp, err := app.Composer()
+	require.NoError(t, err)
+	g := lint.NewGuard(comp, compose.MySQL, "image")
+	err = g.MyLeftBehind(ctx, e.db.DB, "", []string{"image__mediadata", "image__MEDIADATA"}, stmt)
+	require.ErrorContains(t, err, "core__squat")
 }
