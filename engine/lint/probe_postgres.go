@@ -29,10 +29,11 @@ FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relk
     UNION ALL SELECT attrelid FROM pg_attribute WHERE attnum > 0 AND age(xmin) <= $A))}}
 UNION ALL
 SELECT 'index', i.relname, t.relname, pg_get_indexdef(i.oid) || coalesce(obj_description(i.oid, 'pg_class'), '')
-FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: i.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE age(xmin) <= $A AND relkind IN ('i', 'I') UNION ALL SELECT indexrelid FROM pg_index WHERE age(xmin) <= $A))}}
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: t.oid = ANY (ARRAY(SELECT x2.indrelid FROM pg_index x2 WHERE x2.indexrelid = ANY (ARRAY(SELECT oid FROM pg_class WHERE age(xmin) <= $A AND relkind IN ('i', 'I') UNION ALL SELECT indexrelid FROM pg_index WHERE age(xmin) <= $A))))
+    AND i.oid = ANY (ARRAY(SELECT oid FROM pg_class WHERE age(xmin) <= $A AND relkind IN ('i', 'I') UNION ALL SELECT indexrelid FROM pg_index WHERE age(xmin) <= $A))}}
 UNION ALL
 SELECT 'constraint', con.conname, t.relname, pg_get_constraintdef(con.oid) || coalesce(obj_description(con.oid, 'pg_constraint'), '')
-FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: age(con.xmin) <= $A}}
+FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: t.oid = ANY (ARRAY(SELECT conrelid FROM pg_constraint WHERE age(xmin) <= $A)) AND age(con.xmin) <= $A}}
 UNION ALL
 SELECT 'trigger', tg.tgname, t.relname, pg_get_triggerdef(tg.oid) || tg.tgenabled::text
 FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal AND t.relnamespace = current_schema()::regnamespace AND {{T: age(tg.xmin) <= $A}}
