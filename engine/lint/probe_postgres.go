@@ -36,13 +36,13 @@ SELECT 'constraint', con.conname, t.relname, pg_get_constraintdef(con.oid) || co
 FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: t.oid = ANY (ARRAY(SELECT conrelid FROM pg_constraint WHERE age(xmin) <= $A)) AND age(con.xmin) <= $A}}
 UNION ALL
 SELECT 'trigger', tg.tgname, t.relname, pg_get_triggerdef(tg.oid) || tg.tgenabled::text
-FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal AND t.relnamespace = current_schema()::regnamespace AND {{T: age(tg.xmin) <= $A}}
+FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal AND t.relnamespace = current_schema()::regnamespace AND {{T: t.oid = ANY (ARRAY(SELECT tgrelid FROM pg_trigger WHERE age(xmin) <= $A)) AND age(tg.xmin) <= $A}}
 UNION ALL
 SELECT 'policy', p.polname, t.relname, concat_ws('|', p.polcmd, p.polpermissive, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), p.polroles::text)
-FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: age(p.xmin) <= $A}}
+FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid WHERE t.relnamespace = current_schema()::regnamespace AND {{T: t.oid = ANY (ARRAY(SELECT polrelid FROM pg_policy WHERE age(xmin) <= $A)) AND age(p.xmin) <= $A}}
 UNION ALL
 SELECT 'rule', r.rulename, t.relname, pg_get_ruledef(r.oid)
-FROM pg_rewrite r JOIN pg_class t ON t.oid = r.ev_class WHERE r.rulename <> '_RETURN' AND t.relnamespace = current_schema()::regnamespace AND {{T: age(r.xmin) <= $A}}
+FROM pg_rewrite r JOIN pg_class t ON t.oid = r.ev_class WHERE r.rulename <> '_RETURN' AND t.relnamespace = current_schema()::regnamespace AND {{T: t.oid = ANY (ARRAY(SELECT ev_class FROM pg_rewrite WHERE age(xmin) <= $A)) AND age(r.xmin) <= $A}}
 UNION ALL
 SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', md5(pg_get_functiondef(p.oid))
 FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.prokind IN ('f', 'p', 'a', 'w') AND {{T: age(p.xmin) <= $A}}
