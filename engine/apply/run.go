@@ -402,7 +402,7 @@ func (m *Migrator) applyFile(ctx context.Context, bp *BranchPlan, f migrate.File
 		return fr, fmt.Errorf("branch %q: %s/%s: %w", bp.Branch, bp.Folder, f.Name(), err)
 	}
 	guard := lint.NewGuard(m.composer, m.dialect, bp.Branch)
-	plainMy := bp.Branch != plugin.Core && bp.account.plain
+	plainMy := bp.account.plain // only a plugin branch on MySQL has an account
 	if plainMy {
 		guard.OnPlainAccount()
 	}

@@ -149,24 +149,28 @@ func TestComposeRefuses(t *testing.T) {
 	}
 }
 
+// legacyFixture is fixture with the plugin's table under a name without a
+// prefix, ratings_v1, and an index named as databases have it.
+func legacyFixture() (core, rating *entschema.Table, reg *plugin.Registry) {
+	core, rating, reg = fixture()
+	rating.Name = "ratings_v1"
+	value := &entschema.Column{Name: "value", Type: field.TypeInt}
+	rating.Columns = append(rating.Columns, value)
+	rating.Indexes = []*entschema.Index{{Name: "ix_ratings_v1_value", Columns: []*entschema.Column{value}}}
+	return core, rating, reg
+}
+
 // TestComposeLegacyNames: a plugin table named as databases already have
 // it composes once the plugin claims, by exact name, the table and every
 // name its key, sequence, foreign key and index get (composition lists
 // those missing); the explicit index name is kept.
 func TestComposeLegacyNames(t *testing.T) {
-	core, rating, reg := fixture()
-	rating.Name = "ratings_v1"
-	value := &entschema.Column{Name: "value", Type: field.TypeInt}
-	rating.Columns = append(rating.Columns, value)
-	rating.Indexes = []*entschema.Index{{Name: "ix_ratings_v1_value", Columns: []*entschema.Column{value}}}
+	core, rating, reg := legacyFixture()
 	reg.Add(plugin.Plugin{Name: "partial", LegacyNames: []string{"ratings_v1", "ix_ratings_v1_value"}})
 	_, err := compose.New([]*entschema.Table{core, rating}, map[string]string{core.Name: "core", rating.Name: "partial"}, reg)
 	require.ErrorContains(t, err, `plugin "partial"'s table "ratings_v1" gives its key, indexes, foreign keys or sequences names outside the plugin's prefix (names are exact, never derived from a claim): add them to the plugin's LegacyNames: "ratings_v1_pkey", "ratings_v1_id_seq", "ratings_v1_entry_fkey", "ratings_v1_entry_key"`)
 
-	core, rating, reg = fixture()
-	rating.Name = "ratings_v1"
-	rating.Columns = append(rating.Columns, value)
-	rating.Indexes = []*entschema.Index{{Name: "ix_ratings_v1_value", Columns: []*entschema.Column{value}}}
+	core, rating, reg = legacyFixture()
 	require.NoError(t, reg.Add(plugin.Plugin{Name: "old", LegacyNames: []string{"ratings_v1", "ratings_v1_pkey", "ratings_v1_id_seq", "ratings_v1_entry_fkey", "ratings_v1_entry_key", "ix_ratings_v1_value"}}))
 	c, err := compose.New([]*entschema.Table{core, rating}, map[string]string{core.Name: "core", rating.Name: "old"}, reg)
 	require.NoError(t, err)
@@ -191,11 +195,7 @@ func TestComposeLegacyNames(t *testing.T) {
 // name, the one to claim, not the <table>_<columns>_idx name it gets while
 // unclaimed, which databases do not have.
 func TestComposeLegacyNamesHintNamesStorageKey(t *testing.T) {
-	core, rating, reg := fixture()
-	rating.Name = "ratings_v1"
-	value := &entschema.Column{Name: "value", Type: field.TypeInt}
-	rating.Columns = append(rating.Columns, value)
-	rating.Indexes = []*entschema.Index{{Name: "ix_ratings_v1_value", Columns: []*entschema.Column{value}}}
+	core, rating, reg := legacyFixture()
 	require.NoError(t, reg.Add(plugin.Plugin{Name: "old", LegacyNames: []string{"ratings_v1", "ratings_v1_pkey", "ratings_v1_id_seq", "ratings_v1_entry_fkey", "ratings_v1_entry_key"}}))
 	_, err := compose.New([]*entschema.Table{core, rating}, map[string]string{core.Name: "core", rating.Name: "old"}, reg)
 	require.ErrorContains(t, err, `add them to the plugin's LegacyNames: "ix_ratings_v1_value"`)
