@@ -694,6 +694,9 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 		hash:            hash, total: len(stmts), buffered: inTx, known: known, recorded: recorded,
 		reverts: bp.reverts,
 	}
+	if !inTx {
+		rrw.check = done // before the revision that records the file complete
+	}
 	ex, err := migrate.NewExecutor(connDriver{Driver: base, c: m.stmtConn(bp, c), watch: watch, guard: guard, oneCommand: m.oneCommandOn(bp)}, bp.Dir, rrw, migrate.WithAllowDirty(true), migrate.WithOperatorVersion(m.operator))
 	if err != nil {
 		return err
@@ -701,15 +704,8 @@ func (m *Migrator) exec(ctx context.Context, c conn, bp *BranchPlan, f migrate.F
 	if err := ex.Execute(ctx, f); err != nil {
 		return err
 	}
-	if done != nil {
+	if done != nil && inTx {
 		if err := done(ctx); err != nil {
-			if !inTx {
-				// Every statement ran and was recorded: the attempt is
-				// recorded as failed, so the file stays pending.
-				if ferr := rrw.fail(ctx, err); ferr != nil {
-					return errors.Join(err, ferr)
-				}
-			}
 			return err
 		}
 	}
@@ -1081,7 +1077,11 @@ type fileRevisions struct {
 	total    int // the file's statements now (a failed file may have been fixed since)
 	buffered bool
 	last     *migrate.Revision // buffered: the revision flush writes
-	written  *migrate.Revision // not buffered: the last revision written
+	// check, outside a transaction, judges the file after its last
+	// statement, before the revision that records it complete is written:
+	// a kill between the two leaves the file unfinished, never accepted
+	// unchecked.
+	check func(context.Context) error
 	start    time.Time
 	known    *migrate.Revision // the file's revision read by Plan, if resumed
 	recorded bool              // the history has a row of the file
@@ -1108,12 +1108,28 @@ func (f *fileRevisions) WriteRevision(ctx context.Context, r *migrate.Revision) 
 		r.Error, r.ErrorStmt = "", "" // an earlier attempt's error is over
 	}
 	r.ExecutedAt, r.ExecutionTime = f.start, time.Since(f.start)
-	cp := *r
 	if f.buffered {
+		cp := *r
 		f.last = &cp
 		return nil
 	}
-	f.written = &cp
+	if f.check != nil && r.Applied >= r.Total {
+		check := f.check
+		f.check = nil // once: Atlas writes the complete revision twice
+		if err := check(ctx); err != nil {
+			// Every statement ran and was recorded: the attempt is
+			// recorded as failed, with none counted as applied, so that
+			// once what it did is undone and the file fixed (and
+			// rehashed), the next apply runs it from its first statement.
+			failed := *r
+			failed.Applied, failed.PartialHashes = 0, nil
+			failed.Error, failed.ErrorStmt = err.Error(), lint.AfterFile
+			if werr := f.branchRevisions.WriteRevision(ctx, &failed); werr != nil {
+				return errors.Join(err, werr)
+			}
+			return err
+		}
+	}
 	if err := f.revert(ctx, r); err != nil {
 		return err
 	}
@@ -1148,21 +1164,6 @@ func (f *fileRevisions) flush(ctx context.Context) error {
 		return f.store.insert(ctx, f.branch, r)
 	}
 	return f.branchRevisions.WriteRevision(ctx, r)
-}
-
-// fail records a file that ran whole outside a transaction as a failed
-// attempt with err, the check after its last statement refusing what it
-// did: with no statement counted as applied, so that once what it did is
-// undone and the file fixed (and rehashed), the next apply runs it again
-// from its first statement.
-func (f *fileRevisions) fail(ctx context.Context, err error) error {
-	if f.written == nil {
-		return nil
-	}
-	r := *f.written
-	r.Applied, r.PartialHashes = 0, nil
-	r.Error, r.ErrorStmt = err.Error(), lint.AfterFile
-	return f.branchRevisions.WriteRevision(ctx, &r)
 }
 
 // final is the buffered revision as flush writes it, nil if there is none.
