@@ -1081,7 +1081,7 @@ type fileRevisions struct {
 	// statement, before the revision that records it complete is written:
 	// a kill between the two leaves the file unfinished, never accepted
 	// unchecked.
-	check func(context.Context) error
+	check    func(context.Context) error
 	start    time.Time
 	known    *migrate.Revision // the file's revision read by Plan, if resumed
 	recorded bool              // the history has a row of the file
